@@ -1,0 +1,174 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/session"
+)
+
+// CancelMode is how a call is canceled when its context ends.
+type CancelMode string
+
+// The WAMP cancel modes.
+const (
+	// CancelKillNoWait (the default): the router answers the caller at once
+	// and interrupts the callee; the callee's answer is discarded.
+	CancelKillNoWait CancelMode = "killnowait"
+	// CancelKill: the callee is interrupted and the caller waits for its
+	// answer (bounded by CallRequest.KillWait).
+	CancelKill CancelMode = "kill"
+	// CancelSkip: the router answers the caller at once; the callee is not
+	// told and its answer is discarded.
+	CancelSkip CancelMode = "skip"
+)
+
+// CallRequest is one raw CALL. The typed caller package builds these.
+type CallRequest struct {
+	Procedure string
+	Payload
+	// Options are extra CALL options (copied, never modified).
+	Options map[string]any
+	// Timeout asks the router to cancel the call after d (CALL.Options.timeout
+	// in milliseconds). The ctx deadline applies too.
+	Timeout    time.Duration
+	CancelMode CancelMode
+	DiscloseMe bool
+	// ReceiveProgress asks for progressive results (read them with Next).
+	ReceiveProgress bool
+	// Stream starts a progressive invocation: Payload is the first chunk;
+	// send the others with Send and the last with SendFinal.
+	Stream bool
+	// Buffer bounds progressive results received and not yet read (default
+	// 65536); past it the call fails with ErrSlowConsumer and is canceled.
+	Buffer int
+	// KillWait bounds the wait for the callee's answer after a kill-mode
+	// cancel (default 5s).
+	KillWait time.Duration
+}
+
+// ErrSlowConsumer: progressive results arrived faster than they were read
+// and overflowed the call's buffer; the call was canceled.
+var ErrSlowConsumer = session.ErrSlowConsumer
+
+// Result is a RESULT: progressive (Progress) or final.
+type Result struct {
+	Payload
+	Details  map[string]any
+	Progress bool
+}
+
+// Call makes a call and waits for its final result. Progressive results,
+// when requested, are passed to onProgress in order on the calling
+// goroutine; an error from onProgress cancels the call.
+func (c *Client) Call(ctx context.Context, req CallRequest, onProgress func(Result) error) (Result, error) {
+	if onProgress != nil {
+		req.ReceiveProgress = true
+	}
+	call, err := c.StartCall(ctx, req)
+	if err != nil {
+		return Result{}, err
+	}
+	for {
+		r, err := call.Next(ctx)
+		if err != nil || !r.Progress {
+			return r, err
+		}
+		if onProgress == nil {
+			continue
+		}
+		if err := onProgress(r); err != nil {
+			call.Cancel()
+			return Result{}, fmt.Errorf("client: call %s: progress handler: %w", req.Procedure, err)
+		}
+	}
+}
+
+// PendingCall is a call in flight: read results with Next, stream input
+// with Send/SendFinal, abandon it with Cancel.
+type PendingCall struct {
+	c    *Client
+	call *session.Call
+	proc string
+}
+
+// StartCall sends a CALL and returns without waiting for the result.
+func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, error) {
+	if err := ValidateURI(req.Procedure, "", c.cfg.strictURIs); err != nil {
+		return nil, err
+	}
+	switch req.CancelMode {
+	case "", CancelKill, CancelKillNoWait, CancelSkip:
+	default:
+		return nil, fmt.Errorf("%w: cancel mode %q", ErrInvalidOption, req.CancelMode)
+	}
+	if req.Timeout < 0 {
+		return nil, fmt.Errorf("%w: negative timeout %s", ErrInvalidOption, req.Timeout)
+	}
+	opts := make(wamp.Dict, len(req.Options)+2)
+	for k, v := range req.Options {
+		opts[k] = v
+	}
+	if req.Timeout > 0 {
+		ms := req.Timeout.Milliseconds()
+		if ms == 0 {
+			ms = 1
+		}
+		opts[wamp.OptTimeout] = ms
+	}
+	if req.DiscloseMe {
+		opts[wamp.OptDiscloseMe] = true
+	}
+	sess, err := c.current(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", err))
+	}
+	call, err := sess.StartCall(ctx, session.CallRequest{
+		Procedure: req.Procedure, Args: req.Args, Kwargs: req.Kwargs, Options: opts,
+		ReceiveProgress: req.ReceiveProgress, Stream: req.Stream, CancelMode: string(req.CancelMode),
+		KillWait: req.KillWait, Buffer: req.Buffer,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", convertErr(err, false)))
+	}
+	return &PendingCall{c: c, call: call, proc: req.Procedure}, nil
+}
+
+// Next returns the next progressive result, or the final one (Progress
+// false), or the call's error. When ctx ends the call is canceled with its
+// cancel mode and the error matches both ctx's error and ErrCanceled. Next
+// is for one goroutine at a time.
+func (p *PendingCall) Next(ctx context.Context) (Result, error) {
+	r, err := p.call.Next(ctx)
+	if err != nil {
+		return Result{}, p.wrap(err)
+	}
+	return Result{Payload: Payload{Args: r.Args, Kwargs: r.Kwargs}, Details: r.Details, Progress: r.Progress}, nil
+}
+
+// Send sends one more input chunk of a streamed call.
+func (p *PendingCall) Send(ctx context.Context, chunk Payload) error {
+	return p.wrap(p.call.SendProgress(ctx, chunk.Args, chunk.Kwargs))
+}
+
+// SendFinal sends the last input chunk of a streamed call.
+func (p *PendingCall) SendFinal(ctx context.Context, chunk Payload) error {
+	return p.wrap(p.call.SendFinal(ctx, chunk.Args, chunk.Kwargs))
+}
+
+// Cancel sends CANCEL with the call's mode and returns without waiting.
+func (p *PendingCall) Cancel() { p.call.Cancel() }
+
+func (p *PendingCall) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	err = convertErr(err, true)
+	if e, ok := err.(*Error); ok {
+		return e // remote errors are returned as they came
+	}
+	return fmt.Errorf("client: call %s: %w", p.proc, withOp("call", err))
+}

@@ -1,0 +1,59 @@
+package client
+
+import (
+	"errors"
+
+	"github.com/wampkit/wampkit/internal/session"
+)
+
+// convertErr maps the engine's errors to the client's. sent says whether the
+// request reached the transport.
+func convertErr(err error, sent bool) error {
+	if err == nil {
+		return nil
+	}
+	var ce *session.CanceledError
+	if errors.As(err, &ce) {
+		out := &canceledError{cause: ce.Cause, mode: ce.Mode}
+		if ce.Remote != nil {
+			out.remote = fromSessionError(ce.Remote)
+		}
+		return out
+	}
+	var se *session.Error
+	if errors.As(err, &se) {
+		return fromSessionError(se)
+	}
+	switch {
+	case errors.Is(err, session.ErrConnectionLost):
+		return &LocalError{Err: ErrConnectionLost, Sent: sent}
+	case errors.Is(err, session.ErrClosed):
+		return &LocalError{Err: ErrClosed, Sent: false}
+	case errors.Is(err, session.ErrProtocol):
+		return &LocalError{Err: errors.Join(ErrProtocol, err), Sent: sent}
+	}
+	return err
+}
+
+func fromSessionError(se *session.Error) *Error {
+	return &Error{URI: se.URI, Args: se.Args, Kwargs: se.Kwargs, Details: se.Details}
+}
+
+// toSessionError maps a handler's error to what the engine sends: an *Error
+// anywhere in the chain goes as is; anything else becomes runtime_error.
+func toSessionError(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return &session.Error{URI: e.URI, Args: e.Args, Kwargs: e.Kwargs, Details: e.Details}
+	}
+	return err
+}
+
+// withOp fills in the operation of a LocalError.
+func withOp(op string, err error) error {
+	var le *LocalError
+	if errors.As(err, &le) && le.Op == "" {
+		le.Op = op
+	}
+	return err
+}

@@ -1,0 +1,165 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gammazero/nexus/v3/transport"
+	"github.com/gammazero/nexus/v3/transport/serialize"
+	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/gorilla/websocket"
+
+	"github.com/wampkit/wampkit/internal/wire"
+)
+
+// dialer opens a new transport to the router.
+type dialer func(ctx context.Context) (wamp.Peer, error)
+
+// Attacher is anything that accepts a client peer in process: the nexus
+// router (router.Router) and wampkit's reference router both are.
+type Attacher interface {
+	Attach(wamp.Peer) error
+}
+
+func (c *config) nexusSerialization() serialize.Serialization {
+	switch c.serialization {
+	case MsgPack:
+		return serialize.MSGPACK
+	case CBOR:
+		return serialize.CBOR
+	}
+	return serialize.JSON
+}
+
+// urlDialer parses a router URL: ws, wss (websocket), tcp, tcps (rawsocket
+// over TCP), unix (rawsocket over a Unix socket: unix:///path/to/socket).
+func urlDialer(raw string, cfg *config) (dialer, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("client: router URL %q: %w", raw, err)
+	}
+	switch u.Scheme {
+	case "ws", "wss":
+		return func(ctx context.Context) (wamp.Peer, error) { return dialWebsocket(ctx, raw, u.Scheme == "wss", cfg) }, nil
+	case "tcp", "tcps":
+		if u.Host == "" {
+			return nil, fmt.Errorf("client: router URL %q has no host:port", raw)
+		}
+		return func(ctx context.Context) (wamp.Peer, error) {
+			return dialRawSocket(ctx, "tcp", u.Host, u.Scheme == "tcps", cfg)
+		}, nil
+	case "unix":
+		path := u.Path
+		if path == "" {
+			path = u.Opaque
+		}
+		if path == "" {
+			return nil, fmt.Errorf("client: router URL %q has no socket path", raw)
+		}
+		return func(ctx context.Context) (wamp.Peer, error) { return dialRawSocket(ctx, "unix", path, false, cfg) }, nil
+	}
+	return nil, fmt.Errorf("%w: router URL %q: scheme must be ws, wss, tcp, tcps or unix", ErrInvalidOption, raw)
+}
+
+func dialWebsocket(ctx context.Context, raw string, secure bool, cfg *config) (wamp.Peer, error) {
+	ser, err := wire.NewSerializer(cfg.nexusSerialization())
+	if err != nil {
+		return nil, err
+	}
+	protocol, payloadType := "wamp.2.json", websocket.TextMessage
+	switch cfg.serialization {
+	case MsgPack:
+		protocol, payloadType = "wamp.2.msgpack", websocket.BinaryMessage
+	case CBOR:
+		protocol, payloadType = "wamp.2.cbor", websocket.BinaryMessage
+	}
+	d := websocket.Dialer{Subprotocols: []string{protocol}, Proxy: http.ProxyFromEnvironment}
+	if secure {
+		d.TLSClientConfig = cfg.tls
+	}
+	conn, resp, err := d.DialContext(ctx, raw, nil)
+	if resp != nil && resp.Body != nil {
+		_ = resp.Body.Close()
+	}
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("client: websocket %s: %w (HTTP %s)", raw, err, resp.Status)
+		}
+		return nil, fmt.Errorf("client: websocket %s: %w", raw, err)
+	}
+	if conn.Subprotocol() != protocol {
+		_ = conn.Close()
+		return nil, fmt.Errorf("client: websocket %s: router does not speak %s", raw, protocol)
+	}
+	return transport.NewWebsocketPeer(conn, ser, payloadType, nexusLogger{cfg.log()}, cfg.keepAlive, 64), nil
+}
+
+func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *config) (wamp.Peer, error) {
+	ser, err := wire.NewSerializer(cfg.nexusSerialization())
+	if err != nil {
+		return nil, err
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("client: rawsocket %s: %w", addr, err)
+	}
+	if secure {
+		tcfg := cfg.tls
+		if tcfg == nil {
+			tcfg = &tls.Config{}
+		}
+		if tcfg.ServerName == "" {
+			tcfg = tcfg.Clone()
+			host, _, _ := net.SplitHostPort(addr)
+			tcfg.ServerName = host
+		}
+		tconn := tls.Client(conn, tcfg)
+		if err := tconn.HandshakeContext(ctx); err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("client: rawsocket TLS %s: %w", addr, err)
+		}
+		conn = tconn
+	}
+	p, err := wire.HandshakeRawSocket(ctx, conn, cfg.nexusSerialization(), ser)
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("client: rawsocket %s: %w", addr, err)
+	}
+	return p, nil
+}
+
+func localDialer(r Attacher) dialer {
+	return func(context.Context) (wamp.Peer, error) {
+		cli, rtr := transport.LinkedPeers()
+		// Attach reads our HELLO, so it runs beside the join. It returns as
+		// soon as the router has answered (or given up on) the handshake; a
+		// failure shows up as the router closing the peer.
+		go func() { _ = r.Attach(rtr) }()
+		return cli, nil
+	}
+}
+
+func (c *config) log() *slog.Logger {
+	if c.logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.logger
+}
+
+// nexusLogger adapts slog to nexus's stdlog.StdLog for the transports.
+type nexusLogger struct{ l *slog.Logger }
+
+func (n nexusLogger) Print(v ...any) { n.l.Debug(strings.TrimSpace(fmt.Sprint(v...))) }
+func (n nexusLogger) Println(v ...any) {
+	n.l.Debug(strings.TrimSpace(fmt.Sprintln(v...)))
+}
+func (n nexusLogger) Printf(format string, v ...any) {
+	n.l.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)))
+}

@@ -1,0 +1,94 @@
+package client
+
+import (
+	"context"
+	"time"
+
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/session"
+)
+
+// Invocation is one call of a registered procedure, as the handler sees it.
+type Invocation struct {
+	inv *session.Invocation
+	reg *Registration
+}
+
+// ID is the INVOCATION request ID.
+func (i *Invocation) ID() ID { return ID(i.inv.ID) }
+
+// Registration is the handle the invocation arrived on.
+func (i *Invocation) Registration() *Registration { return i.reg }
+
+// Procedure is the URI the caller called: for prefix and wildcard
+// registrations, the full URI; otherwise the registered one.
+func (i *Invocation) Procedure() string { return i.inv.Procedure }
+
+// Payload is the invocation's arguments (for a progressive invocation, the
+// first chunk).
+func (i *Invocation) Payload() Payload { return Payload{Args: i.inv.Args, Kwargs: i.inv.Kwargs} }
+
+// Details is the INVOCATION details dictionary (do not modify).
+func (i *Invocation) Details() map[string]any { return i.inv.Details }
+
+// Caller is the caller's session ID when the router disclosed it, else 0.
+func (i *Invocation) Caller() ID {
+	id, _ := wamp.AsID(i.inv.Details["caller"])
+	return ID(id)
+}
+
+// CallerAuthID is the caller's authid when disclosed.
+func (i *Invocation) CallerAuthID() string {
+	s, _ := i.inv.Details["caller_authid"].(string)
+	return s
+}
+
+// CallerAuthRole is the caller's authrole when disclosed.
+func (i *Invocation) CallerAuthRole() string {
+	s, _ := i.inv.Details["caller_authrole"].(string)
+	return s
+}
+
+// ReceiveProgress reports whether the caller asked for progressive results.
+func (i *Invocation) ReceiveProgress() bool { return i.inv.ReceiveProgress() }
+
+// Timeout is the call timeout the router forwarded (0 when none). The
+// handler's context already carries it as a deadline.
+func (i *Invocation) Timeout() time.Duration {
+	ms, ok := wamp.AsInt64(i.inv.Details["timeout"])
+	if !ok || ms <= 0 {
+		return 0
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// Streaming reports whether the caller streams its input: more chunks
+// follow the first, read them with NextInput.
+func (i *Invocation) Streaming() bool { return i.inv.Streaming() }
+
+// Progress sends a progressive result. It does nothing when the caller did
+// not ask for progress, and returns an error once the call was canceled or
+// answered.
+func (i *Invocation) Progress(p Payload) error {
+	if err := i.inv.Progress(p.Args, p.Kwargs); err != nil {
+		if err == session.ErrInvocationDone {
+			return ErrCanceled
+		}
+		return convertErr(err, true)
+	}
+	return nil
+}
+
+// NextInput returns the next input chunk of a streamed invocation; ok is
+// false after the final chunk. The first chunk is Payload, not returned here.
+func (i *Invocation) NextInput(ctx context.Context) (p Payload, ok bool, err error) {
+	args, kwargs, ok, err := i.inv.NextInput(ctx)
+	if err != nil {
+		if err == session.ErrInvocationDone {
+			return Payload{}, false, ErrCanceled
+		}
+		return Payload{}, false, err
+	}
+	return Payload{Args: args, Kwargs: kwargs}, ok, nil
+}

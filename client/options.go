@@ -1,0 +1,277 @@
+package client
+
+import (
+	"crypto/ed25519"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Serialization selects the WAMP serializer.
+type Serialization int
+
+// The serializers every WAMP router speaks.
+const (
+	JSON Serialization = iota
+	MsgPack
+	CBOR
+)
+
+func (s Serialization) String() string {
+	switch s {
+	case JSON:
+		return "json"
+	case MsgPack:
+		return "msgpack"
+	case CBOR:
+		return "cbor"
+	}
+	return fmt.Sprintf("Serialization(%d)", int(s))
+}
+
+// ParseSerialization maps "json", "msgpack" and "cbor" to a Serialization.
+func ParseSerialization(name string) (Serialization, error) {
+	switch name {
+	case "json", "":
+		return JSON, nil
+	case "msgpack":
+		return MsgPack, nil
+	case "cbor":
+		return CBOR, nil
+	}
+	return 0, fmt.Errorf("%w: unknown serialization %q (want json, msgpack or cbor)", ErrInvalidOption, name)
+}
+
+// Option configures Connect. Options are sealed: only this package makes
+// them.
+type Option interface {
+	apply(*config) error
+}
+
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
+
+type config struct {
+	realm         string
+	serialization Serialization
+	tls           *tls.Config
+	auth          authenticator
+	authID        string
+	authExtra     map[string]any
+	hello         map[string]any
+	logger        *slog.Logger
+	onState       func(State)
+	onRestoreErr  func(r *Registration, err error)
+	reconnect     bool
+	backoff       func() backoff.BackOff
+	failFast      bool
+	strictURIs    bool
+	eventBuffer   int
+	keepAlive     time.Duration
+}
+
+func defaultConfig() config {
+	return config{
+		realm:     "realm1",
+		reconnect: true,
+		backoff:   defaultBackoff,
+	}
+}
+
+func defaultBackoff() backoff.BackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = 100 * time.Millisecond
+	b.RandomizationFactor = 0.5
+	b.Multiplier = 2
+	b.MaxInterval = 10 * time.Second
+	b.MaxElapsedTime = 0 // until Close
+	return b
+}
+
+// WithRealm sets the realm to join (default "realm1").
+func WithRealm(realm string) Option {
+	return optionFunc(func(c *config) error {
+		if realm == "" {
+			return fmt.Errorf("%w: empty realm", ErrInvalidOption)
+		}
+		c.realm = realm
+		return nil
+	})
+}
+
+// WithSerialization selects JSON (default), MsgPack or CBOR.
+func WithSerialization(s Serialization) Option {
+	return optionFunc(func(c *config) error {
+		if s < JSON || s > CBOR {
+			return fmt.Errorf("%w: unknown serialization %d", ErrInvalidOption, int(s))
+		}
+		c.serialization = s
+		return nil
+	})
+}
+
+// WithTLSConfig sets the TLS configuration for wss and tcps URLs. It is
+// cloned, never modified.
+func WithTLSConfig(cfg *tls.Config) Option {
+	return optionFunc(func(c *config) error {
+		c.tls = cfg.Clone()
+		return nil
+	})
+}
+
+// WithLogger sends the client's reports (unexpected router input, restore
+// failures, dropped events) to l. Without it the client never logs.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) error {
+		c.logger = l
+		return nil
+	})
+}
+
+// WithStateCallback calls f on every state change, in order, on a goroutine
+// owned by the client (never under a lock, never on the read loop). f must
+// not block for long.
+func WithStateCallback(f func(State)) Option {
+	return optionFunc(func(c *config) error {
+		c.onState = f
+		return nil
+	})
+}
+
+// WithRestoreErrorHandler calls f when a registration cannot be restored
+// after a reconnect (for example procedure_already_exists because the old
+// session still holds it). The client keeps retrying with backoff until the
+// registration is restored, unregistered, or the client closes.
+func WithRestoreErrorHandler(f func(r *Registration, err error)) Option {
+	return optionFunc(func(c *config) error {
+		c.onRestoreErr = f
+		return nil
+	})
+}
+
+// WithReconnect sets the backoff policy for reconnecting after a lost
+// transport. newBackOff is called once per outage. The default is
+// exponential with jitter: 100ms initial, doubling, at most 10s apart,
+// retrying until Close.
+func WithReconnect(newBackOff func() backoff.BackOff) Option {
+	return optionFunc(func(c *config) error {
+		if newBackOff == nil {
+			return fmt.Errorf("%w: nil backoff factory", ErrInvalidOption)
+		}
+		c.reconnect, c.backoff = true, newBackOff
+		return nil
+	})
+}
+
+// WithoutReconnect turns reconnection off: a lost transport closes the
+// client.
+func WithoutReconnect() Option {
+	return optionFunc(func(c *config) error {
+		c.reconnect = false
+		return nil
+	})
+}
+
+// WithFailFast makes requests made while the client is reconnecting fail at
+// once with ErrNotConnected instead of waiting for the connection.
+func WithFailFast() Option {
+	return optionFunc(func(c *config) error {
+		c.failFast = true
+		return nil
+	})
+}
+
+// WithStrictURIs validates URIs with the strict rules ([0-9a-z_] components)
+// instead of the loose default.
+func WithStrictURIs() Option {
+	return optionFunc(func(c *config) error {
+		c.strictURIs = true
+		return nil
+	})
+}
+
+// WithEventBuffer bounds each subscription's queue of undelivered events
+// (default 65536); past it events are dropped and logged.
+func WithEventBuffer(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("%w: event buffer %d must be positive", ErrInvalidOption, n)
+		}
+		c.eventBuffer = n
+		return nil
+	})
+}
+
+// WithKeepAlive sends websocket pings at this interval.
+func WithKeepAlive(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("%w: negative keepalive", ErrInvalidOption)
+		}
+		c.keepAlive = d
+		return nil
+	})
+}
+
+// WithHelloDetails adds entries to the HELLO details (roles are always the
+// client's own). The map is copied.
+func WithHelloDetails(details map[string]any) Option {
+	return optionFunc(func(c *config) error {
+		c.hello = make(map[string]any, len(details))
+		for k, v := range details {
+			c.hello[k] = v
+		}
+		return nil
+	})
+}
+
+// WithAuthExtra sets HELLO authextra (copied).
+func WithAuthExtra(extra map[string]any) Option {
+	return optionFunc(func(c *config) error {
+		if c.authExtra == nil {
+			c.authExtra = map[string]any{}
+		}
+		for k, v := range extra {
+			c.authExtra[k] = v
+		}
+		return nil
+	})
+}
+
+// WithTicket authenticates with WAMP ticket auth.
+func WithTicket(authID, ticket string) Option {
+	return optionFunc(func(c *config) error {
+		if authID == "" {
+			return fmt.Errorf("%w: ticket auth needs an authid", ErrInvalidOption)
+		}
+		c.authID, c.auth = authID, ticketAuth(ticket)
+		return nil
+	})
+}
+
+// WithCRA authenticates with WAMP-CRA (challenge-response); salted secrets
+// are derived as the challenge's salt, iterations and keylen say.
+func WithCRA(authID, secret string) Option {
+	return optionFunc(func(c *config) error {
+		if authID == "" {
+			return fmt.Errorf("%w: wampcra auth needs an authid", ErrInvalidOption)
+		}
+		c.authID, c.auth = authID, craAuth(secret)
+		return nil
+	})
+}
+
+// WithCryptosign authenticates with WAMP-cryptosign using an Ed25519 key.
+func WithCryptosign(authID string, key ed25519.PrivateKey) Option {
+	return optionFunc(func(c *config) error {
+		if len(key) != ed25519.PrivateKeySize {
+			return fmt.Errorf("%w: cryptosign key has %d bytes, want %d", ErrInvalidOption, len(key), ed25519.PrivateKeySize)
+		}
+		c.authID, c.auth = authID, cryptosignAuth(key)
+		return nil
+	})
+}

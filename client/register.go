@@ -1,0 +1,296 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/session"
+)
+
+// InvocationHandler answers an invocation. Returning an *Error (anywhere in
+// the error chain) sends that error to the caller; any other error, or a
+// panic, is sent as wamp.error.runtime_error with its message.
+type InvocationHandler func(ctx context.Context, inv *Invocation) (Payload, error)
+
+// Registration is a durable handle on a registration made through the
+// client. It survives reconnects: the client registers it again on every new
+// session, so its router ID (ID) may change. Two registrations of one URI
+// (exact and prefix, say) are independent handles.
+//
+// Safe for concurrent use.
+type Registration struct {
+	c         *Client
+	procedure string
+	options   map[string]any
+	handler   InvocationHandler
+
+	mu      sync.Mutex
+	current *session.Registration
+	done    chan struct{}
+	err     error
+	ended   bool
+}
+
+// ID returns the registration's current router ID.
+func (r *Registration) ID() ID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current == nil {
+		return 0
+	}
+	return ID(r.current.ID)
+}
+
+// Procedure returns the registered URI (or pattern).
+func (r *Registration) Procedure() string { return r.procedure }
+
+// Options returns a copy of the REGISTER options.
+func (r *Registration) Options() map[string]any {
+	out := make(map[string]any, len(r.options))
+	for k, v := range r.options {
+		out[k] = v
+	}
+	return out
+}
+
+// Done is closed when the registration ends for any reason: Unregister, a
+// revocation by the router, or the client closing.
+func (r *Registration) Done() <-chan struct{} { return r.done }
+
+// Err says why the registration ended, once Done is closed: nil after
+// Unregister; a *RevokedError (errors.Is(err, ErrRevoked)) when the router
+// revoked it; ErrClosed or ErrConnectionLost when the client went away.
+func (r *Registration) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+func (r *Registration) end(err error) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return false
+	}
+	r.ended, r.err = true, err
+	close(r.done)
+	return true
+}
+
+func (r *Registration) isEnded() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ended
+}
+
+// Unregister withdraws the registration. After a revocation or Close it is
+// a no-op returning nil. Invocations already running finish.
+func (r *Registration) Unregister(ctx context.Context) error {
+	r.mu.Lock()
+	cur, ended := r.current, r.ended
+	r.mu.Unlock()
+	if ended {
+		return nil
+	}
+	c := r.c
+	c.mu.Lock()
+	delete(c.regs, r)
+	sess := c.sess
+	c.mu.Unlock()
+	r.end(nil)
+	if cur == nil || sess == nil {
+		return nil
+	}
+	err := sess.Unregister(ctx, cur)
+	if err != nil && !errors.Is(err, session.ErrClosed) && !errors.Is(err, session.ErrConnectionLost) {
+		return fmt.Errorf("client: unregister %s: %w", r.procedure, withOp("unregister", convertErr(err, true)))
+	}
+	return nil
+}
+
+// Register registers procedure with the given REGISTER options (match,
+// invoke, disclose_caller...; the map is copied) and routes invocations to h.
+// A router refusal is an *Error (procedure_already_exists, invalid_uri, ...).
+func (c *Client) Register(ctx context.Context, procedure string, h InvocationHandler, options map[string]any) (*Registration, error) {
+	match, _ := options["match"].(string)
+	if err := ValidateURI(procedure, match, c.cfg.strictURIs); err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, fmt.Errorf("%w: nil handler for %s", ErrInvalidOption, procedure)
+	}
+	opts := make(map[string]any, len(options))
+	for k, v := range options {
+		opts[k] = v
+	}
+	r := &Registration{c: c, procedure: procedure, options: opts, handler: h, done: make(chan struct{})}
+	sess, err := c.current(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("client: register %s: %w", procedure, withOp("register", err))
+	}
+	cur, err := sess.Register(ctx, procedure, wamp.Dict(opts), r.invoke, r)
+	if err != nil {
+		return nil, fmt.Errorf("client: register %s: %w", procedure, withOp("register", convertErr(err, true)))
+	}
+	r.current = cur
+	c.mu.Lock()
+	c.regs[r] = struct{}{}
+	c.mu.Unlock()
+	return r, nil
+}
+
+// invoke adapts the engine's handler to the client's.
+func (r *Registration) invoke(ctx context.Context, inv *session.Invocation) (session.Result, error) {
+	p, err := r.handler(ctx, &Invocation{inv: inv, reg: r})
+	if err != nil {
+		return session.Result{}, toSessionError(err)
+	}
+	return session.Result{Args: p.Args, Kwargs: p.Kwargs}, nil
+}
+
+// onRevoke runs on the read loop when the router revokes a registration: it
+// only records the end.
+func (c *Client) onRevoke(reg *session.Registration, reason string) {
+	r, ok := reg.Value.(*Registration)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	delete(c.regs, r)
+	c.mu.Unlock()
+	r.end(&RevokedError{Registration: ID(reg.ID), Reason: reason})
+}
+
+// unregisterAll withdraws every registration (graceful close).
+func (c *Client) unregisterAll(ctx context.Context, sess *session.Session) {
+	c.mu.Lock()
+	regs := make([]*Registration, 0, len(c.regs))
+	for r := range c.regs {
+		regs = append(regs, r)
+	}
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, r := range regs {
+		r.mu.Lock()
+		cur := r.current
+		r.mu.Unlock()
+		if cur == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = sess.Unregister(ctx, cur)
+		}()
+	}
+	wg.Wait()
+}
+
+// endHandles ends every registration and subscription handle with err.
+func (c *Client) endHandles(err error) {
+	c.mu.Lock()
+	regs, subs := c.regs, c.subs
+	c.regs, c.subs = map[*Registration]struct{}{}, map[*Subscription]struct{}{}
+	c.mu.Unlock()
+	for r := range regs {
+		r.end(err)
+	}
+	for s := range subs {
+		s.end(err)
+	}
+}
+
+// restore registers and subscribes again on a new session. A registration
+// the router refuses is retried in the background with backoff.
+func (c *Client) restore(sess *session.Session) {
+	c.mu.Lock()
+	regs := make([]*Registration, 0, len(c.regs))
+	for r := range c.regs {
+		regs = append(regs, r)
+	}
+	subs := make([]*Subscription, 0, len(c.subs))
+	for s := range c.subs {
+		subs = append(subs, s)
+	}
+	c.mu.Unlock()
+	for _, r := range regs {
+		if err := c.restoreRegistration(sess, r); err != nil {
+			c.reportRestore(r, err)
+			c.supervisor.Add(1)
+			go c.retryRestore(sess, r)
+		}
+	}
+	for _, s := range subs {
+		c.restoreSubscription(sess, s)
+	}
+}
+
+func (c *Client) restoreRegistration(sess *session.Session, r *Registration) error {
+	if r.isEnded() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), defaultRestoreTimeout)
+	defer cancel()
+	cur, err := sess.Register(ctx, r.procedure, wamp.Dict(r.Options()), r.invoke, r)
+	if err != nil {
+		return convertErr(err, true)
+	}
+	r.mu.Lock()
+	ended := r.ended
+	if !ended {
+		r.current = cur
+	}
+	r.mu.Unlock()
+	if ended { // unregistered meanwhile
+		_ = sess.Unregister(ctx, cur)
+	}
+	return nil
+}
+
+func (c *Client) reportRestore(r *Registration, err error) {
+	c.log.Error("wamp registration not restored; retrying", "procedure", r.procedure, "error", err)
+	if c.cfg.onRestoreErr != nil {
+		c.cfg.onRestoreErr(r, err)
+	}
+}
+
+// retryRestore retries one registration with backoff until it succeeds, the
+// handle ends, the session ends or the client closes.
+func (c *Client) retryRestore(sess *session.Session, r *Registration) {
+	defer c.supervisor.Done()
+	b := c.cfg.backoff()
+	b.Reset()
+	for {
+		wait := b.NextBackOff()
+		if wait < 0 {
+			wait = time.Second
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-c.stop:
+			t.Stop()
+			return
+		case <-sess.Done():
+			t.Stop()
+			return // the next session restores it
+		case <-r.done:
+			t.Stop()
+			return
+		}
+		err := c.restoreRegistration(sess, r)
+		if err == nil {
+			c.log.Info("wamp registration restored", "procedure", r.procedure)
+			return
+		}
+		c.reportRestore(r, err)
+	}
+}
+
+// defaultRestoreTimeout bounds one REGISTER or SUBSCRIBE while restoring.
+const defaultRestoreTimeout = 10 * time.Second

@@ -1,0 +1,50 @@
+package client
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// ValidateURI checks a procedure or topic URI before anything is sent. match
+// is "", "exact", "prefix" or "wildcard": prefix URIs may end with an empty
+// component ("com.app."), wildcard URIs may have empty components
+// ("com..get"). Loose rules (the default) forbid empty components elsewhere,
+// whitespace and '#'; strict rules allow only [0-9a-z_] in components. The
+// error wraps ErrInvalidURI.
+func ValidateURI(uri, match string, strict bool) error {
+	if uri == "" && match != "prefix" {
+		return invalidURI(uri, "is empty")
+	}
+	parts := strings.Split(uri, ".")
+	for i, part := range parts {
+		if part == "" {
+			last := i == len(parts)-1
+			switch {
+			case match == "wildcard":
+			case match == "prefix" && last:
+			default:
+				return invalidURI(uri, fmt.Sprintf("has an empty component at position %d", i+1))
+			}
+			continue
+		}
+		for _, r := range part {
+			if unicode.IsSpace(r) || r == '#' {
+				return invalidURI(uri, fmt.Sprintf("has %q in component %q", r, part))
+			}
+			if strict && !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+				return invalidURI(uri, fmt.Sprintf("has %q in component %q (strict URIs allow [0-9a-z_])", r, part))
+			}
+		}
+	}
+	switch match {
+	case "", "exact", "prefix", "wildcard":
+	default:
+		return fmt.Errorf("%w: match policy %q (want exact, prefix or wildcard)", ErrInvalidOption, match)
+	}
+	return nil
+}
+
+func invalidURI(uri, why string) error {
+	return &LocalError{Op: "validate", Err: &Error{URI: ErrInvalidURI.URI, Args: []any{fmt.Sprintf("URI %q %s", uri, why)}}}
+}

@@ -1,0 +1,290 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// Cancel modes for CANCEL.
+const (
+	CancelSkip       = "skip"
+	CancelKill       = "kill"
+	CancelKillNoWait = "killnowait"
+)
+
+// CallRequest describes one outbound CALL.
+type CallRequest struct {
+	Procedure string
+	Args      wamp.List
+	Kwargs    wamp.Dict
+	// Options are sent as CALL options; the engine adds receive_progress and
+	// progress as needed and never modifies this map.
+	Options wamp.Dict
+	// ReceiveProgress asks the callee for progressive results.
+	ReceiveProgress bool
+	// Stream starts a progressive invocation: this CALL carries the first
+	// chunk, more follow with SendProgress, the last with SendFinal.
+	Stream bool
+	// CancelMode is sent when ctx ends; default killnowait.
+	CancelMode string
+	// KillWait bounds how long a call canceled in kill mode waits for the
+	// callee's answer (default 5s).
+	KillWait time.Duration
+	// Buffer bounds the progressive results queued and not yet taken by
+	// Next (default 65536). Past it the call fails with ErrSlowConsumer and is
+	// canceled.
+	Buffer int
+}
+
+// Result is one RESULT: progressive (Progress true) or final.
+type Result struct {
+	Args     wamp.List
+	Kwargs   wamp.Dict
+	Details  wamp.Dict
+	Progress bool
+}
+
+// Call is an outbound call in flight. Next is for one goroutine; Cancel and
+// SendProgress may be called from any.
+type Call struct {
+	s   *Session
+	id  wamp.ID
+	req CallRequest
+
+	mu       sync.Mutex
+	queue    []Result
+	final    *Result
+	err      error
+	done     bool // final result or error arrived (or failed locally)
+	canceled bool
+	signal   chan struct{} // cap 1: something was added
+}
+
+// StartCall sends the CALL and returns the in-flight call.
+func (s *Session) StartCall(ctx context.Context, req CallRequest) (*Call, error) {
+	if req.CancelMode == "" {
+		req.CancelMode = CancelKillNoWait
+	}
+	if req.Buffer <= 0 {
+		req.Buffer = 65536
+	}
+	if req.KillWait <= 0 {
+		req.KillWait = 5 * time.Second
+	}
+	opts := make(wamp.Dict, len(req.Options)+2)
+	for k, v := range req.Options {
+		opts[k] = v
+	}
+	if req.ReceiveProgress {
+		opts[wamp.OptReceiveProgress] = true
+	}
+	if req.Stream {
+		opts[wamp.OptProgress] = true
+	}
+	c := &Call{s: s, id: s.nextID(), req: req, signal: make(chan struct{}, 1)}
+	s.mu.Lock()
+	if s.endErr != nil {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	s.calls[c.id] = c
+	s.mu.Unlock()
+	msg := &wamp.Call{Request: c.id, Options: opts, Procedure: wamp.URI(req.Procedure),
+		Arguments: req.Args, ArgumentsKw: req.Kwargs}
+	if err := s.send(ctx, msg); err != nil {
+		s.dropCall(c.id)
+		return nil, err
+	}
+	return c, nil
+}
+
+// ID is the call's request ID.
+func (c *Call) ID() wamp.ID { return c.id }
+
+// SendProgress sends one more input chunk of a progressive invocation.
+func (c *Call) SendProgress(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
+	return c.sendChunk(ctx, args, kwargs, true)
+}
+
+// SendFinal sends the last input chunk of a progressive invocation.
+func (c *Call) SendFinal(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
+	return c.sendChunk(ctx, args, kwargs, false)
+}
+
+func (c *Call) sendChunk(ctx context.Context, args wamp.List, kwargs wamp.Dict, more bool) error {
+	if !c.req.Stream {
+		return ErrNotStreaming
+	}
+	c.mu.Lock()
+	done, err := c.done, c.err
+	c.mu.Unlock()
+	if done {
+		if err != nil {
+			return err
+		}
+		return ErrInvocationDone
+	}
+	opts := wamp.Dict{}
+	if more {
+		opts[wamp.OptProgress] = true
+	}
+	return c.s.send(ctx, &wamp.Call{Request: c.id, Options: opts, Procedure: wamp.URI(c.req.Procedure),
+		Arguments: args, ArgumentsKw: kwargs})
+}
+
+// Next returns the next progressive result, or the final one (Progress
+// false), or the call's error. After the final result or an error it keeps
+// returning them. When ctx ends, Next cancels the call (see Cancel) and
+// returns a *CanceledError.
+func (c *Call) Next(ctx context.Context) (Result, error) {
+	for {
+		c.mu.Lock()
+		if len(c.queue) > 0 {
+			r := c.queue[0]
+			c.queue[0] = Result{}
+			c.queue = c.queue[1:]
+			c.mu.Unlock()
+			return r, nil
+		}
+		if c.done {
+			defer c.mu.Unlock()
+			if c.err != nil {
+				return Result{}, c.err
+			}
+			return *c.final, nil
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.signal:
+		case <-ctx.Done():
+			return c.cancelAndWait(ctx.Err())
+		}
+	}
+}
+
+// Cancel sends CANCEL with the call's mode. It does not wait.
+func (c *Call) Cancel() {
+	c.mu.Lock()
+	if c.done || c.canceled {
+		c.mu.Unlock()
+		return
+	}
+	c.canceled = true
+	c.mu.Unlock()
+	_ = c.s.sendNow(&wamp.Cancel{Request: c.id, Options: wamp.Dict{wamp.OptMode: c.req.CancelMode}})
+}
+
+// cancelAndWait cancels the call after its context ended. In kill mode it
+// waits (up to KillWait) for the callee's answer and returns it; in the other
+// modes it returns at once and the router's late ERROR is dropped.
+func (c *Call) cancelAndWait(cause error) (Result, error) {
+	c.Cancel()
+	cerr := &CanceledError{Cause: cause, Mode: c.req.CancelMode}
+	if c.req.CancelMode != CancelKill {
+		c.failCanceled(cerr)
+		return Result{}, cerr
+	}
+	timer := time.NewTimer(c.req.KillWait)
+	defer timer.Stop()
+	for {
+		c.mu.Lock()
+		if c.done {
+			final, err := c.final, c.err
+			c.mu.Unlock()
+			if err != nil {
+				var re *Error
+				if errors.As(err, &re) {
+					cerr.Remote = re
+				}
+				return Result{}, cerr
+			}
+			return *final, nil
+		}
+		c.queue = nil // progress after cancel is not wanted
+		c.mu.Unlock()
+		select {
+		case <-c.signal:
+		case <-timer.C:
+			c.failCanceled(cerr)
+			return Result{}, cerr
+		}
+	}
+}
+
+// failCanceled ends the call locally; the router's answer to CANCEL, when
+// it comes, finds no call and is dropped.
+func (c *Call) failCanceled(err error) {
+	c.s.dropCall(c.id)
+	c.finish(nil, err)
+}
+
+func (c *Call) finish(final *Result, err error) {
+	c.mu.Lock()
+	if !c.done {
+		c.done, c.final, c.err = true, final, err
+	}
+	c.mu.Unlock()
+	c.wake()
+}
+
+func (c *Call) fail(err error) { c.finish(nil, err) }
+
+func (c *Call) wake() {
+	select {
+	case c.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Session) dropCall(id wamp.ID) {
+	s.mu.Lock()
+	delete(s.calls, id)
+	s.mu.Unlock()
+}
+
+func (s *Session) onResult(m *wamp.Result) {
+	progress, _ := m.Details[wamp.OptProgress].(bool)
+	s.mu.Lock()
+	c, ok := s.calls[m.Request]
+	if ok && !progress {
+		delete(s.calls, m.Request)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return // canceled or abandoned call: its late RESULT is expected noise
+	}
+	r := Result{Args: m.Arguments, Kwargs: m.ArgumentsKw, Details: m.Details, Progress: progress}
+	if !progress {
+		c.finish(&r, nil)
+		return
+	}
+	c.mu.Lock()
+	if c.done || c.canceled {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= c.req.Buffer {
+		c.mu.Unlock()
+		c.Cancel()
+		s.dropCall(c.id)
+		c.fail(ErrSlowConsumer)
+		return
+	}
+	c.queue = append(c.queue, r)
+	c.mu.Unlock()
+	c.wake()
+}
+
+func (s *Session) onCallError(m *wamp.Error) {
+	s.mu.Lock()
+	c, ok := s.calls[m.Request]
+	delete(s.calls, m.Request)
+	s.mu.Unlock()
+	if ok {
+		c.fail(errorFromMsg(m))
+	}
+}

@@ -1,0 +1,193 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// Handler answers one invocation. It returns the final result, or an error:
+// an *Error is sent as is, any other error as wamp.error.runtime_error with
+// its message. A panic is recovered and sent as wamp.error.runtime_error.
+type Handler func(ctx context.Context, inv *Invocation) (Result, error)
+
+// Registration is one registration of this session, keyed by its router ID.
+type Registration struct {
+	ID        wamp.ID
+	Procedure string
+	Options   wamp.Dict
+	handler   Handler
+
+	mu      sync.Mutex
+	revoked bool
+	reason  string
+	// Value is free for the owner of the registration (the client keeps its
+	// durable handle here).
+	Value any
+}
+
+// Revoked reports whether the router revoked the registration, and why.
+func (r *Registration) Revoked() (bool, string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.revoked, r.reason
+}
+
+func (r *Registration) revoke(reason string) {
+	r.mu.Lock()
+	r.revoked, r.reason = true, reason
+	r.mu.Unlock()
+}
+
+// Register registers procedure with options and routes its invocations to h.
+// A refusal is an *Error (procedure_already_exists, invalid_uri...).
+func (s *Session) Register(ctx context.Context, procedure string, options wamp.Dict, h Handler, value any) (*Registration, error) {
+	if options == nil {
+		options = wamp.Dict{}
+	}
+	reg := &Registration{Procedure: procedure, Options: options, handler: h, Value: value}
+	// The registration is recorded by the read loop as it reads REGISTERED
+	// (onReply runs under s.mu), so an INVOCATION right behind the reply
+	// finds it. If the caller gave up before the reply, the late
+	// registration is withdrawn.
+	_, err := s.requestHooked(ctx, func(id wamp.ID) wamp.Message {
+		return &wamp.Register{Request: id, Options: options, Procedure: wamp.URI(procedure)}
+	}, func(msg wamp.Message) {
+		if r, ok := msg.(*wamp.Registered); ok {
+			reg.ID = r.Registration
+			s.regs[reg.ID] = reg
+		}
+	}, func(msg wamp.Message) {
+		if r, ok := msg.(*wamp.Registered); ok {
+			s.withdraw(r.Registration)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// Unregister removes reg. It is gone locally at once; invocations already
+// running finish.
+func (s *Session) Unregister(ctx context.Context, reg *Registration) error {
+	s.mu.Lock()
+	_, ok := s.regs[reg.ID]
+	delete(s.regs, reg.ID)
+	s.mu.Unlock()
+	if !ok {
+		if revoked, _ := reg.Revoked(); revoked {
+			return nil
+		}
+	}
+	_, err := s.request(ctx, func(id wamp.ID) wamp.Message {
+		return &wamp.Unregister{Request: id, Registration: reg.ID}
+	})
+	return err
+}
+
+// Registrations returns the live registrations.
+func (s *Session) Registrations() []*Registration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Registration, 0, len(s.regs))
+	for _, r := range s.regs {
+		out = append(out, r)
+	}
+	return out
+}
+
+func (s *Session) onInvocation(m *wamp.Invocation) {
+	s.mu.Lock()
+	if inv, ok := s.invs[m.Request]; ok {
+		s.mu.Unlock()
+		inv.addChunk(m)
+		return
+	}
+	reg, ok := s.regs[m.Registration]
+	if !ok {
+		s.mu.Unlock()
+		s.log.Warn("wamp invocation for unknown registration", "registration", m.Registration, "request", m.Request)
+		_ = s.sendNow(&wamp.Error{Type: wamp.INVOCATION, Request: m.Request, Details: wamp.Dict{},
+			Error: wamp.ErrNoSuchRegistration, Arguments: wamp.List{fmt.Sprintf("no registration %d in this session", m.Registration)}})
+		return
+	}
+	inv := newInvocation(s, reg, m)
+	s.invs[m.Request] = inv
+	s.handlers.Add(1)
+	s.mu.Unlock()
+	go s.runHandler(inv)
+}
+
+func (s *Session) runHandler(inv *Invocation) {
+	defer s.handlers.Done()
+	defer inv.cancel()
+	res, err := safeCall(inv)
+	s.mu.Lock()
+	delete(s.invs, inv.ID)
+	s.mu.Unlock()
+	if !inv.finish() {
+		return // killnowait or session gone: nobody wants the answer
+	}
+	if err != nil {
+		_ = s.sendNow(errorMessage(inv, err))
+		return
+	}
+	_ = s.sendNow(&wamp.Yield{Request: inv.ID, Options: wamp.Dict{}, Arguments: res.Args, ArgumentsKw: res.Kwargs})
+}
+
+func safeCall(inv *Invocation) (res Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			inv.s.log.Error("wamp invocation handler panicked", "procedure", inv.Procedure, "panic", r, "stack", string(debug.Stack()))
+			err = &Error{URI: "wamp.error.runtime_error", Args: wamp.List{fmt.Sprintf("handler panicked: %v", r)}}
+		}
+	}()
+	return inv.reg.handler(inv.ctx, inv)
+}
+
+func errorMessage(inv *Invocation, err error) *wamp.Error {
+	e, ok := err.(*Error)
+	if !ok {
+		uri := "wamp.error.runtime_error"
+		if inv.ctx.Err() != nil && inv.interruptMode() != "" {
+			uri = string(wamp.ErrCanceled)
+		}
+		e = &Error{URI: uri, Args: wamp.List{err.Error()}}
+	}
+	d := e.Details
+	if d == nil {
+		d = wamp.Dict{}
+	}
+	return &wamp.Error{Type: wamp.INVOCATION, Request: inv.ID, Details: d, Error: wamp.URI(e.URI),
+		Arguments: e.Args, ArgumentsKw: e.Kwargs}
+}
+
+func (s *Session) onInterrupt(m *wamp.Interrupt) {
+	s.mu.Lock()
+	inv, ok := s.invs[m.Request]
+	s.mu.Unlock()
+	if !ok {
+		return // already answered
+	}
+	mode, _ := m.Options[wamp.OptMode].(string)
+	if mode == "" {
+		mode = CancelKillNoWait
+	}
+	inv.interrupt(mode)
+}
+
+// withdraw unregisters a registration whose requester gave up waiting for it.
+func (s *Session) withdraw(id wamp.ID) {
+	s.mu.Lock()
+	delete(s.regs, id)
+	s.mu.Unlock()
+	s.handlers.Add(1)
+	go func() {
+		defer s.handlers.Done()
+		_ = s.sendNow(&wamp.Unregister{Request: s.nextID(), Registration: id})
+	}()
+}

@@ -1,0 +1,135 @@
+package session
+
+import (
+	"fmt"
+
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/wire"
+)
+
+// dispatch routes one inbound message. It returns false when the session has
+// ended. It never blocks on application code.
+func (s *Session) dispatch(msg wamp.Message) bool {
+	switch m := msg.(type) {
+	case *wamp.Result:
+		s.onResult(m)
+	case *wamp.Error:
+		s.onError(m)
+	case *wamp.Invocation:
+		s.onInvocation(m)
+	case *wamp.Interrupt:
+		s.onInterrupt(m)
+	case *wamp.Event:
+		s.onEvent(m)
+	case *wamp.Registered:
+		s.reply(m.Request, m)
+	case *wamp.Subscribed:
+		s.reply(m.Request, m)
+	case *wamp.Unsubscribed:
+		s.reply(m.Request, m)
+	case *wamp.Published:
+		s.reply(m.Request, m)
+	case *wamp.Unregistered:
+		if m.Request == 0 {
+			s.abort(string(wamp.ErrProtocolViolation), "UNREGISTERED with request 0 and no details")
+			return false
+		}
+		s.reply(m.Request, m)
+	case *wire.Unregistered:
+		if m.Request != 0 {
+			s.reply(m.Request, &wamp.Unregistered{Request: m.Request})
+			return true
+		}
+		return s.onRevocation(m)
+	case *wamp.Goodbye:
+		s.gotGoodbye(m)
+		return false
+	case *wamp.Abort:
+		s.end(&Error{URI: string(m.Reason), Details: m.Details, Args: abortArgs(m.Details)})
+		return false
+	case *wire.Malformed:
+		s.abort(string(wamp.ErrProtocolViolation), fmt.Sprintf("undecodable message (%d bytes): %v", m.Size, m.Err))
+		return false
+	default:
+		s.abort(string(wamp.ErrProtocolViolation), fmt.Sprintf("unexpected %v message in an established session", msg.MessageType()))
+		return false
+	}
+	return true
+}
+
+// gotGoodbye handles the router's GOODBYE: either the answer to ours, or the
+// router ending the session, which we acknowledge.
+func (s *Session) gotGoodbye(m *wamp.Goodbye) {
+	s.mu.Lock()
+	leaving := s.leaving
+	select {
+	case <-s.goodbye:
+	default:
+		close(s.goodbye)
+	}
+	s.mu.Unlock()
+	if leaving {
+		s.end(ErrClosed)
+		return
+	}
+	_ = s.sendNow(&wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}})
+	s.end(&Error{URI: string(m.Reason), Details: m.Details, Args: abortArgs(m.Details)})
+}
+
+// reply hands a response to whoever waits on request id. A response nobody
+// waits for (the requester gave up) is dropped.
+func (s *Session) reply(id wamp.ID, msg wamp.Message) {
+	s.mu.Lock()
+	p, ok := s.pending[id]
+	delete(s.pending, id)
+	_, isErr := msg.(*wamp.Error)
+	if ok && !isErr && !p.abandoned && p.onReply != nil {
+		p.onReply(msg)
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.log.Debug("wamp reply for no pending request", "type", msg.MessageType(), "request", id)
+		return
+	}
+	if p.abandoned {
+		if !isErr {
+			p.onOrphan(msg)
+		}
+		return
+	}
+	p.ch <- msg // buffered, one reply per request
+}
+
+func (s *Session) onError(m *wamp.Error) {
+	switch m.Type {
+	case wamp.CALL:
+		s.onCallError(m)
+	case wamp.REGISTER, wamp.UNREGISTER, wamp.SUBSCRIBE, wamp.UNSUBSCRIBE, wamp.PUBLISH:
+		s.reply(m.Request, m)
+	default:
+		s.log.Warn("wamp ERROR for unexpected request type", "type", m.Type, "request", m.Request, "error", m.Error)
+	}
+}
+
+func (s *Session) onRevocation(m *wire.Unregistered) bool {
+	regID, ok := wamp.AsID(m.Details["registration"])
+	if !ok {
+		s.abort(string(wamp.ErrProtocolViolation), "revocation (UNREGISTERED 0) without a registration ID")
+		return false
+	}
+	reason, _ := m.Details["reason"].(string)
+	s.mu.Lock()
+	reg, found := s.regs[regID]
+	delete(s.regs, regID)
+	s.mu.Unlock()
+	if !found {
+		s.log.Warn("wamp revocation for unknown registration", "registration", regID, "reason", reason)
+		return true
+	}
+	reg.revoke(reason)
+	if s.cfg.OnRevoke != nil {
+		s.cfg.OnRevoke(reg, reason)
+	}
+	return true
+}

@@ -1,0 +1,18 @@
+// Package session is wampkit's WAMP session engine: one session over one
+// wamp.Peer, from HELLO to GOODBYE.
+//
+// It owns the protocol state machine that nexus's client package gets wrong
+// for an SDK (see DESIGN.md): registrations and subscriptions are keyed by
+// router ID, never by URI; router-initiated UNREGISTERED (revocation) is
+// delivered with its registration ID and reason; INVOCATION request IDs may
+// come in any order; every request takes a context; invocation handlers and
+// event handlers never run on the read loop, and each subscription delivers
+// its events on its own goroutine so a slow subscriber delays nobody else.
+//
+// A Session does not reconnect: when its peer goes away it ends, fails what is
+// in flight with ErrConnectionLost, and reports through Done. The client
+// package builds reconnect and durable handles on top.
+//
+// Concurrency: every exported method of *Session, *Call and *Invocation is
+// safe for concurrent use, except where a method's doc says otherwise.
+package session

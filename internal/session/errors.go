@@ -1,0 +1,73 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// Error is an ERROR (or ABORT) received from the router or a callee, or one
+// a handler wants sent. The client package converts it to *client.Error.
+type Error struct {
+	URI     string
+	Args    wamp.List
+	Kwargs  wamp.Dict
+	Details wamp.Dict
+}
+
+func (e *Error) Error() string {
+	if len(e.Args) > 0 {
+		if s, ok := e.Args[0].(string); ok {
+			return e.URI + ": " + s
+		}
+		return fmt.Sprintf("%s: %v", e.URI, e.Args)
+	}
+	return e.URI
+}
+
+var (
+	// ErrConnectionLost: the peer went away while the request was in flight.
+	ErrConnectionLost = errors.New("session: connection lost")
+	// ErrClosed: the session was closed (by Close or because it ended)
+	// before the request was sent.
+	ErrClosed = errors.New("session: closed")
+	// ErrProtocol: the router broke the protocol; the session ended.
+	ErrProtocol = errors.New("session: protocol violation")
+	// ErrSlowConsumer: a call's progressive results or a subscription's
+	// events piled up past their buffer limit.
+	ErrSlowConsumer = errors.New("session: slow consumer: buffer limit reached")
+	// ErrNotStreaming: SendProgress on a call that did not start as a
+	// progressive invocation.
+	ErrNotStreaming = errors.New("session: call is not a progressive invocation")
+	// ErrInvocationDone: Progress after the invocation ended or was
+	// interrupted.
+	ErrInvocationDone = errors.New("session: invocation is over")
+)
+
+// CanceledError is returned by a call whose context ended. It matches
+// errors.Is with the context error and, through Remote, carries the
+// router's or callee's answer when one arrived.
+type CanceledError struct {
+	Cause  error  // context.Canceled or context.DeadlineExceeded
+	Mode   string // the cancel mode sent
+	Remote *Error // the final ERROR received, if any
+}
+
+func (e *CanceledError) Error() string {
+	if e.Remote != nil {
+		return fmt.Sprintf("session: call canceled (%s, mode %s): %v", e.Cause, e.Mode, e.Remote)
+	}
+	return fmt.Sprintf("session: call canceled (%s, mode %s)", e.Cause, e.Mode)
+}
+
+func (e *CanceledError) Unwrap() []error {
+	if e.Remote != nil {
+		return []error{e.Cause, e.Remote}
+	}
+	return []error{e.Cause}
+}
+
+func errorFromMsg(m *wamp.Error) *Error {
+	return &Error{URI: string(m.Error), Args: m.Arguments, Kwargs: m.ArgumentsKw, Details: m.Details}
+}

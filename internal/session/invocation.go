@@ -1,0 +1,160 @@
+package session
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// Invocation is one INVOCATION being handled. Its methods are safe for
+// concurrent use.
+type Invocation struct {
+	ID           wamp.ID
+	Registration wamp.ID
+	// Procedure is the URI the caller called (Details.procedure when the
+	// router sends it, else the registered URI).
+	Procedure string
+	Details   wamp.Dict
+	Args      wamp.List
+	Kwargs    wamp.Dict
+	// Value is the registration's Value.
+	Value any
+
+	s      *Session
+	reg    *Registration
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	mode     string // interrupt mode, "" while not interrupted
+	answered bool
+	inputs   []chunk // streamed input chunks not yet taken
+	more     bool    // more input chunks will come
+	signal   chan struct{}
+}
+
+type chunk struct {
+	args   wamp.List
+	kwargs wamp.Dict
+}
+
+func newInvocation(s *Session, reg *Registration, m *wamp.Invocation) *Invocation {
+	proc, _ := m.Details[wamp.OptProcedure].(string)
+	if proc == "" {
+		proc = reg.Procedure
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if ms, ok := wamp.AsInt64(m.Details[wamp.OptTimeout]); ok && ms > 0 {
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+	}
+	more, _ := m.Details[wamp.OptProgress].(bool)
+	return &Invocation{
+		ID: m.Request, Registration: m.Registration, Procedure: proc, Details: m.Details,
+		Args: m.Arguments, Kwargs: m.ArgumentsKw, Value: reg.Value,
+		s: s, reg: reg, ctx: ctx, cancel: cancel, more: more, signal: make(chan struct{}, 1),
+	}
+}
+
+// Context is the handler's context: canceled by INTERRUPT, by a forwarded
+// call timeout, or when the session ends.
+func (inv *Invocation) Context() context.Context { return inv.ctx }
+
+// ReceiveProgress reports whether the caller asked for progressive results.
+func (inv *Invocation) ReceiveProgress() bool {
+	b, _ := inv.Details[wamp.OptReceiveProgress].(bool)
+	return b
+}
+
+// Streaming reports whether this is a progressive invocation whose first
+// INVOCATION announced more input chunks.
+func (inv *Invocation) Streaming() bool {
+	p, _ := inv.Details[wamp.OptProgress].(bool)
+	return p
+}
+
+// Progress sends a progressive result. When the caller did not ask for
+// progress it does nothing. After the invocation was interrupted or answered
+// it returns ErrInvocationDone.
+func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
+	inv.mu.Lock()
+	over := inv.answered || inv.mode != ""
+	inv.mu.Unlock()
+	if over {
+		return ErrInvocationDone
+	}
+	if !inv.ReceiveProgress() {
+		return nil
+	}
+	return inv.s.send(inv.ctx, &wamp.Yield{Request: inv.ID, Options: wamp.Dict{wamp.OptProgress: true},
+		Arguments: args, ArgumentsKw: kwargs})
+}
+
+// NextInput returns the next streamed input chunk of a progressive
+// invocation. ok is false once the final chunk was taken. The first chunk is
+// the invocation's own Args/Kwargs and is not returned again.
+func (inv *Invocation) NextInput(ctx context.Context) (args wamp.List, kwargs wamp.Dict, ok bool, err error) {
+	for {
+		inv.mu.Lock()
+		if len(inv.inputs) > 0 {
+			c := inv.inputs[0]
+			inv.inputs = inv.inputs[1:]
+			inv.mu.Unlock()
+			return c.args, c.kwargs, true, nil
+		}
+		more, mode := inv.more, inv.mode
+		inv.mu.Unlock()
+		if !more {
+			return nil, nil, false, nil
+		}
+		if mode != "" {
+			return nil, nil, false, ErrInvocationDone
+		}
+		select {
+		case <-inv.signal:
+		case <-ctx.Done():
+			return nil, nil, false, ctx.Err()
+		case <-inv.ctx.Done():
+			return nil, nil, false, inv.ctx.Err()
+		}
+	}
+}
+
+func (inv *Invocation) addChunk(m *wamp.Invocation) {
+	more, _ := m.Details[wamp.OptProgress].(bool)
+	inv.mu.Lock()
+	if inv.more {
+		inv.inputs = append(inv.inputs, chunk{args: m.Arguments, kwargs: m.ArgumentsKw})
+		inv.more = more
+	}
+	inv.mu.Unlock()
+	select {
+	case inv.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (inv *Invocation) interrupt(mode string) {
+	inv.mu.Lock()
+	if inv.mode == "" {
+		inv.mode = mode
+	}
+	inv.mu.Unlock()
+	inv.cancel()
+}
+
+func (inv *Invocation) interruptMode() string {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return inv.mode
+}
+
+// finish marks the invocation answered and reports whether the answer is
+// still wanted: not after killnowait, and not once the session has ended.
+func (inv *Invocation) finish() bool {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.answered = true
+	return inv.mode != CancelKillNoWait
+}

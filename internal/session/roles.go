@@ -1,0 +1,24 @@
+package session
+
+import "github.com/gammazero/nexus/v3/wamp"
+
+// clientRoles is the roles dictionary announced in HELLO: only features this
+// engine really implements.
+func clientRoles() wamp.Dict {
+	feat := func(names ...string) wamp.Dict {
+		f := wamp.Dict{}
+		for _, n := range names {
+			f[n] = true
+		}
+		return wamp.Dict{"features": f}
+	}
+	return wamp.Dict{
+		"caller": feat("progressive_call_results", "call_canceling", "progressive_call_invocations",
+			"caller_identification", "call_timeout"),
+		"callee": feat("progressive_call_results", "call_canceling", "progressive_call_invocations",
+			"pattern_based_registration", "shared_registration", "caller_identification",
+			"call_timeout", "registration_revocation"),
+		"publisher":  feat("publisher_identification", "subscriber_blackwhite_listing", "publisher_exclusion"),
+		"subscriber": feat("pattern_based_subscription", "publisher_identification"),
+	}
+}

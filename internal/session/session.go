@@ -1,0 +1,320 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// AuthFunc answers a CHALLENGE: it returns the AUTHENTICATE signature and
+// extra dictionary, or an error to abandon the join.
+type AuthFunc func(ctx context.Context, ch *wamp.Challenge) (signature string, extra wamp.Dict, err error)
+
+// Config is what a session needs to join a realm.
+type Config struct {
+	Realm string
+	// Hello holds extra HELLO details (authid, authmethods, authextra...).
+	// The roles are always the engine's own.
+	Hello wamp.Dict
+	// Auth answers CHALLENGE messages; nil refuses any challenge.
+	Auth AuthFunc
+	// Logger receives reports of unexpected input; nil discards them.
+	Logger *slog.Logger
+	// OnRevoke is called, without blocking, when the router revokes a
+	// registration. It runs on the read loop and must only record the fact.
+	OnRevoke func(reg *Registration, reason string)
+	// EventBuffer bounds each subscription's queue of undelivered events
+	// (default 65536). Past it, events are dropped and reported.
+	EventBuffer int
+}
+
+// Session is one joined WAMP session.
+type Session struct {
+	peer    wamp.Peer
+	id      wamp.ID
+	welcome wamp.Dict
+	cfg     Config
+	log     *slog.Logger
+
+	reqID atomic.Uint64
+
+	mu       sync.Mutex
+	pending  map[wamp.ID]*pending // REGISTER, SUBSCRIBE, ... replies
+	calls    map[wamp.ID]*Call
+	regs     map[wamp.ID]*Registration
+	subs     map[wamp.ID]*Subscription
+	invs     map[wamp.ID]*Invocation
+	goodbye  chan struct{} // closed when the router's GOODBYE arrives
+	leaving  bool          // we sent GOODBYE
+	endErr   error
+	handlers sync.WaitGroup // invocation handlers and event deliveries
+
+	sendMu sync.RWMutex
+	closed bool          // peer closed; guarded by sendMu
+	dying  chan struct{} // closed when the session starts to end
+	done   chan struct{} // closed when the read loop has exited
+	once   sync.Once
+}
+
+// Join says HELLO on peer and returns the session once the router says
+// WELCOME. On failure the peer is closed. A refusal (ABORT) is an *Error.
+func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = 65536
+	}
+	details := wamp.Dict{}
+	for k, v := range cfg.Hello {
+		details[k] = v
+	}
+	details["roles"] = clientRoles()
+	welcome, err := handshake(ctx, peer, cfg, details)
+	if err != nil {
+		peer.Close()
+		return nil, err
+	}
+	s := &Session{
+		peer: peer, id: welcome.ID, welcome: welcome.Details, cfg: cfg, log: log,
+		pending: map[wamp.ID]*pending{},
+		calls:   map[wamp.ID]*Call{},
+		regs:    map[wamp.ID]*Registration{},
+		subs:    map[wamp.ID]*Subscription{},
+		invs:    map[wamp.ID]*Invocation{},
+		goodbye: make(chan struct{}),
+		dying:   make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	go s.readLoop()
+	return s, nil
+}
+
+func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dict) (*wamp.Welcome, error) {
+	if err := sendCtx(ctx, peer, &wamp.Hello{Realm: wamp.URI(cfg.Realm), Details: details}); err != nil {
+		return nil, err
+	}
+	for {
+		var msg wamp.Message
+		select {
+		case m, ok := <-peer.Recv():
+			if !ok {
+				return nil, fmt.Errorf("session: join: %w", ErrConnectionLost)
+			}
+			msg = m
+		case <-ctx.Done():
+			return nil, fmt.Errorf("session: join: %w", ctx.Err())
+		}
+		switch m := msg.(type) {
+		case *wamp.Welcome:
+			return m, nil
+		case *wamp.Abort:
+			return nil, &Error{URI: string(m.Reason), Details: m.Details, Args: abortArgs(m.Details)}
+		case *wamp.Challenge:
+			if cfg.Auth == nil {
+				return nil, fmt.Errorf("session: join: router asks for %q authentication and no credentials are configured", m.AuthMethod)
+			}
+			sig, extra, err := cfg.Auth(ctx, m)
+			if err != nil {
+				return nil, fmt.Errorf("session: join: answer %s challenge: %w", m.AuthMethod, err)
+			}
+			if extra == nil {
+				extra = wamp.Dict{}
+			}
+			if err := sendCtx(ctx, peer, &wamp.Authenticate{Signature: sig, Extra: extra}); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("session: join: unexpected %v before WELCOME: %w", msg.MessageType(), ErrProtocol)
+		}
+	}
+}
+
+func abortArgs(d wamp.Dict) wamp.List {
+	if m, ok := d["message"].(string); ok {
+		return wamp.List{m}
+	}
+	return nil
+}
+
+func sendCtx(ctx context.Context, peer wamp.Peer, msg wamp.Message) error {
+	select {
+	case peer.Send() <- msg:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("session: join: %w", ctx.Err())
+	}
+}
+
+// ID is the session ID the router assigned.
+func (s *Session) ID() wamp.ID { return s.id }
+
+// Welcome returns the router's WELCOME details (do not modify).
+func (s *Session) Welcome() wamp.Dict { return s.welcome }
+
+// Done is closed when the session has ended and its read loop is gone.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Err reports why the session ended: nil after a clean GOODBYE exchange,
+// ErrConnectionLost, ErrProtocol, or the router's GOODBYE/ABORT as *Error.
+// Valid after Done.
+func (s *Session) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.endErr
+}
+
+func (s *Session) nextID() wamp.ID { return wamp.ID(s.reqID.Add(1)) }
+
+// send writes msg to the peer, unless the session is ending or ctx ends first.
+func (s *Session) send(ctx context.Context, msg wamp.Message) error {
+	s.sendMu.RLock()
+	defer s.sendMu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	select {
+	case s.peer.Send() <- msg:
+		return nil
+	case <-s.dying:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// sendNow sends a reply that must not wait on a caller's context.
+func (s *Session) sendNow(msg wamp.Message) error { return s.send(context.Background(), msg) }
+
+// end starts the session's end: pending work fails with err, the peer closes.
+func (s *Session) end(err error) {
+	s.once.Do(func() {
+		s.mu.Lock()
+		if s.endErr == nil {
+			s.endErr = err
+		}
+		s.mu.Unlock()
+		close(s.dying)
+		s.sendMu.Lock()
+		s.closed = true
+		s.peer.Close()
+		s.sendMu.Unlock()
+	})
+}
+
+// abort ends the session with ABORT reason uri after a protocol violation.
+func (s *Session) abort(uri, message string) {
+	s.log.Error("wamp session aborted", "session", s.id, "reason", uri, "message", message)
+	_ = s.send(context.Background(), &wamp.Abort{Reason: wamp.URI(uri), Details: wamp.Dict{"message": message}})
+	s.end(fmt.Errorf("%w: %s", ErrProtocol, message))
+}
+
+// Close leaves the realm: it sends GOODBYE, waits for the router's GOODBYE
+// until ctx ends, then closes the peer. Running handlers get their context
+// canceled; Close waits for them until ctx ends. Close is idempotent.
+func (s *Session) Close(ctx context.Context) error {
+	s.mu.Lock()
+	first := !s.leaving
+	s.leaving = true
+	s.mu.Unlock()
+	if first {
+		if err := s.send(ctx, &wamp.Goodbye{Reason: wamp.CloseRealm, Details: wamp.Dict{}}); err == nil {
+			select {
+			case <-s.goodbye:
+			case <-s.done:
+			case <-ctx.Done():
+			}
+		}
+	}
+	s.end(ErrClosed)
+	return s.wait(ctx)
+}
+
+// Drain waits until no invocation handler or event delivery runs, or ctx
+// ends.
+func (s *Session) Drain(ctx context.Context) error {
+	idle := make(chan struct{})
+	go func() { s.handlers.Wait(); close(idle) }()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Session) wait(ctx context.Context) error {
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.Drain(ctx)
+}
+
+// readLoop owns the inbound side: it dispatches every message, and on exit
+// fails everything still pending.
+func (s *Session) readLoop() {
+	defer close(s.done)
+	defer s.failAll()
+	for {
+		select {
+		case msg, ok := <-s.peer.Recv():
+			if !ok {
+				s.end(ErrConnectionLost)
+				return
+			}
+			if !s.dispatch(msg) {
+				return
+			}
+		case <-s.dying:
+			// Keep reading until the transport closes the channel, but
+			// stop once the peer is gone.
+			s.drainRecv()
+			return
+		}
+	}
+}
+
+// drainRecv consumes what the peer still delivers after the session ended so
+// that the transport goroutines can exit.
+func (s *Session) drainRecv() {
+	for msg := range s.peer.Recv() {
+		if g, ok := msg.(*wamp.Goodbye); ok {
+			s.gotGoodbye(g)
+		}
+	}
+}
+
+func (s *Session) failAll() {
+	s.mu.Lock()
+	err := s.endErr
+	if err == nil || errors.Is(err, ErrClosed) && !s.leaving {
+		err = ErrConnectionLost
+	}
+	pend, calls, invs, subs := s.pending, s.calls, s.invs, s.subs
+	s.pending, s.calls, s.invs = map[wamp.ID]*pending{}, map[wamp.ID]*Call{}, map[wamp.ID]*Invocation{}
+	s.mu.Unlock()
+	for _, p := range pend {
+		close(p.ch)
+	}
+	lost := err
+	if errors.Is(err, ErrClosed) {
+		lost = ErrConnectionLost
+	}
+	for _, c := range calls {
+		c.fail(lost)
+	}
+	for _, inv := range invs {
+		inv.interrupt("killnowait")
+	}
+	for _, sub := range subs {
+		sub.stop()
+	}
+}

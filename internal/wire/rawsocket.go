@@ -1,0 +1,208 @@
+package wire
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+
+	"github.com/gammazero/nexus/v3/transport/serialize"
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// Rawsocket frame types and serializer codes (WAMP spec, "RawSocket
+// Transport").
+const (
+	rawMagic       = 0x7f
+	frameRegular   = 0
+	framePing      = 1
+	framePong      = 2
+	rawMaxLenExp   = 0xf // 2^(9+15) = 16 MiB
+	rawQueueLength = 64
+)
+
+func rawSerializerCode(s serialize.Serialization) (byte, error) {
+	switch s {
+	case serialize.JSON:
+		return 1, nil
+	case serialize.MSGPACK:
+		return 2, nil
+	case serialize.CBOR:
+		return 3, nil
+	}
+	return 0, fmt.Errorf("wire: rawsocket: unsupported serialization %d", s)
+}
+
+var rawHandshakeErrors = map[byte]string{
+	0: "illegal (must not be used)",
+	1: "serializer unsupported",
+	2: "maximum message length unacceptable",
+	3: "use of reserved bits (unsupported feature)",
+	4: "maximum connection count reached",
+}
+
+// RawSocketPeer is a client-side WAMP rawsocket connection using any
+// Serializer. It implements wamp.Peer. Its two goroutines (reader, writer)
+// end when Close is called or the connection fails; Close waits for both.
+type RawSocketPeer struct {
+	conn   net.Conn
+	ser    serialize.Serializer
+	limit  int
+	rd     chan wamp.Message
+	wr     chan wamp.Message
+	pongs  chan []byte
+	closed chan struct{}
+	once   sync.Once
+	wg     sync.WaitGroup
+}
+
+// HandshakeRawSocket performs the client handshake on conn and starts the
+// peer. ctx bounds the handshake only.
+func HandshakeRawSocket(ctx context.Context, conn net.Conn, s serialize.Serialization, ser serialize.Serializer) (*RawSocketPeer, error) {
+	code, err := rawSerializerCode(s)
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	if _, err := conn.Write([]byte{rawMagic, rawMaxLenExp<<4 | code, 0, 0}); err != nil {
+		return nil, fmt.Errorf("wire: rawsocket handshake: %w", err)
+	}
+	var reply [4]byte
+	if _, err := io.ReadFull(conn, reply[:]); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("wire: rawsocket handshake: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("wire: rawsocket handshake: %w", err)
+	}
+	if reply[0] != rawMagic {
+		return nil, errors.New("wire: rawsocket handshake: the server is not a WAMP rawsocket endpoint")
+	}
+	if reply[1]&0x0f == 0 {
+		return nil, fmt.Errorf("wire: rawsocket handshake refused: %s", rawHandshakeErrors[reply[1]>>4])
+	}
+	if reply[1]&0x0f != code {
+		return nil, fmt.Errorf("wire: rawsocket handshake: server chose serializer %d, asked for %d", reply[1]&0x0f, code)
+	}
+	p := &RawSocketPeer{
+		conn: conn, ser: ser, limit: 1 << (9 + int(reply[1]>>4)),
+		rd: make(chan wamp.Message, rawQueueLength), wr: make(chan wamp.Message, rawQueueLength),
+		pongs: make(chan []byte, 4), closed: make(chan struct{}),
+	}
+	p.wg.Add(2)
+	go p.readLoop()
+	go p.writeLoop()
+	return p, nil
+}
+
+// Recv implements wamp.Peer.
+func (p *RawSocketPeer) Recv() <-chan wamp.Message { return p.rd }
+
+// Send implements wamp.Peer. Do not send after Close.
+func (p *RawSocketPeer) Send() chan<- wamp.Message { return p.wr }
+
+// IsLocal implements wamp.Peer.
+func (p *RawSocketPeer) IsLocal() bool { return false }
+
+// Close closes the connection and waits for the peer's goroutines.
+func (p *RawSocketPeer) Close() {
+	p.once.Do(func() {
+		close(p.closed)
+		_ = p.conn.Close()
+	})
+	p.wg.Wait()
+}
+
+func (p *RawSocketPeer) readLoop() {
+	defer p.wg.Done()
+	defer close(p.rd)
+	defer p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
+	var header [4]byte
+	for {
+		if _, err := io.ReadFull(p.conn, header[:]); err != nil {
+			return
+		}
+		n := int(header[1])<<16 | int(header[2])<<8 | int(header[3])
+		if n > p.limit {
+			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame of %d bytes exceeds limit %d", n, p.limit), Size: n})
+			return
+		}
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(p.conn, buf); err != nil {
+			return
+		}
+		switch header[0] & 0x07 {
+		case frameRegular:
+			msg, err := p.ser.Deserialize(buf)
+			if err != nil {
+				msg = &Malformed{Err: err, Size: n}
+			}
+			if !p.deliver(msg) {
+				return
+			}
+		case framePing:
+			select {
+			case p.pongs <- buf:
+			default: // a pong is owed already
+			}
+		case framePong:
+		default:
+			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame type %d", header[0]&0x07), Size: n})
+			return
+		}
+	}
+}
+
+func (p *RawSocketPeer) deliver(msg wamp.Message) bool {
+	select {
+	case p.rd <- msg:
+		return true
+	case <-p.closed:
+		return false
+	}
+}
+
+func (p *RawSocketPeer) writeLoop() {
+	defer p.wg.Done()
+	for {
+		select {
+		case msg := <-p.wr:
+			b, err := p.ser.Serialize(msg)
+			if err != nil {
+				continue // the session guarantees well-formed messages
+			}
+			if p.writeFrame(frameRegular, b) != nil {
+				p.closeNoWait()
+				return
+			}
+		case b := <-p.pongs:
+			if p.writeFrame(framePong, b) != nil {
+				p.closeNoWait()
+				return
+			}
+		case <-p.closed:
+			return
+		}
+	}
+}
+
+// closeNoWait closes the connection without waiting (used by the peer's own
+// goroutines).
+func (p *RawSocketPeer) closeNoWait() {
+	p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
+}
+
+func (p *RawSocketPeer) writeFrame(kind byte, b []byte) error {
+	if len(b) > p.limit {
+		return fmt.Errorf("wire: rawsocket message of %d bytes exceeds the router's limit %d", len(b), p.limit)
+	}
+	frame := make([]byte, 4+len(b))
+	binary.BigEndian.PutUint32(frame, uint32(len(b)))
+	frame[0] = kind
+	copy(frame[4:], b)
+	_, err := p.conn.Write(frame)
+	return err
+}

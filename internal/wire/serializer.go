@@ -1,0 +1,105 @@
+package wire
+
+import (
+	"fmt"
+
+	"github.com/gammazero/nexus/v3/transport/serialize"
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// Serializer wraps a nexus serializer:
+//   - an UNREGISTERED with a Details element decodes to *Unregistered, with
+//     the Details kept;
+//   - a frame that fails to decode, or makes the inner serializer panic,
+//     decodes to *Malformed instead of an error.
+type Serializer struct {
+	Inner serialize.Serializer
+}
+
+// NewSerializer returns the wrapped serializer for s.
+func NewSerializer(s serialize.Serialization) (*Serializer, error) {
+	switch s {
+	case serialize.JSON:
+		return &Serializer{Inner: &serialize.JSONSerializer{}}, nil
+	case serialize.MSGPACK:
+		return &Serializer{Inner: &serialize.MessagePackSerializer{}}, nil
+	case serialize.CBOR:
+		return &Serializer{Inner: &serialize.CBORSerializer{}}, nil
+	}
+	return nil, fmt.Errorf("wire: unsupported serialization %d", s)
+}
+
+// Serialize implements serialize.Serializer.
+func (s *Serializer) Serialize(msg wamp.Message) (b []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("wire: serialize %v: %v", msg.MessageType(), r)
+		}
+	}()
+	return s.Inner.Serialize(msg)
+}
+
+// Deserialize implements serialize.Serializer. It never returns an error:
+// undecodable input comes back as *Malformed.
+func (s *Serializer) Deserialize(data []byte) (msg wamp.Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, err = &Malformed{Err: fmt.Errorf("wire: decode panicked: %v", r), Size: len(data)}, nil
+		}
+	}()
+	m, err := s.Inner.Deserialize(data)
+	if err != nil {
+		return &Malformed{Err: err, Size: len(data)}, nil
+	}
+	if u, ok := m.(*wamp.Unregistered); ok {
+		return s.unregistered(u, data), nil
+	}
+	return m, nil
+}
+
+// unregistered re-reads an UNREGISTERED frame to recover its Details, which
+// the inner serializer drops. Revocations are rare, so the second decode costs
+// nothing on the hot path.
+func (s *Serializer) unregistered(u *wamp.Unregistered, data []byte) wamp.Message {
+	var raw []any
+	if err := s.Inner.DeserializeDataItem(data, &raw); err != nil || len(raw) < 3 {
+		return &Unregistered{Request: u.Request}
+	}
+	details, ok := AsDict(raw[2])
+	if !ok {
+		return &Malformed{Err: fmt.Errorf("wire: UNREGISTERED details is %T, not a dictionary", raw[2]), Size: len(data)}
+	}
+	return &Unregistered{Request: u.Request, Details: details}
+}
+
+// SerializeDataItem implements serialize.Serializer.
+func (s *Serializer) SerializeDataItem(item any) ([]byte, error) {
+	return s.Inner.SerializeDataItem(item)
+}
+
+// DeserializeDataItem implements serialize.Serializer.
+func (s *Serializer) DeserializeDataItem(data []byte, v any) error {
+	return s.Inner.DeserializeDataItem(data, v)
+}
+
+// AsDict converts the map shapes decoders produce (map[string]any,
+// wamp.Dict, map[any]any from msgpack) into a wamp.Dict.
+func AsDict(v any) (wamp.Dict, bool) {
+	switch m := v.(type) {
+	case wamp.Dict:
+		return m, true
+	case map[string]any:
+		return m, true
+	case map[any]any:
+		d := make(wamp.Dict, len(m))
+		for k, v := range m {
+			ks, ok := k.(string)
+			if !ok {
+				return nil, false
+			}
+			d[ks] = v
+		}
+		return d, true
+	}
+	return nil, false
+}
