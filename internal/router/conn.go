@@ -1,0 +1,197 @@
+package router
+
+import (
+	"sync"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+const (
+	// outQueueSize buffers nexus's messages to one client, as nexus's own
+	// transports do: nexus drops a message rather than block on a full queue.
+	outQueueSize = 64
+	// localQueueSize buffers the router's own messages to one client.
+	localQueueSize = 16
+)
+
+// conn stands between one client transport and nexus. nexus sees the conn as
+// the client's peer; two pumps move the messages:
+//
+//   - pumpIn, client to nexus: notes HELLO features, REGISTER and UNREGISTER
+//     requests, and answers intercepted CALLs itself;
+//   - pumpOut, nexus to client: notes WELCOME, REGISTERED, UNREGISTERED and
+//     ERROR replies, advertises registration_revocation, and swallows the
+//     replies to the UNREGISTERs the router injected.
+//
+// Everything entering toRouter does so under inMu, so the router knows the
+// exact order in which nexus reads this session's messages.
+type conn struct {
+	r      *Router
+	client wamp.Peer
+
+	toRouter   chan wamp.Message // nexus reads it (Recv)
+	fromRouter chan wamp.Message // nexus writes it (Send); closed by Close
+	local      chan wamp.Message // the router's own messages to the client
+	ended      chan struct{}     // closed by Close: nexus is done with the session
+	endOnce    sync.Once
+	clientGone chan struct{} // closed when the client transport's Recv closes
+	finished   chan struct{} // closed when pumpOut has returned
+
+	inMu     sync.Mutex
+	inClosed bool // toRouter is closed
+
+	// Guarded by r.mu.
+	id         wamp.ID
+	authrole   string
+	revocation bool // HELLO announced callee feature registration_revocation
+	track      tracker
+}
+
+func newConn(r *Router, client wamp.Peer) *conn {
+	return &conn{
+		r:          r,
+		client:     client,
+		toRouter:   make(chan wamp.Message),
+		fromRouter: make(chan wamp.Message, outQueueSize),
+		local:      make(chan wamp.Message, localQueueSize),
+		ended:      make(chan struct{}),
+		clientGone: make(chan struct{}),
+		finished:   make(chan struct{}),
+		track:      newTracker(),
+	}
+}
+
+// Recv implements wamp.Peer for nexus: the client's messages.
+func (c *conn) Recv() <-chan wamp.Message { return c.toRouter }
+
+// Send implements wamp.Peer for nexus: messages for the client.
+func (c *conn) Send() chan<- wamp.Message { return c.fromRouter }
+
+// IsLocal implements wamp.Peer: whatever the client transport says.
+func (c *conn) IsLocal() bool { return c.client.IsLocal() }
+
+// Close implements wamp.Peer. nexus calls it when the session is over and
+// sends nothing after it.
+func (c *conn) Close() {
+	c.endOnce.Do(func() {
+		close(c.ended)
+		close(c.fromRouter)
+	})
+}
+
+// welcomed reports whether nexus has welcomed the session.
+func (c *conn) welcomed() bool {
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	return c.id != 0
+}
+
+// closeInbound tells nexus the client is gone.
+func (c *conn) closeInbound() {
+	c.inMu.Lock()
+	defer c.inMu.Unlock()
+	if !c.inClosed {
+		c.inClosed = true
+		close(c.toRouter)
+	}
+}
+
+// pumpIn moves the client's messages to nexus until either side ends.
+func (c *conn) pumpIn() {
+	defer c.r.pumpWG.Done()
+	defer c.closeInbound()
+	for {
+		select {
+		case msg, ok := <-c.client.Recv():
+			if !ok {
+				close(c.clientGone)
+				return
+			}
+			if !c.inbound(msg) {
+				return
+			}
+		case <-c.ended:
+			return
+		}
+	}
+}
+
+// inbound handles one client message; false means the session is over.
+func (c *conn) inbound(msg wamp.Message) bool {
+	if call, ok := msg.(*wamp.Call); ok && c.intercept(call) {
+		return true
+	}
+	c.inMu.Lock()
+	if c.inClosed {
+		c.inMu.Unlock()
+		return false
+	}
+	if reply := c.r.observeIn(c, msg); reply != nil {
+		c.inMu.Unlock()
+		c.sendLocal(reply)
+		return true
+	}
+	defer c.inMu.Unlock()
+	return c.toNexus(msg)
+}
+
+// toNexus hands msg to nexus; the caller holds inMu.
+func (c *conn) toNexus(msg wamp.Message) bool {
+	select {
+	case c.toRouter <- msg:
+		return true
+	case <-c.ended:
+		return false
+	}
+}
+
+// pumpOut moves nexus's and the router's messages to the client until nexus
+// closes the session, then closes the client transport.
+func (c *conn) pumpOut() {
+	defer c.r.pumpWG.Done()
+	defer c.r.forget(c)
+	defer close(c.finished)
+	defer c.client.Close()
+	deliver := true
+	for {
+		var msg wamp.Message
+		var after func()
+		select {
+		case m, ok := <-c.fromRouter:
+			if !ok {
+				return
+			}
+			msg, after = c.r.observeOut(c, m)
+		case msg = <-c.local:
+		}
+		if msg != nil && deliver {
+			deliver = c.deliver(msg)
+		}
+		if after != nil {
+			after()
+		}
+	}
+}
+
+// deliver gives msg to the client transport. It gives up, for good, when the
+// client is gone or the router has closed every session: the pump then only
+// drains, so nexus never blocks on this session.
+func (c *conn) deliver(msg wamp.Message) bool {
+	select {
+	case c.client.Send() <- msg:
+		return true
+	case <-c.clientGone:
+	case <-c.r.done:
+	}
+	return false
+}
+
+// sendLocal queues a message made by the router for the client. It is
+// dropped once the session or the router is closing.
+func (c *conn) sendLocal(msg wamp.Message) {
+	select {
+	case c.local <- msg:
+	case <-c.finished:
+	case <-c.r.ctx.Done():
+	}
+}
