@@ -1,0 +1,101 @@
+// Package wamptest is wampkit's test kit: it starts a router per test,
+// connects clients over every transport and serializer, and cleans up with
+// t.Cleanup so that goleak finds nothing left.
+//
+//	func TestX(t *testing.T) {
+//		r := wamptest.NewRouter(t)
+//		for _, tr := range wamptest.Transports() {
+//			t.Run(tr.Name, func(t *testing.T) {
+//				c := r.Connect(t, tr)
+//				...
+//			})
+//		}
+//	}
+package wamptest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// Transport names one way to reach the router: in process, websocket or
+// rawsocket, with a serializer.
+type Transport struct {
+	Name          string
+	Kind          string // "inproc", "ws" or "tcp"
+	Serialization client.Serialization
+}
+
+// Transports lists every transport and serializer combination.
+func Transports() []Transport {
+	out := []Transport{{Name: "inproc", Kind: "inproc"}}
+	for _, kind := range []string{"ws", "tcp"} {
+		for _, s := range []client.Serialization{client.JSON, client.MsgPack, client.CBOR} {
+			out = append(out, Transport{Name: kind + "-" + s.String(), Kind: kind, Serialization: s})
+		}
+	}
+	return out
+}
+
+// Context returns a context that ends after 10 seconds or with the test.
+func Context(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Connect connects a client over tr; the client is closed when the test
+// ends.
+func (r *Router) Connect(t testing.TB, tr Transport, opts ...client.Option) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	opts = append([]client.Option{client.WithSerialization(tr.Serialization)}, opts...)
+	var (
+		c   *client.Client
+		err error
+	)
+	switch tr.Kind {
+	case "inproc":
+		c, err = client.ConnectLocal(ctx, r, opts...)
+	case "ws":
+		c, err = client.Connect(ctx, r.WebsocketURL(), opts...)
+	case "tcp":
+		c, err = client.Connect(ctx, r.RawSocketURL(), opts...)
+	default:
+		t.Fatalf("wamptest: unknown transport kind %q", tr.Kind)
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { Close(t, c) })
+	return c
+}
+
+// Local connects a client in process (JSON semantics, no serialization).
+func (r *Router) Local(t testing.TB, opts ...client.Option) *client.Client {
+	return r.Connect(t, Transport{Name: "inproc", Kind: "inproc"}, opts...)
+}
+
+// WS connects a client over websocket with JSON.
+func (r *Router) WS(t testing.TB, opts ...client.Option) *client.Client {
+	return r.Connect(t, Transport{Name: "ws-json", Kind: "ws"}, opts...)
+}
+
+// Close closes c within 5 seconds and fails the test if that fails.
+func Close(t testing.TB, c *client.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Close(ctx); err != nil {
+		t.Errorf("wamptest: close client: %v", err)
+	}
+}
+
+// Eventually polls cond every 10ms until it holds or 5 seconds pass.
+func Eventually(t testing.TB, cond func() bool, msgAndArgs ...any) {
+	t.Helper()
+	require.Eventually(t, cond, 5*time.Second, 10*time.Millisecond, msgAndArgs...)
+}
