@@ -1,0 +1,257 @@
+package codec
+
+import (
+	"encoding"
+	"reflect"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// maxDepth bounds nesting while encoding, which catches pointer cycles.
+const maxDepth = 1000
+
+// Encode converts v to WAMP arguments:
+//
+//   - nil, or a nil pointer, gives no arguments;
+//   - a [client.Payload] or *client.Payload is returned as it is;
+//   - a struct (or pointer to one) with positional fields (`wamp:"#0"`,
+//     `wamp:"#1"`, ...) gives args from those fields in order (a gap is null)
+//     and kwargs from its named fields, nil when there are none;
+//   - any other value v gives args=[EncodeValue(v)].
+func Encode(v any) (args []any, kwargs map[string]any, err error) {
+	switch p := v.(type) {
+	case nil:
+		return nil, nil, nil
+	case client.Payload:
+		return p.Args, p.Kwargs, nil
+	case *client.Payload:
+		if p == nil {
+			return nil, nil, nil
+		}
+		return p.Args, p.Kwargs, nil
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil, nil, nil
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() == reflect.Struct && !isLeafStruct(rv.Type()) {
+		if p := planFor(rv.Type()); len(p.positional) > 0 {
+			return encodeSplit(p, rv)
+		}
+	}
+	x, err := EncodeValue(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []any{x}, nil, nil
+}
+
+// encodeSplit encodes positional fields as args and named ones as kwargs.
+func encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[string]any, error) {
+	if p.err != nil {
+		return nil, nil, &EncodeError{Type: p.typ.String(), Msg: p.err.Error()}
+	}
+	e := &encodeState{}
+	args := make([]any, p.positional[len(p.positional)-1].pos+1)
+	for _, f := range p.positional {
+		fv := fieldValue(rv, f, false)
+		if !fv.IsValid() {
+			continue
+		}
+		x, err := e.encode(fv)
+		if err != nil {
+			return nil, nil, err.at(f.goName).finish()
+		}
+		args[f.pos] = x
+	}
+	kwargs, err := e.encodeFields(p, p.named, rv)
+	if err != nil {
+		return nil, nil, err.finish()
+	}
+	if len(kwargs) == 0 {
+		kwargs = nil
+	}
+	return args, kwargs, nil
+}
+
+// EncodeValue returns the plain form of v, which every serializer handles
+// identically: structs become map[string]any keyed by wire name (honouring
+// "-", omitempty and omitzero); time.Time becomes an RFC 3339 string with
+// nanoseconds; an encoding.TextMarshaler becomes its text; []byte and byte
+// arrays become []byte; maps become map[string]any (integer and
+// TextMarshaler keys as text); other slices and arrays become []any; pointers
+// and interfaces are followed (nil gives nil); named numeric, string and bool
+// types become their predeclared type; other numbers, bools and strings stay.
+func EncodeValue(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	e := &encodeState{}
+	x, err := e.encode(reflect.ValueOf(v))
+	if err != nil {
+		return nil, err.finish()
+	}
+	return x, nil
+}
+
+// encodeState tracks depth and builds the error path.
+type encodeState struct {
+	depth int
+}
+
+// encodeErr is an *EncodeError with the path collected while unwinding.
+type encodeErr struct {
+	EncodeError
+	segs []pathSeg
+}
+
+func (e *encodeErr) at(name string) *encodeErr {
+	e.segs = append(e.segs, pathSeg{name: name, index: -1})
+	return e
+}
+
+func (e *encodeErr) atIndex(i int) *encodeErr {
+	e.segs = append(e.segs, pathSeg{index: i})
+	return e
+}
+
+func (e *encodeErr) finish() error {
+	d := &DecodeError{segs: e.segs}
+	_ = d.finish("")
+	e.Path = d.Path
+	out := e.EncodeError
+	return &out
+}
+
+type encoderFunc func(e *encodeState, v reflect.Value) (any, *encodeErr)
+
+var encCache sync.Map // reflect.Type -> encoderFunc
+
+func (e *encodeState) encode(v reflect.Value) (any, *encodeErr) {
+	if !v.IsValid() {
+		return nil, nil
+	}
+	if e.depth++; e.depth > maxDepth {
+		return nil, &encodeErr{EncodeError: EncodeError{Type: v.Type().String(), Msg: "nested too deeply (cycle?)"}}
+	}
+	defer func() { e.depth-- }()
+	return encoderFor(v.Type())(e, v)
+}
+
+func encoderFor(t reflect.Type) encoderFunc {
+	if f, ok := encCache.Load(t); ok {
+		return f.(encoderFunc)
+	}
+	f, _ := encCache.LoadOrStore(t, newEncoder(t))
+	return f.(encoderFunc)
+}
+
+func newEncoder(t reflect.Type) encoderFunc {
+	switch {
+	case t == timeType:
+		return func(_ *encodeState, v reflect.Value) (any, *encodeErr) {
+			return v.Interface().(time.Time).Format(time.RFC3339Nano), nil
+		}
+	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && t.Implements(textMarshalerType):
+		return encodeText
+	case t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(textMarshalerType):
+		return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
+			if !v.CanAddr() {
+				c := reflect.New(t).Elem()
+				c.Set(v)
+				v = c
+			}
+			return encodeText(e, v.Addr())
+		}
+	}
+	return kindEncoder(t)
+}
+
+func encodeText(_ *encodeState, v reflect.Value) (any, *encodeErr) {
+	if v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil, nil
+	}
+	b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
+	if err != nil {
+		return nil, &encodeErr{EncodeError: EncodeError{Type: v.Type().String(), Msg: "MarshalText: " + err.Error()}}
+	}
+	return string(b), nil
+}
+
+func kindEncoder(t reflect.Type) encoderFunc {
+	switch t.Kind() {
+	case reflect.Bool:
+		return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.Bool(), nil }
+	case reflect.String:
+		return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.String(), nil }
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return encodeInt(t)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return encodeUint(t)
+	case reflect.Float32, reflect.Float64:
+		return encodeFloat(t)
+	case reflect.Pointer, reflect.Interface:
+		return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
+			if v.IsNil() {
+				return nil, nil
+			}
+			return e.encode(v.Elem())
+		}
+	case reflect.Slice, reflect.Array:
+		return listEncoder(t)
+	case reflect.Map:
+		return mapEncoder(t)
+	case reflect.Struct:
+		return structEncoder(t)
+	}
+	return func(_ *encodeState, v reflect.Value) (any, *encodeErr) {
+		return nil, &encodeErr{EncodeError: EncodeError{Type: t.String(), Msg: "unsupported type"}}
+	}
+}
+
+// Numbers of predeclared types pass as they are; named ones become the
+// predeclared type of their kind so that every serializer sees the same.
+func encodeInt(t reflect.Type) encoderFunc {
+	if t.PkgPath() == "" {
+		return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.Interface(), nil }
+	}
+	return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.Int(), nil }
+}
+
+func encodeUint(t reflect.Type) encoderFunc {
+	if t.PkgPath() == "" {
+		return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.Interface(), nil }
+	}
+	return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.Uint(), nil }
+}
+
+func encodeFloat(t reflect.Type) encoderFunc {
+	if t.PkgPath() == "" {
+		return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.Interface(), nil }
+	}
+	return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.Float(), nil }
+}
+
+// mapKeyText renders a map key as text: strings, integers, TextMarshalers.
+func mapKeyText(k reflect.Value) (string, bool) {
+	if k.Kind() == reflect.String {
+		return k.String(), true
+	}
+	if tm, ok := k.Interface().(encoding.TextMarshaler); ok {
+		b, err := tm.MarshalText()
+		return string(b), err == nil
+	}
+	switch k.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(k.Int(), 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(k.Uint(), 10), true
+	}
+	return "", false
+}

@@ -1,0 +1,115 @@
+package codec
+
+import (
+	"reflect"
+)
+
+func listEncoder(t reflect.Type) encoderFunc {
+	if t.Elem().Kind() == reflect.Uint8 {
+		return encodeBytes
+	}
+	return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
+		if t.Kind() == reflect.Slice && v.IsNil() {
+			return nil, nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			x, err := e.encode(v.Index(i))
+			if err != nil {
+				return nil, err.atIndex(i)
+			}
+			out[i] = x
+		}
+		return out, nil
+	}
+}
+
+// encodeBytes gives []byte for byte slices and byte arrays of any named type.
+func encodeBytes(_ *encodeState, v reflect.Value) (any, *encodeErr) {
+	if v.Kind() == reflect.Slice {
+		if v.IsNil() {
+			return nil, nil
+		}
+		if b, ok := v.Interface().([]byte); ok {
+			return b, nil
+		}
+	}
+	out := make([]byte, v.Len())
+	for i := range out {
+		out[i] = byte(v.Index(i).Uint())
+	}
+	return out, nil
+}
+
+func mapEncoder(t reflect.Type) encoderFunc {
+	return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
+		if v.IsNil() {
+			return nil, nil
+		}
+		out := make(map[string]any, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			k, ok := mapKeyText(it.Key())
+			if !ok {
+				return nil, &encodeErr{EncodeError: EncodeError{Type: t.String(), Msg: "unsupported map key type"}}
+			}
+			x, err := e.encode(it.Value())
+			if err != nil {
+				return nil, err.at(k)
+			}
+			out[k] = x
+		}
+		return out, nil
+	}
+}
+
+func structEncoder(t reflect.Type) encoderFunc {
+	p := planFor(t)
+	return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
+		if p.err != nil {
+			return nil, &encodeErr{EncodeError: EncodeError{Type: t.String(), Msg: p.err.Error()}}
+		}
+		return e.encodeFields(p, p.fields, v)
+	}
+}
+
+// encodeFields builds the object of the given fields of v, by wire name.
+func (e *encodeState) encodeFields(p *structPlan, fields []*field, v reflect.Value) (map[string]any, *encodeErr) {
+	out := make(map[string]any, len(fields))
+	for _, f := range fields {
+		fv := fieldValue(v, f, false)
+		if !fv.IsValid() || (f.omitEmpty && isEmpty(fv)) || (f.omitZero && isZero(fv)) {
+			continue
+		}
+		x, err := e.encode(fv)
+		if err != nil {
+			return nil, err.at(f.name)
+		}
+		out[f.name] = x
+	}
+	return out, nil
+}
+
+// isEmpty is encoding/json's omitempty test.
+func isEmpty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
+}
+
+// isZero is encoding/json's omitzero test: an IsZero method when the type has
+// one, else the zero value.
+func isZero(v reflect.Value) bool {
+	if z, ok := v.Interface().(interface{ IsZero() bool }); ok {
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			return true
+		}
+		return z.IsZero()
+	}
+	return v.IsZero()
+}

@@ -1,0 +1,271 @@
+package codec
+
+import (
+	"cmp"
+	"fmt"
+	"go/token"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// field describes one wire-visible field of a struct, flattened through
+// embedded structs the way encoding/json does it.
+type field struct {
+	name      string       // wire name: wamp tag, else json tag, else Go name
+	goName    string       // Go field name, for the case-insensitive fallback
+	index     []int        // path through embedded structs
+	typ       reflect.Type // field type
+	ord       int          // position in structPlan.fields
+	pos       int          // positional index from `wamp:"#n"`, -1 for named fields
+	required  bool         // `wamp:",required"`: missing or null is an error
+	omitEmpty bool         // omitempty in the wamp or json tag
+	omitZero  bool         // omitzero in the wamp or json tag
+	tagged    bool         // name came from a tag (dominance rule)
+	depth     int          // embedding depth (dominance rule)
+}
+
+// structPlan is the per-type analysis of a struct, computed once.
+type structPlan struct {
+	typ        reflect.Type
+	fields     []*field          // every field, in declaration order
+	byName     map[string]*field // exact wire name
+	byFold     map[string]*field // lower-cased wire and Go names
+	named      []*field          // fields without a position
+	positional []*field          // fields with a position, sorted by it
+	err        error             // invalid tags, reported on use
+}
+
+// tagInfo is the parsed `wamp` and `json` tags of one struct field.
+type tagInfo struct {
+	name                string
+	pos                 int
+	skip                bool
+	required, omitEmpty bool
+	omitZero            bool
+	tagged              bool
+}
+
+// parseTags reads the wamp tag first and falls back to the json tag for the
+// name; options (omitempty, omitzero) are honoured from either tag.
+func parseTags(sf reflect.StructField) (tagInfo, error) {
+	ti := tagInfo{pos: -1}
+	wtag, hasW := sf.Tag.Lookup("wamp")
+	jtag, hasJ := sf.Tag.Lookup("json")
+	if wtag == "-" || (!hasW && jtag == "-") {
+		ti.skip = true
+		return ti, nil
+	}
+	wname, wopts, _ := strings.Cut(wtag, ",")
+	jname, jopts, _ := strings.Cut(jtag, ",")
+	if !hasJ || jtag == "-" {
+		jname, jopts = "", ""
+	}
+	for _, o := range strings.Split(wopts+","+jopts, ",") {
+		switch o {
+		case "required":
+			ti.required = true
+		case "omitempty":
+			ti.omitEmpty = true
+		case "omitzero":
+			ti.omitZero = true
+		}
+	}
+	if strings.HasPrefix(wname, "#") {
+		n, err := strconv.Atoi(wname[1:])
+		if err != nil || n < 0 || n > 255 {
+			return ti, fmt.Errorf("field %s: bad position %q", sf.Name, wname)
+		}
+		ti.pos, wname = n, ""
+	}
+	switch {
+	case wname != "":
+		ti.name, ti.tagged = wname, true
+	case jname != "":
+		ti.name, ti.tagged = jname, true
+	default:
+		ti.name = sf.Name
+	}
+	return ti, nil
+}
+
+// buildPlan analyses t (a struct type).
+func buildPlan(t reflect.Type) *structPlan {
+	p := &structPlan{typ: t, byName: map[string]*field{}, byFold: map[string]*field{}}
+	all, err := collectFields(t)
+	p.err = err
+	p.fields = dominantFields(all)
+	for i, f := range p.fields {
+		f.ord = i
+		p.byName[f.name] = f
+		if f.pos >= 0 {
+			p.positional = append(p.positional, f)
+		} else {
+			p.named = append(p.named, f)
+		}
+	}
+	// Fold entries: wire names first, then Go names, without overriding.
+	for _, f := range p.fields {
+		if k := strings.ToLower(f.name); p.byFold[k] == nil {
+			p.byFold[k] = f
+		}
+	}
+	for _, f := range p.fields {
+		if k := strings.ToLower(f.goName); p.byFold[k] == nil {
+			p.byFold[k] = f
+		}
+	}
+	slices.SortStableFunc(p.positional, func(a, b *field) int { return cmp.Compare(a.pos, b.pos) })
+	for i := 1; i < len(p.positional) && p.err == nil; i++ {
+		if p.positional[i].pos == p.positional[i-1].pos {
+			p.err = fmt.Errorf("fields %s and %s share position #%d",
+				p.positional[i-1].goName, p.positional[i].goName, p.positional[i].pos)
+		}
+	}
+	return p
+}
+
+// collectFields walks t breadth-first through embedded structs, like
+// encoding/json's typeFields, returning every candidate field.
+func collectFields(t reflect.Type) ([]*field, error) {
+	type item struct {
+		typ   reflect.Type
+		index []int
+	}
+	var out []*field
+	var firstErr error
+	current := []item{{typ: t}}
+	visited := map[reflect.Type]bool{}
+	for depth := 0; len(current) > 0; depth++ {
+		var next []item
+		for _, it := range current {
+			if visited[it.typ] {
+				continue
+			}
+			visited[it.typ] = true
+			for i := range it.typ.NumField() {
+				sf := it.typ.Field(i)
+				ti, err := parseTags(sf)
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if ti.skip || err != nil {
+					continue
+				}
+				index := append(slices.Clone(it.index), i)
+				ft := sf.Type
+				if sf.Anonymous {
+					if ft.Kind() == reflect.Pointer {
+						ft = ft.Elem()
+					}
+					if !sf.IsExported() && ft.Kind() != reflect.Struct {
+						continue
+					}
+					if !ti.tagged && ti.pos < 0 && ft.Kind() == reflect.Struct && !isLeafStruct(ft) {
+						if sf.Type.Kind() == reflect.Pointer && !token.IsExported(ft.Name()) {
+							continue // cannot allocate through an unexported embedded pointer
+						}
+						next = append(next, item{typ: ft, index: index})
+						continue
+					}
+				} else if !sf.IsExported() {
+					continue
+				}
+				out = append(out, &field{
+					name: ti.name, goName: sf.Name, index: index, typ: sf.Type,
+					pos: ti.pos, required: ti.required, omitEmpty: ti.omitEmpty,
+					omitZero: ti.omitZero, tagged: ti.tagged, depth: depth,
+				})
+			}
+		}
+		current = next
+	}
+	return out, firstErr
+}
+
+// dominantFields applies encoding/json's rule to fields sharing a wire name:
+// the shallowest wins; among equals a single tagged one wins; otherwise the
+// name is dropped. The result keeps declaration (index) order.
+func dominantFields(all []*field) []*field {
+	byName := map[string][]*field{}
+	for _, f := range all {
+		byName[f.name] = append(byName[f.name], f)
+	}
+	var out []*field
+	for _, f := range all {
+		group := byName[f.name]
+		if dominant(group) == f {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b *field) int { return slices.Compare(a.index, b.index) })
+	return out
+}
+
+func dominant(group []*field) *field {
+	if len(group) == 1 {
+		return group[0]
+	}
+	minDepth := group[0].depth
+	for _, f := range group {
+		minDepth = min(minDepth, f.depth)
+	}
+	var shallow, tagged []*field
+	for _, f := range group {
+		if f.depth == minDepth {
+			shallow = append(shallow, f)
+			if f.tagged {
+				tagged = append(tagged, f)
+			}
+		}
+	}
+	switch {
+	case len(shallow) == 1:
+		return shallow[0]
+	case len(tagged) == 1:
+		return tagged[0]
+	}
+	return nil
+}
+
+// planCache holds *structPlan per struct type.
+var planCache sync.Map
+
+func planFor(t reflect.Type) *structPlan {
+	if p, ok := planCache.Load(t); ok {
+		return p.(*structPlan)
+	}
+	p, _ := planCache.LoadOrStore(t, buildPlan(t))
+	return p.(*structPlan)
+}
+
+// fieldValue returns the field f of the addressable struct v, allocating nil
+// embedded pointers on the way when alloc is set. It returns an invalid Value
+// when a nil embedded pointer blocks the path and alloc is false.
+func fieldValue(v reflect.Value, f *field, alloc bool) reflect.Value {
+	if len(f.index) == 1 {
+		return v.Field(f.index[0])
+	}
+	for i, x := range f.index {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				if !alloc {
+					return reflect.Value{}
+				}
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v
+}
+
+// isLeafStruct reports struct types that are values on the wire, not objects:
+// they are never flattened when embedded.
+func isLeafStruct(t reflect.Type) bool {
+	return t == timeType || t == payloadType ||
+		reflect.PointerTo(t).Implements(textUnmarshalerType) || t.Implements(textMarshalerType)
+}
