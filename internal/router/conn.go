@@ -126,9 +126,11 @@ func (c *conn) inbound(msg wamp.Message) bool {
 		c.inMu.Unlock()
 		return false
 	}
-	if reply := c.r.observeIn(c, msg); reply != nil {
+	if reply, consumed := c.r.observeIn(c, msg); consumed {
 		c.inMu.Unlock()
-		c.sendLocal(reply)
+		if reply != nil {
+			c.sendLocal(reply)
+		}
 		return true
 	}
 	defer c.inMu.Unlock()

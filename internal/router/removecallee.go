@@ -31,6 +31,9 @@ type removal struct {
 	left   int
 	failed wamp.URI // nexus refused an injected UNREGISTER
 	done   chan struct{}
+	// trailing holds the router's answers to client UNREGISTERs of this
+	// registration made meanwhile, delivered after the revocation.
+	trailing []wamp.Message
 }
 
 // replied records nexus's answer to one injected UNREGISTER (failure is ""
@@ -44,7 +47,13 @@ func (rm *removal) replied(c *conn, failure wamp.URI) (wamp.Message, func()) {
 	if rm.left--; rm.left > 0 {
 		return nil, nil
 	}
-	finish := func() { close(rm.done) }
+	trailing := rm.trailing
+	finish := func() {
+		for _, m := range trailing {
+			c.deliver(m)
+		}
+		close(rm.done)
+	}
 	if rm.failed != "" || !c.revocation {
 		return nil, finish
 	}

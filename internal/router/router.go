@@ -37,10 +37,10 @@ type Router struct {
 
 	mu       sync.Mutex
 	closing  bool
-	conns    map[*conn]struct{}  // every attached peer whose pumps run
-	sessions map[wamp.ID]*conn   // welcomed sessions by session ID
-	ws       *listener           // nil until ListenWebsocket
-	raw      *listener           // nil until ListenRawSocket
+	conns    map[*conn]struct{} // every attached peer whose pumps run
+	sessions map[wamp.ID]*conn  // welcomed sessions by session ID
+	ws       *listener          // nil until ListenWebsocket
+	raw      *listener          // nil until ListenRawSocket
 
 	attachWG sync.WaitGroup // Attach calls in progress
 	pumpWG   sync.WaitGroup // conn pumps

@@ -82,8 +82,9 @@ func (t *tracker) privateID() wamp.ID {
 }
 
 // observeIn notes a client message about to reach nexus; c.inMu is held.
-// A non-nil result is the router's own answer, and msg is not forwarded.
-func (r *Router) observeIn(c *conn, msg wamp.Message) wamp.Message {
+// When consumed is true msg is not forwarded: the router answers it, now
+// with reply if non-nil, else later.
+func (r *Router) observeIn(c *conn, msg wamp.Message) (reply wamp.Message, consumed bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t := &c.track
@@ -95,7 +96,7 @@ func (r *Router) observeIn(c *conn, msg wamp.Message) wamp.Message {
 	case *wamp.Unregister:
 		return r.observeUnregister(c, m)
 	}
-	return nil
+	return nil, false
 }
 
 // observeUnregister drops the registration from the session's set. An
@@ -103,7 +104,11 @@ func (r *Router) observeIn(c *conn, msg wamp.Message) wamp.Message {
 // with no_such_registration, as Crossbar does: nexus would answer
 // UNREGISTERED and publish a spurious on_unregister (or, for a callee removed
 // by remove_callee, do so on a registration it no longer holds).
-func (r *Router) observeUnregister(c *conn, m *wamp.Unregister) wamp.Message {
+//
+// When a remove_callee of that registration is still under way, the answer
+// waits until the revocation is delivered, so the client sees them in the
+// order they happened.
+func (r *Router) observeUnregister(c *conn, m *wamp.Unregister) (wamp.Message, bool) {
 	t := &c.track
 	switch n := t.regs[m.Registration]; {
 	case n > 1:
@@ -111,16 +116,23 @@ func (r *Router) observeUnregister(c *conn, m *wamp.Unregister) wamp.Message {
 	case n == 1:
 		delete(t.regs, m.Registration)
 	case len(t.pendingReg) == 0 && c.id != 0:
-		return &wamp.Error{
+		refusal := &wamp.Error{
 			Type:      wamp.UNREGISTER,
 			Request:   m.Request,
 			Details:   wamp.Dict{},
 			Error:     wamp.ErrNoSuchRegistration,
 			Arguments: wamp.List{fmt.Sprintf("router: session %d holds no registration %d", c.id, m.Registration)},
 		}
+		for _, rm := range t.injected {
+			if rm.reg == m.Registration {
+				rm.trailing = append(rm.trailing, refusal)
+				return nil, true
+			}
+		}
+		return refusal, true
 	}
 	t.pendingUnreg[m.Request]++
-	return nil
+	return nil, false
 }
 
 // observeOut notes a message from nexus for the client and returns what to
