@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/gammazero/nexus/v3/wamp"
@@ -78,7 +79,7 @@ func TestRemoveCalleeRacesLeave(t *testing.T) {
 	admin := join(t, r, asAdmin(r))
 	for i := range 20 {
 		callee := join(t, r, joinOpts{revocation: true})
-		reg := callee.register(proc, nil)
+		reg := callee.register(fmt.Sprintf("%s.%d", proc, i), nil)
 		go callee.peer.Close()
 		switch m := admin.call(router.ProcRemoveCallee, reg, callee.id).(type) {
 		case *wamp.Result:

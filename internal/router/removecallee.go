@@ -26,22 +26,23 @@ const (
 // removal is one remove_callee in progress: the UNREGISTERs injected into
 // the callee's stream and not yet answered by nexus. Guarded by Router.mu.
 type removal struct {
-	reg    wamp.ID
-	reason string
-	left   int
-	failed wamp.URI // nexus refused an injected UNREGISTER
-	done   chan struct{}
+	reg     wamp.ID
+	reason  string
+	left    int
+	barrier wamp.ID  // request ID of the trailing UNREGISTER of registration 0
+	failed  wamp.URI // nexus refused an injected UNREGISTER
+	done    chan struct{}
 	// trailing holds the router's answers to client UNREGISTERs of this
 	// registration made meanwhile, delivered after the revocation.
 	trailing []wamp.Message
 }
 
-// replied records nexus's answer to one injected UNREGISTER (failure is ""
+// replied records nexus's answer to injected UNREGISTER req (failure is ""
 // for UNREGISTERED); r.mu is held. After the last one it returns the
 // revocation to deliver in the reply's place, when the callee asked for
 // revocations, and the completion to signal once it is delivered.
-func (rm *removal) replied(c *conn, failure wamp.URI) (wamp.Message, func()) {
-	if failure != "" {
+func (rm *removal) replied(c *conn, req wamp.ID, failure wamp.URI) (wamp.Message, func()) {
+	if failure != "" && req != rm.barrier {
 		rm.failed = failure
 	}
 	if rm.left--; rm.left > 0 {
@@ -157,6 +158,12 @@ func (r *Router) removeCallee(ctx context.Context, a removeArgs) *wamp.Error {
 // it holds the registration, and if so puts one UNREGISTER per hold into
 // that stream under private request IDs. nexus then unregisters it exactly
 // as if the client had asked, on_unregister and on_delete included.
+//
+// nexus publishes those events after replying, from the session's own
+// goroutine, before it reads the session's next message. So a last
+// UNREGISTER of registration 0 (no such registration: no effect) follows as
+// a barrier: once it is answered the events have reached the broker, and the
+// events of a later remove_callee come after them.
 func (r *Router) inject(ctx context.Context, c *conn, a removeArgs) (*removal, *wamp.Error) {
 	c.inMu.Lock()
 	defer c.inMu.Unlock()
@@ -168,14 +175,17 @@ func (r *Router) inject(ctx context.Context, c *conn, a removeArgs) (*removal, *
 	known := r.registrationKnown(a.reg)
 	held := c.track.regs[a.reg]
 	var rm *removal
-	var reqs []wamp.ID
+	var msgs []*wamp.Unregister
 	if !closed && held > 0 {
-		rm = &removal{reg: a.reg, reason: a.reason, left: held, done: make(chan struct{})}
+		rm = &removal{reg: a.reg, reason: a.reason, left: held + 1, done: make(chan struct{})}
 		delete(c.track.regs, a.reg)
-		for range held {
-			id := c.track.privateID()
-			c.track.injected[id] = rm
-			reqs = append(reqs, id)
+		for i := range held + 1 {
+			m := &wamp.Unregister{Request: c.track.privateID(), Registration: a.reg}
+			if i == held {
+				m.Registration, rm.barrier = 0, m.Request
+			}
+			c.track.injected[m.Request] = rm
+			msgs = append(msgs, m)
 		}
 	}
 	r.mu.Unlock()
@@ -188,8 +198,8 @@ func (r *Router) inject(ctx context.Context, c *conn, a removeArgs) (*removal, *
 	case held == 0:
 		return nil, removeError(wamp.ErrNoSuchRegistration, "router: session %d is not a callee of registration %d", a.callee, a.reg)
 	}
-	for _, id := range reqs {
-		if !c.toNexus(&wamp.Unregister{Request: id, Registration: a.reg}) {
+	for _, m := range msgs {
+		if !c.toNexus(m) {
 			break // the session ended; removeCallee sees c.finished
 		}
 	}

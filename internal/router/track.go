@@ -154,7 +154,7 @@ func (r *Router) observeOut(c *conn, msg wamp.Message) (wamp.Message, func()) {
 	case *wamp.Unregistered:
 		if rm := t.injected[m.Request]; rm != nil {
 			delete(t.injected, m.Request)
-			return rm.replied(c, "")
+			return rm.replied(c, m.Request, "")
 		}
 		t.unregReplied(m.Request)
 	case *wamp.Error:
@@ -171,7 +171,7 @@ func (r *Router) observeError(c *conn, m *wamp.Error) (wamp.Message, func()) {
 	case wamp.UNREGISTER:
 		if rm := t.injected[m.Request]; rm != nil {
 			delete(t.injected, m.Request)
-			return rm.replied(c, m.Error)
+			return rm.replied(c, m.Request, m.Error)
 		}
 		t.unregReplied(m.Request)
 	}

@@ -1,0 +1,101 @@
+// Command router runs wampkit's reference WAMP router (nexus plus
+// wamp.registration.remove_callee and registration revocation) for
+// examples and interoperability tests.
+//
+//	go run ./examples/router -addr 127.0.0.1:8080
+//
+// serves websocket on ws://127.0.0.1:8080/ws and rawsocket on
+// tcp://127.0.0.1:8081 (the next port; -rawaddr chooses another), realm
+// "realm1". Anonymous sessions are welcome; the admin user, the one allowed
+// to call wamp.registration.remove_callee, authenticates with WAMP-Ticket
+// (authid "admin", ticket "admin-secret" unless -ticket says otherwise).
+// Both URLs and the credentials are printed at start. SIGINT or SIGTERM
+// stops it cleanly.
+//
+// Point any WAMP client at it: Autobahn|JS with
+// new autobahn.Connection({url: "ws://127.0.0.1:8080/ws", realm: "realm1"}),
+// wampy.js with new Wampy("ws://127.0.0.1:8080/ws", {realm: "realm1"}),
+// Autobahn|Python with Component(transports="ws://127.0.0.1:8080/ws",
+// realm="realm1"); browsers from another origin need -origins '*'.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/wampkit/wampkit/internal/router"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "router:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	addr := flag.String("addr", "127.0.0.1:8080", "websocket listen address (host:port)")
+	rawAddr := flag.String("rawaddr", "", "rawsocket listen address (default: -addr's port + 1, or ephemeral if that is 0)")
+	realm := flag.String("realm", router.DefaultRealm, "realm URI")
+	ticket := flag.String("ticket", router.DefaultAdminTicket, "admin ticket")
+	origins := flag.String("origins", "", "comma-separated websocket origins to accept ('*' for any)")
+	verbose := flag.Bool("v", false, "log router and nexus debug output to stderr")
+	flag.Parse()
+
+	if *rawAddr == "" {
+		next, err := nextPort(*addr)
+		if err != nil {
+			return err
+		}
+		*rawAddr = next
+	}
+	cfg := router.Config{
+		Realm:         *realm,
+		AdminTicket:   *ticket,
+		WebsocketAddr: *addr,
+		RawSocketAddr: *rawAddr,
+	}
+	if *origins != "" {
+		cfg.AllowOrigins = strings.Split(*origins, ",")
+	}
+	if *verbose {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	r, err := router.Start(cfg)
+	if err != nil {
+		return err
+	}
+	authid, secret := r.AdminCredentials()
+	fmt.Printf("websocket: %s\nrawsocket: %s\nrealm:     %s\nadmin:     authid %q, ticket %q (WAMP-Ticket)\n",
+		r.WebsocketURL(), r.RawSocketURL(), r.Realm(), authid, secret)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	signal.Stop(sig)
+	fmt.Println("stopping")
+	return r.Close()
+}
+
+// nextPort returns addr with its port plus one.
+func nextPort(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("-addr %q: %w", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return "", fmt.Errorf("-addr %q: bad port", addr)
+	}
+	if p == 0 { // ephemeral websocket port: ephemeral rawsocket port too
+		return net.JoinHostPort(host, "0"), nil
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+1)), nil
+}
