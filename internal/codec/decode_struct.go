@@ -71,7 +71,7 @@ func structDecoder(t reflect.Type) decoder {
 // not count as present for a required field.
 func (d *decodeState) decodeField(f *field, val any, v reflect.Value, seen *seenSet) *DecodeError {
 	fv := fieldValue(v, f, true)
-	if e := decoderFor(f.typ)(d, val, fv); e != nil {
+	if e := f.decoder()(d, val, fv); e != nil {
 		return e
 	}
 	if val != nil || !f.required {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // field describes one wire-visible field of a struct, flattened through
@@ -25,6 +26,19 @@ type field struct {
 	omitZero  bool         // omitzero in the wamp or json tag
 	tagged    bool         // name came from a tag (dominance rule)
 	depth     int          // embedding depth (dominance rule)
+
+	dec atomic.Pointer[decoder] // decoderFor(typ), remembered on first use
+}
+
+// decoder returns the field type's decoder without a cache lookup after the
+// first call.
+func (f *field) decoder() decoder {
+	if p := f.dec.Load(); p != nil {
+		return *p
+	}
+	d := decoderFor(f.typ)
+	f.dec.Store(&d)
+	return d
 }
 
 // structPlan is the per-type analysis of a struct, computed once.
