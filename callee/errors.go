@@ -1,0 +1,120 @@
+package callee
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/codec"
+)
+
+// ErrRevoked matches, with errors.Is, the [Registration.Err] of a
+// registration the router revoked (for example through
+// wamp.registration.remove_callee). The error is a *[client.RevokedError]
+// carrying the router's reason.
+var ErrRevoked = client.ErrRevoked
+
+// WAMP error URIs this package answers with.
+const (
+	uriInvalidArgument = "wamp.error.invalid_argument"
+	uriCanceled        = "wamp.error.canceled"
+	uriTimeout         = "wamp.error.timeout"
+)
+
+// decodeInput decodes a payload into dst by the callee-side rule. A value
+// that does not fit is a *client.Error wamp.error.invalid_argument whose
+// message names the field; its kwargs carry "path", "want" and, for a
+// scalar, "got".
+func decodeInput(p client.Payload, dst any, cfg *config) error {
+	var opts []codec.Option
+	if cfg.strict {
+		opts = append(opts, codec.Strict())
+	}
+	err := codec.DecodeArgs(p.Args, p.Kwargs, dst, opts...)
+	if err == nil {
+		return nil
+	}
+	var de *codec.DecodeError
+	if !errors.As(err, &de) {
+		return fmt.Errorf("callee: decode argument: %w", err)
+	}
+	return invalidArgument(de)
+}
+
+func invalidArgument(de *codec.DecodeError) *client.Error {
+	msg := "callee: decode argument" + strings.TrimPrefix(de.Error(), "codec: decode")
+	kw := map[string]any{"path": de.Path, "want": de.Want}
+	if de.Msg != "" {
+		kw["msg"] = de.Msg
+	}
+	switch de.Got.(type) {
+	case string, bool, int, int64, uint64, float64, float32, int32, uint32:
+		kw["got"] = de.Got
+	}
+	return &client.Error{URI: uriInvalidArgument, Args: []any{msg}, Kwargs: kw}
+}
+
+// encodeOutput turns a handler's result into a payload by the convention:
+// nil gives no arguments, a client.Payload goes as is, anything else as
+// args=[v].
+func encodeOutput(v any, what string) (client.Payload, error) {
+	args, kwargs, err := codec.Encode(v)
+	if err != nil {
+		return client.Payload{}, fmt.Errorf("callee: encode %s: %w", what, err)
+	}
+	return client.Payload{Args: args, Kwargs: kwargs}, nil
+}
+
+// answerError maps a handler's error to what goes to the caller. A
+// DeadlineExceeded from a forwarded call timeout becomes wamp.error.timeout;
+// anything else goes on to the client: a *client.Error in the chain is sent
+// as is, other errors as wamp.error.canceled for an interrupted call and
+// wamp.error.runtime_error otherwise.
+func answerError(ctx context.Context, inv *client.Invocation, err error) error {
+	if inv.Timeout() > 0 && errors.Is(err, context.DeadlineExceeded) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &client.Error{URI: uriTimeout, Args: []any{err.Error()}}
+	}
+	return err
+}
+
+// waitError answers an invocation that gave up waiting for a concurrency
+// slot.
+func waitError(ctx context.Context, inv *client.Invocation) error {
+	if inv.Timeout() > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &client.Error{URI: uriTimeout, Args: []any{"callee: call timed out waiting for a concurrency slot"}}
+	}
+	return &client.Error{URI: uriCanceled, Args: []any{"callee: call canceled while waiting for a concurrency slot"}}
+}
+
+// errNotStreaming answers a streamed call to a handler that takes one input.
+func errNotStreaming(procedure string) error {
+	return &client.Error{URI: uriInvalidArgument,
+		Args: []any{fmt.Sprintf("callee: %s does not accept streamed input", procedure)}}
+}
+
+// overError is what progress and stream functions return once the call is
+// over. It matches client.ErrCanceled (so a handler returning it answers
+// wamp.error.canceled) and the context's error when there is one.
+type overError struct {
+	op   string
+	errs []error
+}
+
+func (e *overError) Error() string {
+	return "callee: " + e.op + ": the call is over (canceled or answered)"
+}
+
+func (e *overError) Unwrap() []error { return e.errs }
+
+func callOver(op string, ctx context.Context, cause error) error {
+	errs := []error{client.ErrCanceled}
+	if ctx.Err() != nil {
+		errs = append(errs, ctx.Err())
+	}
+	if cause != nil && !errors.Is(cause, client.ErrCanceled) && !errors.Is(cause, ctx.Err()) {
+		errs = append(errs, cause)
+	}
+	return &overError{op: op, errs: errs}
+}

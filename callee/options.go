@@ -1,0 +1,249 @@
+package callee
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// Option configures a registration. Options are sealed: only this package
+// makes them. A bad value, or two options that contradict each other, makes
+// the Register call fail with an error wrapping [client.ErrInvalidOption]
+// before anything is sent.
+type Option interface {
+	apply(*config) error
+}
+
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
+
+// Policy is a shared registration's invocation policy (REGISTER
+// Options.invoke): which of the callees registered for one procedure gets
+// a call.
+type Policy string
+
+// The WAMP invocation policies. Every callee of a shared registration must
+// register with the same policy; the router refuses the others.
+const (
+	// Single (the default): one callee only; a second REGISTER is refused
+	// with wamp.error.procedure_already_exists.
+	Single Policy = "single"
+	// RoundRobin cycles through the callees in registration order.
+	RoundRobin Policy = "roundrobin"
+	// Random picks a callee at random for every call.
+	Random Policy = "random"
+	// First sends every call to the earliest registered callee still
+	// present (hot standby).
+	First Policy = "first"
+	// Last sends every call to the latest registered callee.
+	Last Policy = "last"
+)
+
+// Valid reports whether p is one of the five WAMP policies.
+func (p Policy) Valid() bool {
+	switch p {
+	case Single, RoundRobin, Random, First, Last:
+		return true
+	}
+	return false
+}
+
+// Match kinds (REGISTER Options.match).
+const (
+	matchExact    = "exact"
+	matchPrefix   = "prefix"
+	matchWildcard = "wildcard"
+)
+
+// config is what the options build.
+type config struct {
+	match          string // "" (exact), "prefix" or "wildcard"
+	invoke         Policy // "" (router default: single)
+	disclose       bool
+	forwardTimeout bool
+	concurrency    int // 0: unlimited
+	strict         bool
+	extra          map[string]any
+}
+
+func newConfig(opts []Option) (*config, error) {
+	cfg := &config{}
+	for _, o := range opts {
+		if o == nil {
+			return nil, invalid("nil option")
+		}
+		if err := o.apply(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.checkExtra(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("callee: %w: "+format, append([]any{client.ErrInvalidOption}, args...)...)
+}
+
+// MatchPrefix registers the procedure as a URI prefix: a call of any URI
+// that starts with it reaches the handler ("com.app.echo." matches
+// "com.app.echo.hello"). [InvocationFrom] gives the URI actually called.
+// It cannot be combined with [MatchWildcard].
+func MatchPrefix() Option { return matchOption(matchPrefix) }
+
+// MatchWildcard registers the procedure as a wildcard pattern: an empty
+// component matches any one component ("com.app..get" matches
+// "com.app.user.get"). [InvocationFrom] gives the URI actually called.
+// It cannot be combined with [MatchPrefix].
+func MatchWildcard() Option { return matchOption(matchWildcard) }
+
+func matchOption(m string) Option {
+	return optionFunc(func(c *config) error {
+		if c.match != "" && c.match != m {
+			return invalid("match %q conflicts with match %q", m, c.match)
+		}
+		c.match = m
+		return nil
+	})
+}
+
+// Invoke makes the registration shared with the given invocation policy,
+// so that several callees (sessions) can register the same procedure.
+// An unknown policy is an error.
+func Invoke(p Policy) Option {
+	return optionFunc(func(c *config) error {
+		if !p.Valid() {
+			return invalid("unknown invocation policy %q", string(p))
+		}
+		if c.invoke != "" && c.invoke != p {
+			return invalid("invocation policy %q conflicts with %q", p, c.invoke)
+		}
+		c.invoke = p
+		return nil
+	})
+}
+
+// DiscloseCaller asks the router to tell the handler who is calling
+// (REGISTER Options.disclose_caller): [Invocation] then carries the
+// caller's session ID, authid and authrole. Routers may refuse it
+// (wamp.error.option_disallowed.disclose_me) or ignore it.
+func DiscloseCaller() Option {
+	return optionFunc(func(c *config) error { c.disclose = true; return nil })
+}
+
+// ForwardTimeout asks the router to forward the caller's call timeout
+// (REGISTER Options.forward_timeout) instead of enforcing it itself. The
+// handler's context then carries the deadline, [Invocation.Timeout] is set,
+// and a handler that returns the context's DeadlineExceeded error answers
+// wamp.error.timeout.
+func ForwardTimeout() Option {
+	return optionFunc(func(c *config) error { c.forwardTimeout = true; return nil })
+}
+
+// Concurrency limits how many handlers of this registration run at once
+// in this client: at most n. Invocations past n wait for a free slot, in
+// arrival order. A waiting invocation whose call is canceled or times out
+// (INTERRUPT, a forwarded timeout, the session ending) leaves the queue
+// without running, and is answered wamp.error.canceled (wamp.error.timeout
+// for a forwarded timeout); after a killnowait cancel the router has
+// already answered the caller and the answer is dropped. The slot is held
+// for the whole handler, streamed input and progressive results included.
+// Without this option handlers run without limit. n must be at least 1.
+func Concurrency(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 1 {
+			return invalid("concurrency %d, want at least 1", n)
+		}
+		c.concurrency = n
+		return nil
+	})
+}
+
+// WithOptions adds raw REGISTER options, for router extensions the typed
+// options do not cover. The map is copied when the option is made; later
+// changes to it have no effect, and it is never modified. A key that a
+// typed option also sets ("match", "invoke", "disclose_caller",
+// "forward_timeout") must agree with it, and "match" and "invoke" must hold
+// valid values. Several WithOptions merge; later keys win.
+func WithOptions(extra map[string]any) Option {
+	cp := maps.Clone(extra)
+	return optionFunc(func(c *config) error {
+		if c.extra == nil {
+			c.extra = make(map[string]any, len(cp))
+		}
+		maps.Copy(c.extra, cp)
+		return nil
+	})
+}
+
+// Strict makes decoding of the handler's input strict: unknown keyword
+// arguments, unknown object keys and extra positional arguments are
+// refused with wamp.error.invalid_argument instead of ignored.
+func Strict() Option {
+	return optionFunc(func(c *config) error { c.strict = true; return nil })
+}
+
+// checkExtra validates the keys of WithOptions against the typed options.
+func (c *config) checkExtra() error {
+	if v, ok := c.extra["match"]; ok {
+		m, isStr := v.(string)
+		if !isStr || (m != matchExact && m != matchPrefix && m != matchWildcard) {
+			return invalid("REGISTER option match=%v", v)
+		}
+		if c.match != "" && m != c.match {
+			return invalid("REGISTER option match=%q conflicts with match %q", m, c.match)
+		}
+	}
+	if v, ok := c.extra["invoke"]; ok {
+		p, isStr := v.(string)
+		if !isStr || !Policy(p).Valid() {
+			return invalid("REGISTER option invoke=%v", v)
+		}
+		if c.invoke != "" && Policy(p) != c.invoke {
+			return invalid("REGISTER option invoke=%q conflicts with policy %q", p, c.invoke)
+		}
+	}
+	if err := c.checkFlag("disclose_caller", c.disclose); err != nil {
+		return err
+	}
+	return c.checkFlag("forward_timeout", c.forwardTimeout)
+}
+
+func (c *config) checkFlag(key string, typed bool) error {
+	v, ok := c.extra[key]
+	if !ok {
+		return nil
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		return invalid("REGISTER option %s=%v, want a bool", key, v)
+	}
+	if typed && !b {
+		return invalid("REGISTER option %s=false conflicts with the typed option", key)
+	}
+	return nil
+}
+
+// registerOptions builds the REGISTER options dictionary.
+func (c *config) registerOptions() map[string]any {
+	out := maps.Clone(c.extra)
+	if out == nil {
+		out = map[string]any{}
+	}
+	if c.match != "" {
+		out["match"] = c.match
+	}
+	if c.invoke != "" {
+		out["invoke"] = string(c.invoke)
+	}
+	if c.disclose {
+		out["disclose_caller"] = true
+	}
+	if c.forwardTimeout {
+		out["forward_timeout"] = true
+	}
+	return out
+}

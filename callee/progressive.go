@@ -1,0 +1,63 @@
+package callee
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// RegisterProgressive registers procedure with a typed handler that can
+// send progressive results.
+//
+// It works like [Register], and the handler also gets a progress function.
+// progress(p) encodes p by the payload convention and sends it as a
+// progressive result (YIELD with progress=true) when the caller asked for
+// progressive results; when it did not, progress does nothing and returns
+// nil. Once the call is over (canceled, timed out, or answered) progress
+// returns an error matching client.ErrCanceled and the context's error;
+// a handler that returns that error answers wamp.error.canceled. progress
+// is safe for concurrent use; results from one goroutine arrive in order.
+func RegisterProgressive[In, P, Out any](ctx context.Context, c *client.Client, procedure string,
+	h func(ctx context.Context, in In, progress func(P) error) (Out, error), opts ...Option) (*Registration, error) {
+	if h == nil {
+		return nil, invalid("nil handler for %s", procedure)
+	}
+	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
+		in, err := singleInput[In](inv, cfg)
+		if err != nil {
+			return client.Payload{}, err
+		}
+		out, err := h(ctx, in, progressFunc[P](ctx, inv))
+		if err != nil {
+			return client.Payload{}, err
+		}
+		return encodeOutput(out, "result")
+	})
+}
+
+// progressFunc builds the progress function of one invocation.
+func progressFunc[P any](ctx context.Context, inv *client.Invocation) func(P) error {
+	return func(p P) error {
+		if ctx.Err() != nil {
+			return callOver("progress", ctx, nil)
+		}
+		var payload client.Payload
+		if inv.ReceiveProgress() {
+			var err error
+			if payload, err = encodeOutput(p, "progress"); err != nil {
+				return err
+			}
+		}
+		// Without receive_progress this sends nothing but still reports a
+		// call that is over.
+		if err := inv.Progress(payload); err != nil {
+			if errors.Is(err, client.ErrCanceled) {
+				return callOver("progress", ctx, err)
+			}
+			return fmt.Errorf("callee: progress: %w", err)
+		}
+		return nil
+	}
+}

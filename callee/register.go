@@ -1,0 +1,133 @@
+package callee
+
+import (
+	"context"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// Registration is a procedure registered through this package: a handle
+// that unregisters itself and reports how it ended. It wraps a
+// *[client.Registration], so it survives reconnects (its router ID may then
+// change). Two registrations of one URI, say an exact and a prefix one,
+// are independent handles.
+//
+// Safe for concurrent use.
+type Registration struct {
+	raw *client.Registration
+}
+
+// ID returns the registration's current router ID (it may change when the
+// client reconnects and registers again).
+func (r *Registration) ID() client.ID { return r.raw.ID() }
+
+// Procedure returns the registered URI or pattern.
+func (r *Registration) Procedure() string { return r.raw.Procedure() }
+
+// Options returns a copy of the REGISTER options that were sent.
+func (r *Registration) Options() map[string]any { return r.raw.Options() }
+
+// Raw returns the underlying client registration.
+func (r *Registration) Raw() *client.Registration { return r.raw }
+
+// Unregister withdraws the registration. Handlers already running finish.
+// After a revocation or the client's Close it does nothing and returns nil.
+// Its errors come from the client package (a *client.Error refusal, or a
+// *client.LocalError).
+func (r *Registration) Unregister(ctx context.Context) error { return r.raw.Unregister(ctx) }
+
+// Done is closed when the registration ends for any reason: Unregister, a
+// revocation by the router, or the client closing.
+func (r *Registration) Done() <-chan struct{} { return r.raw.Done() }
+
+// Err says why the registration ended, once Done is closed: nil after
+// Unregister; an error matching [ErrRevoked] (a *client.RevokedError with
+// the router's reason) after a revocation; client.ErrClosed or
+// client.ErrConnectionLost when the client went away.
+func (r *Registration) Err() error { return r.raw.Err() }
+
+// Register registers procedure with a typed handler.
+//
+// Each invocation's arguments are decoded into In by the callee-side rule
+// (see the package documentation); arguments that do not fit are answered
+// wamp.error.invalid_argument naming the field, without calling h. The
+// handler's Out goes back by the payload convention: nil sends no
+// arguments, a [client.Payload] goes as is, any other value v as args=[v].
+// An error h returns is sent as is when it is (or wraps) a *[client.Error],
+// else as wamp.error.runtime_error with its message; a panic is recovered
+// and answered the same way, and the registration keeps serving. The
+// context ends when the call is canceled (INTERRUPT), times out (see
+// [ForwardTimeout]) or the session ends; [InvocationFrom] describes the
+// call. A caller that streams its input to h is answered
+// wamp.error.invalid_argument: use [RegisterStream] for that.
+//
+// A router refusal is returned as the router's *[client.Error]
+// (wamp.error.procedure_already_exists, wamp.error.invalid_uri, ...).
+func Register[In, Out any](ctx context.Context, c *client.Client, procedure string,
+	h func(ctx context.Context, in In) (Out, error), opts ...Option) (*Registration, error) {
+	if h == nil {
+		return nil, invalid("nil handler for %s", procedure)
+	}
+	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
+		in, err := singleInput[In](inv, cfg)
+		if err != nil {
+			return client.Payload{}, err
+		}
+		out, err := h(ctx, in)
+		if err != nil {
+			return client.Payload{}, err
+		}
+		return encodeOutput(out, "result")
+	})
+}
+
+// handlerFunc is a typed handler adapted to a raw invocation.
+type handlerFunc func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error)
+
+// register validates the options and registers h behind the common
+// wrapper (concurrency limit, invocation context, error mapping).
+func register(ctx context.Context, c *client.Client, procedure string, opts []Option, h handlerFunc) (*Registration, error) {
+	if c == nil {
+		return nil, invalid("nil client")
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	var g *gate
+	if cfg.concurrency > 0 {
+		g = newGate(cfg.concurrency)
+	}
+	raw, err := c.Register(ctx, procedure, serve(cfg, g, h), cfg.registerOptions())
+	if err != nil {
+		return nil, err
+	}
+	return &Registration{raw: raw}, nil
+}
+
+// serve wraps h into the client's raw handler.
+func serve(cfg *config, g *gate, h handlerFunc) client.InvocationHandler {
+	return func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+		if g != nil {
+			if err := g.acquire(ctx); err != nil {
+				return client.Payload{}, waitError(ctx, inv)
+			}
+			defer g.release()
+		}
+		ctx = withInvocation(ctx, inv)
+		p, err := h(ctx, inv, cfg)
+		if err != nil {
+			return client.Payload{}, answerError(ctx, inv, err)
+		}
+		return p, nil
+	}
+}
+
+// singleInput decodes the one input of a non-streaming handler.
+func singleInput[In any](inv *client.Invocation, cfg *config) (In, error) {
+	var in In
+	if inv.Streaming() {
+		return in, errNotStreaming(inv.Procedure())
+	}
+	return in, decodeInput(inv.Payload(), &in, cfg)
+}
