@@ -17,7 +17,7 @@ type gate struct {
 func newGate(n int) *gate { return &gate{free: n} }
 
 // acquire takes a slot, waiting in arrival order. It fails with ctx's error
-// when ctx ends first; the slot is then not taken.
+// when ctx has ended by the time a slot is free; the slot is then not taken.
 func (g *gate) acquire(ctx context.Context) error {
 	g.mu.Lock()
 	if g.free > 0 && g.waiters.Len() == 0 {
@@ -30,9 +30,13 @@ func (g *gate) acquire(ctx context.Context) error {
 	g.mu.Unlock()
 	select {
 	case <-ready:
-		return nil
 	case <-ctx.Done():
 	}
+	if ctx.Err() == nil {
+		return nil
+	}
+	// Canceled, perhaps just as the slot came: a canceled invocation never
+	// runs, so a slot handed over is passed on.
 	g.mu.Lock()
 	select {
 	case <-ready: // handed a slot while giving up: pass it on

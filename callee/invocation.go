@@ -2,6 +2,7 @@ package callee
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"github.com/wampkit/wampkit/client"
@@ -47,7 +48,7 @@ func InvocationFrom(ctx context.Context) (inv Invocation, ok bool) {
 func withInvocation(ctx context.Context, raw *client.Invocation) context.Context {
 	inv := Invocation{
 		ID:              raw.ID(),
-		Procedure:       raw.Procedure(),
+		Procedure:       calledProcedure(raw),
 		Caller:          raw.Caller(),
 		CallerAuthID:    raw.CallerAuthID(),
 		CallerAuthRole:  raw.CallerAuthRole(),
@@ -60,4 +61,14 @@ func withInvocation(ctx context.Context, raw *client.Invocation) context.Context
 		inv.Registration = r.ID()
 	}
 	return context.WithValue(ctx, invocationKey{}, inv)
+}
+
+// calledProcedure is the URI the caller called. It reads Details.procedure
+// itself as well: an in-process nexus router puts a wamp.URI (a named string
+// type) there, which client.Invocation.Procedure does not recognise yet.
+func calledProcedure(raw *client.Invocation) string {
+	if v := reflect.ValueOf(raw.Details()["procedure"]); v.Kind() == reflect.String && v.Len() > 0 {
+		return v.String()
+	}
+	return raw.Procedure()
 }
