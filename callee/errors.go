@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/wampkit/wampkit/client"
@@ -49,11 +50,22 @@ func invalidArgument(de *codec.DecodeError) *client.Error {
 	if de.Msg != "" {
 		kw["msg"] = de.Msg
 	}
-	switch de.Got.(type) {
-	case string, bool, int, int64, uint64, float64, float32, int32, uint32:
+	if isScalar(de.Got) {
 		kw["got"] = de.Got
 	}
 	return &client.Error{URI: uriInvalidArgument, Args: []any{msg}, Kwargs: kw}
+}
+
+// isScalar reports a boolean, number or string: a received value small
+// enough to echo back in an error.
+func isScalar(v any) bool {
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
 }
 
 // encodeOutput turns a handler's result into a payload by the convention:
