@@ -20,8 +20,8 @@ type logRecorder struct {
 }
 
 func (l *logRecorder) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelWarn }
-func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler           { return l }
-func (l *logRecorder) WithGroup(string) slog.Handler                { return l }
+func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler            { return l }
+func (l *logRecorder) WithGroup(string) slog.Handler                 { return l }
 func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

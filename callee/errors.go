@@ -56,11 +56,14 @@ func invalidArgument(de *codec.DecodeError) *client.Error {
 	return &client.Error{URI: uriInvalidArgument, Args: []any{msg}, Kwargs: kw}
 }
 
-// isScalar reports a boolean, number or string: a received value small
-// enough to echo back in an error.
+// isScalar reports a boolean, number or short string: a received value
+// small enough to echo back in an error.
 func isScalar(v any) bool {
-	switch reflect.ValueOf(v).Kind() {
-	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.Len() <= 256
+	case reflect.Bool, reflect.Float32, reflect.Float64,
 		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return true
