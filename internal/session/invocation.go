@@ -41,7 +41,7 @@ type chunk struct {
 }
 
 func newInvocation(s *Session, reg *Registration, m *wamp.Invocation) *Invocation {
-	proc, _ := m.Details[wamp.OptProcedure].(string)
+	proc, _ := wamp.AsString(m.Details[wamp.OptProcedure])
 	if proc == "" {
 		proc = reg.Procedure
 	}

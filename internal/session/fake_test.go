@@ -1,0 +1,156 @@
+package session_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gammazero/nexus/v3/transport"
+	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wampkit/wampkit/internal/session"
+)
+
+// fakeRouter is the router side of an in-memory link, driven by the test.
+type fakeRouter struct {
+	t     testing.TB
+	peer  wamp.Peer
+	sess  *session.Session
+	close sync.Once
+}
+
+// hangUp closes the router side once.
+func (f *fakeRouter) hangUp() { f.close.Do(f.peer.Close) }
+
+// joinFake joins a session to a scripted router that answers HELLO with
+// WELCOME(session 77).
+func joinFake(t testing.TB, cfg session.Config) *fakeRouter {
+	t.Helper()
+	cli, rtr := transport.LinkedPeers()
+	f := &fakeRouter{t: t, peer: rtr}
+	go func() {
+		if _, ok := f.expect(wamp.HELLO).(*wamp.Hello); ok {
+			f.send(&wamp.Welcome{ID: 77, Details: wamp.Dict{"roles": wamp.Dict{"dealer": wamp.Dict{}}}})
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if cfg.Realm == "" {
+		cfg.Realm = "realm1"
+	}
+	s, err := session.Join(ctx, cli, cfg)
+	require.NoError(t, err)
+	f.sess = s
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		go f.drain()
+		_ = s.Close(ctx)
+		<-s.Done()
+	})
+	return f
+}
+
+// drain answers GOODBYE and closes the router side when the client leaves.
+func (f *fakeRouter) drain() {
+	for msg := range f.peer.Recv() {
+		if _, ok := msg.(*wamp.Goodbye); ok {
+			f.peer.Send() <- &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}}
+		}
+	}
+	f.hangUp()
+}
+
+func (f *fakeRouter) send(msg wamp.Message) {
+	select {
+	case f.peer.Send() <- msg:
+	case <-time.After(2 * time.Second):
+		f.t.Errorf("fake router: could not send %v", msg.MessageType())
+	}
+}
+
+// expect reads the next message from the client and checks its type.
+func (f *fakeRouter) expect(typ wamp.MessageType) wamp.Message {
+	select {
+	case msg, ok := <-f.peer.Recv():
+		if !ok {
+			f.t.Errorf("fake router: client went away, expected %v", typ)
+			return nil
+		}
+		if msg.MessageType() != typ {
+			f.t.Errorf("fake router: got %v, expected %v", msg.MessageType(), typ)
+		}
+		return msg
+	case <-time.After(2 * time.Second):
+		f.t.Errorf("fake router: no %v within 2s", typ)
+		return nil
+	}
+}
+
+// register performs a registration and answers it with router ID regID.
+func (f *fakeRouter) register(proc string, regID wamp.ID, h session.Handler, opts wamp.Dict) *session.Registration {
+	f.t.Helper()
+	done := make(chan *session.Registration, 1)
+	go func() {
+		reg, err := f.sess.Register(context.Background(), proc, opts, h, nil)
+		require.NoError(f.t, err)
+		done <- reg
+	}()
+	m := f.expect(wamp.REGISTER).(*wamp.Register)
+	f.send(&wamp.Registered{Request: m.Request, Registration: regID})
+	return <-done
+}
+
+// joinFakeHello joins like joinFake and hands the HELLO to the test.
+func joinFakeHello(t testing.TB, hello chan<- *wamp.Hello) *fakeRouter {
+	t.Helper()
+	cli, rtr := transport.LinkedPeers()
+	f := &fakeRouter{t: t, peer: rtr}
+	go func() {
+		if h, ok := f.expect(wamp.HELLO).(*wamp.Hello); ok {
+			hello <- h
+			f.send(&wamp.Welcome{ID: 78, Details: wamp.Dict{}})
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := session.Join(ctx, cli, session.Config{Realm: "realm1"})
+	require.NoError(t, err)
+	f.sess = s
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		go f.drain()
+		_ = s.Close(ctx)
+	})
+	return f
+}
+
+// startCall starts a call while the router reads its CALL (the in-memory
+// link is unbuffered towards the router).
+func (f *fakeRouter) startCall(ctx context.Context, req session.CallRequest) (*session.Call, *wamp.Call) {
+	f.t.Helper()
+	type res struct {
+		c   *session.Call
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		c, err := f.sess.StartCall(ctx, req)
+		done <- res{c, err}
+	}()
+	m, _ := f.expect(wamp.CALL).(*wamp.Call)
+	r := <-done
+	require.NoError(f.t, r.err)
+	return r.c, m
+}
+
+// expectAsync reads the next message on a goroutine, so the test can go on
+// with a call that blocks until the router reads.
+func (f *fakeRouter) expectAsync(typ wamp.MessageType) <-chan wamp.Message {
+	ch := make(chan wamp.Message, 1)
+	go func() { ch <- f.expect(typ) }()
+	return ch
+}
