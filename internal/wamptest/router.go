@@ -1,54 +1,47 @@
 package wamptest
 
 import (
-	"io"
-	"log"
-	"net"
-	"net/http"
 	"testing"
 
-	"github.com/gammazero/nexus/v3/router"
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/router"
 )
 
-// Router is a router running for one test, reachable in process (Attach),
-// over websocket and over rawsocket on 127.0.0.1 ephemeral ports.
+// Router is the reference router (internal/router) running for one test,
+// reachable in process (Attach), over websocket and over rawsocket on
+// 127.0.0.1 ephemeral ports.
 type Router struct {
-	nexus router.Router
-	ws    string
-	tcp   string
+	*router.Router
 }
 
-// NewRouter starts a router for the test and stops it at cleanup.
+// NewRouter starts the reference router for the test with the default
+// configuration and stops it at cleanup.
 func NewRouter(t testing.TB) *Router {
+	return NewRouterConfig(t, router.Config{})
+}
+
+// NewRouterConfig starts the reference router with cfg.
+func NewRouterConfig(t testing.TB, cfg router.Config) *Router {
 	t.Helper()
-	nr, err := router.NewRouter(&router.Config{RealmConfigs: []*router.RealmConfig{
-		{URI: "realm1", AnonymousAuth: true, AllowDisclose: true},
-	}}, log.New(io.Discard, "", 0))
+	r, err := router.Start(cfg)
 	require.NoError(t, err)
-	r := &Router{nexus: nr}
-	wsl, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{Handler: router.NewWebsocketServer(nr)}
-	go func() { _ = srv.Serve(wsl) }()
-	r.ws = "ws://" + wsl.Addr().String() + "/ws"
-	rs, err := router.NewRawSocketServer(nr).ListenAndServe("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	r.tcp = "tcp://" + rs.(net.Listener).Addr().String()
 	t.Cleanup(func() {
-		_ = srv.Close()
-		_ = rs.Close()
-		nr.Close()
+		if err := r.Close(); err != nil {
+			t.Errorf("wamptest: close router: %v", err)
+		}
 	})
-	return r
+	return &Router{Router: r}
 }
 
 // Attach connects a peer in process (client.ConnectLocal uses it).
-func (r *Router) Attach(p wamp.Peer) error { return r.nexus.Attach(p) }
+func (r *Router) Attach(p wamp.Peer) error { return r.Router.Attach(p) }
 
-// WebsocketURL is the router's websocket URL.
-func (r *Router) WebsocketURL() string { return r.ws }
-
-// RawSocketURL is the router's rawsocket (tcp://) URL.
-func (r *Router) RawSocketURL() string { return r.tcp }
+// Admin connects a client with the admin ticket credentials (the role
+// allowed to call wamp.registration.remove_callee).
+func (r *Router) Admin(t testing.TB, tr Transport, opts ...client.Option) *client.Client {
+	authid, ticket := r.AdminCredentials()
+	return r.Connect(t, tr, append([]client.Option{client.WithTicket(authid, ticket)}, opts...)...)
+}
