@@ -12,10 +12,11 @@ import (
 	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
-// person takes keyword arguments or a single positional object.
+// person takes positional arguments, keyword arguments or a single
+// positional object: its fields have both a name and a position.
 type person struct {
-	Name string `json:"name"`
-	Age  int    `json:"age"`
+	Name string `wamp:"name,#0"`
+	Age  int    `wamp:"age,#1"`
 }
 
 // personArgs takes positional arguments.
@@ -54,7 +55,8 @@ func TestInputShapes(t *testing.T) {
 				{"positional object", "com.example.person", []any{map[string]any{"name": "Ann", "age": 30}}, nil},
 				{"object and kwargs merge", "com.example.person", []any{map[string]any{"name": "Ann"}}, map[string]any{"age": 30}},
 				{"age as float", "com.example.person", nil, map[string]any{"name": "Ann", "age": 30.0}},
-				{"positional args", "com.example.person.args", []any{"Ann", 30}, nil},
+				{"positional args", "com.example.person", []any{"Ann", 30}, nil},
+				{"positional args, positional-only struct", "com.example.person.args", []any{"Ann", 30}, nil},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					res, err := call(t, c, tc.proc, tc.args, tc.kwargs)

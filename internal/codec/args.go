@@ -15,7 +15,10 @@ import (
 //   - a struct takes keyword arguments by field name; fields tagged with a
 //     position (`wamp:"#0"`) take positional arguments; a struct without
 //     positional fields also accepts a single positional object [{...}],
-//     merged with the keyword arguments (which win);
+//     merged with the keyword arguments (which win); a field tagged with
+//     both a name and a position (`wamp:"name,#0"`) takes either, so one
+//     struct accepts positional arguments, keyword arguments or a single
+//     positional object;
 //   - a slice or array takes all positional arguments, or the elements of a
 //     single positional list when its element type cannot itself hold a list;
 //   - a map or interface takes args[0] when present, else the kwargs object;
@@ -112,6 +115,10 @@ func (d *decodeState) structArgs(p *structPlan, args []any, kwargs map[string]an
 	seen := newSeen(len(p.fields))
 	var object map[string]any
 	switch {
+	case p.allHybrid && len(args) == 1 && isObject(args[0]):
+		object, _ = asObject(args[0])
+	case p.allHybrid && len(args) == 0:
+		// keyword arguments only; required fields are checked below
 	case len(p.positional) > 0:
 		if e := d.decodePositional(p, args, v, &seen); e != nil {
 			return e.finish("args")
@@ -138,4 +145,9 @@ func (d *decodeState) structArgs(p *structPlan, args []any, kwargs map[string]an
 		}
 	}
 	return missing(p.named, &seen).finish("")
+}
+
+func isObject(v any) bool {
+	_, ok := asObject(v)
+	return ok
 }

@@ -107,3 +107,38 @@ func TestDecodeResult(t *testing.T) {
 		{name: "ids list null", args: []any{nil}, want: []client.ID(nil)},
 	})
 }
+
+// hybrid fields take a position or a name: one struct accepts all three
+// shapes a caller may send.
+type hybridPerson struct {
+	Name string `wamp:"name,#0"`
+	Age  int    `wamp:"age,#1"`
+	Note string `wamp:"note"`
+}
+
+func TestDecodeArgsHybridFields(t *testing.T) {
+	want := hybridPerson{Name: "ada", Age: 36, Note: "n"}
+	for name, in := range map[string]struct {
+		args   []any
+		kwargs map[string]any
+	}{
+		"positional":        {[]any{"ada", 36}, map[string]any{"note": "n"}},
+		"kwargs":            {nil, map[string]any{"name": "ada", "age": 36, "note": "n"}},
+		"positional object": {[]any{map[string]any{"name": "ada", "age": 36, "note": "n"}}, nil},
+	} {
+		var got hybridPerson
+		if err := codec.DecodeArgs(in.args, in.kwargs, &got); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got != want {
+			t.Errorf("%s: got %+v, want %+v", name, got, want)
+		}
+	}
+	args, kwargs, err := codec.Encode(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(args) != 2 || args[0] != "ada" || len(kwargs) != 1 || kwargs["note"] != "n" {
+		t.Errorf("encode: args %v kwargs %v", args, kwargs)
+	}
+}

@@ -111,7 +111,7 @@ func (d *decodeState) decodeObject(p *structPlan, m map[string]any, v reflect.Va
 
 func (d *decodeState) decodeLeftovers(p *structPlan, m map[string]any, v reflect.Value, seen *seenSet, namedOnly bool) *DecodeError {
 	var folded, unknown []string
-	usable := func(f *field) bool { return f != nil && (!namedOnly || f.pos < 0) }
+	usable := func(f *field) bool { return f != nil && (!namedOnly || f.pos < 0 || f.hybrid) }
 	for k := range m {
 		if usable(p.byName[k]) {
 			continue

@@ -20,7 +20,9 @@
 // that name exactly, and as a fallback a key matches a wire or Go field name
 // case-insensitively. Embedded structs are flattened as by encoding/json.
 // Tag options: `wamp:"name,required"` makes a missing or null field an error,
-// `wamp:"#1"` takes positional argument 1, "omitempty" and "omitzero" (in
+// `wamp:"#1"` takes positional argument 1, `wamp:"name,#1"` takes positional
+// argument 1 or keyword "name" (so one struct accepts positional arguments,
+// keyword arguments or a single positional object), "omitempty" and "omitzero" (in
 // either tag) skip empty fields when encoding, "-" skips the field.
 //
 // Numbers convert between kinds only when no value is lost: 3.0 fits an int

@@ -70,7 +70,7 @@ func encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[string]any, error)
 		}
 		args[f.pos] = x
 	}
-	kwargs, err := e.encodeFields(p, p.named, rv)
+	kwargs, err := e.encodeFields(p, p.kwOnly, rv)
 	if err != nil {
 		return nil, nil, err.finish()
 	}

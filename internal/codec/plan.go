@@ -21,6 +21,7 @@ type field struct {
 	typ       reflect.Type // field type
 	ord       int          // position in structPlan.fields
 	pos       int          // positional index from `wamp:"#n"`, -1 for named fields
+	hybrid    bool         // positional, and also matched by name (`wamp:"name,#n"`)
 	required  bool         // `wamp:",required"`: missing or null is an error
 	omitEmpty bool         // omitempty in the wamp or json tag
 	omitZero  bool         // omitzero in the wamp or json tag
@@ -47,8 +48,10 @@ type structPlan struct {
 	fields     []*field          // every field, in declaration order
 	byName     map[string]*field // exact wire name
 	byFold     map[string]*field // lower-cased wire and Go names
-	named      []*field          // fields without a position
+	named      []*field          // fields matched by name: unpositioned and hybrid ones
+	kwOnly     []*field          // fields without a position (encoded as kwargs)
 	positional []*field          // fields with a position, sorted by it
+	allHybrid  bool              // every positional field also has a name
 	err        error             // invalid tags, reported on use
 }
 
@@ -56,6 +59,7 @@ type structPlan struct {
 type tagInfo struct {
 	name                string
 	pos                 int
+	hybrid              bool // `wamp:"name,#n"`: positional or by name
 	skip                bool
 	required, omitEmpty bool
 	omitZero            bool
@@ -85,6 +89,15 @@ func parseTags(sf reflect.StructField) (tagInfo, error) {
 			ti.omitEmpty = true
 		case "omitzero":
 			ti.omitZero = true
+		}
+	}
+	for _, o := range strings.Split(wopts, ",") {
+		if strings.HasPrefix(o, "#") && wname != "" && !strings.HasPrefix(wname, "#") {
+			n, err := strconv.Atoi(o[1:])
+			if err != nil || n < 0 || n > 255 {
+				return ti, fmt.Errorf("field %s: bad position %q", sf.Name, o)
+			}
+			ti.pos, ti.hybrid = n, true
 		}
 	}
 	if strings.HasPrefix(wname, "#") {
@@ -117,8 +130,15 @@ func buildPlan(t reflect.Type) *structPlan {
 		if f.pos >= 0 {
 			p.positional = append(p.positional, f)
 		} else {
+			p.kwOnly = append(p.kwOnly, f)
+		}
+		if f.pos < 0 || f.hybrid {
 			p.named = append(p.named, f)
 		}
+	}
+	p.allHybrid = len(p.positional) > 0
+	for _, f := range p.positional {
+		p.allHybrid = p.allHybrid && f.hybrid
 	}
 	// Fold entries: wire names first, then Go names, without overriding.
 	for _, f := range p.fields {
@@ -189,7 +209,7 @@ func collectFields(t reflect.Type) ([]*field, error) {
 				}
 				out = append(out, &field{
 					name: ti.name, goName: sf.Name, index: index, typ: sf.Type,
-					pos: ti.pos, required: ti.required, omitEmpty: ti.omitEmpty,
+					pos: ti.pos, hybrid: ti.hybrid, required: ti.required, omitEmpty: ti.omitEmpty,
 					omitZero: ti.omitZero, tagged: ti.tagged, depth: depth,
 				})
 			}
