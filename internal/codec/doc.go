@@ -22,7 +22,8 @@
 // Tag options: `wamp:"name,required"` makes a missing or null field an error,
 // `wamp:"#1"` takes positional argument 1, `wamp:"name,#1"` takes positional
 // argument 1 or keyword "name" (so one struct accepts positional arguments,
-// keyword arguments or a single positional object), "omitempty" and "omitzero" (in
+// keyword arguments or a single positional object; such fields are encoded by
+// name, so the struct travels as one object), "omitempty" and "omitzero" (in
 // either tag) skip empty fields when encoding, "-" skips the field.
 //
 // Numbers convert between kinds only when no value is lost: 3.0 fits an int

@@ -41,7 +41,7 @@ func Encode(v any) (args []any, kwargs map[string]any, err error) {
 		rv = rv.Elem()
 	}
 	if rv.Kind() == reflect.Struct && !isLeafStruct(rv.Type()) {
-		if p := planFor(rv.Type()); len(p.positional) > 0 {
+		if p := planFor(rv.Type()); len(p.positional) > 0 && !p.allHybrid {
 			return encodeSplit(p, rv)
 		}
 	}
@@ -58,8 +58,14 @@ func encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[string]any, error)
 		return nil, nil, &EncodeError{Type: p.typ.String(), Msg: p.err.Error()}
 	}
 	e := &encodeState{}
-	args := make([]any, p.positional[len(p.positional)-1].pos+1)
+	var args []any
 	for _, f := range p.positional {
+		if f.hybrid {
+			continue // sent by name
+		}
+		if f.pos >= len(args) {
+			args = append(args, make([]any, f.pos+1-len(args))...)
+		}
 		fv := fieldValue(rv, f, false)
 		if !fv.IsValid() {
 			continue
@@ -70,7 +76,7 @@ func encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[string]any, error)
 		}
 		args[f.pos] = x
 	}
-	kwargs, err := e.encodeFields(p, p.kwOnly, rv)
+	kwargs, err := e.encodeFields(p, p.named, rv)
 	if err != nil {
 		return nil, nil, err.finish()
 	}

@@ -49,7 +49,6 @@ type structPlan struct {
 	byName     map[string]*field // exact wire name
 	byFold     map[string]*field // lower-cased wire and Go names
 	named      []*field          // fields matched by name: unpositioned and hybrid ones
-	kwOnly     []*field          // fields without a position (encoded as kwargs)
 	positional []*field          // fields with a position, sorted by it
 	allHybrid  bool              // every positional field also has a name
 	err        error             // invalid tags, reported on use
@@ -129,8 +128,6 @@ func buildPlan(t reflect.Type) *structPlan {
 		p.byName[f.name] = f
 		if f.pos >= 0 {
 			p.positional = append(p.positional, f)
-		} else {
-			p.kwOnly = append(p.kwOnly, f)
 		}
 		if f.pos < 0 || f.hybrid {
 			p.named = append(p.named, f)
