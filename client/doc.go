@@ -1,0 +1,59 @@
+// Package client connects to a WAMP router and is the untyped core of
+// wampkit: sessions, reconnect, registrations, subscriptions, calls and
+// typed errors. The typed packages (callee, caller, metaclient) are free
+// functions over a *Client.
+//
+// Connect dials a router URL — ws:// and wss:// (websocket), tcp:// and
+// tcps:// (rawsocket), unix:// (rawsocket over a Unix socket) — or
+// ConnectLocal attaches to a router in the same process:
+//
+//	c, err := client.Connect(ctx, "ws://127.0.0.1:8080/ws",
+//		client.WithRealm("realm1"),
+//		client.WithSerialization(client.MsgPack),
+//		client.WithTicket("svc", os.Getenv("TICKET")),
+//		client.WithLogger(slog.Default()))
+//	if err != nil {
+//		return err
+//	}
+//	defer c.Close(ctx)
+//
+//	reg, err := c.Register(ctx, "com.example.echo",
+//		func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+//			return inv.Payload(), nil
+//		}, nil)
+//
+//	res, err := c.Call(ctx, client.CallRequest{
+//		Procedure: "com.example.echo",
+//		Payload:   client.Payload{Args: []any{"hi"}},
+//	}, nil)
+//
+// # Errors
+//
+// An ERROR answered by the router or a callee is an [*Error] carrying the
+// URI, args and kwargs; errors.Is matches it against the sentinels
+// ([ErrNoSuchProcedure], [ErrCanceled], ...) by URI. Failures on this side
+// are [*LocalError]s wrapping [ErrNotConnected], [ErrClosed] or
+// [ErrConnectionLost]; [SafeToRetry] tells whether the request was sent.
+// A URI that is not valid fails before anything is sent, matching
+// [ErrInvalidURI].
+//
+// # Reconnect
+//
+// When the transport is lost the client reconnects with exponential backoff
+// (configure with [WithReconnect], turn off with [WithoutReconnect]),
+// rejoins the realm and registers and subscribes again everything made
+// through it: [*Registration] and [*Subscription] are durable handles whose
+// router IDs may change. Calls in flight fail with ErrConnectionLost; calls
+// made while reconnecting wait for the connection up to their ctx (or fail
+// at once with [WithFailFast]). The state is observable with [Client.State],
+// [Client.WaitState] and [WithStateCallback].
+//
+// # Concurrency
+//
+// A *Client is safe for concurrent use. Invocation handlers run on their own
+// goroutines; each subscription delivers its events in order on a goroutine
+// of its own, so a slow subscriber delays nobody else. Nothing runs on the
+// read loop or under the client's locks. Every goroutine belongs to the
+// client and is gone when [Client.Close] returns. The client never prints;
+// give it a *slog.Logger with [WithLogger] to see what it reports.
+package client
