@@ -37,7 +37,7 @@ func (k keyStore) AuthKey(authid, method string) ([]byte, error) {
 }
 func (keyStore) PasswordInfo(string) (string, int, int) { return "", 0, 0 }
 func (keyStore) AuthRole(authid string) (string, error) { return "user-" + authid, nil }
-func (keyStore) Provider() string                     { return "test" }
+func (keyStore) Provider() string                       { return "test" }
 
 // testRouter is a plain nexus router in process, with websocket and
 // rawsocket servers on 127.0.0.1 ephemeral ports.
