@@ -15,3 +15,5 @@ require (
 	golang.org/x/crypto v0.48.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+tool github.com/gammazero/nexus/v3/nexusd
