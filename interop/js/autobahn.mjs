@@ -26,16 +26,20 @@ function serializers() {
 }
 
 // connect opens a session; extra adds Connection options (authentication).
+// internal collects what Autobahn|JS reports as internal errors (protocol
+// violations among them).
 function connect(extra = {}) {
+  const internal = [];
   return withTimeout(new Promise((resolve, reject) => {
     const conn = new autobahn.Connection({
       transports: [{ type: 'websocket', url: cfg.url, serializers: serializers() }],
       realm: cfg.realm,
       max_retries: 0,
       retry_if_unreachable: false,
+      on_internal_error: (err) => internal.push(String(err?.error ?? err?.message ?? err)),
       ...extra,
     });
-    conn.onopen = (session) => resolve({ conn, session });
+    conn.onopen = (session) => resolve({ conn, session, internal });
     conn.onclose = (reason, details) => {
       reject(new Error(`connection closed: ${reason} ${JSON.stringify(details)}`));
       return true; // no retries
@@ -99,6 +103,11 @@ async function runCaller() {
     const out = await cancel(own.session, 'killnowait').catch((e) => ({ error: errorOf(e) }));
     await sleep(300);
     out.session_open_after = own.session.isOpen;
+    out.internal_errors = own.internal;
+    // Autobahn|JS builds its protocol-violation error with its own Error
+    // function called without new (session.js _protocol_violation): the
+    // handler gets undefined and the text lands on globalThis.error.
+    out.global_error = typeof globalThis.error === 'string' ? globalThis.error : null;
     if (own.session.isOpen) {
       own.conn.close();
     }
