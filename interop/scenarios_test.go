@@ -64,6 +64,8 @@ type obs struct {
 	hang   *hangSeen
 	// callee cells: what the wampkit caller saw.
 	call goCall
+	// meta cells: the registrations and wampkit's metaclient view of them.
+	meta *metaRun
 }
 
 // hangSeen is what the wampkit hang handler saw of a call.
