@@ -53,8 +53,9 @@ func callFail(ctx context.Context, c *client.Client, procedure string) (any, err
 	return res.Payload, err
 }
 
-func callHang(ctx context.Context, c *client.Client, procedure string) (string, error) {
-	res, err := c.Call(ctx, client.CallRequest{Procedure: procedure, Payload: client.Payload{Args: []any{"killnowait"}}}, nil)
+func callHang(ctx context.Context, c *client.Client, procedure string, mode client.CancelMode) (string, error) {
+	res, err := c.Call(ctx, client.CallRequest{Procedure: procedure, Payload: client.Payload{Args: []any{string(mode)}},
+		CancelMode: mode}, nil)
 	if err != nil {
 		return "", err
 	}

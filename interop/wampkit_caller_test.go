@@ -52,7 +52,8 @@ func runCalleeCell(t *testing.T, m *matrix, c cell, rt testRouter) {
 			v, err := callFail(callCtx(), cli, proc("fail"))
 			return goCall{result: v, err: err}
 		},
-		"cancel": func() goCall { return cancelHang(t, cli, p, proc("hang")) },
+		"cancel_killnowait": func() goCall { return cancelHang(t, cli, p, proc("hang"), client.CancelKillNoWait) },
+		"cancel_kill":       func() goCall { return cancelHang(t, cli, p, proc("hang"), client.CancelKill) },
 		"after_cancel": func() goCall {
 			v, err := callAdd(callCtx(), cli, proc("add"), 1, 1)
 			return goCall{result: v, err: err}
@@ -74,14 +75,15 @@ func runCalleeCell(t *testing.T, m *matrix, c cell, rt testRouter) {
 }
 
 // cancelHang calls the peer's hang procedure, cancels the call's context
-// once the peer reports the invocation running, and records how the call
-// ended and whether the peer's handler ran to completion anyway.
-func cancelHang(t *testing.T, cli *client.Client, p *peerProc, procedure string) goCall {
+// (cancel mode mode) once the peer reports the invocation running, and
+// records how the call ended and whether the peer's handler ran to
+// completion anyway.
+func cancelHang(t *testing.T, cli *client.Client, p *peerProc, procedure string, mode client.CancelMode) goCall {
 	ctx, cancel := context.WithCancel(ctxFor(t, 10*time.Second))
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		_, err := callHang(ctx, cli, procedure)
+		_, err := callHang(ctx, cli, procedure, mode)
 		done <- err
 	}()
 	var g goCall

@@ -148,7 +148,7 @@ async function runCallee() {
   });
   await session.register(proc('hang'), async () => {
     emit({ event: 'invocation', procedure: 'hang' });
-    await sleep(800);
+    await sleep(1500);
     emit({ event: 'returned', procedure: 'hang' });
     return 'too late';
   });

@@ -108,7 +108,7 @@ async function runCallee() {
   });
   await w.register(proc('hang'), async () => {
     emit({ event: 'invocation', procedure: 'hang' });
-    await sleep(800);
+    await sleep(1500);
     emit({ event: 'returned', procedure: 'hang' });
     return 'too late';
   });
