@@ -38,7 +38,12 @@ func TestAuthAgainstNexusAuthenticators(t *testing.T) {
 				if tc.wantErr {
 					require.Error(t, err)
 					assert.Contains(t, err.Error(), `join realm "secure"`)
-					assert.True(t, client.IsRemote(err), "a refusal carries the router's error URI: %v", err)
+					// nexus answers ABORT authentication_failed, but may close
+					// the connection before the ABORT is read; either way the
+					// error says what happened.
+					if !client.IsRemote(err) {
+						assert.Contains(t, err.Error(), "credentials refused")
+					}
 					t.Log(err)
 					return
 				}

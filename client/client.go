@@ -211,7 +211,7 @@ func (c *Client) current(ctx context.Context) (*session.Session, error) {
 		c.mu.Unlock()
 		switch {
 		case closing || st == Closed:
-			return nil, ErrClosed
+			return nil, &LocalError{Op: "request", Err: ErrClosed}
 		case st == Connected:
 			return sess, nil
 		case c.cfg.failFast:

@@ -2,6 +2,8 @@ package client
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/wampkit/wampkit/internal/session"
 )
@@ -26,6 +28,9 @@ func convertErr(err error, sent bool) error {
 	}
 	switch {
 	case errors.Is(err, session.ErrConnectionLost):
+		if err != session.ErrConnectionLost { // it says more than the sentinel
+			return &LocalError{Err: fmt.Errorf("%w: %s", ErrConnectionLost, strings.TrimPrefix(err.Error(), "session: ")), Sent: sent}
+		}
 		return &LocalError{Err: ErrConnectionLost, Sent: sent}
 	case errors.Is(err, session.ErrClosed):
 		return &LocalError{Err: ErrClosed, Sent: false}

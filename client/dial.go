@@ -135,9 +135,16 @@ func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *
 	return p, nil
 }
 
+// localQueueSize is the depth of the router-to-client queue of an in-process
+// connection.
+const localQueueSize = 16384
+
 func localDialer(r Attacher) dialer {
 	return func(context.Context) (wamp.Peer, error) {
-		cli, rtr := transport.LinkedPeers()
+		// nexus fails a call with network_failure ("callee blocked") when
+		// a session's queue from the router is full, so the in-memory
+		// link gets a deep one.
+		cli, rtr := transport.LinkedPeersQSize(localQueueSize)
 		// Attach reads our HELLO, so it runs beside the join. It returns as
 		// soon as the router has answered (or given up on) the handshake; a
 		// failure shows up as the router closing the peer.

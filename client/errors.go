@@ -138,7 +138,10 @@ type LocalError struct {
 }
 
 func (e *LocalError) Error() string {
-	s := "client: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "client: ")
+	s := "client: " + strings.TrimPrefix(e.Err.Error(), "client: ")
+	if e.Op != "" {
+		s = "client: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "client: ")
+	}
 	if e.Sent {
 		s += " (request was sent; it may have run)"
 	}
@@ -191,9 +194,10 @@ func (e *canceledError) Error() string {
 }
 
 func (e *canceledError) Unwrap() []error {
-	errs := []error{e.cause, ErrCanceled}
+	// The callee's own answer (kill mode) comes before the ErrCanceled
+	// sentinel, so errors.As(err, &*client.Error) finds it.
 	if e.remote != nil {
-		errs = append(errs, e.remote)
+		return []error{e.cause, e.remote, ErrCanceled}
 	}
-	return errs
+	return []error{e.cause, ErrCanceled}
 }

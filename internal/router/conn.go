@@ -7,9 +7,11 @@ import (
 )
 
 const (
-	// outQueueSize buffers nexus's messages to one client, as nexus's own
-	// transports do: nexus drops a message rather than block on a full queue.
-	outQueueSize = 64
+	// outQueueSize buffers nexus's messages to one client. nexus drops a
+	// message (and fails a call with "callee blocked") rather than block on
+	// a full queue, so the queue is deep enough for bursts of thousands of
+	// concurrent calls.
+	outQueueSize = 4096
 	// localQueueSize buffers the router's own messages to one client.
 	localQueueSize = 16
 )

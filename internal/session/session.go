@@ -100,11 +100,16 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 	if err := sendCtx(ctx, peer, &wamp.Hello{Realm: wamp.URI(cfg.Realm), Details: details}); err != nil {
 		return nil, err
 	}
+	authenticating := ""
 	for {
 		var msg wamp.Message
 		select {
 		case m, ok := <-peer.Recv():
 			if !ok {
+				if authenticating != "" {
+					return nil, fmt.Errorf("session: join: router closed the connection after %s authentication (credentials refused?): %w",
+						authenticating, ErrConnectionLost)
+				}
 				return nil, fmt.Errorf("session: join: %w", ErrConnectionLost)
 			}
 			msg = m
@@ -130,6 +135,7 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 			if err := sendCtx(ctx, peer, &wamp.Authenticate{Signature: sig, Extra: extra}); err != nil {
 				return nil, err
 			}
+			authenticating = m.AuthMethod
 		default:
 			return nil, fmt.Errorf("session: join: unexpected %v before WELCOME: %w", msg.MessageType(), ErrProtocol)
 		}
