@@ -4,88 +4,45 @@ package interop
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/wampkit/wampkit/caller"
 	"github.com/wampkit/wampkit/client"
 )
 
-// The wampkit caller side of the suite, one function per procedure.
+// The wampkit caller side of the suite, one function per procedure, all
+// through the typed caller package.
 
 func callAdd(ctx context.Context, c *client.Client, procedure string, a, b int) (int, error) {
-	res, err := c.Call(ctx, client.CallRequest{Procedure: procedure, Payload: client.Payload{Args: []any{a, b}}}, nil)
-	if err != nil {
-		return 0, err
-	}
-	return asInt(res.Args)
+	return caller.Call[int](ctx, c, procedure, caller.Args(a, b))
 }
 
 func callGreet(ctx context.Context, c *client.Client, procedure, name, greeting string) (string, error) {
-	res, err := c.Call(ctx, client.CallRequest{Procedure: procedure,
-		Payload: client.Payload{Kwargs: map[string]any{"name": name, "greeting": greeting}}}, nil)
-	if err != nil {
-		return "", err
-	}
-	return asString(res.Args)
+	return caller.Call[string](ctx, c, procedure, caller.Kwargs(map[string]any{"name": name, "greeting": greeting}))
 }
 
 func callEcho(ctx context.Context, c *client.Client, procedure string, in client.Payload) (client.Payload, error) {
-	res, err := c.Call(ctx, client.CallRequest{Procedure: procedure, Payload: in}, nil)
-	return res.Payload, err
+	return caller.Call[client.Payload](ctx, c, procedure, in)
 }
 
+// callCountdown collects the progressive results, then the final one.
 func callCountdown(ctx context.Context, c *client.Client, procedure string, n int) ([]int, string, error) {
+	res := caller.Progressive[int, string](ctx, c, procedure, n)
 	var progress []int
-	res, err := c.Call(ctx, client.CallRequest{Procedure: procedure, Payload: client.Payload{Args: []any{n}}},
-		func(r client.Result) error {
-			v, err := asInt(r.Args)
-			progress = append(progress, v)
-			return err
-		})
-	if err != nil {
-		return progress, "", err
+	for v, err := range res.Progress() {
+		if err != nil {
+			return progress, "", err
+		}
+		progress = append(progress, v)
 	}
-	s, err := asString(res.Args)
-	return progress, s, err
+	final, err := res.Result()
+	return progress, final, err
 }
 
-func callFail(ctx context.Context, c *client.Client, procedure string) (any, error) {
-	res, err := c.Call(ctx, client.CallRequest{Procedure: procedure}, nil)
-	return res.Payload, err
+func callFail(ctx context.Context, c *client.Client, procedure string) (client.Payload, error) {
+	return caller.Call[client.Payload](ctx, c, procedure, nil)
 }
 
+// callHang calls hang(mode); canceling ctx cancels the call in that mode.
 func callHang(ctx context.Context, c *client.Client, procedure string, mode client.CancelMode) (string, error) {
-	res, err := c.Call(ctx, client.CallRequest{Procedure: procedure, Payload: client.Payload{Args: []any{string(mode)}},
-		CancelMode: mode}, nil)
-	if err != nil {
-		return "", err
-	}
-	return asString(res.Args)
-}
-
-func asInt(args []any) (int, error) {
-	if len(args) == 0 {
-		return 0, fmt.Errorf("no result")
-	}
-	switch v := args[0].(type) {
-	case int64:
-		return int(v), nil
-	case uint64:
-		return int(v), nil
-	case float64:
-		return int(v), nil
-	case int:
-		return v, nil
-	}
-	return 0, fmt.Errorf("result %v (%T) is not a number", args[0], args[0])
-}
-
-func asString(args []any) (string, error) {
-	if len(args) == 0 {
-		return "", fmt.Errorf("no result")
-	}
-	s, ok := args[0].(string)
-	if !ok {
-		return "", fmt.Errorf("result %v (%T) is not a string", args[0], args[0])
-	}
-	return s, nil
+	return caller.Call[string](ctx, c, procedure, string(mode), caller.CancelMode(mode))
 }
