@@ -1,0 +1,138 @@
+package caller
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// Option configures one call. Options are sealed: only this package makes
+// them. A bad value makes the call fail with an error wrapping
+// client.ErrInvalidOption before anything is sent.
+type Option interface {
+	apply(*config) error
+}
+
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
+
+type config struct {
+	timeout    time.Duration
+	cancelMode client.CancelMode
+	discloseMe bool
+	extra      map[string]any
+	buffer     int
+	killWait   time.Duration
+	strict     bool
+}
+
+func buildConfig(opts []Option) (config, error) {
+	var cfg config
+	for _, o := range opts {
+		if o == nil {
+			return config{}, fmt.Errorf("caller: %w: nil option", client.ErrInvalidOption)
+		}
+		if err := o.apply(&cfg); err != nil {
+			return config{}, err
+		}
+	}
+	return cfg, nil
+}
+
+// timeoutGrace is how much longer the caller's own deadline runs than the
+// router-side timeout, so that the router's wamp.error.timeout normally
+// arrives first.
+const timeoutGrace = 250 * time.Millisecond
+
+// Timeout asks the router to cancel the call after d (CALL.Options.timeout,
+// in milliseconds, as the spec and nexus read it) and also bounds the call
+// locally with a deadline of d plus a short grace, so the call ends even
+// against a router that ignores the option (Crossbar reads it in seconds).
+func Timeout(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("caller: %w: timeout %s must be positive", client.ErrInvalidOption, d)
+		}
+		c.timeout = d
+		return nil
+	})
+}
+
+// Cancel modes, re-exported for use with CancelMode.
+const (
+	Skip       = client.CancelSkip
+	Kill       = client.CancelKill
+	KillNoWait = client.CancelKillNoWait
+)
+
+// CancelMode sets how the call is canceled when its context ends: Skip,
+// Kill or KillNoWait (the default). With Kill the call waits (a few
+// seconds at most) for the callee's answer to the interruption.
+func CancelMode(m client.CancelMode) Option {
+	return optionFunc(func(c *config) error {
+		switch m {
+		case Skip, Kill, KillNoWait:
+			c.cancelMode = m
+			return nil
+		}
+		return fmt.Errorf("caller: %w: cancel mode %q (want skip, kill or killnowait)", client.ErrInvalidOption, m)
+	})
+}
+
+// DiscloseMe asks the router to tell the callee who is calling.
+func DiscloseMe() Option {
+	return optionFunc(func(c *config) error {
+		c.discloseMe = true
+		return nil
+	})
+}
+
+// WithOptions adds raw CALL options. The map is copied when the option is
+// made; later changes to it have no effect.
+func WithOptions(extra map[string]any) Option {
+	cp := make(map[string]any, len(extra))
+	for k, v := range extra {
+		cp[k] = v
+	}
+	return optionFunc(func(c *config) error {
+		if c.extra == nil {
+			c.extra = map[string]any{}
+		}
+		for k, v := range cp {
+			c.extra[k] = v
+		}
+		return nil
+	})
+}
+
+// Buffer bounds how many progressive results may wait unread (default
+// 65536). A consumer that falls further behind fails the call with
+// client.ErrSlowConsumer, and the call is canceled: nothing is dropped
+// silently.
+func Buffer(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("caller: %w: buffer %d must be positive", client.ErrInvalidOption, n)
+		}
+		c.buffer = n
+		return nil
+	})
+}
+
+// Strict makes decoding the result refuse unknown fields and extra
+// arguments.
+func Strict() Option {
+	return optionFunc(func(c *config) error {
+		c.strict = true
+		return nil
+	})
+}
+
+func (c *config) request(procedure string, p client.Payload) client.CallRequest {
+	return client.CallRequest{
+		Procedure: procedure, Payload: p, Options: c.extra, Timeout: c.timeout,
+		CancelMode: c.cancelMode, DiscloseMe: c.discloseMe, Buffer: c.buffer, KillWait: c.killWait,
+	}
+}
