@@ -139,7 +139,7 @@ func takeSnapshot(ctx context.Context, v metaView, run *metaRun) (metaSnapshot, 
 	}
 	var err error
 	if s.lists, err = v.List(ctx); err != nil {
-		return s, fmt.Errorf("wampkit list: %w", err)
+		return s, fmt.Errorf("metaclient list: %w", err)
 	}
 	for _, kind := range metaKinds {
 		match := kind
@@ -148,20 +148,20 @@ func takeSnapshot(ctx context.Context, v metaView, run *metaRun) (metaSnapshot, 
 		}
 		id, ok, err := v.Lookup(ctx, run.uris[kind], match)
 		if err != nil || !ok {
-			return s, fmt.Errorf("wampkit lookup %s: found %v, %w", kind, ok, err)
+			return s, fmt.Errorf("metaclient lookup %s: found %v, %w", kind, ok, err)
 		}
 		s.lookup[kind] = id
 		if s.match[kind], err = v.Match(ctx, run.matches[kind]); err != nil {
-			return s, fmt.Errorf("wampkit match %s: %w", kind, err)
+			return s, fmt.Errorf("metaclient match %s: %w", kind, err)
 		}
 		if s.get[kind], err = v.Get(ctx, id); err != nil {
-			return s, fmt.Errorf("wampkit get %s: %w", kind, err)
+			return s, fmt.Errorf("metaclient get %s: %w", kind, err)
 		}
 		if s.callees[kind], err = v.ListCallees(ctx, id); err != nil {
-			return s, fmt.Errorf("wampkit list_callees %s: %w", kind, err)
+			return s, fmt.Errorf("metaclient list_callees %s: %w", kind, err)
 		}
 		if s.count[kind], err = v.CountCallees(ctx, id); err != nil {
-			return s, fmt.Errorf("wampkit count_callees %s: %w", kind, err)
+			return s, fmt.Errorf("metaclient count_callees %s: %w", kind, err)
 		}
 	}
 	return s, nil
@@ -278,7 +278,7 @@ func checkMetaList(o obs) error {
 				return fmt.Errorf("Autobahn|JS list.%s %v lacks the %s registration %d", list, got, kind, id)
 			}
 			if !slices.Contains(run.view.lists[list], id) {
-				return fmt.Errorf("wampkit list.%s %v lacks the %s registration %d", list, run.view.lists[list], kind, id)
+				return fmt.Errorf("metaclient list.%s %v lacks the %s registration %d", list, run.view.lists[list], kind, id)
 			}
 		}
 	}
@@ -296,7 +296,7 @@ func checkMetaLookup(o obs, kind string) error {
 	}
 	id := o.meta.regs[kind].ID()
 	if len(got) != 1 || got[0] != id || o.meta.view.lookup[kind] != id {
-		return fmt.Errorf("lookup: Autobahn|JS %v, wampkit %d, registration handle %d", got, o.meta.view.lookup[kind], id)
+		return fmt.Errorf("lookup: Autobahn|JS %v, metaclient %d, registration handle %d", got, o.meta.view.lookup[kind], id)
 	}
 	return nil
 }
@@ -312,7 +312,7 @@ func checkMetaMatch(o obs, kind string) error {
 	}
 	want := []client.ID{o.meta.regs[kind].ID()}
 	if !sameIDs(got, want) || !sameIDs(o.meta.view.match[kind], want) {
-		return fmt.Errorf("match %s: Autobahn|JS %v, wampkit %v, want %v", o.meta.matches[kind], got, o.meta.view.match[kind], want)
+		return fmt.Errorf("match %s: Autobahn|JS %v, metaclient %v, want %v", o.meta.matches[kind], got, o.meta.view.match[kind], want)
 	}
 	return nil
 }
@@ -339,17 +339,17 @@ func checkMetaGet(o obs, kind string) error {
 	id := o.meta.regs[kind].ID()
 	switch {
 	case len(gotID) != 1 || gotID[0] != id || mc.ID != id:
-		return fmt.Errorf("get id: Autobahn|JS %v, wampkit %d, handle %d", d["id"], mc.ID, id)
+		return fmt.Errorf("get id: Autobahn|JS %v, metaclient %d, handle %d", d["id"], mc.ID, id)
 	case d["uri"] != o.meta.uris[kind] || mc.URI != o.meta.uris[kind]:
-		return fmt.Errorf("get uri: Autobahn|JS %v, wampkit %q, want %q", d["uri"], mc.URI, o.meta.uris[kind])
+		return fmt.Errorf("get uri: Autobahn|JS %v, metaclient %q, want %q", d["uri"], mc.URI, o.meta.uris[kind])
 	case normalize(d["match"], "exact") != wantMatch || mc.Match != wantMatch:
-		return fmt.Errorf("get match: Autobahn|JS %v, wampkit %q, want %q", d["match"], mc.Match, wantMatch)
+		return fmt.Errorf("get match: Autobahn|JS %v, metaclient %q, want %q", d["match"], mc.Match, wantMatch)
 	case normalize(d["invoke"], "single") != wantInvoke || mc.Invoke != wantInvoke:
-		return fmt.Errorf("get invoke: Autobahn|JS %v, wampkit %q, want %q", d["invoke"], mc.Invoke, wantInvoke)
+		return fmt.Errorf("get invoke: Autobahn|JS %v, metaclient %q, want %q", d["invoke"], mc.Invoke, wantInvoke)
 	}
 	created, ok := parseCreated(d["created"])
 	if !ok || mc.Created.IsZero() || created.Sub(mc.Created).Abs() > time.Second {
-		return fmt.Errorf("get created: Autobahn|JS %v, wampkit %v", d["created"], mc.Created)
+		return fmt.Errorf("get created: Autobahn|JS %v, metaclient %v", d["created"], mc.Created)
 	}
 	return nil
 }
@@ -387,7 +387,7 @@ func checkMetaCallees(o obs, kind string) error {
 		want = append(want, o.meta.sessionB)
 	}
 	if !sameIDs(got, want) || !sameIDs(o.meta.view.callees[kind], want) {
-		return fmt.Errorf("list_callees: Autobahn|JS %v, wampkit %v, want sessions %v", got, o.meta.view.callees[kind], want)
+		return fmt.Errorf("list_callees: Autobahn|JS %v, metaclient %v, want sessions %v", got, o.meta.view.callees[kind], want)
 	}
 	return nil
 }
@@ -402,7 +402,7 @@ func checkMetaCount(o obs, kind string) error {
 		want = 2
 	}
 	if n, _ := v.(float64); int(n) != want || o.meta.view.count[kind] != want {
-		return fmt.Errorf("count_callees: Autobahn|JS %v, wampkit %d, want %d", v, o.meta.view.count[kind], want)
+		return fmt.Errorf("count_callees: Autobahn|JS %v, metaclient %d, want %d", v, o.meta.view.count[kind], want)
 	}
 	return nil
 }
@@ -443,7 +443,7 @@ func checkCountAfter(o obs) error {
 	}
 	a := o.meta.after
 	if n, _ := v.(float64); n != 1 || a.countErr != nil || a.count != 1 {
-		return fmt.Errorf("count_callees after the removal: Autobahn|JS %v, wampkit %d (%v), want 1", v, a.count, a.countErr)
+		return fmt.Errorf("count_callees after the removal: Autobahn|JS %v, metaclient %d (%v), want 1", v, a.count, a.countErr)
 	}
 	return nil
 }

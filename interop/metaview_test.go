@@ -4,13 +4,13 @@ package interop
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/metaclient"
 )
 
-// metaView is wampkit's view of the registration meta API.
+// metaView is wampkit's view of the registration meta API, as the meta
+// cells compare it with Autobahn|JS's.
 type metaView interface {
 	List(ctx context.Context) (map[string][]client.ID, error)
 	Lookup(ctx context.Context, uri, match string) (client.ID, bool, error)
@@ -20,71 +20,33 @@ type metaView interface {
 	CountCallees(ctx context.Context, id client.ID) (int, error)
 }
 
-// rawMeta calls wamp.registration.* with the raw client.
-// TODO: replace with metaclient once it lands.
-type rawMeta struct{ c *client.Client }
+// mcView is metaclient behind metaView.
+type mcView struct{ m *metaclient.Client }
 
-func newMetaView(c *client.Client) metaView { return rawMeta{c} }
+func newMetaView(c *client.Client) metaView { return mcView{metaclient.New(c)} }
 
-func (r rawMeta) call(ctx context.Context, proc string, out any, args ...any) error {
-	res, err := r.c.Call(ctx, client.CallRequest{Procedure: proc, Payload: client.Payload{Args: args}}, nil)
-	if err != nil {
-		return err
-	}
-	var v any
-	if len(res.Args) > 0 {
-		v = res.Args[0]
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, out)
+func (v mcView) List(ctx context.Context) (map[string][]client.ID, error) {
+	l, err := v.m.List(ctx)
+	return map[string][]client.ID{"exact": l.Exact, "prefix": l.Prefix, "wildcard": l.Wildcard}, err
 }
 
-func (r rawMeta) List(ctx context.Context) (map[string][]client.ID, error) {
-	var out map[string][]client.ID
-	return out, r.call(ctx, "wamp.registration.list", &out)
+func (v mcView) Lookup(ctx context.Context, uri, match string) (client.ID, bool, error) {
+	return v.m.Lookup(ctx, uri, metaclient.Match(match))
 }
 
-func (r rawMeta) Lookup(ctx context.Context, uri, match string) (client.ID, bool, error) {
-	var id *client.ID
-	err := r.call(ctx, "wamp.registration.lookup", &id, uri, map[string]any{"match": match})
-	if err != nil || id == nil || *id == 0 {
-		return 0, false, err
-	}
-	return *id, true, nil
+func (v mcView) Match(ctx context.Context, uri string) ([]client.ID, error) {
+	return v.m.Match(ctx, uri)
 }
 
-func (r rawMeta) Match(ctx context.Context, uri string) ([]client.ID, error) {
-	var id *client.ID
-	err := r.call(ctx, "wamp.registration.match", &id, uri)
-	if err != nil || id == nil || *id == 0 {
-		return nil, err
-	}
-	return []client.ID{*id}, nil
+func (v mcView) Get(ctx context.Context, id client.ID) (metaReg, error) {
+	r, err := v.m.Get(ctx, id)
+	return metaReg{ID: r.ID, URI: r.URI, Match: string(r.Match), Invoke: string(r.Invoke), Created: r.Created}, err
 }
 
-func (r rawMeta) Get(ctx context.Context, id client.ID) (metaReg, error) {
-	var d map[string]any
-	if err := r.call(ctx, "wamp.registration.get", &d, id); err != nil {
-		return metaReg{}, err
-	}
-	created, _ := parseCreated(d["created"])
-	f, _ := d["id"].(float64)
-	uri, _ := d["uri"].(string)
-	return metaReg{ID: client.ID(f), URI: uri, Match: normalize(d["match"], "exact"), Invoke: normalize(d["invoke"], "single"), Created: created}, nil
+func (v mcView) ListCallees(ctx context.Context, id client.ID) ([]client.ID, error) {
+	return v.m.ListCallees(ctx, id)
 }
 
-func (r rawMeta) ListCallees(ctx context.Context, id client.ID) ([]client.ID, error) {
-	var out []client.ID
-	return out, r.call(ctx, "wamp.registration.list_callees", &out, id)
-}
-
-func (r rawMeta) CountCallees(ctx context.Context, id client.ID) (int, error) {
-	var n int
-	if err := r.call(ctx, "wamp.registration.count_callees", &n, id); err != nil {
-		return 0, fmt.Errorf("count_callees: %w", err)
-	}
-	return n, nil
+func (v mcView) CountCallees(ctx context.Context, id client.ID) (int, error) {
+	return v.m.CountCallees(ctx, id)
 }
