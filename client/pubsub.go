@@ -118,7 +118,9 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 	if err != nil {
 		return nil, fmt.Errorf("client: subscribe %s: %w", topic, withOp("subscribe", convertErr(err, true)))
 	}
-	s.current = cur
+	s.mu.Lock()
+	s.current = cur // events may already be delivered
+	s.mu.Unlock()
 	c.mu.Lock()
 	c.subs[s] = struct{}{}
 	c.mu.Unlock()

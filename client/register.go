@@ -137,7 +137,9 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 	if err != nil {
 		return nil, fmt.Errorf("client: register %s: %w", procedure, withOp("register", convertErr(err, true)))
 	}
-	r.current = cur
+	r.mu.Lock()
+	r.current = cur // invocations may already be running and reading ID
+	r.mu.Unlock()
 	c.mu.Lock()
 	c.regs[r] = struct{}{}
 	c.mu.Unlock()
