@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// syncBuffer is a bytes.Buffer safe for the event goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestInspectTableWatchAndRemove(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	ctx := wamptest.Context(t)
+	a, b := r.Local(t), r.Local(t)
+	nop := func(context.Context, *client.Invocation) (client.Payload, error) { return client.Payload{}, nil }
+	regA, err := a.Register(ctx, "com.example.work", nop, map[string]any{"invoke": "roundrobin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Register(ctx, "com.example.work", nop, map[string]any{"invoke": "roundrobin"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Register(ctx, "com.example.echo.", nop, map[string]any{"match": "prefix"}); err != nil {
+		t.Fatal(err)
+	}
+
+	var out bytes.Buffer
+	if err := run(ctx, []string{"-url", r.WebsocketURL()}, &out); err != nil {
+		t.Fatal(err)
+	}
+	table := out.String()
+	for _, want := range []string{"URI", "com.example.echo.", "prefix", "com.example.work", "roundrobin",
+		fmt.Sprintf("%d,%d", a.ID(), b.ID())} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	if strings.Contains(table, "wamp.registration") {
+		t.Errorf("table shows the router's own procedures:\n%s", table)
+	}
+
+	// -watch prints events until its context ends.
+	wctx, stop := context.WithCancel(ctx)
+	var events syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(wctx, []string{"-url", r.WebsocketURL(), "-watch"}, &events) }()
+	wamptest.Eventually(t, func() bool { return strings.Contains(events.String(), "watching") })
+	reg, err := b.Register(ctx, "com.example.new", nop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wamptest.Eventually(t, func() bool { return strings.Contains(events.String(), "com.example.new") })
+
+	// -remove, as admin.
+	authid, ticket := r.AdminCredentials()
+	out.Reset()
+	spec := fmt.Sprintf("%d:%d", regA.ID(), a.ID())
+	if err := run(ctx, []string{"-url", r.WebsocketURL(), "-authid", authid, "-ticket", ticket, "-remove", spec}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "removed callee") {
+		t.Errorf("no confirmation:\n%s", out.String())
+	}
+	select {
+	case <-regA.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("the removed callee's registration did not end")
+	}
+	wamptest.Eventually(t, func() bool { return strings.Contains(events.String(), "unregistered") })
+	_ = reg
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

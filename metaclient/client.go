@@ -1,0 +1,221 @@
+package metaclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// The registration meta procedures and topics.
+const (
+	ProcList         = "wamp.registration.list"
+	ProcLookup       = "wamp.registration.lookup"
+	ProcMatch        = "wamp.registration.match"
+	ProcGet          = "wamp.registration.get"
+	ProcListCallees  = "wamp.registration.list_callees"
+	ProcCountCallees = "wamp.registration.count_callees"
+	ProcRemoveCallee = "wamp.registration.remove_callee"
+	TopicOnCreate    = "wamp.registration.on_create"
+	TopicOnRegister  = "wamp.registration.on_register"
+	TopicOnUnregist  = "wamp.registration.on_unregister"
+	TopicOnDelete    = "wamp.registration.on_delete"
+)
+
+// Option configures a metaclient.
+type Option interface{ apply(*Client) }
+
+type optionFunc func(*Client)
+
+func (f optionFunc) apply(m *Client) { f(m) }
+
+// WithLogger reports malformed events to l (by default they are dropped
+// silently, and passed to the error handler if one is set).
+func WithLogger(l *slog.Logger) Option { return optionFunc(func(m *Client) { m.log = l }) }
+
+// WithErrorHandler calls f with every malformed event, on the event's
+// delivery goroutine.
+func WithErrorHandler(f func(error)) Option { return optionFunc(func(m *Client) { m.onError = f }) }
+
+// Client is a typed client of the registration meta-API over a
+// *client.Client. It is safe for concurrent use.
+type Client struct {
+	c       *client.Client
+	log     *slog.Logger
+	onError func(error)
+}
+
+// New returns a meta-API client using c.
+func New(c *client.Client, opts ...Option) *Client {
+	m := &Client{c: c, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(m)
+		}
+	}
+	return m
+}
+
+// call calls a meta procedure and returns its args[0] (nil when absent).
+func (m *Client) call(ctx context.Context, proc string, args ...any) (any, error) {
+	res, err := m.c.Call(ctx, client.CallRequest{Procedure: proc, Payload: client.Payload{Args: args}}, nil)
+	if err != nil {
+		return nil, explain(proc, err)
+	}
+	if len(res.Args) == 0 {
+		return nil, nil
+	}
+	return res.Args[0], nil
+}
+
+// explain wraps a meta-API error with what it means, keeping it matchable.
+func explain(proc string, err error) error {
+	name := proc[len("wamp.registration."):]
+	switch {
+	case errors.Is(err, client.ErrNoSuchProcedure):
+		return fmt.Errorf("metaclient: %s: the router does not implement %s: %w", name, proc, err)
+	case errors.Is(err, client.ErrNoSuchRegistration):
+		return fmt.Errorf("metaclient: %s: no such registration: %w", name, err)
+	case errors.Is(err, client.ErrNoSuchSession):
+		return fmt.Errorf("metaclient: %s: no such session: %w", name, err)
+	case errors.Is(err, client.ErrNotAuthorized):
+		return fmt.Errorf("metaclient: %s: this session's role may not call %s: %w", name, proc, err)
+	}
+	return fmt.Errorf("metaclient: %s: %w", name, err)
+}
+
+func malformed(proc string, v any, err error) error {
+	return fmt.Errorf("metaclient: %s: malformed answer %v: %w", proc[len("wamp.registration."):], v, err)
+}
+
+// List returns the IDs of all registrations by match policy. Routers may
+// include their own wamp.* procedures (nexus does); use UserRegistrations to
+// leave them out.
+func (m *Client) List(ctx context.Context) (Lists, error) {
+	v, err := m.call(ctx, ProcList)
+	if err != nil {
+		return Lists{}, err
+	}
+	d, ok := asDict(v)
+	if !ok && v != nil {
+		return Lists{}, malformed(ProcList, v, errors.New("not a dictionary"))
+	}
+	var l Lists
+	for key, dst := range map[string]*[]client.ID{"exact": &l.Exact, "prefix": &l.Prefix, "wildcard": &l.Wildcard} {
+		ids, err := asIDs(d[key])
+		if err != nil {
+			return Lists{}, malformed(ProcList, v, fmt.Errorf("%s: %w", key, err))
+		}
+		*dst = ids
+	}
+	return l, nil
+}
+
+// UserRegistrations returns the details of every registration except the
+// router's own wamp.* procedures.
+func (m *Client) UserRegistrations(ctx context.Context) ([]Registration, error) {
+	l, err := m.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Registration
+	for _, id := range l.All() {
+		reg, err := m.Get(ctx, id)
+		if errors.Is(err, client.ErrNoSuchRegistration) {
+			continue // deleted since the list
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !reg.IsMeta() {
+			out = append(out, reg)
+		}
+	}
+	return out, nil
+}
+
+// Lookup returns the registration of procedure under the match policy;
+// found is false when there is none (routers answer null or 0).
+func (m *Client) Lookup(ctx context.Context, procedure string, match Match) (id client.ID, found bool, err error) {
+	if err := match.valid(); err != nil {
+		return 0, false, err
+	}
+	v, err := m.call(ctx, ProcLookup, procedure, map[string]any{"match": string(match)})
+	if err != nil {
+		return 0, false, err
+	}
+	id, err = asID(v)
+	if err != nil {
+		return 0, false, malformed(ProcLookup, v, err)
+	}
+	return id, id != 0, nil
+}
+
+// Match returns the registration a call of procedure would reach: none, or
+// one (routers answer one ID, null or 0; a list is accepted too).
+func (m *Client) Match(ctx context.Context, procedure string) ([]client.ID, error) {
+	v, err := m.call(ctx, ProcMatch, procedure)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := asIDs(v)
+	if err != nil {
+		return nil, malformed(ProcMatch, v, err)
+	}
+	return ids, nil
+}
+
+// Get returns a registration's details.
+func (m *Client) Get(ctx context.Context, id client.ID) (Registration, error) {
+	v, err := m.call(ctx, ProcGet, uint64(id))
+	if err != nil {
+		return Registration{}, err
+	}
+	reg, err := parseRegistration(v)
+	if err != nil {
+		return Registration{}, malformed(ProcGet, v, err)
+	}
+	return reg, nil
+}
+
+// ListCallees returns the session IDs of a registration's callees, in
+// registration order.
+func (m *Client) ListCallees(ctx context.Context, id client.ID) ([]client.ID, error) {
+	v, err := m.call(ctx, ProcListCallees, uint64(id))
+	if err != nil {
+		return nil, err
+	}
+	ids, err := asIDs(v)
+	if err != nil {
+		return nil, malformed(ProcListCallees, v, err)
+	}
+	return ids, nil
+}
+
+// CountCallees returns how many callees a registration has.
+func (m *Client) CountCallees(ctx context.Context, id client.ID) (int, error) {
+	v, err := m.call(ctx, ProcCountCallees, uint64(id))
+	if err != nil {
+		return 0, err
+	}
+	n, err := asID(v)
+	if err != nil {
+		return 0, malformed(ProcCountCallees, v, err)
+	}
+	return int(n), nil
+}
+
+// RemoveCallee removes session callee from registration id; the router
+// revokes it (the callee's registration handle ends with ErrRevoked). It
+// needs a router that implements it (wampkit's reference router, Crossbar)
+// and a role allowed to call it.
+func (m *Client) RemoveCallee(ctx context.Context, id, callee client.ID, reason string) error {
+	args := []any{uint64(id), uint64(callee)}
+	if reason != "" {
+		args = append(args, reason)
+	}
+	_, err := m.call(ctx, ProcRemoveCallee, args...)
+	return err
+}

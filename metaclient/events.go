@@ -1,0 +1,138 @@
+package metaclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// OnCreate delivers wamp.registration.on_create events. Handlers of one
+// subscription run one at a time, in order, on its own goroutine; events of
+// different kinds, subscribed separately, may be handled in any order
+// relative to each other — use OnEvents (or Watch) when the order across
+// kinds matters. A malformed event is reported (WithLogger,
+// WithErrorHandler) and skipped.
+func (m *Client) OnCreate(ctx context.Context, h func(CreateEvent)) (*client.Subscription, error) {
+	return m.subscribe(ctx, TopicOnCreate, func(ev *client.Event) error {
+		session, err := eventSession(ev)
+		if err != nil {
+			return err
+		}
+		if len(ev.Args) < 2 {
+			return errors.New("no registration details")
+		}
+		reg, err := parseRegistration(ev.Args[1])
+		if err != nil {
+			return err
+		}
+		h(CreateEvent{Session: session, Registration: reg})
+		return nil
+	})
+}
+
+// OnRegister delivers wamp.registration.on_register events.
+func (m *Client) OnRegister(ctx context.Context, h func(RegisterEvent)) (*client.Subscription, error) {
+	return m.subscribe(ctx, TopicOnRegister, func(ev *client.Event) error {
+		s, r, err := sessionAndID(ev)
+		if err == nil {
+			h(RegisterEvent{Session: s, RegistrationID: r})
+		}
+		return err
+	})
+}
+
+// OnUnregister delivers wamp.registration.on_unregister events.
+func (m *Client) OnUnregister(ctx context.Context, h func(UnregisterEvent)) (*client.Subscription, error) {
+	return m.subscribe(ctx, TopicOnUnregist, func(ev *client.Event) error {
+		s, r, err := sessionAndID(ev)
+		if err == nil {
+			h(UnregisterEvent{Session: s, RegistrationID: r})
+		}
+		return err
+	})
+}
+
+// OnDelete delivers wamp.registration.on_delete events.
+func (m *Client) OnDelete(ctx context.Context, h func(DeleteEvent)) (*client.Subscription, error) {
+	return m.subscribe(ctx, TopicOnDelete, func(ev *client.Event) error {
+		s, r, err := sessionAndID(ev)
+		if err == nil {
+			h(DeleteEvent{Session: s, RegistrationID: r})
+		}
+		return err
+	})
+}
+
+func (m *Client) subscribe(ctx context.Context, topic string, h func(*client.Event) error) (*client.Subscription, error) {
+	sub, err := m.c.Subscribe(ctx, topic, func(ev *client.Event) {
+		if err := h(ev); err != nil {
+			m.report(fmt.Errorf("metaclient: malformed %s event %v: %w", topic, ev.Args, err))
+		}
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("metaclient: subscribe %s: %w", topic, err)
+	}
+	return sub, nil
+}
+
+func (m *Client) report(err error) {
+	m.log.Warn("wamp meta event dropped", "error", err)
+	if m.onError != nil {
+		m.onError(err)
+	}
+}
+
+func eventSession(ev *client.Event) (client.ID, error) {
+	if len(ev.Args) < 1 {
+		return 0, errors.New("no session ID")
+	}
+	s, err := asID(ev.Args[0])
+	if err != nil {
+		return 0, fmt.Errorf("session: %w", err)
+	}
+	return s, nil
+}
+
+func sessionAndID(ev *client.Event) (client.ID, client.ID, error) {
+	s, err := eventSession(ev)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(ev.Args) < 2 {
+		return 0, 0, errors.New("no registration ID")
+	}
+	r, err := asID(ev.Args[1])
+	if err != nil || r == 0 {
+		return 0, 0, fmt.Errorf("registration: %v %w", ev.Args[1], err)
+	}
+	return s, r, nil
+}
+
+// Event is any of the four lifecycle events, as OnEvents delivers them.
+type Event struct {
+	Kind         ChangeKind // Created, CalleeAdded (on_register), CalleeRemoved (on_unregister), Deleted
+	Session      client.ID
+	Registration Registration // for Created: the details; otherwise only ID is set
+}
+
+// OnEvents delivers all four lifecycle events through one subscription, in
+// the order the router published them: on_create before on_register,
+// on_unregister before on_delete.
+func (m *Client) OnEvents(ctx context.Context, h func(Event)) (*client.Subscription, error) {
+	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", func(ev *client.Event) {
+		e, err := parseEvent(ev)
+		if err != nil {
+			m.report(fmt.Errorf("metaclient: malformed lifecycle event: %w", err))
+			return
+		}
+		reg := e.reg
+		reg.ID = e.regID
+		h(Event{Kind: e.kind, Session: e.session, Registration: reg})
+	}, map[string]any{"match": "prefix"})
+	if err != nil {
+		return nil, fmt.Errorf("metaclient: subscribe lifecycle events: %w", err)
+	}
+	return sub, nil
+}

@@ -1,0 +1,252 @@
+package metaclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// RegistrationInfo is a registration and its callees, as the registry
+// knows them.
+type RegistrationInfo struct {
+	Registration
+	Callees []client.ID
+}
+
+// ChangeKind says what changed in the registry.
+type ChangeKind int
+
+// The kinds of change.
+const (
+	Created ChangeKind = iota
+	CalleeAdded
+	CalleeRemoved
+	Deleted
+	Resynced // the whole view was rebuilt (after a reconnect)
+)
+
+func (k ChangeKind) String() string {
+	return [...]string{"created", "callee-added", "callee-removed", "deleted", "resynced"}[k]
+}
+
+// Change is one change notification.
+type Change struct {
+	Kind         ChangeKind
+	Registration client.ID
+	URI          string
+	Session      client.ID // the callee, for CalleeAdded / CalleeRemoved
+}
+
+// Registry is a live, consistent view of all registrations of the realm and
+// their callees, built from a snapshot (list, get, list_callees) and kept
+// current by the lifecycle events. After any quiet point it equals what the
+// router reports. It is safe for concurrent use.
+type Registry struct {
+	m       *Client
+	sub     *client.Subscription
+	changes chan Change
+	cancel  context.CancelFunc
+	done    chan struct{}
+
+	mu      sync.Mutex
+	regs    map[client.ID]*RegistrationInfo
+	syncing bool      // a snapshot is being taken: events queue up
+	queue   []metaEvt // events received while syncing
+	dropped uint64
+	err     error // last resync failure
+}
+
+// metaEvt is one lifecycle event, in the order the router published it.
+type metaEvt struct {
+	kind    ChangeKind
+	session client.ID
+	regID   client.ID
+	reg     Registration // on_create only
+}
+
+// changeBuffer bounds the Changes channel.
+const changeBuffer = 1024
+
+// Watch builds a live registry. It subscribes to the lifecycle events first
+// (one prefix subscription, so events arrive in the order the router
+// published them), then takes the snapshot, then applies the events that
+// arrived meanwhile: no change falls between the two. After a reconnect it
+// rebuilds itself the same way. Close it when done.
+func (m *Client) Watch(ctx context.Context) (*Registry, error) {
+	r := &Registry{m: m, changes: make(chan Change, changeBuffer), regs: map[client.ID]*RegistrationInfo{}, syncing: true}
+	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", r.onEvent, map[string]any{"match": "prefix"})
+	if err != nil {
+		return nil, fmt.Errorf("metaclient: watch: subscribe to lifecycle events: %w", err)
+	}
+	r.sub = sub
+	if err := r.resync(ctx); err != nil {
+		_ = sub.Unsubscribe(context.Background())
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan struct{})
+	go r.watchReconnects(wctx)
+	return r, nil
+}
+
+// Changes returns the change notifications. The channel is buffered; when
+// it is full, notifications are dropped (counted by Dropped) — the view
+// itself never misses a change, so use it as a hint and read the view.
+func (r *Registry) Changes() <-chan Change { return r.changes }
+
+// Dropped returns how many change notifications were dropped.
+func (r *Registry) Dropped() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dropped
+}
+
+// Close stops the registry: it unsubscribes and stops watching reconnects.
+func (r *Registry) Close(ctx context.Context) error {
+	r.cancel()
+	<-r.done
+	return r.sub.Unsubscribe(ctx)
+}
+
+// Snapshot returns a copy of the view, ordered by registration ID.
+func (r *Registry) Snapshot() []RegistrationInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]RegistrationInfo, 0, len(r.regs))
+	for _, info := range r.regs {
+		out = append(out, copyInfo(info))
+	}
+	slices.SortFunc(out, func(a, b RegistrationInfo) int { return int(a.ID) - int(b.ID) })
+	return out
+}
+
+// Get returns the registration with this ID.
+func (r *Registry) Get(id client.ID) (RegistrationInfo, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	info, ok := r.regs[id]
+	if !ok {
+		return RegistrationInfo{}, false
+	}
+	return copyInfo(info), true
+}
+
+// Lookup returns the registration of uri with the match policy.
+func (r *Registry) Lookup(uri string, match Match) (RegistrationInfo, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, info := range r.regs {
+		if info.URI == uri && info.Match == match {
+			return copyInfo(info), true
+		}
+	}
+	return RegistrationInfo{}, false
+}
+
+func copyInfo(info *RegistrationInfo) RegistrationInfo {
+	c := *info
+	c.Callees = slices.Clone(info.Callees)
+	return c
+}
+
+// onEvent receives every lifecycle event, in order, on the subscription's
+// goroutine.
+func (r *Registry) onEvent(ev *client.Event) {
+	e, err := parseEvent(ev)
+	if err != nil {
+		r.m.report(fmt.Errorf("metaclient: registry: %w", err))
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.syncing {
+		r.queue = append(r.queue, e)
+		return
+	}
+	r.apply(e)
+}
+
+func parseEvent(ev *client.Event) (metaEvt, error) {
+	topic, _ := ev.Details["topic"].(string)
+	if topic == "" {
+		topic = fmt.Sprint(orEmpty(ev.Details["topic"]))
+	}
+	var e metaEvt
+	var err error
+	switch topic {
+	case TopicOnCreate:
+		e.kind = Created
+		if e.session, err = eventSession(ev); err == nil {
+			if len(ev.Args) < 2 {
+				return e, errors.New("on_create without details")
+			}
+			e.reg, err = parseRegistration(ev.Args[1])
+			e.regID = e.reg.ID
+		}
+	case TopicOnRegister:
+		e.kind = CalleeAdded
+		e.session, e.regID, err = sessionAndID(ev)
+	case TopicOnUnregist:
+		e.kind = CalleeRemoved
+		e.session, e.regID, err = sessionAndID(ev)
+	case TopicOnDelete:
+		e.kind = Deleted
+		e.session, e.regID, err = sessionAndID(ev)
+	default:
+		return e, fmt.Errorf("unexpected event topic %q", topic)
+	}
+	if err != nil {
+		return e, fmt.Errorf("%s %v: %w", topic, ev.Args, err)
+	}
+	return e, nil
+}
+
+// apply applies one live event (one the view does not reflect yet).
+// Removing a callee removes its first occurrence, as routers do. Called
+// with r.mu held.
+func (r *Registry) apply(e metaEvt) {
+	info := r.regs[e.regID]
+	switch e.kind {
+	case Created:
+		if info == nil {
+			r.regs[e.regID] = &RegistrationInfo{Registration: e.reg}
+		} else {
+			info.Registration = e.reg
+		}
+		r.notify(Change{Kind: Created, Registration: e.regID, URI: e.reg.URI})
+	case CalleeAdded:
+		if info == nil { // its on_create was before the snapshot, its delete follows
+			info = &RegistrationInfo{Registration: Registration{ID: e.regID, Match: Exact, Invoke: Single}}
+			r.regs[e.regID] = info
+		}
+		// A session may be a callee of one shared registration more than
+		// once (nexus allows it), so callees are a list, not a set.
+		info.Callees = append(info.Callees, e.session)
+		r.notify(Change{Kind: CalleeAdded, Registration: e.regID, URI: info.URI, Session: e.session})
+	case CalleeRemoved:
+		if info != nil {
+			if i := slices.Index(info.Callees, e.session); i >= 0 {
+				info.Callees = slices.Delete(info.Callees, i, i+1)
+				r.notify(Change{Kind: CalleeRemoved, Registration: e.regID, URI: info.URI, Session: e.session})
+			}
+		}
+	case Deleted:
+		if info != nil {
+			delete(r.regs, e.regID)
+			r.notify(Change{Kind: Deleted, Registration: e.regID, URI: info.URI})
+		}
+	}
+}
+
+// notify sends a change without blocking. Called with r.mu held.
+func (r *Registry) notify(c Change) {
+	select {
+	case r.changes <- c:
+	default:
+		r.dropped++
+	}
+}

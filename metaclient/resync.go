@@ -1,0 +1,138 @@
+package metaclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// resync rebuilds the view. Events queue up while the snapshot is read;
+// instead of replaying them (the snapshot may already reflect some, and
+// callee lists are not sets), every registration they touched is read again
+// from the router, until a round passes with no new events. Then the view
+// goes live and applies events as they come.
+func (r *Registry) resync(ctx context.Context) error {
+	r.mu.Lock()
+	r.syncing = true // the queue holds every event since the epoch began
+	r.mu.Unlock()
+	snap, err := r.snapshot(ctx)
+	for round := 0; err == nil; round++ {
+		r.mu.Lock()
+		queued := r.queue
+		r.queue = nil
+		if len(queued) == 0 || round == maxReconcileRounds {
+			r.regs = snap
+			for _, e := range queued { // only when the rounds ran out under churn
+				r.apply(e)
+			}
+			r.syncing, r.err = false, nil
+			r.notify(Change{Kind: Resynced})
+			r.mu.Unlock()
+			return nil
+		}
+		r.mu.Unlock()
+		err = r.refresh(ctx, snap, queued)
+	}
+	r.mu.Lock()
+	r.err = err
+	r.mu.Unlock()
+	return err // stays syncing: events keep queueing until the next try
+}
+
+// maxReconcileRounds bounds the re-reads under continuous churn.
+const maxReconcileRounds = 20
+
+// refresh re-reads the registrations the events touched.
+func (r *Registry) refresh(ctx context.Context, snap map[client.ID]*RegistrationInfo, events []metaEvt) error {
+	seen := map[client.ID]bool{}
+	for _, e := range events {
+		if seen[e.regID] {
+			continue
+		}
+		seen[e.regID] = true
+		info, err := r.read(ctx, e.regID)
+		if err != nil {
+			return err
+		}
+		if info == nil {
+			delete(snap, e.regID)
+		} else {
+			snap[e.regID] = info
+		}
+	}
+	return nil
+}
+
+// read reads one registration with its callees; nil when it is gone.
+func (r *Registry) read(ctx context.Context, id client.ID) (*RegistrationInfo, error) {
+	reg, err := r.m.Get(ctx, id)
+	if errors.Is(err, client.ErrNoSuchRegistration) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("metaclient: watch: %w", err)
+	}
+	callees, err := r.m.ListCallees(ctx, id)
+	if errors.Is(err, client.ErrNoSuchRegistration) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("metaclient: watch: %w", err)
+	}
+	return &RegistrationInfo{Registration: reg, Callees: callees}, nil
+}
+
+// snapshot reads every registration with its callees.
+func (r *Registry) snapshot(ctx context.Context) (map[client.ID]*RegistrationInfo, error) {
+	lists, err := r.m.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("metaclient: watch: %w", err)
+	}
+	snap := map[client.ID]*RegistrationInfo{}
+	for _, id := range lists.All() {
+		info, err := r.read(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if info != nil { // else deleted since the list; its on_delete is queued
+			snap[id] = info
+		}
+	}
+	return snap, nil
+}
+
+// watchReconnects rebuilds the view after each reconnect: the client
+// restores the subscription, but events published during the outage are
+// lost.
+func (r *Registry) watchReconnects(ctx context.Context) {
+	defer close(r.done)
+	c := r.m.c
+	for {
+		if err := c.WaitState(ctx, client.Reconnecting); err != nil {
+			return // closed, or the registry closed
+		}
+		r.mu.Lock()
+		r.syncing, r.queue = true, nil
+		r.mu.Unlock()
+		if err := c.WaitState(ctx, client.Connected); err != nil {
+			return
+		}
+		for attempt := 0; ; attempt++ {
+			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := r.resync(rctx)
+			cancel()
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			r.m.report(fmt.Errorf("metaclient: registry resync: %w", err))
+			select {
+			case <-time.After(time.Duration(min(attempt+1, 10)) * 200 * time.Millisecond):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}

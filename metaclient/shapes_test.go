@@ -1,0 +1,205 @@
+package metaclient_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gammazero/nexus/v3/transport"
+	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/metaclient"
+)
+
+// scripted is an in-process router that answers every CALL with the
+// scripted result for its procedure: routers differ in shape, and this
+// plays each of them.
+type scripted map[string]wamp.Message // procedure -> RESULT or ERROR (request ID filled in)
+
+func (s scripted) Attach(p wamp.Peer) error {
+	go s.serve(p)
+	return nil
+}
+
+func (s scripted) serve(p wamp.Peer) {
+	defer p.Close()
+	for msg := range p.Recv() {
+		switch m := msg.(type) {
+		case *wamp.Hello:
+			p.Send() <- &wamp.Welcome{ID: 1, Details: wamp.Dict{}}
+		case *wamp.Goodbye:
+			p.Send() <- &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}}
+			return
+		case *wamp.Call:
+			switch ans := s[string(m.Procedure)].(type) {
+			case *wamp.Result:
+				r := *ans
+				r.Request = m.Request
+				p.Send() <- &r
+			case *wamp.Error:
+				e := *ans
+				e.Request = m.Request
+				p.Send() <- &e
+			default:
+				p.Send() <- &wamp.Error{Type: wamp.CALL, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrNoSuchProcedure}
+			}
+		}
+	}
+}
+
+func result(args ...any) *wamp.Result { return &wamp.Result{Details: wamp.Dict{}, Arguments: args} }
+
+func connectScripted(t *testing.T, s scripted) *metaclient.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.ConnectLocal(ctx, s, client.WithoutReconnect())
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Close(ctx)
+	})
+	return metaclient.New(c)
+}
+
+var _ = transport.LinkedPeers
+
+func TestLookupShapes(t *testing.T) {
+	for name, tc := range map[string]struct {
+		answer *wamp.Result
+		id     client.ID
+		found  bool
+	}{
+		"nexus none is 0":         {result(uint64(0)), 0, false},
+		"crossbar none is null":   {result(nil), 0, false},
+		"no args at all":          {result(), 0, false},
+		"uint64 id":               {result(uint64(1 << 52)), 1 << 52, true},
+		"int64 id":                {result(int64(77)), 77, true},
+		"msgpack uint8 id":        {result(uint8(9)), 9, true},
+		"json float id":           {result(float64(12345)), 12345, true},
+		"in-process wamp.ID type": {result(wamp.ID(31)), 31, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := connectScripted(t, scripted{metaclient.ProcLookup: tc.answer})
+			id, found, err := m.Lookup(context.Background(), "com.x", metaclient.Exact)
+			require.NoError(t, err)
+			assert.Equal(t, tc.id, id)
+			assert.Equal(t, tc.found, found)
+		})
+	}
+}
+
+func TestMatchShapes(t *testing.T) {
+	for name, tc := range map[string]struct {
+		answer *wamp.Result
+		want   []client.ID
+	}{
+		"one id":        {result(uint64(123)), []client.ID{123}},
+		"list":          {result([]any{uint64(1), int64(2)}), []client.ID{1, 2}},
+		"wamp.List":     {result(wamp.List{wamp.ID(5)}), []client.ID{5}},
+		"null":          {result(nil), nil},
+		"zero":          {result(uint64(0)), nil},
+		"no result arg": {result(), nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := connectScripted(t, scripted{metaclient.ProcMatch: tc.answer})
+			got, err := m.Match(context.Background(), "com.x")
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestListShapes(t *testing.T) {
+	m := connectScripted(t, scripted{metaclient.ProcList: result(map[string]any{
+		"exact": []any{uint64(1), float64(2)}, "prefix": nil, "wildcard": []any{},
+	})})
+	l, err := m.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []client.ID{1, 2}, l.Exact)
+	assert.Empty(t, l.Prefix)
+	assert.Empty(t, l.Wildcard)
+
+	m = connectScripted(t, scripted{metaclient.ProcList: result(map[any]any{"exact": []any{uint8(3)}})})
+	l, err = m.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []client.ID{3}, l.Exact, "msgpack map[any]any")
+
+	m = connectScripted(t, scripted{metaclient.ProcList: result("nonsense")})
+	_, err = m.List(context.Background())
+	assert.ErrorContains(t, err, "malformed")
+}
+
+func TestGetShapes(t *testing.T) {
+	for name, tc := range map[string]struct {
+		details map[string]any
+		want    metaclient.Registration
+	}{
+		"nexus empty match and invoke, offset without colon": {
+			map[string]any{"id": uint64(7), "uri": "com.a", "match": "", "invoke": "", "created": "2026-03-03T09:16:37-1000"},
+			metaclient.Registration{ID: 7, URI: "com.a", Match: metaclient.Exact, Invoke: metaclient.Single,
+				Created: time.Date(2026, 3, 3, 19, 16, 37, 0, time.UTC)},
+		},
+		"crossbar milliseconds and Z": {
+			map[string]any{"id": int64(8), "uri": "com.b.", "match": "prefix", "invoke": "roundrobin", "created": "2026-01-04T12:03:56.123Z"},
+			metaclient.Registration{ID: 8, URI: "com.b.", Match: metaclient.Prefix, Invoke: metaclient.RoundRobin,
+				Created: time.Date(2026, 1, 4, 12, 3, 56, 123e6, time.UTC)},
+		},
+		"rfc3339 with colon offset": {
+			map[string]any{"id": float64(9), "uri": "com..c", "match": "wildcard", "invoke": "last", "created": "2026-05-01T10:00:00+02:00"},
+			metaclient.Registration{ID: 9, URI: "com..c", Match: metaclient.Wildcard, Invoke: metaclient.Last,
+				Created: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := connectScripted(t, scripted{metaclient.ProcGet: result(tc.details)})
+			got, err := m.Get(context.Background(), tc.want.ID)
+			require.NoError(t, err)
+			assert.True(t, tc.want.Created.Equal(got.Created), "created %v, want %v", got.Created, tc.want.Created)
+			got.Created, tc.want.Created = time.Time{}, time.Time{}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	m := connectScripted(t, scripted{metaclient.ProcGet: result(map[string]any{"id": uint64(1), "created": "yesterday"})})
+	_, err := m.Get(context.Background(), 1)
+	assert.ErrorContains(t, err, "malformed")
+}
+
+func TestCalleesShapes(t *testing.T) {
+	m := connectScripted(t, scripted{
+		metaclient.ProcListCallees:  result(nil),
+		metaclient.ProcCountCallees: result(uint16(3)),
+	})
+	ids, err := m.ListCallees(context.Background(), 1)
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+	n, err := m.CountCallees(context.Background(), 1)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+}
+
+func TestErrorsAreMatchableAndExplained(t *testing.T) {
+	errAns := func(uri string) *wamp.Error {
+		return &wamp.Error{Type: wamp.CALL, Details: wamp.Dict{}, Error: wamp.URI(uri), Arguments: wamp.List{"router says no"}}
+	}
+	m := connectScripted(t, scripted{
+		metaclient.ProcGet:         errAns("wamp.error.no_such_registration"),
+		metaclient.ProcListCallees: errAns("wamp.error.not_authorized"),
+		// no remove_callee: the scripted router answers no_such_procedure, like nexus
+	})
+	ctx := context.Background()
+	_, err := m.Get(ctx, 5)
+	assert.ErrorIs(t, err, client.ErrNoSuchRegistration)
+	assert.ErrorContains(t, err, "no such registration")
+	_, err = m.ListCallees(ctx, 5)
+	assert.ErrorIs(t, err, client.ErrNotAuthorized)
+	err = m.RemoveCallee(ctx, 5, 6, "")
+	assert.ErrorIs(t, err, client.ErrNoSuchProcedure)
+	assert.ErrorContains(t, err, "does not implement wamp.registration.remove_callee")
+	_, _, err = m.Lookup(ctx, "x", metaclient.Match("fuzzy"))
+	assert.ErrorIs(t, err, client.ErrInvalidOption)
+}

@@ -1,0 +1,94 @@
+package metaclient
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// Match is a registration's match policy.
+type Match string
+
+// The match policies.
+const (
+	Exact    Match = "exact"
+	Prefix   Match = "prefix"
+	Wildcard Match = "wildcard"
+)
+
+// Policy is a shared registration's invocation policy.
+type Policy string
+
+// The invocation policies.
+const (
+	Single     Policy = "single"
+	RoundRobin Policy = "roundrobin"
+	Random     Policy = "random"
+	First      Policy = "first"
+	Last       Policy = "last"
+)
+
+// Lists is the answer of wamp.registration.list: registration IDs by
+// match policy.
+type Lists struct {
+	Exact, Prefix, Wildcard []client.ID
+}
+
+// All returns every ID of l.
+func (l Lists) All() []client.ID {
+	out := make([]client.ID, 0, len(l.Exact)+len(l.Prefix)+len(l.Wildcard))
+	out = append(out, l.Exact...)
+	out = append(out, l.Prefix...)
+	return append(out, l.Wildcard...)
+}
+
+// Registration is the answer of wamp.registration.get. Routers that echo an
+// empty match or invoke option (nexus) read as Exact and Single.
+type Registration struct {
+	ID      client.ID
+	Created time.Time
+	URI     string
+	Match   Match
+	Invoke  Policy
+}
+
+// IsMeta reports whether the registration is one of the router's own
+// wamp.* procedures.
+func (r Registration) IsMeta() bool { return len(r.URI) >= 5 && r.URI[:5] == "wamp." }
+
+// CreateEvent is wamp.registration.on_create: a session created a new
+// registration.
+type CreateEvent struct {
+	Session      client.ID
+	Registration Registration
+}
+
+// RegisterEvent is wamp.registration.on_register: a session was added as a
+// callee of a registration.
+type RegisterEvent struct {
+	Session        client.ID
+	RegistrationID client.ID
+}
+
+// UnregisterEvent is wamp.registration.on_unregister: a session was removed
+// as a callee of a registration.
+type UnregisterEvent struct {
+	Session        client.ID
+	RegistrationID client.ID
+}
+
+// DeleteEvent is wamp.registration.on_delete: a registration lost its last
+// callee and is gone.
+type DeleteEvent struct {
+	Session        client.ID
+	RegistrationID client.ID
+}
+
+func (m Match) valid() error {
+	switch m {
+	case Exact, Prefix, Wildcard:
+		return nil
+	}
+	return fmt.Errorf("metaclient: %w: match %q (want exact, prefix or wildcard)", client.ErrInvalidOption, m)
+}
