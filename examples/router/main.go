@@ -20,8 +20,10 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -34,20 +36,26 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "router:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	addr := flag.String("addr", "127.0.0.1:8080", "websocket listen address (host:port)")
-	rawAddr := flag.String("rawaddr", "", "rawsocket listen address (default: -addr's port + 1, or ephemeral if that is 0)")
-	realm := flag.String("realm", router.DefaultRealm, "realm URI")
-	ticket := flag.String("ticket", router.DefaultAdminTicket, "admin ticket")
-	origins := flag.String("origins", "", "comma-separated websocket origins to accept ('*' for any)")
-	verbose := flag.Bool("v", false, "log router and nexus debug output to stderr")
-	flag.Parse()
+// run serves until ctx ends (SIGINT or SIGTERM in main).
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("router", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "websocket listen address (host:port)")
+	rawAddr := fs.String("rawaddr", "", "rawsocket listen address (default: -addr's port + 1, or ephemeral if that is 0)")
+	realm := fs.String("realm", router.DefaultRealm, "realm URI")
+	ticket := fs.String("ticket", router.DefaultAdminTicket, "admin ticket")
+	origins := fs.String("origins", "", "comma-separated websocket origins to accept ('*' for any)")
+	verbose := fs.Bool("v", false, "log router and nexus debug output to stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 
 	if *rawAddr == "" {
 		next, err := nextPort(*addr)
@@ -73,14 +81,10 @@ func run() error {
 		return err
 	}
 	authid, secret := r.AdminCredentials()
-	fmt.Printf("websocket: %s\nrawsocket: %s\nrealm:     %s\nadmin:     authid %q, ticket %q (WAMP-Ticket)\n",
+	fmt.Fprintf(out, "websocket: %s\nrawsocket: %s\nrealm:     %s\nadmin:     authid %q, ticket %q (WAMP-Ticket)\n",
 		r.WebsocketURL(), r.RawSocketURL(), r.Realm(), authid, secret)
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	<-sig
-	signal.Stop(sig)
-	fmt.Println("stopping")
+	<-ctx.Done()
+	fmt.Fprintln(out, "stopping")
 	return r.Close()
 }
 

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRouterProgramServesAndStops(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, &out) }()
+	urls := regexp.MustCompile(`websocket: (ws://\S+)\nrawsocket: (tcp://\S+)`)
+	wamptest.Eventually(t, func() bool { return urls.MatchString(out.String()) }, "the program prints its URLs")
+	m := urls.FindStringSubmatch(out.String())
+	for _, url := range m[1:] {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		c, err := client.Connect(cctx, url, client.WithTicket("admin", "admin-secret"))
+		if err != nil {
+			t.Fatalf("connect %s: %v", url, err)
+		}
+		if role := c.RouterDetails()["authrole"]; role != "admin" {
+			t.Errorf("printed admin credentials give role %v", role)
+		}
+		_ = c.Close(cctx)
+		cancel()
+	}
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("router did not stop")
+	}
+}
