@@ -1,0 +1,123 @@
+package wire_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/gammazero/nexus/v3/transport/serialize"
+	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/wampkit/wampkit/internal/wire"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var serializations = map[string]serialize.Serialization{
+	"json": serialize.JSON, "msgpack": serialize.MSGPACK, "cbor": serialize.CBOR,
+}
+
+func TestRevocationDetailsSurviveEverySerializer(t *testing.T) {
+	for name, s := range serializations {
+		t.Run(name, func(t *testing.T) {
+			ser, err := wire.NewSerializer(s)
+			require.NoError(t, err)
+			b, err := ser.Serialize(&wire.Unregistered{Request: 0, Details: wire.RevocationDetails(1293722, "moving endpoint")})
+			require.NoError(t, err)
+			msg, err := ser.Deserialize(b)
+			require.NoError(t, err)
+			u, ok := msg.(*wire.Unregistered)
+			require.True(t, ok, "got %T", msg)
+			id, _ := wamp.AsID(u.Details["registration"])
+			assert.Equal(t, wamp.ID(1293722), id)
+			assert.Equal(t, "moving endpoint", u.Details["reason"])
+
+			// A plain UNREGISTERED reply keeps its request ID.
+			b, err = ser.Serialize(&wamp.Unregistered{Request: 9})
+			require.NoError(t, err)
+			msg, err = ser.Deserialize(b)
+			require.NoError(t, err)
+			assert.Equal(t, wamp.ID(9), msg.(*wire.Unregistered).Request)
+		})
+	}
+}
+
+func TestGarbageBecomesMalformed(t *testing.T) {
+	ser, err := wire.NewSerializer(serialize.JSON)
+	require.NoError(t, err)
+	for _, frame := range []string{``, `{`, `[]`, `["x"]`, `[67,0,"notadict"]`, `[48,"id",{},"p"]`} {
+		msg, err := ser.Deserialize([]byte(frame))
+		require.NoError(t, err, frame)
+		_, ok := msg.(*wire.Malformed)
+		assert.True(t, ok, "%q decoded to %T", frame, msg)
+	}
+}
+
+// fakeRawServer accepts one rawsocket connection and answers the handshake
+// with reply, then echoes frames back.
+func fakeRawServer(t *testing.T, reply [4]byte) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	t.Cleanup(func() { _ = l.Close(); <-done })
+	go func() {
+		defer close(done)
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		var hello [4]byte
+		if _, err := conn.Read(hello[:]); err != nil {
+			return
+		}
+		_, _ = conn.Write(reply[:])
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			if _, err := conn.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}()
+	return l.Addr().String()
+}
+
+func TestRawSocketFramesRoundTrip(t *testing.T) {
+	addr := fakeRawServer(t, [4]byte{0x7f, 0xf1, 0, 0})
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	ser, _ := wire.NewSerializer(serialize.JSON)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	p, err := wire.HandshakeRawSocket(ctx, conn, serialize.JSON, ser)
+	require.NoError(t, err)
+	defer p.Close()
+	p.Send() <- &wamp.Call{Request: 3, Options: wamp.Dict{}, Procedure: "com.echo", Arguments: wamp.List{"hi"}}
+	select {
+	case msg := <-p.Recv():
+		c, ok := msg.(*wamp.Call)
+		require.True(t, ok, "%T", msg)
+		assert.Equal(t, wamp.List{"hi"}, c.Arguments)
+	case <-time.After(2 * time.Second):
+		t.Fatal("no echo")
+	}
+}
+
+func TestRawSocketHandshakeRefusalIsExplained(t *testing.T) {
+	addr := fakeRawServer(t, [4]byte{0x7f, 0x10, 0, 0}) // error 1: serializer unsupported
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	ser, _ := wire.NewSerializer(serialize.CBOR)
+	_, err = wire.HandshakeRawSocket(context.Background(), conn, serialize.CBOR, ser)
+	assert.ErrorContains(t, err, "serializer unsupported")
+}
