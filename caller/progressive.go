@@ -72,15 +72,9 @@ func (r *Results[P, Out]) fail(err error) *Results[P, Out] {
 func (r *Results[P, Out]) Progress() iter.Seq2[P, error] {
 	return func(yield func(P, error) bool) {
 		for !r.finished {
-			res, err := r.call.Next(r.ctx)
-			if err != nil {
-				r.end(err)
+			res, ok := r.next()
+			if !ok {
 				break
-			}
-			if !res.Progress {
-				r.final = res.Payload
-				r.end(nil)
-				return
 			}
 			p, err := decodeOut[P](&r.cfg, r.proc, res.Payload)
 			if err != nil {
@@ -100,19 +94,27 @@ func (r *Results[P, Out]) Progress() iter.Seq2[P, error] {
 	}
 }
 
+// next returns the next progressive result; ok is false once the call has
+// ended (with its final result or error recorded).
+func (r *Results[P, Out]) next() (client.Result, bool) {
+	res, err := r.call.Next(r.ctx)
+	switch {
+	case err != nil:
+		r.end(err)
+		return res, false
+	case !res.Progress:
+		r.final = res.Payload
+		r.end(nil)
+		return res, false
+	}
+	return res, true
+}
+
 // Result returns the final result, reading (and discarding) any progressive
 // results not yet taken.
 func (r *Results[P, Out]) Result() (Out, error) {
 	for !r.finished {
-		res, err := r.call.Next(r.ctx)
-		if err != nil {
-			r.end(err)
-			break
-		}
-		if !res.Progress {
-			r.final = res.Payload
-			r.end(nil)
-		}
+		r.next()
 	}
 	if r.err != nil {
 		var zero Out

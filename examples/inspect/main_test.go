@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,24 +15,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// syncBuffer is a bytes.Buffer safe for the event goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestInspectTableWatchAndRemove(t *testing.T) {
 	r := wamptest.NewRouter(t)
@@ -68,7 +49,7 @@ func TestInspectTableWatchAndRemove(t *testing.T) {
 
 	// -watch prints events until its context ends.
 	wctx, stop := context.WithCancel(ctx)
-	var events syncBuffer
+	var events wamptest.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(wctx, []string{"-url", r.WebsocketURL(), "-watch"}, &events) }()
 	wamptest.Eventually(t, func() bool { return strings.Contains(events.String(), "watching") })

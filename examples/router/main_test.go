@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,27 +14,10 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRouterProgramServesAndStops(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	var out syncBuffer
+	var out wamptest.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, &out) }()
 	urls := regexp.MustCompile(`websocket: (ws://\S+)\nrawsocket: (tcp://\S+)`)

@@ -1,7 +1,9 @@
 package wamptest
 
 import (
+	"bytes"
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,4 +87,24 @@ func Close(t testing.TB, c *client.Client) {
 func Eventually(t testing.TB, cond func() bool, msgAndArgs ...any) {
 	t.Helper()
 	require.Eventually(t, cond, 5*time.Second, 10*time.Millisecond, msgAndArgs...)
+}
+
+// Buffer is a bytes.Buffer safe for one writer goroutine and a reading
+// test: the output of a program running beside the test.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
