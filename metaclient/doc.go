@@ -27,8 +27,11 @@
 // Watch builds a [Registry]: a consistent in-memory view of all
 // registrations and their callees. It subscribes to the events first, then
 // reads the snapshot, then reads again every registration that events
-// touched meanwhile, so no change falls between snapshot and events. After
-// a reconnect it rebuilds itself. After any quiet point it equals what
+// touched meanwhile, so no change falls between snapshot and events. Routers
+// publish the events of different sessions concurrently (nexus does), so a
+// registration whose events may have crossed — a second callee joining, an
+// on_register before its on_create — is read again shortly after. After a
+// reconnect it rebuilds itself. After any quiet point it equals what
 // list, get and list_callees report.
 //
 // A Client and a Registry are safe for concurrent use.

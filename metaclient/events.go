@@ -119,7 +119,10 @@ type Event struct {
 
 // OnEvents delivers all four lifecycle events through one subscription, in
 // the order the router published them: on_create before on_register,
-// on_unregister before on_delete.
+// on_unregister before on_delete, for the events one session causes.
+// Routers may publish the events of different sessions concurrently: on
+// nexus another session's on_register can overtake the on_create it
+// follows.
 func (m *Client) OnEvents(ctx context.Context, h func(Event)) (*client.Subscription, error) {
 	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", func(ev *client.Event) {
 		e, err := parseEvent(ev)

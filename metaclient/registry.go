@@ -27,10 +27,11 @@ const (
 	CalleeRemoved
 	Deleted
 	Resynced // the whole view was rebuilt (after a reconnect)
+	Repaired // registrations whose events arrived out of order were read again
 )
 
 func (k ChangeKind) String() string {
-	return [...]string{"created", "callee-added", "callee-removed", "deleted", "resynced"}[k]
+	return [...]string{"created", "callee-added", "callee-removed", "deleted", "resynced", "repaired"}[k]
 }
 
 // Change is one change notification.
@@ -50,7 +51,9 @@ type Registry struct {
 	sub     *client.Subscription
 	changes chan Change
 	cancel  context.CancelFunc
-	done    chan struct{}
+	wg      sync.WaitGroup // watchReconnects and repairLoop
+
+	dirtySignal chan struct{} // cap 1: dirty has entries
 
 	mu      sync.Mutex
 	regs    map[client.ID]*RegistrationInfo
@@ -58,6 +61,8 @@ type Registry struct {
 	queue   []metaEvt // events received while syncing
 	dropped uint64
 	err     error // last resync failure
+	epoch   int   // sync epochs: a reconnect starts a new one
+	dirty   map[client.ID]bool
 }
 
 // metaEvt is one lifecycle event, in the order the router published it.
@@ -77,7 +82,8 @@ const changeBuffer = 1024
 // arrived meanwhile: no change falls between the two. After a reconnect it
 // rebuilds itself the same way. Close it when done.
 func (m *Client) Watch(ctx context.Context) (*Registry, error) {
-	r := &Registry{m: m, changes: make(chan Change, changeBuffer), regs: map[client.ID]*RegistrationInfo{}, syncing: true}
+	r := &Registry{m: m, changes: make(chan Change, changeBuffer), regs: map[client.ID]*RegistrationInfo{}, syncing: true,
+		dirty: map[client.ID]bool{}, dirtySignal: make(chan struct{}, 1)}
 	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", r.onEvent, map[string]any{"match": "prefix"})
 	if err != nil {
 		return nil, fmt.Errorf("metaclient: watch: subscribe to lifecycle events: %w", err)
@@ -88,8 +94,10 @@ func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 		return nil, err
 	}
 	wctx, cancel := context.WithCancel(context.Background())
-	r.cancel, r.done = cancel, make(chan struct{})
+	r.cancel = cancel
+	r.wg.Add(2)
 	go r.watchReconnects(wctx)
+	go r.repairLoop(wctx)
 	return r, nil
 }
 
@@ -108,7 +116,7 @@ func (r *Registry) Dropped() uint64 {
 // Close stops the registry: it unsubscribes and stops watching reconnects.
 func (r *Registry) Close(ctx context.Context) error {
 	r.cancel()
-	<-r.done
+	r.wg.Wait()
 	return r.sub.Unsubscribe(ctx)
 }
 
@@ -214,25 +222,36 @@ func (r *Registry) apply(e metaEvt) {
 	case Created:
 		if info == nil {
 			r.regs[e.regID] = &RegistrationInfo{Registration: e.reg}
-		} else {
+		} else { // a callee's on_register overtook it: callee order is unsure
 			info.Registration = e.reg
+			r.markDirtyLocked(e.regID)
 		}
 		r.notify(Change{Kind: Created, Registration: e.regID, URI: e.reg.URI})
 	case CalleeAdded:
-		if info == nil { // its on_create was before the snapshot, its delete follows
+		if info == nil { // out of order (another session's on_create is late)
 			info = &RegistrationInfo{Registration: Registration{ID: e.regID, Match: Exact, Invoke: Single}}
 			r.regs[e.regID] = info
+			r.markDirtyLocked(e.regID)
 		}
 		// A session may be a callee of one shared registration more than
 		// once (nexus allows it), so callees are a list, not a set.
+		if len(info.Callees) > 0 {
+			// The router publishes different sessions' on_register events
+			// concurrently, so they may come in another order than the
+			// callees' (which decides first/last/roundrobin): read it back.
+			r.markDirtyLocked(e.regID)
+		}
 		info.Callees = append(info.Callees, e.session)
 		r.notify(Change{Kind: CalleeAdded, Registration: e.regID, URI: info.URI, Session: e.session})
 	case CalleeRemoved:
-		if info != nil {
-			if i := slices.Index(info.Callees, e.session); i >= 0 {
-				info.Callees = slices.Delete(info.Callees, i, i+1)
-				r.notify(Change{Kind: CalleeRemoved, Registration: e.regID, URI: info.URI, Session: e.session})
-			}
+		if info == nil {
+			break // deleted already: events of two sessions crossed
+		}
+		if i := slices.Index(info.Callees, e.session); i >= 0 {
+			info.Callees = slices.Delete(info.Callees, i, i+1)
+			r.notify(Change{Kind: CalleeRemoved, Registration: e.regID, URI: info.URI, Session: e.session})
+		} else {
+			r.markDirtyLocked(e.regID)
 		}
 	case Deleted:
 		if info != nil {
@@ -248,5 +267,25 @@ func (r *Registry) notify(c Change) {
 	case r.changes <- c:
 	default:
 		r.dropped++
+	}
+}
+
+// markDirtyLocked schedules a re-read of id. Called with r.mu held.
+func (r *Registry) markDirtyLocked(id client.ID) {
+	if r.dirty == nil {
+		return // not watching (benchmarks drive apply directly)
+	}
+	r.dirty[id] = true
+	select {
+	case r.dirtySignal <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Registry) markDirty(ids ...client.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		r.markDirtyLocked(id)
 	}
 }

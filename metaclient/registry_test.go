@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,4 +172,41 @@ func TestRegistryLookupAndChanges(t *testing.T) {
 	byID, ok := reg.Get(h.ID())
 	require.True(t, ok)
 	assert.Equal(t, "com.registry.p", byID.URI)
+}
+
+// Sessions registering the same shared procedures at once make nexus
+// publish their events in an order that crosses (on_register before
+// on_create); the registry repairs and converges.
+func TestRegistryRepairsCrossedEvents(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	ctx := wamptest.Context(t)
+	m := metaclient.New(r.Local(t))
+	reg, err := m.Watch(ctx)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, reg.Close(context.Background())) }()
+	var wg sync.WaitGroup
+	for s := range 4 {
+		c := r.Local(t)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				_, _ = c.Register(ctx, fmt.Sprintf("com.crossed.p%d", (i+s)%25), nop, map[string]any{"invoke": "roundrobin"})
+			}
+		}()
+	}
+	wg.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for !equalViews(routerView(t, m), reg.Snapshot()) {
+		if time.Now().After(deadline) {
+			want, got := routerView(t, m), reg.Snapshot()
+			for i := range min(len(want), len(got)) {
+				if !equalViews(want[i:i+1], got[i:i+1]) {
+					t.Logf("router %+v\nregistry %+v", want[i], got[i])
+				}
+			}
+			t.Fatalf("registry did not converge (%d vs %d registrations)", len(want), len(got))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

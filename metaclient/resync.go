@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/wampkit/wampkit/client"
@@ -17,10 +18,22 @@ import (
 func (r *Registry) resync(ctx context.Context) error {
 	r.mu.Lock()
 	r.syncing = true // the queue holds every event since the epoch began
+	epoch := r.epoch
 	r.mu.Unlock()
 	snap, err := r.snapshot(ctx)
+	return r.settle(ctx, snap, err, epoch, Change{Kind: Resynced})
+}
+
+// settle re-reads what queued events touched until a round brings none,
+// then makes snap the view and goes live. If a new sync epoch began
+// meanwhile (a reconnect), it leaves the view to that one.
+func (r *Registry) settle(ctx context.Context, snap map[client.ID]*RegistrationInfo, err error, epoch int, done Change) error {
 	for round := 0; err == nil; round++ {
 		r.mu.Lock()
+		if r.epoch != epoch {
+			r.mu.Unlock()
+			return nil
+		}
 		queued := r.queue
 		r.queue = nil
 		if len(queued) == 0 || round == maxReconcileRounds {
@@ -29,7 +42,7 @@ func (r *Registry) resync(ctx context.Context) error {
 				r.apply(e)
 			}
 			r.syncing, r.err = false, nil
-			r.notify(Change{Kind: Resynced})
+			r.notify(done)
 			r.mu.Unlock()
 			return nil
 		}
@@ -41,6 +54,62 @@ func (r *Registry) resync(ctx context.Context) error {
 	r.mu.Unlock()
 	return err // stays syncing: events keep queueing until the next try
 }
+
+// repair re-reads registrations whose events arrived out of order: nexus
+// publishes the events of different sessions from different goroutines, so
+// another session's on_register can overtake the on_create it follows.
+func (r *Registry) repair(ctx context.Context, ids []client.ID) error {
+	r.mu.Lock()
+	if r.syncing { // a resync is under way; it reads everything again
+		r.mu.Unlock()
+		return nil
+	}
+	r.syncing = true
+	epoch := r.epoch
+	snap := maps.Clone(r.regs) // refresh replaces entries, never mutates them
+	r.mu.Unlock()
+	events := make([]metaEvt, len(ids))
+	for i, id := range ids {
+		events[i].regID = id
+	}
+	err := r.refresh(ctx, snap, events)
+	return r.settle(ctx, snap, err, epoch, Change{Kind: Repaired})
+}
+
+// repairLoop repairs the registrations apply marked, a little after the
+// marks stop coming.
+func (r *Registry) repairLoop(ctx context.Context) {
+	defer r.wg.Done()
+	for {
+		select {
+		case <-r.dirtySignal:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-time.After(repairDelay):
+		case <-ctx.Done():
+			return
+		}
+		r.mu.Lock()
+		ids := make([]client.ID, 0, len(r.dirty))
+		for id := range r.dirty {
+			ids = append(ids, id)
+		}
+		clear(r.dirty)
+		r.mu.Unlock()
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := r.repair(rctx, ids); err != nil && ctx.Err() == nil {
+			r.m.report(fmt.Errorf("metaclient: registry repair: %w", err))
+			r.markDirty(ids...)
+		}
+		cancel()
+	}
+}
+
+// repairDelay lets a burst of out-of-order events finish before the
+// re-read.
+const repairDelay = 20 * time.Millisecond
 
 // maxReconcileRounds bounds the re-reads under continuous churn.
 const maxReconcileRounds = 20
@@ -108,7 +177,7 @@ func (r *Registry) snapshot(ctx context.Context) (map[client.ID]*RegistrationInf
 // restores the subscription, but events published during the outage are
 // lost.
 func (r *Registry) watchReconnects(ctx context.Context) {
-	defer close(r.done)
+	defer r.wg.Done()
 	c := r.m.c
 	for {
 		if err := c.WaitState(ctx, client.Reconnecting); err != nil {
@@ -116,6 +185,7 @@ func (r *Registry) watchReconnects(ctx context.Context) {
 		}
 		r.mu.Lock()
 		r.syncing, r.queue = true, nil
+		r.epoch++
 		r.mu.Unlock()
 		if err := c.WaitState(ctx, client.Connected); err != nil {
 			return
