@@ -22,9 +22,11 @@ func convertErr(err error, sent bool) error {
 		}
 		return out
 	}
-	var se *session.Error
-	if errors.As(err, &se) {
-		return fromSessionError(se)
+	if !errors.Is(err, session.ErrConnectionLost) { // a lost connection may wrap the router's GOODBYE
+		var se *session.Error
+		if errors.As(err, &se) {
+			return fromSessionError(se)
+		}
 	}
 	switch {
 	case errors.Is(err, session.ErrConnectionLost):

@@ -310,9 +310,12 @@ func (s *Session) failAll() {
 	for _, p := range pend {
 		close(p.ch)
 	}
+	// A call in flight when the session ends may or may not have run:
+	// whatever ended the session (the router's GOODBYE or ABORT, a broken
+	// transport), for the call the connection is lost.
 	lost := err
-	if errors.Is(err, ErrClosed) {
-		lost = ErrConnectionLost
+	if !errors.Is(err, ErrConnectionLost) {
+		lost = fmt.Errorf("%w: %w", ErrConnectionLost, err)
 	}
 	for _, c := range calls {
 		c.fail(lost)

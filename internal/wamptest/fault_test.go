@@ -1,0 +1,60 @@
+package wamptest_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func echo(_ context.Context, inv *client.Invocation) (client.Payload, error) { return inv.Payload(), nil }
+
+func TestFaultyDropsAndDelays(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	f := &wamptest.Faulty{Inner: r}
+	ctx := wamptest.Context(t)
+	c, err := client.ConnectLocal(ctx, f)
+	require.NoError(t, err)
+	t.Cleanup(func() { wamptest.Close(t, c) })
+	_, err = c.Register(ctx, "test.echo", echo, nil)
+	require.NoError(t, err)
+
+	f.SetFault(func(m wamp.Message) (bool, time.Duration) { return false, 150 * time.Millisecond })
+	begin := time.Now()
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.echo"}, nil)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(begin), 150*time.Millisecond, "delayed")
+
+	f.SetFault(func(m wamp.Message) (bool, time.Duration) { return m.MessageType() == wamp.RESULT, 0 })
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	_, err = c.Call(cctx, client.CallRequest{Procedure: "test.echo"}, nil)
+	assert.True(t, errors.Is(err, context.DeadlineExceeded), "the RESULT was dropped: %v", err)
+	f.SetFault(nil)
+}
+
+func TestProxyDropAndPause(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	p := wamptest.NewProxy(t, r.WebsocketURL()[len("ws://"):len(r.WebsocketURL())-len("/ws")])
+	ctx := wamptest.Context(t)
+	c, err := client.Connect(ctx, "ws://"+p.Addr()+"/ws")
+	require.NoError(t, err)
+	t.Cleanup(func() { wamptest.Close(t, c) })
+	p.Pause()
+	p.DropAll()
+	require.NoError(t, c.WaitState(ctx, client.Reconnecting))
+	time.Sleep(100 * time.Millisecond)
+	assert.Equal(t, client.Reconnecting, c.State(), "paused: the router is unreachable")
+	p.Resume()
+	require.NoError(t, c.WaitState(ctx, client.Connected))
+}
