@@ -148,3 +148,19 @@ func TestDecodeArgsHybridFields(t *testing.T) {
 		t.Errorf("round trip: %+v, %v", back, err)
 	}
 }
+
+// A positional struct sent as a result round-trips.
+func TestDecodeResultPositionalStruct(t *testing.T) {
+	type pair struct {
+		S string `wamp:"#0"`
+		N int    `wamp:"#1"`
+	}
+	args, kwargs, err := codec.Encode(pair{"hello", 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got pair
+	if err := codec.DecodeResult(args, kwargs, &got); err != nil || got != (pair{"hello", 42}) {
+		t.Fatalf("got %+v, %v from %v", got, err, args)
+	}
+}

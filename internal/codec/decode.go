@@ -145,8 +145,10 @@ func DecodeValue(v any, dst any, opts ...Option) error {
 }
 
 // DecodeResult decodes a call result into dst, the caller-side rule: a
-// [client.Payload] takes args and kwargs as they are; any other type takes
-// args[0] when present, else the kwargs object, else its zero value. With
+// [client.Payload] takes args and kwargs as they are; a struct whose fields
+// are tagged only with positions (`wamp:"#0"`) takes the positional
+// arguments, as [Encode] sends it; any other type takes args[0] when
+// present, else the kwargs object, else its zero value. With
 // [Strict], arguments that would be dropped (args[1:], or kwargs next to
 // args[0]) are an error.
 func DecodeResult(args []any, kwargs map[string]any, dst any, opts ...Option) error {
@@ -159,6 +161,13 @@ func DecodeResult(args []any, kwargs map[string]any, dst any, opts ...Option) er
 		return nil
 	}
 	d := newState(opts)
+	if t := rv.Type(); t.Kind() == reflect.Struct && !isLeafStruct(t) {
+		// A struct with positional-only fields is encoded as positional
+		// arguments, so it is decoded from them: results round-trip.
+		if p := planFor(t); len(p.positional) > 0 && !p.allHybrid {
+			return d.structArgs(p, args, kwargs, rv)
+		}
+	}
 	switch {
 	case len(args) > 0:
 		if e := d.checkDropped(args[1:], kwargs, rv.Type()); e != nil {
