@@ -20,7 +20,9 @@ func Kwargs(kw map[string]any) client.Payload { return client.Payload{Kwargs: kw
 // object; Out = client.Payload gives the raw result). A remote error is a
 // *client.Error; a result that does not fit Out is an error naming the
 // path. When ctx ends the call is canceled with the chosen cancel mode and
-// the error matches both ctx's error and client.ErrCanceled.
+// the error matches both ctx's error and client.ErrCanceled; a ctx that had
+// already ended sends nothing (the error matches ctx's error and
+// client.SafeToRetry holds).
 func Call[Out any](ctx context.Context, c *client.Client, procedure string, in any, opts ...Option) (Out, error) {
 	var zero Out
 	cfg, err := buildConfig(opts)
@@ -29,6 +31,9 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 	}
 	req, err := encodeRequest(&cfg, procedure, in)
 	if err != nil {
+		return zero, err
+	}
+	if err := notSent(ctx, procedure); err != nil {
 		return zero, err
 	}
 	ctx, cancel := cfg.bound(ctx)
@@ -69,38 +74,4 @@ func decodeOut[Out any](cfg *config, procedure string, p client.Payload) (Out, e
 		return out, fmt.Errorf("caller: decode result of %s: %w", procedure, err)
 	}
 	return out, nil
-}
-
-// Procedure is a typed handle for calling one procedure repeatedly, built
-// once:
-//
-//	add := caller.New[AddIn, int](c, "com.example.add")
-//	sum, err := add.Call(ctx, AddIn{2, 3})
-//
-// Safe for concurrent use.
-type Procedure[In, Out any] struct {
-	c         *client.Client
-	procedure string
-	opts      []Option
-}
-
-// New returns a handle for procedure; opts apply to every call, after which
-// the options given to Call apply.
-func New[In, Out any](c *client.Client, procedure string, opts ...Option) *Procedure[In, Out] {
-	return &Procedure[In, Out]{c: c, procedure: procedure, opts: append([]Option(nil), opts...)}
-}
-
-// Name returns the procedure's URI.
-func (p *Procedure[In, Out]) Name() string { return p.procedure }
-
-// Call calls the procedure with in.
-func (p *Procedure[In, Out]) Call(ctx context.Context, in In, opts ...Option) (Out, error) {
-	return Call[Out](ctx, p.c, p.procedure, in, p.with(opts)...)
-}
-
-func (p *Procedure[In, Out]) with(opts []Option) []Option {
-	if len(opts) == 0 {
-		return p.opts
-	}
-	return append(append([]Option(nil), p.opts...), opts...)
 }

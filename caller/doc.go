@@ -1,13 +1,13 @@
-// Package caller makes typed WAMP calls.
+// Package caller makes typed WAMP calls over a [client.Client].
 //
-// [Call] encodes its input by the payload convention, calls the procedure
-// and decodes the result into the type asked for:
+// [Call] encodes its input by the payload convention below, calls the
+// procedure and decodes the result into the type asked for:
 //
 //	sum, err := caller.Call[int](ctx, c, "com.example.add", caller.Args(2, 3),
 //		caller.Timeout(2*time.Second))
 //
 // [Progressive] asks for progressive results and hands them out as an
-// iterator; leaving the loop early cancels the call:
+// iterator, in order and none lost; leaving the loop early cancels the call:
 //
 //	res := caller.Progressive[int, string](ctx, c, "com.example.countdown", 10)
 //	for n, err := range res.Progress() {
@@ -18,36 +18,52 @@
 //	}
 //	final, err := res.Result()
 //
-// [Open] streams the input of a call (progressive call invocations): the
-// first chunk travels with the CALL, more follow with Send, CloseSend ends
-// them, and the results are read as above. [StreamAll] does it for an
-// iterator of inputs. [New] builds a typed handle for repeated calls of one
-// procedure.
+// [Stream] streams the values of an iterator as the call's input
+// (progressive call invocations); [Open] does it by hand, gRPC style, with a
+// [Sender] whose Send, SendLast and CloseSend may interleave with reading
+// the results. [New] builds a typed handle for repeated calls of one
+// procedure:
+//
+//	add := caller.New[AddIn, int](c, "com.example.add")
+//	sum, err := add.Call(ctx, AddIn{2, 3})
 //
 // # Payload convention
 //
-// The input: nil sends no arguments; a [client.Payload] (see [Args]) is sent
-// as it is; a struct whose fields are tagged only with positions
-// (`wamp:"#0"`) is sent as positional arguments; any other value v is sent
-// as args=[v]. The result: Out receives args[0] when there is one, else the
-// kwargs object; Out = client.Payload receives the raw arguments. Numbers
-// convert between kinds only when nothing is lost, whatever the serializer.
-// A result that does not fit Out is an error naming the path, the wanted
-// type and the value received.
+// The input: nil sends no arguments; a [client.Payload] (see [Args] and
+// [Kwargs]) is sent as it is; a struct whose fields are tagged with
+// positions (`wamp:"#0"`, `wamp:"#1"`) is sent as positional arguments; any
+// other value v is sent as args=[v] (so a struct travels as one object).
+//
+// The result, and each progressive result: Out receives args[0] when there
+// is one, else the kwargs object (a struct takes it by field name: `wamp`
+// tag, else `json` tag, else the field name); Out = [client.Payload]
+// receives the raw arguments, and Out = any receives args[0] as the
+// serializer decoded it. Numbers convert between integer and float kinds
+// only when nothing is lost, whatever the serializer. A result that does not
+// fit Out is an error naming the path, the wanted type and the value
+// received, for example
+//
+//	caller: decode result of com.example.user: "args[0].tags[1]": want string, got 7
 //
 // # Errors, timeouts and cancellation
 //
-// An ERROR from the router or the callee is a *[client.Error] (match it with
-// errors.Is against client.ErrNoSuchProcedure, client.ErrTimeout, ...).
-// Local failures are *[client.LocalError]s; [client.SafeToRetry] says whether
-// the call was sent. [Timeout] asks the router to give up after a duration
-// (wamp.error.timeout) and also bounds the call locally. When ctx ends, the
+// An ERROR from the router or the callee is a *[client.Error] carrying its
+// URI, args and kwargs; match it with errors.Is against client.ErrNoSuchProcedure,
+// client.ErrTimeout and the other sentinels. Local failures are not remote
+// ([client.IsRemote] is false), and [client.SafeToRetry] says whether the
+// call was certainly not sent (a closed client) or may have run (the
+// connection was lost after the CALL went out). A bad option is an error
+// wrapping client.ErrInvalidOption, before anything is sent.
+//
+// [Timeout] asks the router to give up after a duration (it answers
+// wamp.error.timeout) and also bounds the call locally. When ctx ends, the
 // call is canceled with its [CancelMode] (KillNoWait by default) and the
-// error matches both ctx's error and client.ErrCanceled.
+// error matches both ctx's error and client.ErrCanceled; with [Kill], the
+// callee's own answer to the interruption is reachable with errors.As.
 //
 // # Concurrency
 //
-// Call and New's handles are safe for concurrent use. A [Results] or a
-// [Stream] belongs to one goroutine (a Stream's sending and its Results may
-// be used from two).
+// Call and the handles from New are safe for concurrent use. A [Results]
+// belongs to one goroutine; a [Sender]'s sending and its Results may be used
+// from two. Nothing in this package starts a goroutine.
 package caller

@@ -2,67 +2,50 @@ package caller_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
-	"github.com/wampkit/wampkit/callee"
 	"github.com/wampkit/wampkit/caller"
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/router"
 )
-
-// connectPair starts an in-process router and connects two clients.
-func connectPair(ctx context.Context) (srv, c *client.Client, done func()) {
-	r, err := router.New(router.Config{})
-	if err != nil {
-		panic(err)
-	}
-	srv, err = client.ConnectLocal(ctx, r)
-	if err != nil {
-		panic(err)
-	}
-	c, err = client.ConnectLocal(ctx, r)
-	if err != nil {
-		panic(err)
-	}
-	return srv, c, func() { _ = c.Close(ctx); _ = srv.Close(ctx); _ = r.Close() }
-}
 
 func ExampleCall() {
 	ctx := context.Background()
-	srv, c, done := connectPair(ctx)
-	defer done()
-	_, _ = callee.Register(ctx, srv, "com.example.add", func(_ context.Context, in []int) (int, error) {
-		return in[0] + in[1], nil
-	})
+	srv, c, stop := exampleRouter(ctx)
+	defer stop()
+	// A callee written against the raw client: the sum of two arguments.
+	_, _ = srv.Register(ctx, "com.example.add", add, nil)
 
 	sum, err := caller.Call[int](ctx, c, "com.example.add", caller.Args(2, 3))
 	fmt.Println(sum, err)
-	// Output: 5 <nil>
+
+	_, err = caller.Call[int](ctx, c, "com.example.missing", nil)
+	fmt.Println(errors.Is(err, client.ErrNoSuchProcedure), client.IsRemote(err))
+	// Output:
+	// 5 <nil>
+	// true true
 }
 
 func ExampleProgressive() {
 	ctx := context.Background()
-	srv, c, done := connectPair(ctx)
-	defer done()
-	_, _ = callee.RegisterProgressive(ctx, srv, "com.example.countdown",
-		func(_ context.Context, n int, progress func(int) error) (string, error) {
-			for i := n; i > 0; i-- {
-				if err := progress(i); err != nil {
-					return "", err
-				}
-			}
-			return "liftoff", nil
-		})
+	srv, c, stop := exampleRouter(ctx)
+	defer stop()
+	// A raw callee sending n, n-1, ..., 1 as progress, then "liftoff".
+	_, _ = srv.Register(ctx, "com.example.countdown", countdown, nil)
 
 	res := caller.Progressive[int, string](ctx, c, "com.example.countdown", 3)
 	for n, err := range res.Progress() {
-		fmt.Println(n, err)
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+		fmt.Println(n)
 	}
 	fmt.Println(res.Result())
 	// Output:
-	// 3 <nil>
-	// 2 <nil>
-	// 1 <nil>
+	// 3
+	// 2
+	// 1
 	// liftoff <nil>
 }
 
@@ -72,17 +55,43 @@ func ExampleNew() {
 		B int `wamp:"#1"`
 	}
 	ctx := context.Background()
-	srv, c, done := connectPair(ctx)
-	defer done()
-	_, _ = callee.Register(ctx, srv, "com.example.add", func(_ context.Context, in AddIn) (int, error) {
-		return in.A + in.B, nil
-	})
+	srv, c, stop := exampleRouter(ctx)
+	defer stop()
+	_, _ = srv.Register(ctx, "com.example.add", add, nil)
 
-	add := caller.New[AddIn, int](c, "com.example.add")
+	sum := caller.New[AddIn, int](c, "com.example.add")
 	for _, in := range []AddIn{{1, 2}, {20, 22}} {
-		fmt.Println(add.Call(ctx, in))
+		fmt.Println(sum.Call(ctx, in))
 	}
 	// Output:
 	// 3 <nil>
 	// 42 <nil>
+}
+
+func ExampleStream() {
+	ctx := context.Background()
+	srv, c, stop := exampleRouter(ctx)
+	defer stop()
+	// A raw callee reading a streamed input and answering its total.
+	_, _ = srv.Register(ctx, "com.example.total", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+		total := num(inv.Payload().Args[0])
+		for inv.Streaming() {
+			p, ok, err := inv.NextInput(ctx)
+			if err != nil {
+				return client.Payload{}, err
+			}
+			if !ok {
+				break
+			}
+			total += num(p.Args[0]) // each chunk is one input: never empty
+		}
+		return client.Payload{Args: []any{total}}, nil
+	}, nil)
+
+	inputs := func(yield func(int) bool) {
+		for i := 1; i <= 4 && yield(i); i++ {
+		}
+	}
+	fmt.Println(caller.Stream[int, int, int](ctx, c, "com.example.total", inputs).Result())
+	// Output: 10 <nil>
 }

@@ -47,13 +47,15 @@ func buildConfig(opts []Option) (config, error) {
 const timeoutGrace = 250 * time.Millisecond
 
 // Timeout asks the router to cancel the call after d (CALL.Options.timeout,
-// in milliseconds, as the spec and nexus read it) and also bounds the call
-// locally with a deadline of d plus a short grace, so the call ends even
-// against a router that ignores the option (Crossbar reads it in seconds).
+// in milliseconds, as the spec and nexus read it; the router answers
+// wamp.error.timeout) and also bounds the call locally with a deadline of d
+// plus a short grace, so the call ends even against a router that ignores
+// the option (Crossbar reads it in seconds). Timeout(0) means no timeout
+// (it undoes a Timeout given to [New]); a negative d is invalid.
 func Timeout(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("caller: %w: timeout %s must be positive", client.ErrInvalidOption, d)
+		if d < 0 {
+			return fmt.Errorf("caller: %w: negative timeout %s", client.ErrInvalidOption, d)
 		}
 		c.timeout = d
 		return nil
@@ -67,9 +69,11 @@ const (
 	KillNoWait = client.CancelKillNoWait
 )
 
-// CancelMode sets how the call is canceled when its context ends: Skip,
-// Kill or KillNoWait (the default). With Kill the call waits (a few
-// seconds at most) for the callee's answer to the interruption.
+// CancelMode sets how the call is canceled when its context ends or its
+// Progress loop is left: [KillNoWait] (the default: the router answers at
+// once and interrupts the callee), [Kill] (the callee is interrupted and the
+// call waits for its answer, up to [KillWait]) or [Skip] (the router answers
+// at once; the callee is not told and runs to its end).
 func CancelMode(m client.CancelMode) Option {
 	return optionFunc(func(c *config) error {
 		switch m {
@@ -81,7 +85,22 @@ func CancelMode(m client.CancelMode) Option {
 	})
 }
 
-// DiscloseMe asks the router to tell the callee who is calling.
+// KillWait bounds how long a call canceled with [Kill] waits for the
+// callee's answer to the interruption (default 5 seconds). d must be
+// positive.
+func KillWait(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("caller: %w: kill wait %s must be positive", client.ErrInvalidOption, d)
+		}
+		c.killWait = d
+		return nil
+	})
+}
+
+// DiscloseMe asks the router to tell the callee who is calling
+// (CALL.Options.disclose_me). A router may refuse it with
+// client.ErrOptionDisallowedDiscloseMe.
 func DiscloseMe() Option {
 	return optionFunc(func(c *config) error {
 		c.discloseMe = true
@@ -89,8 +108,10 @@ func DiscloseMe() Option {
 	})
 }
 
-// WithOptions adds raw CALL options. The map is copied when the option is
-// made; later changes to it have no effect.
+// WithOptions adds raw CALL options, for router extensions this package
+// does not name. The map is copied when the option is made; later changes to
+// it have no effect. Where an option of this package (Timeout, DiscloseMe)
+// sets the same key, that option wins.
 func WithOptions(extra map[string]any) Option {
 	cp := make(map[string]any, len(extra))
 	for k, v := range extra {

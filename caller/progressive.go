@@ -2,19 +2,29 @@ package caller
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"iter"
 
 	"github.com/wampkit/wampkit/client"
 )
 
-// Results is a call with progressive results: range over Progress, then
-// read Result. Results is for one goroutine.
+// Results is a call with progressive results: range over [Results.Progress],
+// then read [Results.Result].
 //
-// Progressive results are decoded into P by the same rule as the final
+// Each progressive result is decoded into P by the same rule as the final
 // result. None is lost or reordered: results that arrive while the loop body
-// runs wait in a buffer (see Buffer; 65536 by default). A consumer that
-// falls further behind than the buffer fails the call with
-// client.ErrSlowConsumer and cancels it.
+// runs wait in a buffer of the call (see [Buffer]; 65536 by default). A
+// consumer that falls further behind than the buffer fails the call with
+// client.ErrSlowConsumer, and the call is canceled: nothing is dropped
+// silently.
+//
+// A Results holds no goroutine. The call's state is released when it ends:
+// with its final result or error, when ctx ends, or when the Progress loop is
+// left early (which cancels the call). Range over Progress or call Result,
+// or the call stays pending until the router answers.
+//
+// A Results is for one goroutine.
 type Results[P, Out any] struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -22,56 +32,79 @@ type Results[P, Out any] struct {
 	proc   string
 	call   *client.PendingCall
 
-	err      error // failure to start, or the final error
+	err      error // failure to start, or the call's error
 	final    client.Payload
 	finished bool
 }
 
-// Progressive calls procedure with in, asking for progressive results. The
-// CALL is sent before Progressive returns; a failure to send shows as the
-// error of Progress and Result.
+// Progressive calls procedure with in, asking for progressive results, and
+// returns at once with the call in flight. Range over Progress to read the
+// progressive results, each decoded into P, then call Result for the final
+// one, decoded into Out:
+//
+//	res := caller.Progressive[int, string](ctx, c, "com.example.countdown", 10)
+//	for n, err := range res.Progress() {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(n)
+//	}
+//	final, err := res.Result()
+//
+// Progress results are buffered, in order, while the consumer is busy, up to
+// [Buffer] results (65536 by default). A consumer that falls further behind
+// fails the call with an error matching client.ErrSlowConsumer, and the call
+// is canceled. Leaving the loop early cancels the call too.
+//
+// A failure before the CALL is sent (an invalid option, an input that does
+// not encode, a closed client) is the error of Progress and Result.
 func Progressive[P, Out any](ctx context.Context, c *client.Client, procedure string, in any, opts ...Option) *Results[P, Out] {
-	r := &Results[P, Out]{proc: procedure, cancel: func() {}}
 	cfg, err := buildConfig(opts)
 	if err != nil {
-		return r.fail(err)
+		return failed[P, Out](procedure, err)
 	}
 	req, err := encodeRequest(&cfg, procedure, in)
 	if err != nil {
-		return r.fail(err)
+		return failed[P, Out](procedure, err)
 	}
 	req.ReceiveProgress = true
 	return start[P, Out](ctx, c, cfg, req)
 }
 
+// start sends the CALL of req.
 func start[P, Out any](ctx context.Context, c *client.Client, cfg config, req client.CallRequest) *Results[P, Out] {
+	if err := notSent(ctx, req.Procedure); err != nil {
+		return failed[P, Out](req.Procedure, err)
+	}
 	r := &Results[P, Out]{cfg: cfg, proc: req.Procedure}
 	r.ctx, r.cancel = cfg.bound(ctx)
 	call, err := c.StartCall(r.ctx, req)
 	if err != nil {
-		r.cancel()
-		return r.fail(err)
+		r.end(err)
+		return r
 	}
 	r.call = call
 	return r
 }
 
-func (r *Results[P, Out]) fail(err error) *Results[P, Out] {
-	r.err, r.finished = err, true
-	if r.cancel == nil {
-		r.cancel = func() {}
-	}
-	return r
+// failed returns the Results of a call that could not start.
+func failed[P, Out any](procedure string, err error) *Results[P, Out] {
+	return &Results[P, Out]{proc: procedure, err: err, finished: true}
 }
 
-// Progress yields each progressive result in order. It ends after the
-// last one; the final result is then available from Result. An error (a
-// remote error, a result that does not decode into P, a canceled ctx) is
-// yielded once and ends the sequence. Leaving the loop early cancels the
-// call.
+// Progress yields each progressive result in order. The sequence ends after
+// the last one; the final result is then available from Result. An error (a
+// remote error, a result that does not decode into P, client.ErrSlowConsumer,
+// the end of ctx) is yielded once, with the zero P, and ends the sequence.
+//
+// Leaving the loop early cancels the call with its cancel mode (see
+// [CancelMode]) and releases it before the loop statement returns; with
+// Kill this waits, up to the kill wait, for the callee to acknowledge.
+// Result then reports an error matching context.Canceled and
+// client.ErrCanceled, unless the call had already ended.
 func (r *Results[P, Out]) Progress() iter.Seq2[P, error] {
 	return func(yield func(P, error) bool) {
-		for !r.finished {
+		for {
 			res, ok := r.next()
 			if !ok {
 				break
@@ -83,7 +116,7 @@ func (r *Results[P, Out]) Progress() iter.Seq2[P, error] {
 				return
 			}
 			if !yield(p, nil) {
-				r.abandon(context.Canceled)
+				r.abandon(nil)
 				return
 			}
 		}
@@ -94,9 +127,33 @@ func (r *Results[P, Out]) Progress() iter.Seq2[P, error] {
 	}
 }
 
+// Result returns the final result, decoded into Out. It waits for the call
+// to end, reading and discarding progressive results not taken by Progress.
+func (r *Results[P, Out]) Result() (Out, error) {
+	for {
+		if _, ok := r.next(); !ok {
+			break
+		}
+	}
+	if r.err != nil {
+		var zero Out
+		return zero, r.err
+	}
+	return decodeOut[Out](&r.cfg, r.proc, r.final)
+}
+
 // next returns the next progressive result; ok is false once the call has
-// ended (with its final result or error recorded).
+// ended, with its final result or error recorded.
 func (r *Results[P, Out]) next() (client.Result, bool) {
+	if r.finished {
+		return client.Result{}, false
+	}
+	if r.ctx.Err() != nil {
+		// The engine hands out buffered results before it looks at ctx:
+		// cancel now rather than after the whole buffer.
+		r.settle(r.ctx, nil)
+		return client.Result{}, false
+	}
 	res, err := r.call.Next(r.ctx)
 	switch {
 	case err != nil:
@@ -110,27 +167,43 @@ func (r *Results[P, Out]) next() (client.Result, bool) {
 	return res, true
 }
 
-// Result returns the final result, reading (and discarding) any progressive
-// results not yet taken.
-func (r *Results[P, Out]) Result() (Out, error) {
-	for !r.finished {
-		r.next()
+// abandon cancels the call because its consumer stopped: with err (a
+// progress value that did not decode), or with nil when the loop was left.
+func (r *Results[P, Out]) abandon(err error) {
+	dead, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.settle(dead, err)
+	if err == nil && errors.Is(r.err, context.Canceled) {
+		r.err = fmt.Errorf("caller: call %s: progress loop left early: %w", r.proc, r.err)
 	}
-	if r.err != nil {
-		var zero Out
-		return zero, r.err
+}
+
+// settle ends the call with ctx ended, so that nothing of it is left
+// pending: buffered progress is discarded, then the engine sends CANCEL and
+// returns at once (skip, killnowait) or once the callee answered (kill, up to
+// the kill wait), with an error matching ctx's error and
+// client.ErrCanceled. A call that had already ended keeps its own end. err,
+// when not nil, is the call's error whatever happened.
+func (r *Results[P, Out]) settle(ctx context.Context, err error) {
+	for {
+		res, nerr := r.call.Next(ctx)
+		switch {
+		case nerr == nil && res.Progress:
+			continue
+		case err != nil:
+			r.end(err)
+		case nerr != nil:
+			r.end(nerr)
+		default: // the final result came first
+			r.final = res.Payload
+			r.end(nil)
+		}
+		return
 	}
-	return decodeOut[Out](&r.cfg, r.proc, r.final)
 }
 
 // end records the call's end and releases its deadline.
 func (r *Results[P, Out]) end(err error) {
 	r.err, r.finished = err, true
 	r.cancel()
-}
-
-// abandon cancels the call (CANCEL with the call's mode) and ends it with err.
-func (r *Results[P, Out]) abandon(err error) {
-	r.call.Cancel()
-	r.end(err)
 }

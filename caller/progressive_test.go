@@ -2,41 +2,17 @@ package caller_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/wampkit/wampkit/caller"
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/wamptest"
 )
-
-// counter is a raw callee (written against the client, not the callee
-// package) sending n progressive results, then "done". It reports on
-// stopped when its context ends early.
-func counter(stopped chan<- struct{}) client.InvocationHandler {
-	return func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
-		n := num(inv.Payload().Args[0])
-		for i := range n {
-			if err := inv.Progress(client.Payload{Args: []any{i}}); err != nil {
-				if stopped != nil {
-					stopped <- struct{}{}
-				}
-				return client.Payload{}, err
-			}
-			if ctx.Err() != nil {
-				if stopped != nil {
-					stopped <- struct{}{}
-				}
-				return client.Payload{}, ctx.Err()
-			}
-		}
-		return client.Payload{Args: []any{"done"}}, nil
-	}
-}
 
 func TestProgressiveEveryTransport(t *testing.T) {
 	r := wamptest.NewRouter(t)
@@ -61,6 +37,26 @@ func TestProgressiveEveryTransport(t *testing.T) {
 			assert.Equal(t, want, got)
 		})
 	}
+}
+
+func TestResultWithoutRangingDiscardsProgress(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, c := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	raw(t, srv, "com.example.countdown", countdown, nil)
+	final, err := caller.Progressive[int, string](ctx, c, "com.example.countdown", 50).Result()
+	require.NoError(t, err)
+	assert.Equal(t, "liftoff", final)
+
+	res := caller.Progressive[int, string](ctx, c, "com.example.countdown", 3)
+	for range res.Progress() {
+	}
+	for range res.Progress() {
+		t.Fatal("a finished call yields nothing more")
+	}
+	final, err = res.Result()
+	require.NoError(t, err)
+	assert.Equal(t, "liftoff", final, "Result is stable")
 }
 
 func TestProgressSlowConsumerLosesNothing(t *testing.T) {
@@ -88,102 +84,103 @@ func TestProgressBufferOverflowFailsLoudly(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	srv, c := r.Local(t), r.Local(t)
 	ctx := wamptest.Context(t)
-	raw(t, srv, "com.example.count", counter(nil), nil)
+	stopped := make(chan struct{}, 1)
+	raw(t, srv, "com.example.count", counter(stopped), nil)
 	res := caller.Progressive[int, string](ctx, c, "com.example.count", 2000, caller.Buffer(10))
 	var err error
+	seen := 0
 	for _, e := range res.Progress() {
 		if e != nil {
 			err = e
 			break
 		}
+		seen++
 		time.Sleep(50 * time.Millisecond) // stalled consumer
 	}
 	assert.ErrorIs(t, err, client.ErrSlowConsumer)
+	assert.LessOrEqual(t, seen, 11, "the buffer bounds what was kept")
 	_, err = res.Result()
 	assert.ErrorIs(t, err, client.ErrSlowConsumer)
-}
-
-func TestEarlyExitCancelsTheCall(t *testing.T) {
-	r := wamptest.NewRouter(t)
-	srv, c := r.WS(t), r.WS(t)
-	ctx := wamptest.Context(t)
-	stopped := make(chan struct{}, 1)
-	raw(t, srv, "com.example.count", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
-		for i := 0; ; i++ {
-			if err := inv.Progress(client.Payload{Args: []any{i}}); err != nil || ctx.Err() != nil {
-				stopped <- struct{}{}
-				return client.Payload{}, ctx.Err()
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}, nil)
-	res := caller.Progressive[int, string](ctx, c, "com.example.count", nil)
-	for n, err := range res.Progress() {
-		require.NoError(t, err)
-		if n == 5 {
-			break
-		}
-	}
 	select {
 	case <-stopped:
 	case <-time.After(3 * time.Second):
-		t.Fatal("leaving the loop did not cancel the call at the callee")
+		t.Fatal("the overflowing call was not canceled at the callee")
 	}
-	_, err := res.Result()
-	assert.ErrorIs(t, err, context.Canceled)
 }
 
-func TestStreamedInputs(t *testing.T) {
+func TestEarlyExitCancelsAndReleases(t *testing.T) {
 	r := wamptest.NewRouter(t)
-	srv, c := r.WS(t), r.WS(t)
+	for _, mode := range []client.CancelMode{caller.KillNoWait, caller.Kill, caller.Skip} {
+		t.Run(string(mode), func(t *testing.T) {
+			srv, c := r.WS(t), r.WS(t)
+			ctx := wamptest.Context(t)
+			stopped := make(chan struct{}, 1)
+			raw(t, srv, "com.example.ticks", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+				defer func() { stopped <- struct{}{} }()
+				for i := 0; ; i++ {
+					if err := inv.Progress(client.Payload{Args: []any{i}}); err != nil {
+						return client.Payload{}, err
+					}
+					select {
+					case <-ctx.Done():
+						return client.Payload{}, ctx.Err()
+					case <-time.After(time.Millisecond):
+					}
+				}
+			}, nil)
+			baseline := goleak.IgnoreCurrent()
+
+			res := caller.Progressive[int, string](ctx, c, "com.example.ticks", nil, caller.CancelMode(mode))
+			for n, err := range res.Progress() {
+				require.NoError(t, err)
+				if n == 5 {
+					break
+				}
+			}
+			_, err := res.Result()
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.ErrorIs(t, err, client.ErrCanceled)
+			assert.Contains(t, err.Error(), "progress loop left early")
+
+			// With skip the callee is not interrupted; its next progressive
+			// YIELD tells it (nexus answers it with INTERRUPT).
+			select {
+			case <-stopped:
+			case <-time.After(3 * time.Second):
+				t.Fatal("leaving the loop did not stop the callee")
+			}
+			goleak.VerifyNone(t, baseline)
+		})
+	}
+}
+
+func TestProgressDecodeFailureCancels(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, c := r.Local(t), r.Local(t)
 	ctx := wamptest.Context(t)
-	stopped := make(chan error, 1)
-	raw(t, srv, "com.example.sum", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
-		sum := num(inv.Payload().Args[0])
-		for {
-			p, ok, err := inv.NextInput(ctx)
-			if err != nil {
-				stopped <- err
-				return client.Payload{}, err
-			}
-			if !ok {
-				return client.Payload{Args: []any{sum}}, nil
-			}
-			if len(p.Args) > 0 {
-				sum += num(p.Args[0])
-				_ = inv.Progress(client.Payload{Args: []any{sum}})
-			}
-		}
+	stopped := make(chan struct{}, 1)
+	raw(t, srv, "com.example.mixed", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+		_ = inv.Progress(client.Payload{Args: []any{1}})
+		_ = inv.Progress(client.Payload{Args: []any{"two"}})
+		<-ctx.Done()
+		stopped <- struct{}{}
+		return client.Payload{}, ctx.Err()
 	}, nil)
-
-	res := caller.StreamAll[int, int, int](ctx, c, "com.example.sum", slices.Values([]int{1, 2, 3, 4}))
-	var partial []int
-	for s, err := range res.Progress() {
-		require.NoError(t, err)
-		partial = append(partial, s)
+	res := caller.Progressive[int, string](ctx, c, "com.example.mixed", nil)
+	var got []int
+	var last error
+	for n, err := range res.Progress() {
+		if err != nil {
+			last = err
+			continue // the sequence ends by itself
+		}
+		got = append(got, n)
 	}
-	total, err := res.Result()
-	require.NoError(t, err)
-	assert.Equal(t, 10, total)
-	assert.Equal(t, []int{3, 6, 10}, partial)
-
-	// Send and receive at once, then cancel midway.
-	cctx, cancel := context.WithCancel(ctx)
-	s, err := caller.Open[int, int, int](cctx, c, "com.example.sum", 1)
-	require.NoError(t, err)
-	require.NoError(t, s.Send(cctx, 2))
-	for got, err := range s.Results().Progress() {
-		require.NoError(t, err)
-		assert.Equal(t, 3, got)
-		break
-	}
-	cancel()
-	select {
-	case err := <-stopped:
-		assert.Error(t, err, "the callee's stream ends when the caller cancels")
-	case <-time.After(3 * time.Second):
-		t.Fatal("callee not interrupted")
-	}
-	_, err = s.Results().Result()
-	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, []int{1}, got)
+	require.Error(t, last)
+	assert.Contains(t, last.Error(), "caller: decode result of com.example.mixed")
+	assert.Contains(t, last.Error(), "want int")
+	_, err := res.Result()
+	assert.Equal(t, last, err)
+	<-stopped
 }

@@ -2,6 +2,7 @@ package caller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 
@@ -9,17 +10,23 @@ import (
 	"github.com/wampkit/wampkit/internal/codec"
 )
 
-// Stream is a call whose input is streamed (progressive call invocations):
-// the first chunk goes with the CALL, more with Send, and CloseSend ends the
-// input. Results are read from Results while or after sending. Send and
-// CloseSend are for one goroutine; Results for one (possibly another).
-type Stream[In, P, Out any] struct {
+// Sender is a call whose input is streamed (progressive call invocations),
+// in the manner of a gRPC client stream: the first chunk goes with the CALL
+// ([Open]), more with Send, and SendLast or CloseSend ends the input. The
+// results are read from Results while or after sending.
+//
+// Send, SendLast and CloseSend are for one goroutine, Results for one
+// (possibly another); Cancel may be called from any.
+type Sender[In, P, Out any] struct {
 	results *Results[P, Out]
 	closed  bool
 }
 
-// Open starts a streamed call with its first input chunk.
-func Open[In, P, Out any](ctx context.Context, c *client.Client, procedure string, first In, opts ...Option) (*Stream[In, P, Out], error) {
+// Open starts a streamed call with its first input chunk, encoded by the
+// payload convention. The router must support progressive call invocations
+// (nexus does, Crossbar does not) and so must the callee, or the results end
+// with client.ErrFeatureNotSupported.
+func Open[In, P, Out any](ctx context.Context, c *client.Client, procedure string, first In, opts ...Option) (*Sender[In, P, Out], error) {
 	cfg, err := buildConfig(opts)
 	if err != nil {
 		return nil, err
@@ -33,11 +40,12 @@ func Open[In, P, Out any](ctx context.Context, c *client.Client, procedure strin
 	if r.err != nil {
 		return nil, r.err
 	}
-	return &Stream[In, P, Out]{results: r}, nil
+	return &Sender[In, P, Out]{results: r}, nil
 }
 
-// Send sends one more input chunk.
-func (s *Stream[In, P, Out]) Send(ctx context.Context, in In) error {
+// Send sends one more input chunk. After the call ended it returns the
+// call's error (or an error saying the call is over).
+func (s *Sender[In, P, Out]) Send(ctx context.Context, in In) error {
 	p, err := encodeChunk(s.results.proc, in)
 	if err != nil {
 		return err
@@ -46,7 +54,7 @@ func (s *Stream[In, P, Out]) Send(ctx context.Context, in In) error {
 }
 
 // SendLast sends the last input chunk, ending the input.
-func (s *Stream[In, P, Out]) SendLast(ctx context.Context, last In) error {
+func (s *Sender[In, P, Out]) SendLast(ctx context.Context, last In) error {
 	p, err := encodeChunk(s.results.proc, last)
 	if err != nil {
 		return err
@@ -55,13 +63,13 @@ func (s *Stream[In, P, Out]) SendLast(ctx context.Context, last In) error {
 }
 
 // CloseSend ends the input with an empty final chunk (a wampkit callee
-// does not pass empty chunks on to its handler). It is a no-op after
+// does not pass an empty chunk on to its handler). It is a no-op after
 // SendLast or a previous CloseSend.
-func (s *Stream[In, P, Out]) CloseSend(ctx context.Context) error {
+func (s *Sender[In, P, Out]) CloseSend(ctx context.Context) error {
 	return s.final(ctx, client.Payload{})
 }
 
-func (s *Stream[In, P, Out]) final(ctx context.Context, p client.Payload) error {
+func (s *Sender[In, P, Out]) final(ctx context.Context, p client.Payload) error {
 	if s.closed {
 		return nil
 	}
@@ -69,11 +77,14 @@ func (s *Stream[In, P, Out]) final(ctx context.Context, p client.Payload) error 
 	return s.results.call.SendFinal(ctx, p)
 }
 
-// Results returns the call's results.
-func (s *Stream[In, P, Out]) Results() *Results[P, Out] { return s.results }
+// Results returns the call's results. The Results' own rules apply: leaving
+// its Progress loop early cancels the call.
+func (s *Sender[In, P, Out]) Results() *Results[P, Out] { return s.results }
 
-// Cancel cancels the call with its cancel mode.
-func (s *Stream[In, P, Out]) Cancel() { s.results.call.Cancel() }
+// Cancel sends CANCEL with the call's cancel mode and returns without
+// waiting; the Results then end with the router's (or, in kill mode, the
+// callee's) answer.
+func (s *Sender[In, P, Out]) Cancel() { s.results.call.Cancel() }
 
 func encodeChunk(procedure string, v any) (client.Payload, error) {
 	args, kwargs, err := codec.Encode(v)
@@ -83,32 +94,91 @@ func encodeChunk(procedure string, v any) (client.Payload, error) {
 	return client.Payload{Args: args, Kwargs: kwargs}, nil
 }
 
-// StreamAll calls procedure streaming every value of inputs as one input
-// chunk, then ends the input, and returns the results. The inputs are sent
-// before StreamAll returns; use Open to send and receive at the same time.
-// With no inputs it makes a plain call with no arguments.
-func StreamAll[In, P, Out any](ctx context.Context, c *client.Client, procedure string, inputs iter.Seq[In], opts ...Option) *Results[P, Out] {
-	var s *Stream[In, P, Out]
+// Stream calls procedure streaming each value of inputs as one input chunk
+// and returns the results. The first value travels with the CALL and the
+// last as the final chunk, so a callee never sees an empty chunk: each value
+// is sent once the next one is known (or inputs ended). A single value makes
+// a plain call with it; no value at all, a plain call with no arguments.
+//
+// The inputs are sent before Stream returns, so progressive results that
+// the callee sends meanwhile wait in the call's buffer (see [Buffer]); use
+// [Open] to send and receive at the same time.
+//
+// When ctx ends, or a value does not encode, or a chunk cannot be sent, the
+// input stops there and the call is canceled with its cancel mode; the
+// Results report why (when ctx ended, with an error matching ctx's error and
+// client.ErrCanceled). A call that ended by itself meanwhile (the callee
+// answered early, or failed) keeps its own result or error.
+func Stream[In, P, Out any](ctx context.Context, c *client.Client, procedure string, inputs iter.Seq[In], opts ...Option) *Results[P, Out] {
+	var (
+		s       *Sender[In, P, Out]
+		pending In
+		n       int
+	)
 	for in := range inputs {
-		if s == nil {
-			var err error
-			if s, err = Open[In, P, Out](ctx, c, procedure, in, opts...); err != nil {
-				return (&Results[P, Out]{proc: procedure}).fail(err)
-			}
+		n++
+		switch {
+		case n == 1:
+			pending = in
 			continue
+		case n == 2:
+			var err error
+			if s, err = Open[In, P, Out](ctx, c, procedure, pending, opts...); err != nil {
+				return failed[P, Out](procedure, err)
+			}
+		default:
+			if r := s.sendInput(ctx, pending, false); r != nil {
+				return r
+			}
 		}
-		if err := s.Send(ctx, in); err != nil {
-			s.Cancel()
-			s.results.end(err)
-			return s.results
-		}
+		pending = in
 	}
-	if s == nil {
+	switch n {
+	case 0:
 		return Progressive[P, Out](ctx, c, procedure, nil, opts...)
+	case 1:
+		return Progressive[P, Out](ctx, c, procedure, pending, opts...)
 	}
-	if err := s.CloseSend(ctx); err != nil {
-		s.Cancel()
-		s.results.end(err)
+	if r := s.sendInput(ctx, pending, true); r != nil {
+		return r
 	}
 	return s.results
+}
+
+// sendInput sends one chunk for Stream; when that fails it ends the call and
+// returns its Results.
+func (s *Sender[In, P, Out]) sendInput(ctx context.Context, in In, last bool) *Results[P, Out] {
+	r := s.results
+	if ctx.Err() != nil {
+		return r.stopInput(ctx, ctx.Err())
+	}
+	p, err := encodeChunk(r.proc, in)
+	if err != nil {
+		r.abandon(err)
+		return r
+	}
+	if last {
+		err = s.final(ctx, p)
+	} else {
+		err = r.call.Send(ctx, p)
+	}
+	if err != nil {
+		return r.stopInput(ctx, err)
+	}
+	return nil
+}
+
+// stopInput ends a streamed call whose next chunk could not be sent. When
+// ctx ended, that is the cancellation. Otherwise the call is canceled; if it
+// had ended by itself its own end stands, else the send error is the cause.
+func (r *Results[P, Out]) stopInput(ctx context.Context, sendErr error) *Results[P, Out] {
+	if ctx.Err() != nil {
+		r.settle(ctx, nil)
+		return r
+	}
+	r.abandon(nil)
+	if errors.Is(r.err, context.Canceled) { // our CANCEL ended it
+		r.err = &canceledError{procedure: r.proc, cause: sendErr, answer: r.err}
+	}
+	return r
 }

@@ -1,6 +1,8 @@
 // Command caller is a standalone WAMP caller built with package caller. It
-// calls the procedures of examples/callee and prints the results and the
-// progress:
+// calls the procedures of examples/callee (add, greet, countdown, echo.*)
+// and prints the results and the progress, leaves one countdown early to
+// show that this cancels the call, and shows a typed remote error. Start
+// the reference router, then the callee, then this caller:
 //
 //	go run ./examples/router                 # terminal 1
 //	go run ./examples/callee                 # terminal 2
@@ -14,11 +16,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,12 +45,6 @@ func main() {
 type AddIn struct {
 	A int `wamp:"#0"`
 	B int `wamp:"#1"`
-}
-
-// GreetIn is the keyword arguments of com.example.greet.
-type GreetIn struct {
-	Name     string `json:"name"`
-	Greeting string `json:"greeting,omitempty"`
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -77,11 +77,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "com.example.add(2, 3) = %d\n", sum)
 
-	hello, err := caller.Call[string](ctx, c, "com.example.greet", GreetIn{Name: "Ada", Greeting: "Hi"}, timeout)
-	if err != nil {
-		return err
+	for _, kw := range []map[string]any{{"name": "Ada", "greeting": "Hi"}, {"name": "Grace"}} {
+		hello, err := caller.Call[string](ctx, c, "com.example.greet", caller.Kwargs(kw), timeout)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "com.example.greet(%s) = %q\n", formatKwargs(kw), hello)
 	}
-	fmt.Fprintf(out, "com.example.greet{name: Ada, greeting: Hi} = %q\n", hello)
 
 	res := caller.Progressive[int, string](ctx, c, "com.example.countdown", 3, timeout)
 	for n, err := range res.Progress() {
@@ -96,6 +98,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "com.example.countdown(3) = %q\n", final)
 
+	if err := countdownBreak(ctx, c, out); err != nil {
+		return err
+	}
+
 	echo, err := caller.Call[client.Payload](ctx, c, "com.example.echo.hello", caller.Args("hi", 42), timeout)
 	if err != nil {
 		return err
@@ -105,4 +111,31 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	_, err = caller.Call[int](ctx, c, "com.example.add", caller.Args("two", 3), timeout)
 	fmt.Fprintf(out, "com.example.add(\"two\", 3) fails: %v\n", err)
 	return nil
+}
+
+// countdownBreak leaves the progress loop early, which cancels the call
+// (the callee is interrupted).
+func countdownBreak(ctx context.Context, c *client.Client, out io.Writer) error {
+	res := caller.Progressive[int, string](ctx, c, "com.example.countdown", 10, caller.Timeout(5*time.Second))
+	for n, err := range res.Progress() {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "com.example.countdown progress: %d\n", n)
+		if n == 8 {
+			break
+		}
+	}
+	_, err := res.Result()
+	fmt.Fprintf(out, "com.example.countdown(10) left at 8: canceled: %v\n", errors.Is(err, client.ErrCanceled))
+	return nil
+}
+
+// formatKwargs writes keyword arguments as key=value, sorted by key.
+func formatKwargs(kw map[string]any) string {
+	parts := make([]string, 0, len(kw))
+	for _, k := range slices.Sorted(maps.Keys(kw)) {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, kw[k]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -10,54 +9,84 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/wampkit/wampkit/callee"
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// TestCallerAgainstExampleProcedures runs the program against procedures
-// shaped like examples/callee's, over each serializer.
-func TestCallerAgainstExampleProcedures(t *testing.T) {
-	r := wamptest.NewRouter(t)
-	srv := r.Local(t)
+// exampleProcedures registers, with the raw client (not the callee
+// package), procedures shaped like examples/callee's.
+func exampleProcedures(t *testing.T, c *client.Client) {
 	ctx := wamptest.Context(t)
-	must := func(_ *callee.Registration, err error) {
-		if err != nil {
+	procs := []struct {
+		uri  string
+		opts map[string]any
+		h    client.InvocationHandler
+	}{
+		{"com.example.add", nil, func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+			a := inv.Payload().Args
+			if len(a) != 2 {
+				return client.Payload{}, client.NewError("wamp.error.invalid_argument", "want two integers")
+			}
+			if _, ok := a[0].(string); ok {
+				return client.Payload{}, client.NewError("wamp.error.invalid_argument", `decode "args[0]": want int`)
+			}
+			return client.Payload{Args: []any{num(a[0]) + num(a[1])}}, nil
+		}},
+		{"com.example.greet", nil, func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+			kw := inv.Payload().Kwargs
+			greeting, _ := kw["greeting"].(string)
+			if greeting == "" {
+				greeting = "Hello"
+			}
+			return client.Payload{Args: []any{fmt.Sprintf("%s, %s!", greeting, kw["name"])}}, nil
+		}},
+		{"com.example.countdown", nil, func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+			for i := num(inv.Payload().Args[0]); i > 0; i-- {
+				if err := inv.Progress(client.Payload{Args: []any{i}}); err != nil {
+					return client.Payload{}, err
+				}
+				select {
+				case <-ctx.Done():
+					return client.Payload{}, ctx.Err()
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			return client.Payload{Args: []any{"liftoff"}}, nil
+		}},
+		{"com.example.echo.", map[string]any{"match": "prefix"}, func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+			return client.Payload{Args: inv.Payload().Args, Kwargs: map[string]any{"procedure": inv.Procedure()}}, nil
+		}},
+	}
+	for _, p := range procs {
+		if _, err := c.Register(ctx, p.uri, p.h, p.opts); err != nil {
 			t.Fatal(err)
 		}
 	}
-	must(callee.Register(ctx, srv, "com.example.add", func(_ context.Context, in AddIn) (int, error) { return in.A + in.B, nil }))
-	must(callee.Register(ctx, srv, "com.example.greet", func(_ context.Context, in GreetIn) (string, error) {
-		return fmt.Sprintf("%s, %s!", in.Greeting, in.Name), nil
-	}))
-	must(callee.RegisterProgressive(ctx, srv, "com.example.countdown", func(_ context.Context, n int, p func(int) error) (string, error) {
-		for i := n; i > 0; i-- {
-			if err := p(i); err != nil {
-				return "", err
-			}
-		}
-		return "liftoff", nil
-	}))
-	must(callee.Register(ctx, srv, "com.example.echo.", func(ctx context.Context, in client.Payload) (client.Payload, error) {
-		inv, _ := callee.InvocationFrom(ctx)
-		return client.Payload{Args: in.Args, Kwargs: map[string]any{"procedure": inv.Procedure}}, nil
-	}, callee.MatchPrefix()))
+}
+
+// TestCallerAgainstExampleProcedures runs the program over each serializer.
+func TestCallerAgainstExampleProcedures(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	exampleProcedures(t, r.Local(t))
 	for _, ser := range []string{"json", "msgpack", "cbor"} {
 		t.Run(ser, func(t *testing.T) {
-			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			var out bytes.Buffer
-			if err := run(rctx, []string{"-url", r.WebsocketURL(), "-ser", ser}, &out); err != nil {
+			var out strings.Builder
+			if err := run(ctx, []string{"-url", r.WebsocketURL(), "-ser", ser}, &out); err != nil {
 				t.Fatalf("run: %v\n%s", err, out.String())
 			}
 			for _, want := range []string{
 				"com.example.add(2, 3) = 5",
 				`= "Hi, Ada!"`,
-				"progress: 3", "progress: 1",
+				`= "Hello, Grace!"`,
+				"progress: 3", "progress: 2", "progress: 1",
 				`com.example.countdown(3) = "liftoff"`,
 				"[hi 42] (procedure com.example.echo.hello)",
+				"com.example.countdown progress: 8",
+				"left at 8: canceled: true",
 				"wamp.error.invalid_argument",
 			} {
 				if !strings.Contains(out.String(), want) {
@@ -66,4 +95,30 @@ func TestCallerAgainstExampleProcedures(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestBadFlags(t *testing.T) {
+	ctx := wamptest.Context(t)
+	var out strings.Builder
+	if err := run(ctx, []string{"-ser", "xml"}, &out); err == nil {
+		t.Error("an unknown serialization is refused")
+	}
+	if err := run(ctx, []string{"-nope"}, &out); err == nil {
+		t.Error("an unknown flag is refused")
+	}
+}
+
+// num reads a number as the serializers deliver it.
+func num(v any) int {
+	switch n := v.(type) {
+	case int64:
+		return int(n)
+	case uint64:
+		return int(n)
+	case float64:
+		return int(n)
+	case int:
+		return n
+	}
+	return 0
 }

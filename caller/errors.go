@@ -1,0 +1,36 @@
+package caller
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// canceledError is a call this side canceled because of cause (a chunk of
+// its input that could not be sent); answer is how the call then ended. It
+// matches both, and client.ErrCanceled.
+type canceledError struct {
+	procedure string
+	cause     error
+	answer    error
+}
+
+func (e *canceledError) Error() string {
+	return fmt.Sprintf("caller: call %s canceled (%v): %v", e.procedure, e.cause, e.answer)
+}
+
+func (e *canceledError) Unwrap() []error {
+	return []error{e.answer, e.cause, client.ErrCanceled}
+}
+
+// notSent is the error of a call whose ctx had ended before its CALL was
+// sent: nothing went out, so it is safe to retry, and there is nothing to
+// cancel. It is checked up front because the engine, given an ended ctx,
+// may or may not send the CALL first.
+func notSent(ctx context.Context, procedure string) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("caller: call %s: %w", procedure, &client.LocalError{Op: "call", Err: ctx.Err()})
+}
