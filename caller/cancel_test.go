@@ -52,15 +52,17 @@ func TestCancelModes(t *testing.T) {
 		wantRemoteURI    string // the callee's answer reaches the caller only in kill mode
 		minWait, maxWait time.Duration
 	}{
-		{mode: caller.KillNoWait, linger: 300 * time.Millisecond, wantInterrupted: true, maxWait: 250 * time.Millisecond},
-		{mode: caller.Skip, wantInterrupted: false, maxWait: 250 * time.Millisecond},
+		// The callee lingers (or runs) well past maxWait where the caller
+		// must not wait for it.
+		{mode: caller.KillNoWait, linger: 1200 * time.Millisecond, wantInterrupted: true, maxWait: 600 * time.Millisecond},
+		{mode: caller.Skip, wantInterrupted: false, maxWait: 600 * time.Millisecond},
 		{mode: caller.Kill, linger: 300 * time.Millisecond, wantInterrupted: true, wantRemoteURI: "com.example.stopped",
 			minWait: 300 * time.Millisecond, maxWait: time.Second},
-		{mode: caller.Kill, opts: []caller.Option{caller.KillWait(100 * time.Millisecond)}, linger: 900 * time.Millisecond,
-			wantInterrupted: true, minWait: 100 * time.Millisecond, maxWait: 500 * time.Millisecond},
+		{mode: caller.Kill, opts: []caller.Option{caller.KillWait(100 * time.Millisecond)}, linger: 1200 * time.Millisecond,
+			wantInterrupted: true, minWait: 100 * time.Millisecond, maxWait: 600 * time.Millisecond},
 	} {
 		t.Run(fmt.Sprintf("%s-%d", tc.mode, i), func(t *testing.T) {
-			slow := newSlowCallee(800*time.Millisecond, tc.linger)
+			slow := newSlowCallee(1200*time.Millisecond, tc.linger)
 			proc := fmt.Sprintf("com.example.slow%d", i)
 			raw(t, srv, proc, slow.handle, nil)
 			cctx, cancel := context.WithCancel(ctx)
