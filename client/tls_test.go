@@ -2,6 +2,8 @@ package client_test
 
 import (
 	"context"
+	"io"
+	"log"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -33,7 +35,9 @@ func serveRawSocket(t *testing.T, r router.Router, l net.Listener) {
 			if err != nil {
 				return
 			}
-			peer, err := transport.AcceptRawSocket(conn, nil, 0, 0)
+			// nexus drops what it cannot queue at once, so the peer needs
+			// an outbound queue (0 would make it unbuffered).
+			peer, err := transport.AcceptRawSocket(conn, log.New(io.Discard, "", 0), 0, 64)
 			if err != nil {
 				_ = conn.Close()
 				continue

@@ -16,10 +16,16 @@ func ValidateURI(uri, match string, strict bool) error {
 	if uri == "" && match != "prefix" {
 		return invalidURI(uri, "is empty")
 	}
-	parts := strings.Split(uri, ".")
-	for i, part := range parts {
+	// Walk the components without splitting: validation runs on every call.
+	for i, pos := 0, 0; pos <= len(uri); i++ {
+		end := strings.IndexByte(uri[pos:], '.')
+		last := end < 0
+		if last {
+			end = len(uri) - pos
+		}
+		part := uri[pos : pos+end]
+		pos += end + 1
 		if part == "" {
-			last := i == len(parts)-1
 			switch {
 			case match == "wildcard":
 			case match == "prefix" && last:

@@ -76,6 +76,9 @@ func encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[string]any, error)
 		}
 		args[f.pos] = x
 	}
+	if len(p.named) == 0 {
+		return args, nil, nil
+	}
 	kwargs, err := e.encodeFields(p, p.named, rv)
 	if err != nil {
 		return nil, nil, err.finish()

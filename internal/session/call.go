@@ -21,8 +21,9 @@ type CallRequest struct {
 	Procedure string
 	Args      wamp.List
 	Kwargs    wamp.Dict
-	// Options are sent as CALL options; the engine adds receive_progress and
-	// progress as needed and never modifies this map.
+	// Options are sent as CALL options. The engine takes the map over and
+	// adds receive_progress and progress to it as needed: pass a map of your
+	// own (the client does).
 	Options wamp.Dict
 	// ReceiveProgress asks the callee for progressive results.
 	ReceiveProgress bool
@@ -57,7 +58,7 @@ type Call struct {
 
 	mu       sync.Mutex
 	queue    []Result
-	final    *Result
+	final    Result
 	err      error
 	done     bool // final result or error arrived (or failed locally)
 	canceled bool
@@ -75,9 +76,9 @@ func (s *Session) StartCall(ctx context.Context, req CallRequest) (*Call, error)
 	if req.KillWait <= 0 {
 		req.KillWait = 5 * time.Second
 	}
-	opts := make(wamp.Dict, len(req.Options)+2)
-	for k, v := range req.Options {
-		opts[k] = v
+	opts := req.Options // the engine owns it now (see CallRequest.Options)
+	if opts == nil {
+		opts = wamp.Dict{}
 	}
 	if req.ReceiveProgress {
 		opts[wamp.OptReceiveProgress] = true
@@ -151,11 +152,9 @@ func (c *Call) Next(ctx context.Context) (Result, error) {
 			return r, nil
 		}
 		if c.done {
-			defer c.mu.Unlock()
-			if c.err != nil {
-				return Result{}, c.err
-			}
-			return *c.final, nil
+			final, err := c.final, c.err
+			c.mu.Unlock()
+			return final, err
 		}
 		c.mu.Unlock()
 		select {
@@ -202,7 +201,7 @@ func (c *Call) cancelAndWait(cause error) (Result, error) {
 				}
 				return Result{}, cerr
 			}
-			return *final, nil
+			return final, nil
 		}
 		c.queue = nil // progress after cancel is not wanted
 		c.mu.Unlock()
@@ -219,10 +218,10 @@ func (c *Call) cancelAndWait(cause error) (Result, error) {
 // it comes, finds no call and is dropped.
 func (c *Call) failCanceled(err error) {
 	c.s.dropCall(c.id)
-	c.finish(nil, err)
+	c.finish(Result{}, err)
 }
 
-func (c *Call) finish(final *Result, err error) {
+func (c *Call) finish(final Result, err error) {
 	c.mu.Lock()
 	if !c.done {
 		c.done, c.final, c.err = true, final, err
@@ -231,7 +230,7 @@ func (c *Call) finish(final *Result, err error) {
 	c.wake()
 }
 
-func (c *Call) fail(err error) { c.finish(nil, err) }
+func (c *Call) fail(err error) { c.finish(Result{}, err) }
 
 func (c *Call) wake() {
 	select {
@@ -259,7 +258,7 @@ func (s *Session) onResult(m *wamp.Result) {
 	}
 	r := Result{Args: m.Arguments, Kwargs: m.ArgumentsKw, Details: m.Details, Progress: progress}
 	if !progress {
-		c.finish(&r, nil)
+		c.finish(r, nil)
 		return
 	}
 	c.mu.Lock()
