@@ -122,6 +122,9 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	if req.DiscloseMe {
 		opts[wamp.OptDiscloseMe] = true
 	}
+	if err := ctx.Err(); err != nil { // nothing is sent for an ended context
+		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, &LocalError{Op: "call", Err: err})
+	}
 	sess, err := c.current(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", err))

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,6 +30,8 @@ func convertErr(err error, sent bool) error {
 		}
 	}
 	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return &LocalError{Err: err, Sent: sent}
 	case errors.Is(err, session.ErrConnectionLost):
 		if err != session.ErrConnectionLost { // it says more than the sentinel
 			return &LocalError{Err: fmt.Errorf("%w: %s", ErrConnectionLost, strings.TrimPrefix(err.Error(), "session: ")), Sent: sent}

@@ -164,6 +164,10 @@ func IsRemote(err error) bool {
 	if errors.As(err, &le) {
 		return false
 	}
+	var ce *canceledError
+	if errors.As(err, &ce) { // canceled here; remote only if the callee answered
+		return ce.remote != nil
+	}
 	var e *Error
 	return errors.As(err, &e)
 }

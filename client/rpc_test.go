@@ -163,6 +163,9 @@ func TestCancelModes(t *testing.T) {
 			require.Error(t, err)
 			assert.ErrorIs(t, err, context.Canceled)
 			assert.ErrorIs(t, err, client.ErrCanceled)
+			if mode != client.CancelKill {
+				assert.False(t, client.IsRemote(err), "canceled here, not answered by a callee")
+			}
 			assert.Less(t, time.Since(begin), 2*time.Second)
 			herr := <-interrupted
 			if mode == client.CancelSkip {
@@ -313,4 +316,15 @@ func TestSlowSubscriberDoesNotDelayCalls(t *testing.T) {
 	res, err := c.Call(cctx, client.CallRequest{Procedure: "test.echo", Payload: client.Payload{Args: []any{"quick"}}}, nil)
 	require.NoError(t, err, "a blocked subscriber must not stall call results")
 	assert.Equal(t, "quick", res.Args[0])
+}
+
+func TestLocalCancelIsNotRemote(t *testing.T) {
+	r := startNexus(t)
+	c := dial(t, r.wsURL)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Call(ctx, client.CallRequest{Procedure: "test.any"}, nil)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.False(t, client.IsRemote(err))
+	assert.True(t, client.SafeToRetry(err), "nothing was sent for an ended context")
 }
