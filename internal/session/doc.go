@@ -13,6 +13,18 @@
 // in flight with ErrConnectionLost, and reports through Done. The client
 // package builds reconnect and durable handles on top.
 //
+//	s, err := session.Join(ctx, peer, session.Config{Realm: "realm1"})
+//	if err != nil {
+//		return err
+//	}
+//	defer s.Close(ctx)
+//	reg, err := s.Register(ctx, "com.example.echo", nil,
+//		func(ctx context.Context, inv *session.Invocation) (session.Result, error) {
+//			return session.Result{Args: inv.Args}, nil
+//		}, nil)
+//	call, err := s.StartCall(ctx, session.CallRequest{Procedure: "com.example.echo", Args: wamp.List{1}})
+//	res, err := call.Next(ctx) // res.Progress tells a progressive result from the final one
+//
 // Concurrency: every exported method of *Session, *Call and *Invocation is
 // safe for concurrent use, except where a method's doc says otherwise.
 package session

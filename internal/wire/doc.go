@@ -3,4 +3,13 @@
 // Details), a serializer wrapper that recovers them and reports malformed
 // input instead of dropping it, and a rawsocket framing that accepts any
 // serializer.
+//
+//	ser, _ := wire.NewSerializer(serialize.MSGPACK)
+//	msg, _ := ser.Deserialize(frame)
+//	switch m := msg.(type) {
+//	case *wire.Unregistered: // m.Details["registration"], m.Details["reason"]
+//	case *wire.Malformed:    // m.Err says why the frame is not a WAMP message
+//	}
+//
+//	peer, err := wire.HandshakeRawSocket(ctx, conn, serialize.CBOR, ser) // a wamp.Peer
 package wire
