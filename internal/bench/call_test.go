@@ -41,8 +41,8 @@ var struct10Wire = wamp.Dict{"id": 123456789, "name": "Ada Lovelace", "email": "
 	"score": 98.5, "active": true, "tags": wamp.List{"math", "engines"}, "country": "UK",
 	"created": "1843-07-10T00:00:00Z", "level": 7}
 
-func echoSmall(_ context.Context, in Small) (Small, error)          { return in, nil }
-func echoStruct(_ context.Context, in Struct10) (Struct10, error)   { return in, nil }
+func echoSmall(_ context.Context, in Small) (Small, error)        { return in, nil }
+func echoStruct(_ context.Context, in Struct10) (Struct10, error) { return in, nil }
 func nexusEcho(_ context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 	return nxclient.InvokeResult{Args: inv.Arguments, Kwargs: inv.ArgumentsKw}
 }

@@ -17,7 +17,9 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func echo(_ context.Context, inv *client.Invocation) (client.Payload, error) { return inv.Payload(), nil }
+func echo(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+	return inv.Payload(), nil
+}
 
 func TestFaultyDropsAndDelays(t *testing.T) {
 	r := wamptest.NewRouter(t)
