@@ -72,13 +72,13 @@ func (c *conn) Send() chan<- wamp.Message { return c.fromRouter }
 // IsLocal implements wamp.Peer: whatever the client transport says.
 func (c *conn) IsLocal() bool { return c.client.IsLocal() }
 
-// Close implements wamp.Peer. nexus calls it when the session is over and
-// sends nothing after it.
+// Close implements wamp.Peer. nexus calls it when the session is over.
+// fromRouter stays open: when the realm shuts down, nexus closes sessions
+// before removing them from its dealer, which may still try to send to
+// them; a closed channel would panic there, an open one just fills up and
+// nexus drops the rest.
 func (c *conn) Close() {
-	c.endOnce.Do(func() {
-		close(c.ended)
-		close(c.fromRouter)
-	})
+	c.endOnce.Do(func() { close(c.ended) })
 }
 
 // welcomed reports whether nexus has welcomed the session.
@@ -157,22 +157,32 @@ func (c *conn) pumpOut() {
 	defer close(c.finished)
 	defer c.client.Close()
 	deliver := true
-	for {
-		var msg wamp.Message
-		var after func()
-		select {
-		case m, ok := <-c.fromRouter:
-			if !ok {
-				return
-			}
-			msg, after = c.r.observeOut(c, m)
-		case msg = <-c.local:
-		}
+	out := func(m wamp.Message) {
+		msg, after := c.r.observeOut(c, m)
 		if msg != nil && deliver {
 			deliver = c.deliver(msg)
 		}
 		if after != nil {
 			after()
+		}
+	}
+	for {
+		select {
+		case m := <-c.fromRouter:
+			out(m)
+		case msg := <-c.local:
+			if deliver {
+				deliver = c.deliver(msg)
+			}
+		case <-c.ended:
+			for { // what nexus queued before closing the session
+				select {
+				case m := <-c.fromRouter:
+					out(m)
+				default:
+					return
+				}
+			}
 		}
 	}
 }
