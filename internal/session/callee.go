@@ -124,7 +124,7 @@ func (s *Session) onInvocation(m *wamp.Invocation) {
 
 func (s *Session) runHandler(inv *Invocation) {
 	defer s.handlers.Done()
-	defer inv.cancel()
+	defer inv.cancelWith(context.Canceled)
 	res, err := safeCall(inv)
 	s.mu.Lock()
 	delete(s.invs, inv.ID)
@@ -146,14 +146,14 @@ func safeCall(inv *Invocation) (res Result, err error) {
 			err = &Error{URI: "wamp.error.runtime_error", Args: wamp.List{fmt.Sprintf("handler panicked: %v", r)}}
 		}
 	}()
-	return inv.reg.handler(inv.ctx, inv)
+	return inv.reg.handler(inv, inv)
 }
 
 func errorMessage(inv *Invocation, err error) *wamp.Error {
 	e, ok := err.(*Error)
 	if !ok {
 		uri := "wamp.error.runtime_error"
-		if inv.ctx.Err() != nil && inv.interruptMode() != "" {
+		if inv.Err() != nil && inv.interruptMode() != "" {
 			uri = string(wamp.ErrCanceled)
 		}
 		e = &Error{URI: uri, Args: wamp.List{err.Error()}}

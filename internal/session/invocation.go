@@ -19,13 +19,19 @@ type Invocation struct {
 	Details   wamp.Dict
 	Args      wamp.List
 	Kwargs    wamp.Dict
-	// Value is the registration's Value.
-	Value any
+	// Owner is the registration's Value.
+	Owner any
 
-	s      *Session
-	reg    *Registration
-	ctx    context.Context
-	cancel context.CancelFunc
+	s   *Session
+	reg *Registration
+
+	// The invocation is its own context (see context.go): no allocation
+	// for a handler that never looks at cancellation.
+	deadline   time.Time
+	timer      *time.Timer
+	done       chan struct{} // made on first Done
+	err        error
+	afterFuncs map[*afterFunc]struct{}
 
 	mu       sync.Mutex
 	mode     string // interrupt mode, "" while not interrupted
@@ -45,21 +51,26 @@ func newInvocation(s *Session, reg *Registration, m *wamp.Invocation) *Invocatio
 	if proc == "" {
 		proc = reg.Procedure
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if ms, ok := wamp.AsInt64(m.Details[wamp.OptTimeout]); ok && ms > 0 {
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
-	}
 	more, _ := m.Details[wamp.OptProgress].(bool)
-	return &Invocation{
+	inv := &Invocation{
 		ID: m.Request, Registration: m.Registration, Procedure: proc, Details: m.Details,
-		Args: m.Arguments, Kwargs: m.ArgumentsKw, Value: reg.Value,
-		s: s, reg: reg, ctx: ctx, cancel: cancel, more: more, signal: make(chan struct{}, 1),
+		Args: m.Arguments, Kwargs: m.ArgumentsKw, Owner: reg.Value,
+		s: s, reg: reg, more: more,
 	}
+	if more {
+		inv.signal = make(chan struct{}, 1)
+	}
+	if ms, ok := wamp.AsInt64(m.Details[wamp.OptTimeout]); ok && ms > 0 {
+		d := time.Duration(ms) * time.Millisecond
+		inv.deadline = time.Now().Add(d)
+		inv.timer = time.AfterFunc(d, func() { inv.cancelWith(context.DeadlineExceeded) })
+	}
+	return inv
 }
 
-// Context is the handler's context: canceled by INTERRUPT, by a forwarded
-// call timeout, or when the session ends.
-func (inv *Invocation) Context() context.Context { return inv.ctx }
+// Context is the handler's context (the invocation itself): canceled by
+// INTERRUPT, by a forwarded call timeout, or when the session ends.
+func (inv *Invocation) Context() context.Context { return inv }
 
 // ReceiveProgress reports whether the caller asked for progressive results.
 func (inv *Invocation) ReceiveProgress() bool {
@@ -87,7 +98,7 @@ func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
 	if !inv.ReceiveProgress() {
 		return nil
 	}
-	return inv.s.send(inv.ctx, &wamp.Yield{Request: inv.ID, Options: wamp.Dict{wamp.OptProgress: true},
+	return inv.s.send(inv, &wamp.Yield{Request: inv.ID, Options: wamp.Dict{wamp.OptProgress: true},
 		Arguments: args, ArgumentsKw: kwargs})
 }
 
@@ -115,8 +126,8 @@ func (inv *Invocation) NextInput(ctx context.Context) (args wamp.List, kwargs wa
 		case <-inv.signal:
 		case <-ctx.Done():
 			return nil, nil, false, ctx.Err()
-		case <-inv.ctx.Done():
-			return nil, nil, false, inv.ctx.Err()
+		case <-inv.Done():
+			return nil, nil, false, inv.Err()
 		}
 	}
 }
@@ -129,9 +140,11 @@ func (inv *Invocation) addChunk(m *wamp.Invocation) {
 		inv.more = more
 	}
 	inv.mu.Unlock()
-	select {
-	case inv.signal <- struct{}{}:
-	default:
+	if inv.signal != nil {
+		select {
+		case inv.signal <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -141,7 +154,7 @@ func (inv *Invocation) interrupt(mode string) {
 		inv.mode = mode
 	}
 	inv.mu.Unlock()
-	inv.cancel()
+	inv.cancelWith(context.Canceled)
 }
 
 func (inv *Invocation) interruptMode() string {
