@@ -36,16 +36,19 @@ type Invocation struct {
 	Details map[string]any
 }
 
-type invocationKey struct{}
-
 // InvocationFrom returns the invocation a handler's context belongs to.
 // ok is false for a context that did not come from this package.
 func InvocationFrom(ctx context.Context) (inv Invocation, ok bool) {
-	inv, ok = ctx.Value(invocationKey{}).(Invocation)
-	return inv, ok
+	raw, ok := client.InvocationFromContext(ctx)
+	if !ok {
+		return Invocation{}, false
+	}
+	return describe(raw), true
 }
 
-func withInvocation(ctx context.Context, raw *client.Invocation) context.Context {
+// describe builds the handler's view of an invocation; only InvocationFrom
+// pays for it.
+func describe(raw *client.Invocation) Invocation {
 	inv := Invocation{
 		ID:              raw.ID(),
 		Procedure:       calledProcedure(raw),
@@ -60,7 +63,7 @@ func withInvocation(ctx context.Context, raw *client.Invocation) context.Context
 	if r := raw.Registration(); r != nil {
 		inv.Registration = r.ID()
 	}
-	return context.WithValue(ctx, invocationKey{}, inv)
+	return inv
 }
 
 // calledProcedure is the URI the caller called. It reads Details.procedure

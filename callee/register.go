@@ -114,7 +114,6 @@ func serve(cfg *config, g *gate, h handlerFunc) client.InvocationHandler {
 			}
 			defer g.release()
 		}
-		ctx = withInvocation(ctx, inv)
 		p, err := h(ctx, inv, cfg)
 		if err != nil {
 			return client.Payload{}, answerError(ctx, inv, err)

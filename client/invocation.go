@@ -92,3 +92,14 @@ func (i *Invocation) NextInput(ctx context.Context) (p Payload, ok bool, err err
 	}
 	return Payload{Args: args, Kwargs: kwargs}, ok, nil
 }
+
+// InvocationFromContext returns the invocation a handler's context (or a
+// context derived from it) belongs to.
+func InvocationFromContext(ctx context.Context) (*Invocation, bool) {
+	inv, ok := session.FromContext(ctx)
+	if !ok {
+		return nil, false
+	}
+	reg, _ := inv.Owner.(*Registration)
+	return &Invocation{inv: inv, reg: reg}, true
+}
