@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -108,7 +109,10 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	if req.Timeout < 0 {
 		return nil, fmt.Errorf("%w: negative timeout %s", ErrInvalidOption, req.Timeout)
 	}
-	opts := make(wamp.Dict, len(req.Options)+2)
+	var opts wamp.Dict // nil: the engine sends an empty dictionary
+	if len(req.Options) > 0 || req.Timeout > 0 || req.DiscloseMe {
+		opts = make(wamp.Dict, len(req.Options)+2)
+	}
 	for k, v := range req.Options {
 		opts[k] = v
 	}
@@ -125,17 +129,24 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	if err := ctx.Err(); err != nil { // nothing is sent for an ended context
 		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, &LocalError{Op: "call", Err: err})
 	}
-	sess, err := c.current(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", err))
-	}
-	call, err := sess.StartCall(ctx, session.CallRequest{
-		Procedure: req.Procedure, Args: req.Args, Kwargs: req.Kwargs, Options: opts,
-		ReceiveProgress: req.ReceiveProgress, Stream: req.Stream, CancelMode: string(req.CancelMode),
-		KillWait: req.KillWait, Buffer: req.Buffer,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", convertErr(err, false)))
+	var call *session.Call
+	for {
+		sess, err := c.current(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", err))
+		}
+		call, err = sess.StartCall(ctx, session.CallRequest{
+			Procedure: req.Procedure, Args: req.Args, Kwargs: req.Kwargs, Options: opts,
+			ReceiveProgress: req.ReceiveProgress, Stream: req.Stream, CancelMode: string(req.CancelMode),
+			KillWait: req.KillWait, Buffer: req.Buffer,
+		})
+		if errors.Is(err, session.ErrClosed) && ended(sess) {
+			continue // the session ended under us before anything was sent
+		}
+		if err != nil {
+			return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", convertErr(err, false)))
+		}
+		break
 	}
 	return &PendingCall{c: c, call: call, proc: req.Procedure}, nil
 }

@@ -212,8 +212,14 @@ func (c *Client) current(ctx context.Context) (*session.Session, error) {
 		switch {
 		case closing || st == Closed:
 			return nil, &LocalError{Op: "request", Err: ErrClosed}
-		case st == Connected:
+		case st == Connected && !ended(sess):
 			return sess, nil
+		case st == Connected:
+			// The session just ended and the supervisor has not moved the
+			// state yet: wait for it, as for any reconnect.
+			if c.cfg.failFast {
+				return nil, &LocalError{Op: "request", Err: ErrNotConnected}
+			}
 		case c.cfg.failFast:
 			return nil, &LocalError{Op: "request", Err: ErrNotConnected}
 		}
@@ -350,4 +356,14 @@ func (c *Client) Close(ctx context.Context) error {
 		return fmt.Errorf("client: close: %w", err)
 	}
 	return nil
+}
+
+// ended reports whether s has started to end (requests to it fail unsent).
+func ended(s *session.Session) bool {
+	select {
+	case <-s.Ending():
+		return true
+	default:
+		return false
+	}
 }

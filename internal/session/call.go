@@ -77,8 +77,12 @@ func (s *Session) StartCall(ctx context.Context, req CallRequest) (*Call, error)
 		req.KillWait = 5 * time.Second
 	}
 	opts := req.Options // the engine owns it now (see CallRequest.Options)
-	if opts == nil {
-		opts = wamp.Dict{}
+	switch {
+	case opts != nil:
+	case req.ReceiveProgress || req.Stream:
+		opts = make(wamp.Dict, 1)
+	default:
+		opts = noOptions
 	}
 	if req.ReceiveProgress {
 		opts[wamp.OptReceiveProgress] = true

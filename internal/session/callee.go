@@ -136,7 +136,7 @@ func (s *Session) runHandler(inv *Invocation) {
 		_ = s.sendNow(errorMessage(inv, err))
 		return
 	}
-	_ = s.sendNow(&wamp.Yield{Request: inv.ID, Options: wamp.Dict{}, Arguments: res.Args, ArgumentsKw: res.Kwargs})
+	_ = s.sendNow(&wamp.Yield{Request: inv.ID, Options: noOptions, Arguments: res.Args, ArgumentsKw: res.Kwargs})
 }
 
 func safeCall(inv *Invocation) (res Result, err error) {

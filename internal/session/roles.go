@@ -22,3 +22,8 @@ func clientRoles() wamp.Dict {
 		"subscriber": feat("pattern_based_subscription", "publisher_identification"),
 	}
 }
+
+// noOptions is the empty options dictionary of messages that carry none. It
+// is shared and never written to: neither this engine nor routers modify a
+// message's options.
+var noOptions = wamp.Dict{}

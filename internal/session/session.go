@@ -164,6 +164,10 @@ func (s *Session) ID() wamp.ID { return s.id }
 // Welcome returns the router's WELCOME details (do not modify).
 func (s *Session) Welcome() wamp.Dict { return s.welcome }
 
+// Ending is closed as soon as the session starts to end: from then on
+// requests fail with ErrClosed, before anything is sent.
+func (s *Session) Ending() <-chan struct{} { return s.dying }
+
 // Done is closed when the session has ended and its read loop is gone.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
