@@ -34,7 +34,8 @@ func convertErr(err error, sent bool) error {
 		return &LocalError{Err: err, Sent: sent}
 	case errors.Is(err, session.ErrConnectionLost):
 		if err != session.ErrConnectionLost { // it says more than the sentinel
-			return &LocalError{Err: fmt.Errorf("%w: %s", ErrConnectionLost, strings.TrimPrefix(err.Error(), "session: ")), Sent: sent}
+			detail := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "session: "), session.ErrConnectionLost.Error()[len("session: "):]+": ")
+			return &LocalError{Err: fmt.Errorf("%w: %s", ErrConnectionLost, detail), Sent: sent}
 		}
 		return &LocalError{Err: ErrConnectionLost, Sent: sent}
 	case errors.Is(err, session.ErrClosed):
