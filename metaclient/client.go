@@ -200,9 +200,9 @@ func (m *Client) CountCallees(ctx context.Context, id client.ID) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := asID(v)
-	if err != nil {
-		return 0, malformed(ProcCountCallees, v, err)
+	n, ok := asUint(v)
+	if !ok && v != nil {
+		return 0, malformed(ProcCountCallees, v, errors.New("not a count"))
 	}
 	return int(n), nil
 }

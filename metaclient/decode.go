@@ -1,9 +1,11 @@
 package metaclient
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/wampkit/wampkit/client"
@@ -12,8 +14,10 @@ import (
 // The shapes routers answer differ (see DESIGN.md, "Routers differ"); these
 // helpers accept all of them.
 
-// asID reads an ID from any numeric type a decoder produces. null and 0
-// mean "none" (ok true, id 0).
+// asID reads an ID from any numeric type a decoder produces: every
+// integer width (msgpack, CBOR, in-process wamp.ID), float64 holding an
+// integer (JSON) and json.Number. null and 0 both mean "none" (id 0).
+// Negative, fractional and non-numeric values are errors.
 func asID(v any) (client.ID, error) {
 	switch n := v.(type) {
 	case nil:
@@ -24,51 +28,20 @@ func asID(v any) (client.ID, error) {
 		if n >= 0 {
 			return client.ID(n), nil
 		}
-	case int:
-		if n >= 0 {
-			return client.ID(n), nil
-		}
-	case uint:
-		return client.ID(n), nil
-	case uint32:
-		return client.ID(n), nil
-	case int32:
-		if n >= 0 {
-			return client.ID(n), nil
-		}
-	case uint16:
-		return client.ID(n), nil
-	case int16:
-		if n >= 0 {
-			return client.ID(n), nil
-		}
-	case uint8:
-		return client.ID(n), nil
-	case int8:
-		if n >= 0 {
-			return client.ID(n), nil
-		}
 	case float64:
 		if n >= 0 && n <= 1<<53 && n == math.Trunc(n) {
 			return client.ID(n), nil
 		}
-	case client.ID:
-		return n, nil
+	case json.Number:
+		if u, err := strconv.ParseUint(string(n), 10, 64); err == nil {
+			return client.ID(u), nil
+		}
 	default:
 		if u, ok := asUint(v); ok {
 			return client.ID(u), nil
 		}
 	}
 	return 0, fmt.Errorf("not an ID: %v (%T)", v, v)
-}
-
-// asUint reads named unsigned types (wamp.ID from an in-process router).
-func asUint(v any) (uint64, bool) {
-	var u uint64
-	if _, err := fmt.Sscan(fmt.Sprint(v), &u); err != nil {
-		return 0, false
-	}
-	return u, true
 }
 
 // asIDs reads a list of IDs; null is an empty list, and a single ID is a
@@ -142,7 +115,9 @@ func parseCreated(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("created %q is not a timestamp", s)
 }
 
-// parseRegistration reads a registration details dictionary (get, on_create).
+// parseRegistration reads a registration details dictionary (get,
+// on_create). id and uri are required; an absent or empty match or invoke
+// reads as Exact or Single; created may be absent.
 func parseRegistration(v any) (Registration, error) {
 	d, ok := asDict(v)
 	if !ok {
@@ -152,20 +127,56 @@ func parseRegistration(v any) (Registration, error) {
 	if err != nil {
 		return Registration{}, fmt.Errorf("id: %w", err)
 	}
-	uri := fmt.Sprint(orEmpty(d["uri"]))
-	reg := Registration{ID: id, URI: uri, Match: Exact, Invoke: Single}
-	if m := strings.TrimSpace(fmt.Sprint(orEmpty(d["match"]))); m != "" {
+	if id == 0 {
+		return Registration{}, errors.New("registration details without an id")
+	}
+	reg := Registration{ID: id, Match: Exact, Invoke: Single}
+	if reg.URI, err = optString(d, "uri"); err != nil {
+		return Registration{}, err
+	}
+	if reg.URI == "" {
+		return Registration{}, errors.New("registration details without a uri")
+	}
+	m, err := optString(d, "match")
+	if err != nil {
+		return Registration{}, err
+	}
+	p, err := optString(d, "invoke")
+	if err != nil {
+		return Registration{}, err
+	}
+	c, err := optString(d, "created")
+	if err != nil {
+		return Registration{}, err
+	}
+	if m != "" {
 		reg.Match = Match(m)
 	}
-	if p := strings.TrimSpace(fmt.Sprint(orEmpty(d["invoke"]))); p != "" {
+	if p != "" {
 		reg.Invoke = Policy(p)
 	}
-	if c := fmt.Sprint(orEmpty(d["created"])); c != "" {
+	if c != "" {
 		if reg.Created, err = parseCreated(c); err != nil {
 			return Registration{}, err
 		}
 	}
 	return reg, nil
+}
+
+// optString reads d[key] as a string: "" when absent or null, an error when
+// it is another type.
+func optString(d map[string]any, key string) (string, error) {
+	switch s := d[key].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return s, nil
+	default:
+		if str, ok := asString(s); ok { // wamp.URI in process
+			return str, nil
+		}
+		return "", fmt.Errorf("%s is %v (%T), not a string", key, s, s)
+	}
 }
 
 func orEmpty(v any) any {

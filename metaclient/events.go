@@ -104,8 +104,11 @@ func sessionAndID(ev *client.Event) (client.ID, client.ID, error) {
 		return 0, 0, errors.New("no registration ID")
 	}
 	r, err := asID(ev.Args[1])
-	if err != nil || r == 0 {
-		return 0, 0, fmt.Errorf("registration: %v %w", ev.Args[1], err)
+	if err != nil {
+		return 0, 0, fmt.Errorf("registration: %w", err)
+	}
+	if r == 0 {
+		return 0, 0, errors.New("registration ID is 0 or null")
 	}
 	return s, r, nil
 }

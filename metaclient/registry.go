@@ -1,6 +1,7 @@
 package metaclient
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,13 +46,19 @@ type Change struct {
 // Registry is a live, consistent view of all registrations of the realm and
 // their callees, built from a snapshot (list, get, list_callees) and kept
 // current by the lifecycle events. After any quiet point it equals what the
-// router reports. It is safe for concurrent use.
+// router reports.
+//
+// It is safe for concurrent use. It owns two goroutines (one follows the
+// client's session across reconnects, one re-reads registrations whose
+// events crossed) and the event subscription; Close stops all of them.
 type Registry struct {
-	m       *Client
-	sub     *client.Subscription
-	changes chan Change
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // watchReconnects and repairLoop
+	m         *Client
+	sub       *client.Subscription
+	changes   chan Change
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup // followSession and repairLoop
+	closeOnce sync.Once
+	closeErr  error
 
 	dirtySignal chan struct{} // cap 1: dirty has entries
 
@@ -63,6 +70,7 @@ type Registry struct {
 	err     error // last resync failure
 	epoch   int   // sync epochs: a reconnect starts a new one
 	dirty   map[client.ID]bool
+	closed  bool // Changes is closed
 }
 
 // metaEvt is one lifecycle event, in the order the router published it.
@@ -84,6 +92,7 @@ const changeBuffer = 1024
 func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 	r := &Registry{m: m, changes: make(chan Change, changeBuffer), regs: map[client.ID]*RegistrationInfo{}, syncing: true,
 		dirty: map[client.ID]bool{}, dirtySignal: make(chan struct{}, 1)}
+	session := m.c.ID() // a later change of session means a reconnect
 	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", r.onEvent, map[string]any{"match": "prefix"})
 	if err != nil {
 		return nil, fmt.Errorf("metaclient: watch: subscribe to lifecycle events: %w", err)
@@ -96,15 +105,27 @@ func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 	wctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	r.wg.Add(2)
-	go r.watchReconnects(wctx)
+	go r.followSession(wctx, session)
 	go r.repairLoop(wctx)
 	return r, nil
 }
 
-// Changes returns the change notifications. The channel is buffered; when
-// it is full, notifications are dropped (counted by Dropped) — the view
-// itself never misses a change, so use it as a hint and read the view.
+// Changes returns the change notifications, in the order the view changed.
+// The registry never blocks on it: the channel buffers 1024 notifications,
+// and when it is full further ones are dropped (counted by Dropped). The
+// view itself never misses a change, so treat a notification as a hint and
+// read the view (Get, Lookup, Snapshot). A Resynced notification means the
+// whole view was rebuilt (after a reconnect). Close closes the channel.
 func (r *Registry) Changes() <-chan Change { return r.changes }
+
+// Err returns the error of the last failed attempt to rebuild the view
+// (after a reconnect, or a repair), nil once a rebuild succeeded. While it
+// is not nil the view may be stale; the registry keeps retrying.
+func (r *Registry) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
 
 // Dropped returns how many change notifications were dropped.
 func (r *Registry) Dropped() uint64 {
@@ -113,11 +134,21 @@ func (r *Registry) Dropped() uint64 {
 	return r.dropped
 }
 
-// Close stops the registry: it unsubscribes and stops watching reconnects.
+// Close stops the registry: it stops its goroutines, unsubscribes from the
+// events and closes Changes. The view stays readable. Close is idempotent.
 func (r *Registry) Close(ctx context.Context) error {
-	r.cancel()
-	r.wg.Wait()
-	return r.sub.Unsubscribe(ctx)
+	r.closeOnce.Do(func() {
+		r.cancel()
+		r.wg.Wait()
+		if err := r.sub.Unsubscribe(ctx); err != nil {
+			r.closeErr = fmt.Errorf("metaclient: registry close: %w", err)
+		}
+		r.mu.Lock()
+		r.closed = true
+		close(r.changes)
+		r.mu.Unlock()
+	})
+	return r.closeErr
 }
 
 // Snapshot returns a copy of the view, ordered by registration ID.
@@ -128,7 +159,7 @@ func (r *Registry) Snapshot() []RegistrationInfo {
 	for _, info := range r.regs {
 		out = append(out, copyInfo(info))
 	}
-	slices.SortFunc(out, func(a, b RegistrationInfo) int { return int(a.ID) - int(b.ID) })
+	slices.SortFunc(out, func(a, b RegistrationInfo) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -143,7 +174,8 @@ func (r *Registry) Get(id client.ID) (RegistrationInfo, bool) {
 	return copyInfo(info), true
 }
 
-// Lookup returns the registration of uri with the match policy.
+// Lookup returns the registration of uri with the match policy (a linear
+// scan: registries hold thousands, not millions).
 func (r *Registry) Lookup(uri string, match Match) (RegistrationInfo, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -171,6 +203,9 @@ func (r *Registry) onEvent(ev *client.Event) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
 	if r.syncing {
 		r.queue = append(r.queue, e)
 		return
@@ -263,6 +298,9 @@ func (r *Registry) apply(e metaEvt) {
 
 // notify sends a change without blocking. Called with r.mu held.
 func (r *Registry) notify(c Change) {
+	if r.closed {
+		return
+	}
 	select {
 	case r.changes <- c:
 	default:

@@ -20,19 +20,30 @@ import (
 // routerView reads the truth from the router: list, get, list_callees.
 func routerView(t *testing.T, m *metaclient.Client) []metaclient.RegistrationInfo {
 	t.Helper()
-	ctx := wamptest.Context(t)
-	l, err := m.List(ctx)
+	out, err := tryRouterView(wamptest.Context(t), m)
 	require.NoError(t, err)
+	return out
+}
+
+func tryRouterView(ctx context.Context, m *metaclient.Client) ([]metaclient.RegistrationInfo, error) {
+	l, err := m.List(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []metaclient.RegistrationInfo
 	for _, id := range l.All() {
 		reg, err := m.Get(ctx, id)
-		require.NoError(t, err)
+		if err != nil {
+			return nil, err
+		}
 		callees, err := m.ListCallees(ctx, id)
-		require.NoError(t, err)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, metaclient.RegistrationInfo{Registration: reg, Callees: callees})
 	}
 	slices.SortFunc(out, func(a, b metaclient.RegistrationInfo) int { return int(a.ID) - int(b.ID) })
-	return out
+	return out, nil
 }
 
 func TestRegistryFollowsChurn(t *testing.T) {

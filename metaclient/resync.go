@@ -173,36 +173,51 @@ func (r *Registry) snapshot(ctx context.Context) (map[client.ID]*RegistrationInf
 	return snap, nil
 }
 
-// watchReconnects rebuilds the view after each reconnect: the client
-// restores the subscription, but events published during the outage are
-// lost.
-func (r *Registry) watchReconnects(ctx context.Context) {
+// sessionPoll is how often the registry checks the client's session ID.
+const sessionPoll = 50 * time.Millisecond
+
+// followSession rebuilds the view whenever the client's session changes,
+// that is after each reconnect: the client restores the subscription
+// before it reports Connected, but events published during the outage are
+// lost. Comparing session IDs (rather than waiting for the Reconnecting
+// state) also catches an outage shorter than one poll.
+func (r *Registry) followSession(ctx context.Context, synced client.ID) {
 	defer r.wg.Done()
 	c := r.m.c
-	for {
-		if err := c.WaitState(ctx, client.Reconnecting); err != nil {
-			return // closed, or the registry closed
-		}
-		r.mu.Lock()
-		r.syncing, r.queue = true, nil
-		r.epoch++
-		r.mu.Unlock()
-		if err := c.WaitState(ctx, client.Connected); err != nil {
+	tick := time.NewTicker(sessionPoll)
+	defer tick.Stop()
+	for failures := 0; ; {
+		select {
+		case <-tick.C:
+		case <-c.Done():
+			return
+		case <-ctx.Done():
 			return
 		}
-		for attempt := 0; ; attempt++ {
-			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err := r.resync(rctx)
-			cancel()
-			if err == nil || ctx.Err() != nil {
-				break
-			}
-			r.m.report(fmt.Errorf("metaclient: registry resync: %w", err))
-			select {
-			case <-time.After(time.Duration(min(attempt+1, 10)) * 200 * time.Millisecond):
-			case <-ctx.Done():
-				return
-			}
+		id := c.ID()
+		if id == 0 || id == synced {
+			continue // reconnecting, or nothing changed
+		}
+		r.mu.Lock()
+		r.syncing, r.queue = true, nil // the snapshot below supersedes them
+		r.epoch++                      // a repair under way gives up
+		r.mu.Unlock()
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := r.resync(rctx)
+		cancel()
+		if err == nil {
+			synced, failures = id, 0
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		r.m.report(fmt.Errorf("metaclient: registry resync: %w", err))
+		failures++
+		select {
+		case <-time.After(time.Duration(min(failures, 10)) * 200 * time.Millisecond):
+		case <-ctx.Done():
+			return
 		}
 	}
 }

@@ -2,10 +2,10 @@ package metaclient_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
-	"github.com/gammazero/nexus/v3/transport"
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,8 +66,6 @@ func connectScripted(t *testing.T, s scripted) *metaclient.Client {
 	return metaclient.New(c)
 }
 
-var _ = transport.LinkedPeers
-
 func TestLookupShapes(t *testing.T) {
 	for name, tc := range map[string]struct {
 		answer *wamp.Result
@@ -82,6 +80,8 @@ func TestLookupShapes(t *testing.T) {
 		"msgpack uint8 id":        {result(uint8(9)), 9, true},
 		"json float id":           {result(float64(12345)), 12345, true},
 		"in-process wamp.ID type": {result(wamp.ID(31)), 31, true},
+		"json.Number id":          {result(json.Number("4503599627370496")), 1 << 52, true},
+		"cbor uint32 id":          {result(uint32(70000)), 70000, true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := connectScripted(t, scripted{metaclient.ProcLookup: tc.answer})
@@ -116,13 +116,19 @@ func TestMatchShapes(t *testing.T) {
 
 func TestListShapes(t *testing.T) {
 	m := connectScripted(t, scripted{metaclient.ProcList: result(map[string]any{
-		"exact": []any{uint64(1), float64(2)}, "prefix": nil, "wildcard": []any{},
+		"exact": []any{uint64(1), float64(2)}, "prefix": nil, "wildcard": []any{int64(1 << 53)},
 	})})
 	l, err := m.List(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []client.ID{1, 2}, l.Exact)
 	assert.Empty(t, l.Prefix)
-	assert.Empty(t, l.Wildcard)
+	assert.Equal(t, []client.ID{1 << 53}, l.Wildcard)
+	assert.Len(t, l.All(), 3)
+
+	m = connectScripted(t, scripted{metaclient.ProcList: result(map[string]any{})})
+	l, err = m.List(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, l.All(), "absent lists are empty")
 
 	m = connectScripted(t, scripted{metaclient.ProcList: result(map[any]any{"exact": []any{uint8(3)}})})
 	l, err = m.List(context.Background())
@@ -202,4 +208,51 @@ func TestErrorsAreMatchableAndExplained(t *testing.T) {
 	assert.ErrorContains(t, err, "does not implement wamp.registration.remove_callee")
 	_, _, err = m.Lookup(ctx, "x", metaclient.Match("fuzzy"))
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
+}
+
+// Every wrapper turns an answer it cannot read into an error that says
+// which procedure and what was wrong, never a zero value or a panic.
+func TestMalformedAnswers(t *testing.T) {
+	type call func(m *metaclient.Client) error
+	lookup := func(m *metaclient.Client) error {
+		_, _, err := m.Lookup(context.Background(), "com.x", metaclient.Exact)
+		return err
+	}
+	match := func(m *metaclient.Client) error { _, err := m.Match(context.Background(), "com.x"); return err }
+	list := func(m *metaclient.Client) error { _, err := m.List(context.Background()); return err }
+	get := func(m *metaclient.Client) error { _, err := m.Get(context.Background(), 1); return err }
+	callees := func(m *metaclient.Client) error { _, err := m.ListCallees(context.Background(), 1); return err }
+	count := func(m *metaclient.Client) error { _, err := m.CountCallees(context.Background(), 1); return err }
+	for name, tc := range map[string]struct {
+		proc   string
+		answer *wamp.Result
+		call   call
+		want   string
+	}{
+		"lookup string":          {metaclient.ProcLookup, result("12abc"), lookup, "lookup: malformed answer"},
+		"lookup negative":        {metaclient.ProcLookup, result(int64(-1)), lookup, "not an ID"},
+		"lookup fraction":        {metaclient.ProcLookup, result(1.5), lookup, "not an ID"},
+		"lookup bool":            {metaclient.ProcLookup, result(true), lookup, "not an ID"},
+		"match list with string": {metaclient.ProcMatch, result([]any{uint64(1), "x"}), match, "match: malformed answer"},
+		"match dict":             {metaclient.ProcMatch, result(map[string]any{}), match, "not an ID"},
+		"list not a dict":        {metaclient.ProcList, result([]any{uint64(1)}), list, "list: malformed answer"},
+		"list exact not a list":  {metaclient.ProcList, result(map[string]any{"exact": "x"}), list, "exact"},
+		"get not a dict":         {metaclient.ProcGet, result("com.x"), get, "not a dictionary"},
+		"get null":               {metaclient.ProcGet, result(nil), get, "not a dictionary"},
+		"get without id":         {metaclient.ProcGet, result(map[string]any{"uri": "com.x"}), get, "without an id"},
+		"get without uri":        {metaclient.ProcGet, result(map[string]any{"id": uint64(1)}), get, "without a uri"},
+		"get numeric match":      {metaclient.ProcGet, result(map[string]any{"id": 1, "uri": "com.x", "match": 5}), get, "match is 5"},
+		"get bad created":        {metaclient.ProcGet, result(map[string]any{"id": 1, "uri": "com.x", "created": "yesterday"}), get, `created "yesterday"`},
+		"list_callees dict":      {metaclient.ProcListCallees, result(map[string]any{"a": 1}), callees, "list_callees: malformed answer"},
+		"count_callees string":   {metaclient.ProcCountCallees, result("three"), count, "count_callees: malformed answer"},
+		"count_callees negative": {metaclient.ProcCountCallees, result(int8(-3)), count, "not a count"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := connectScripted(t, scripted{tc.proc: tc.answer})
+			err := tc.call(m)
+			require.Error(t, err)
+			assert.ErrorContains(t, err, "metaclient: ")
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
 }
