@@ -1,6 +1,7 @@
 package metaclient_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -42,7 +43,7 @@ func tryRouterView(ctx context.Context, m *metaclient.Client) ([]metaclient.Regi
 		}
 		out = append(out, metaclient.RegistrationInfo{Registration: reg, Callees: callees})
 	}
-	slices.SortFunc(out, func(a, b metaclient.RegistrationInfo) int { return int(a.ID) - int(b.ID) })
+	slices.SortFunc(out, func(a, b metaclient.RegistrationInfo) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
