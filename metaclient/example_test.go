@@ -31,3 +31,34 @@ func Example() {
 	// com.example.echo. prefix single 1
 	// true
 }
+
+func ExampleClient_Watch() {
+	ctx := context.Background()
+	r, _ := router.New(router.Config{})
+	defer r.Close()
+	watcher, _ := client.ConnectLocal(ctx, r)
+	defer watcher.Close(ctx)
+
+	reg, _ := metaclient.New(watcher).Watch(ctx)
+	defer reg.Close(ctx)
+	fmt.Println((<-reg.Changes()).Kind) // the initial snapshot
+
+	callee, _ := client.ConnectLocal(ctx, r)
+	defer callee.Close(ctx)
+	h, _ := callee.Register(ctx, "com.example.add", func(context.Context, *client.Invocation) (client.Payload, error) {
+		return client.Payload{}, nil
+	}, nil)
+	for c := range reg.Changes() {
+		fmt.Println(c.Kind, c.URI)
+		if c.Kind == metaclient.CalleeAdded {
+			break
+		}
+	}
+	info, _ := reg.Lookup("com.example.add", metaclient.Exact)
+	fmt.Println(info.ID == h.ID(), info.Invoke, len(info.Callees))
+	// Output:
+	// resynced
+	// created com.example.add
+	// callee-added com.example.add
+	// true single 1
+}

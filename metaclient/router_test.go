@@ -3,6 +3,7 @@ package metaclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -130,16 +131,20 @@ func TestFourEventsInOrder(t *testing.T) {
 		rec.add("create")
 	})
 	require.NoError(t, err)
-	_, err = m.OnRegister(ctx, func(e metaclient.RegisterEvent) { rec.add("register") })
+	// Each typed event reports "kind session registration".
+	say := func(kind string, s, id client.ID) { rec.add(fmt.Sprintf("%s %d %d", kind, s, id)) }
+	_, err = m.OnRegister(ctx, func(e metaclient.RegisterEvent) { say("register", e.Session, e.RegistrationID) })
 	require.NoError(t, err)
-	_, err = m.OnUnregister(ctx, func(e metaclient.UnregisterEvent) { rec.add("unregister") })
+	_, err = m.OnUnregister(ctx, func(e metaclient.UnregisterEvent) { say("unregister", e.Session, e.RegistrationID) })
 	require.NoError(t, err)
-	_, err = m.OnDelete(ctx, func(e metaclient.DeleteEvent) { rec.add("delete") })
+	_, err = m.OnDelete(ctx, func(e metaclient.DeleteEvent) { say("delete", e.Session, e.RegistrationID) })
 	require.NoError(t, err)
 
 	reg := register(t, a, "com.meta.events", map[string]any{"invoke": "roundrobin"})
 	wamptest.Eventually(t, func() bool { return len(rec.get()) == 2 }, "events arrive after REGISTERED")
-	assert.ElementsMatch(t, []string{"create", "register"}, rec.get())
+	// Separate subscriptions run on separate goroutines, so only the set is
+	// fixed here; TestOnEventsKeepsPublicationOrder checks the order.
+	assert.ElementsMatch(t, []string{"create", fmt.Sprintf("register %d %d", a.ID(), reg.ID())}, rec.get())
 	mu.Lock()
 	assert.Equal(t, a.ID(), created.Session)
 	assert.Equal(t, reg.ID(), created.Registration.ID)
@@ -148,7 +153,8 @@ func TestFourEventsInOrder(t *testing.T) {
 	mu.Unlock()
 	require.NoError(t, reg.Unregister(ctx))
 	wamptest.Eventually(t, func() bool { return len(rec.get()) == 4 })
-	assert.ElementsMatch(t, []string{"create", "register", "unregister", "delete"}, rec.get())
+	assert.ElementsMatch(t, []string{"create", fmt.Sprintf("register %d %d", a.ID(), reg.ID()),
+		fmt.Sprintf("unregister %d %d", a.ID(), reg.ID()), fmt.Sprintf("delete %d %d", a.ID(), reg.ID())}, rec.get())
 }
 
 func TestOnEventsKeepsPublicationOrder(t *testing.T) {

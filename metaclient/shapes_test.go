@@ -20,11 +20,22 @@ import (
 type scripted map[string]wamp.Message // procedure -> RESULT or ERROR (request ID filled in)
 
 func (s scripted) Attach(p wamp.Peer) error {
-	go s.serve(p)
+	go s.serve(p, nil)
 	return nil
 }
 
-func (s scripted) serve(p wamp.Peer) {
+// recording is a scripted router that also hands over every CALL.
+type recording struct {
+	answers scripted
+	calls   chan *wamp.Call
+}
+
+func (r recording) Attach(p wamp.Peer) error {
+	go r.answers.serve(p, r.calls)
+	return nil
+}
+
+func (s scripted) serve(p wamp.Peer, calls chan<- *wamp.Call) {
 	defer p.Close()
 	for msg := range p.Recv() {
 		switch m := msg.(type) {
@@ -34,6 +45,9 @@ func (s scripted) serve(p wamp.Peer) {
 			p.Send() <- &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}}
 			return
 		case *wamp.Call:
+			if calls != nil {
+				calls <- m
+			}
 			switch ans := s[string(m.Procedure)].(type) {
 			case *wamp.Result:
 				r := *ans
@@ -255,4 +269,54 @@ func TestMalformedAnswers(t *testing.T) {
 			assert.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+// The wrappers send what the spec and both routers read: positional
+// arguments only, lookup's match in an options dictionary, remove_callee's
+// reason only when given.
+func TestCallArguments(t *testing.T) {
+	rec := recording{answers: scripted{}, calls: make(chan *wamp.Call, 1)}
+	c, err := client.ConnectLocal(context.Background(), rec, client.WithoutReconnect())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	m := metaclient.New(c)
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		call func()
+		proc string
+		args wamp.List
+	}{
+		"list":          {func() { _, _ = m.List(ctx) }, metaclient.ProcList, nil},
+		"lookup prefix": {func() { _, _, _ = m.Lookup(ctx, "com.a.", metaclient.Prefix) }, metaclient.ProcLookup, wamp.List{"com.a.", wamp.Dict{"match": "prefix"}}},
+		"match":         {func() { _, _ = m.Match(ctx, "com.a.b") }, metaclient.ProcMatch, wamp.List{"com.a.b"}},
+		"get":           {func() { _, _ = m.Get(ctx, 7) }, metaclient.ProcGet, wamp.List{uint64(7)}},
+		"list_callees":  {func() { _, _ = m.ListCallees(ctx, 7) }, metaclient.ProcListCallees, wamp.List{uint64(7)}},
+		"count_callees": {func() { _, _ = m.CountCallees(ctx, 7) }, metaclient.ProcCountCallees, wamp.List{uint64(7)}},
+		"remove_callee": {func() { _ = m.RemoveCallee(ctx, 7, 8, "") }, metaclient.ProcRemoveCallee, wamp.List{uint64(7), uint64(8)}},
+		"remove_callee with reason": {func() { _ = m.RemoveCallee(ctx, 7, 8, "com.why") },
+			metaclient.ProcRemoveCallee, wamp.List{uint64(7), uint64(8), "com.why"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tc.call()
+			got := <-rec.calls
+			assert.Equal(t, tc.proc, string(got.Procedure))
+			assert.Equal(t, len(tc.args), len(got.Arguments), "%v", got.Arguments)
+			for i := range min(len(tc.args), len(got.Arguments)) {
+				assert.EqualValues(t, tc.args[i], normalizeArg(got.Arguments[i]))
+			}
+			assert.Empty(t, got.ArgumentsKw)
+		})
+	}
+}
+
+// normalizeArg reads in-process argument types the way the test writes
+// them.
+func normalizeArg(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return wamp.Dict(x)
+	case client.ID:
+		return uint64(x)
+	}
+	return v
 }
