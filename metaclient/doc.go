@@ -11,28 +11,68 @@
 //	id, found, err := m.Lookup(ctx, "com.example.add", metaclient.Exact)
 //	err = m.RemoveCallee(ctx, id, session, "wamp.error.maintenance") // needs an admin role
 //
-// Routers answer in different shapes (see DESIGN.md); every wrapper accepts
-// all of them: "none" as 0 or null, one ID or a list for match, null lists,
-// "" for exact/single, timestamps with or without fractions and with or
-// without a colon in the offset, IDs as any integer width or float. Errors
-// stay matchable with errors.Is (client.ErrNoSuchRegistration,
-// ErrNoSuchSession, ErrNotAuthorized) and say what is missing; a router
-// without remove_callee (nexus, Bondy) gives client.ErrNoSuchProcedure.
+// # Routers differ
 //
-// OnCreate, OnRegister, OnUnregister and OnDelete subscribe to one event
-// kind each; OnEvents delivers all four in the order the router published
-// them. A malformed event is reported through WithLogger or
-// WithErrorHandler and skipped, never a panic.
+// Routers answer in different shapes (see DESIGN.md, "Routers differ");
+// every wrapper accepts all of them: "none" as 0 (nexus) or null
+// (Crossbar), one ID or a list for match, null or absent lists, "" for
+// exact/single (nexus echoes the REGISTER options), created with or without
+// fractional seconds and with Z, "+02:00" or "-1000" (nexus), IDs as any
+// integer width (msgpack, CBOR), JSON float64 or json.Number. An answer
+// that fits none of them is an error naming the procedure and the value,
+// never a zero value. [Client.List] includes the router's own wamp.*
+// procedures on nexus; [Client.UserRegistrations] and
+// [Registration.IsMeta] leave them out.
 //
-// Watch builds a [Registry]: a consistent in-memory view of all
-// registrations and their callees. It subscribes to the events first, then
-// reads the snapshot, then reads again every registration that events
-// touched meanwhile, so no change falls between snapshot and events. Routers
-// publish the events of different sessions concurrently (nexus does), so a
-// registration whose events may have crossed — a second callee joining, an
-// on_register before its on_create — is read again shortly after. After a
-// reconnect it rebuilds itself. After any quiet point it equals what
+// Errors stay matchable with errors.Is and say what is missing:
+// client.ErrNoSuchRegistration, client.ErrNoSuchSession,
+// client.ErrNotAuthorized, and client.ErrNoSuchProcedure from a router
+// without remove_callee (plain nexus, Bondy):
+//
+//	metaclient: remove_callee: the router does not implement wamp.registration.remove_callee: ...
+//
+// # Events
+//
+// [Client.OnCreate], [Client.OnRegister], [Client.OnUnregister] and
+// [Client.OnDelete] subscribe to one event kind each; [Client.OnEvents]
+// delivers all four through one subscription in the order the router
+// published them. Meta events arrive after the REGISTERED or UNREGISTERED
+// reply, so code that registers and then expects an event must wait for
+// it. A malformed event is skipped and reported through [WithErrorHandler]
+// or [WithLogger]; nothing is printed by default and nothing panics.
+//
+// # Registry
+//
+// [Client.Watch] builds a [Registry]: a consistent in-memory view of every
+// registration and its callees, with lookup by ID and by URI and match,
+// [Registry.Snapshot], and change notifications on [Registry.Changes]
+// (never blocking: a full buffer drops notifications, never view updates).
+//
+//	reg, err := m.Watch(ctx)
+//	defer reg.Close(ctx)
+//	for ch := range reg.Changes() {
+//		info, ok := reg.Get(ch.Registration)
+//		...
+//	}
+//
+// How it stays consistent: it subscribes to the four events first (one
+// prefix subscription, so they arrive in publication order), then reads
+// list, get and list_callees. Events that arrive during the read are
+// queued; afterwards every registration they touched is read again, until
+// a round brings no new events, and only then does the view go live. A
+// change therefore lands either in what was read or in an event that is
+// applied or causes a re-read: there is no gap. Queued events are not
+// replayed blindly, because the snapshot may already reflect them and
+// callee lists are not sets.
+//
+// Routers publish the events of different sessions concurrently (nexus
+// sends them from each session's goroutine), so a second callee's
+// on_register may overtake the first one's, or even the on_create it
+// follows. The registry notices such crossings and reads the registration
+// again about 20ms later. After a reconnect (the client's session ID
+// changes) it rebuilds the whole view the same way, since events published
+// during the outage are lost. After any quiet point the view equals what
 // list, get and list_callees report.
 //
-// A Client and a Registry are safe for concurrent use.
+// A [Client] and a [Registry] are safe for concurrent use.
 package metaclient
