@@ -78,11 +78,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	if err := printTable(cctx, m, out); err != nil {
+	regs, err := printTable(cctx, m, out)
+	if err != nil {
 		return err
 	}
 	if *watch {
-		return watchEvents(ctx, m, out)
+		uris := make(map[client.ID]string, len(regs))
+		for _, reg := range regs {
+			uris[reg.ID] = reg.URI
+		}
+		return watchEvents(ctx, m, uris, out)
 	}
 	return nil
 }
@@ -101,10 +106,12 @@ func removeCallee(ctx context.Context, m *metaclient.Client, spec string, out io
 	return nil
 }
 
-func printTable(ctx context.Context, m *metaclient.Client, out io.Writer) error {
+// printTable prints every registration but the router's own, and returns
+// them.
+func printTable(ctx context.Context, m *metaclient.Client, out io.Writer) ([]metaclient.Registration, error) {
 	regs, err := m.UserRegistrations(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sort.Slice(regs, func(i, j int) bool { return regs[i].URI < regs[j].URI })
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
@@ -115,7 +122,7 @@ func printTable(ctx context.Context, m *metaclient.Client, out io.Writer) error 
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ids := make([]string, len(callees))
 		for i, id := range callees {
@@ -124,21 +131,27 @@ func printTable(ctx context.Context, m *metaclient.Client, out io.Writer) error 
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", reg.ID, reg.URI, reg.Match, reg.Invoke,
 			strings.Join(ids, ","), reg.Created.Local().Format(time.DateTime))
 	}
-	return tw.Flush()
+	return regs, tw.Flush()
 }
 
-func watchEvents(ctx context.Context, m *metaclient.Client, out io.Writer) error {
+// watchEvents prints lifecycle events until ctx ends. uris names the
+// registrations known so far; the handler runs on the subscription's one
+// goroutine, so it owns the map.
+func watchEvents(ctx context.Context, m *metaclient.Client, uris map[client.ID]string, out io.Writer) error {
 	sub, err := m.OnEvents(ctx, func(e metaclient.Event) {
+		id := e.Registration.ID
 		switch e.Kind {
 		case metaclient.Created:
+			uris[id] = e.Registration.URI
 			fmt.Fprintf(out, "created      %d %s (match %s, invoke %s) by session %d\n",
-				e.Registration.ID, e.Registration.URI, e.Registration.Match, e.Registration.Invoke, e.Session)
+				id, e.Registration.URI, e.Registration.Match, e.Registration.Invoke, e.Session)
 		case metaclient.CalleeAdded:
-			fmt.Fprintf(out, "registered   %d: session %d\n", e.Registration.ID, e.Session)
+			fmt.Fprintf(out, "registered   %d %s: callee session %d\n", id, uris[id], e.Session)
 		case metaclient.CalleeRemoved:
-			fmt.Fprintf(out, "unregistered %d: session %d\n", e.Registration.ID, e.Session)
+			fmt.Fprintf(out, "unregistered %d %s: callee session %d\n", id, uris[id], e.Session)
 		case metaclient.Deleted:
-			fmt.Fprintf(out, "deleted      %d\n", e.Registration.ID)
+			fmt.Fprintf(out, "deleted      %d %s\n", id, uris[id])
+			delete(uris, id)
 		}
 	})
 	if err != nil {

@@ -74,10 +74,43 @@ func TestInspectTableWatchAndRemove(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("the removed callee's registration did not end")
 	}
-	wamptest.Eventually(t, func() bool { return strings.Contains(events.String(), "unregistered") })
+	wamptest.Eventually(t, func() bool {
+		return strings.Contains(events.String(), fmt.Sprintf("unregistered %d com.example.work: callee session %d", regA.ID(), a.ID()))
+	}, "the removal shows with the URI learnt from the table")
 	_ = reg
 	stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestInspectFlags(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	ctx := wamptest.Context(t)
+	nop := func(context.Context, *client.Invocation) (client.Payload, error) { return client.Payload{}, nil }
+	if _, err := r.Local(t).Register(ctx, "com.example.msgpack", nop, nil); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"-url", r.RawSocketURL(), "-ser", "msgpack"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "com.example.msgpack") || !strings.Contains(out.String(), "single") {
+		t.Errorf("rawsocket+msgpack table:\n%s", out.String())
+	}
+	for _, args := range [][]string{
+		{"-remove", "12"},
+		{"-remove", "x:1"},
+		{"-ser", "xml"},
+	} {
+		err := run(ctx, append([]string{"-url", r.WebsocketURL()}, args...), &out)
+		if err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+	// remove_callee without the admin role: refused, and said so.
+	err := run(ctx, []string{"-url", r.WebsocketURL(), "-remove", "1:2"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "metaclient: remove_callee: this session's role may not call") {
+		t.Errorf("anonymous -remove: %v", err)
 	}
 }
