@@ -44,6 +44,13 @@ func (s scripted) serve(p wamp.Peer, calls chan<- *wamp.Call) {
 		case *wamp.Goodbye:
 			p.Send() <- &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}}
 			return
+		case *wamp.Subscribe:
+			p.Send() <- &wamp.Subscribed{Request: m.Request, Subscription: 9}
+			if batch, ok := s[string(m.Topic)].(eventBatch); ok {
+				for i, args := range batch {
+					p.Send() <- &wamp.Event{Subscription: 9, Publication: wamp.ID(i + 1), Details: wamp.Dict{}, Arguments: args}
+				}
+			}
 		case *wamp.Call:
 			if calls != nil {
 				calls <- m
@@ -63,6 +70,12 @@ func (s scripted) serve(p wamp.Peer, calls chan<- *wamp.Call) {
 		}
 	}
 }
+
+// eventBatch scripts the events a subscription to a topic receives at
+// once, as their argument lists.
+type eventBatch []wamp.List
+
+func (eventBatch) MessageType() wamp.MessageType { return wamp.EVENT }
 
 func result(args ...any) *wamp.Result { return &wamp.Result{Details: wamp.Dict{}, Arguments: args} }
 
