@@ -31,9 +31,15 @@ type optionFunc func(*Client)
 
 func (f optionFunc) apply(m *Client) { f(m) }
 
-// WithLogger reports malformed events to l (by default they are dropped
-// silently, and passed to the error handler if one is set).
-func WithLogger(l *slog.Logger) Option { return optionFunc(func(m *Client) { m.log = l }) }
+// WithLogger logs malformed events to l at level Warn. By default nothing
+// is logged; a nil l keeps that default.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(m *Client) {
+		if l != nil {
+			m.log = l
+		}
+	})
+}
 
 // WithErrorHandler calls f with every malformed event, on the event's
 // delivery goroutine.

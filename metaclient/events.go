@@ -15,6 +15,9 @@ import (
 // kinds matters. A malformed event is reported (WithLogger,
 // WithErrorHandler) and skipped.
 func (m *Client) OnCreate(ctx context.Context, h func(CreateEvent)) (*client.Subscription, error) {
+	if err := checkHandler(TopicOnCreate, h); err != nil {
+		return nil, err
+	}
 	return m.subscribe(ctx, TopicOnCreate, func(ev *client.Event) error {
 		session, err := eventSession(ev)
 		if err != nil {
@@ -34,6 +37,9 @@ func (m *Client) OnCreate(ctx context.Context, h func(CreateEvent)) (*client.Sub
 
 // OnRegister delivers wamp.registration.on_register events.
 func (m *Client) OnRegister(ctx context.Context, h func(RegisterEvent)) (*client.Subscription, error) {
+	if err := checkHandler(TopicOnRegister, h); err != nil {
+		return nil, err
+	}
 	return m.subscribe(ctx, TopicOnRegister, func(ev *client.Event) error {
 		s, r, err := sessionAndID(ev)
 		if err == nil {
@@ -45,6 +51,9 @@ func (m *Client) OnRegister(ctx context.Context, h func(RegisterEvent)) (*client
 
 // OnUnregister delivers wamp.registration.on_unregister events.
 func (m *Client) OnUnregister(ctx context.Context, h func(UnregisterEvent)) (*client.Subscription, error) {
+	if err := checkHandler(TopicOnUnregist, h); err != nil {
+		return nil, err
+	}
 	return m.subscribe(ctx, TopicOnUnregist, func(ev *client.Event) error {
 		s, r, err := sessionAndID(ev)
 		if err == nil {
@@ -56,6 +65,9 @@ func (m *Client) OnUnregister(ctx context.Context, h func(UnregisterEvent)) (*cl
 
 // OnDelete delivers wamp.registration.on_delete events.
 func (m *Client) OnDelete(ctx context.Context, h func(DeleteEvent)) (*client.Subscription, error) {
+	if err := checkHandler(TopicOnDelete, h); err != nil {
+		return nil, err
+	}
 	return m.subscribe(ctx, TopicOnDelete, func(ev *client.Event) error {
 		s, r, err := sessionAndID(ev)
 		if err == nil {
@@ -63,6 +75,15 @@ func (m *Client) OnDelete(ctx context.Context, h func(DeleteEvent)) (*client.Sub
 		}
 		return err
 	})
+}
+
+// checkHandler refuses a nil handler at the call rather than at the first
+// event.
+func checkHandler[F any](topic string, h func(F)) error {
+	if h == nil {
+		return fmt.Errorf("metaclient: subscribe %s: %w: nil handler", topic, client.ErrInvalidOption)
+	}
+	return nil
 }
 
 func (m *Client) subscribe(ctx context.Context, topic string, h func(*client.Event) error) (*client.Subscription, error) {
@@ -127,6 +148,9 @@ type Event struct {
 // nexus another session's on_register can overtake the on_create it
 // follows.
 func (m *Client) OnEvents(ctx context.Context, h func(Event)) (*client.Subscription, error) {
+	if err := checkHandler("wamp.registration.on_*", h); err != nil {
+		return nil, err
+	}
 	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", func(ev *client.Event) {
 		e, err := parseEvent(ev)
 		if err != nil {

@@ -109,3 +109,29 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+func TestNilHandlersAndOptions(t *testing.T) {
+	// A nil logger keeps the silent default rather than panicking at the
+	// first malformed event.
+	c, err := client.ConnectLocal(context.Background(), scripted{metaclient.TopicOnDelete: eventBatch{{}, {uint64(1), uint64(2)}}},
+		client.WithoutReconnect())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	m := metaclient.New(c, metaclient.WithLogger(nil), nil)
+	ctx := context.Background()
+	_, err = m.OnCreate(ctx, nil)
+	assert.ErrorIs(t, err, client.ErrInvalidOption)
+	_, err = m.OnEvents(ctx, nil)
+	assert.ErrorIs(t, err, client.ErrInvalidOption)
+	got := make(chan metaclient.DeleteEvent, 1)
+	_, err = m.OnDelete(ctx, func(e metaclient.DeleteEvent) { got <- e })
+	require.NoError(t, err)
+	select {
+	case e := <-got:
+		assert.Equal(t, metaclient.DeleteEvent{Session: 1, RegistrationID: 2}, e)
+	case <-time.After(2 * time.Second):
+		t.Fatal("the valid event after a malformed one was not delivered")
+	}
+	assert.Equal(t, "ChangeKind(99)", metaclient.ChangeKind(99).String())
+	assert.Equal(t, "callee-removed", metaclient.CalleeRemoved.String())
+}

@@ -32,7 +32,11 @@ const (
 )
 
 func (k ChangeKind) String() string {
-	return [...]string{"created", "callee-added", "callee-removed", "deleted", "resynced", "repaired"}[k]
+	names := [...]string{"created", "callee-added", "callee-removed", "deleted", "resynced", "repaired"}
+	if k < 0 || int(k) >= len(names) {
+		return fmt.Sprintf("ChangeKind(%d)", int(k))
+	}
+	return names[k]
 }
 
 // Change is one change notification.
