@@ -112,15 +112,28 @@ func kindDecoder(t reflect.Type) decoder {
 	}
 }
 
+// The decode states: read-only once made, so they are shared by every
+// decode (no allocation per call).
+var (
+	looseState  = &decodeState{}
+	strictState = &decodeState{strict: true}
+)
+
 // newState applies opts.
 func newState(opts []Option) *decodeState {
-	d := &decodeState{}
+	if len(opts) == 0 {
+		return looseState
+	}
+	var d decodeState
 	for _, o := range opts {
 		if o != nil {
-			o.apply(d)
+			o.apply(&d)
 		}
 	}
-	return d
+	if d.strict {
+		return strictState
+	}
+	return looseState
 }
 
 // target checks that dst is a non-nil pointer and returns what it points to.

@@ -57,14 +57,12 @@ func encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[string]any, error)
 	if p.err != nil {
 		return nil, nil, &EncodeError{Type: p.typ.String(), Msg: p.err.Error()}
 	}
-	e := &encodeState{}
-	var args []any
+	e := getEncodeState()
+	defer putEncodeState(e)
+	args := make([]any, p.posArgs)
 	for _, f := range p.positional {
 		if f.hybrid {
 			continue // sent by name
-		}
-		if f.pos >= len(args) {
-			args = append(args, make([]any, f.pos+1-len(args))...)
 		}
 		fv := fieldValue(rv, f, false)
 		if !fv.IsValid() {
@@ -101,7 +99,8 @@ func EncodeValue(v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	e := &encodeState{}
+	e := getEncodeState()
+	defer putEncodeState(e)
 	x, err := e.encode(reflect.ValueOf(v))
 	if err != nil {
 		return nil, err.finish()
@@ -112,6 +111,15 @@ func EncodeValue(v any) (any, error) {
 // encodeState tracks depth and builds the error path.
 type encodeState struct {
 	depth int
+}
+
+var encodeStates = sync.Pool{New: func() any { return new(encodeState) }}
+
+func getEncodeState() *encodeState { return encodeStates.Get().(*encodeState) }
+
+func putEncodeState(e *encodeState) {
+	e.depth = 0
+	encodeStates.Put(e)
 }
 
 // encodeErr is an *EncodeError with the path collected while unwinding.

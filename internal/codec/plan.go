@@ -51,6 +51,7 @@ type structPlan struct {
 	named      []*field          // fields matched by name: unpositioned and hybrid ones
 	positional []*field          // fields with a position, sorted by it
 	allHybrid  bool              // every positional field also has a name
+	posArgs    int               // positional arguments a struct encodes to (last non-hybrid position + 1)
 	err        error             // invalid tags, reported on use
 }
 
@@ -136,6 +137,9 @@ func buildPlan(t reflect.Type) *structPlan {
 	p.allHybrid = len(p.positional) > 0
 	for _, f := range p.positional {
 		p.allHybrid = p.allHybrid && f.hybrid
+		if !f.hybrid {
+			p.posArgs = max(p.posArgs, f.pos+1)
+		}
 	}
 	// Fold entries: wire names first, then Go names, without overriding.
 	for _, f := range p.fields {
