@@ -29,7 +29,10 @@ type config struct {
 }
 
 func buildConfig(opts []Option) (config, error) {
-	var cfg config
+	if len(opts) == 0 {
+		return config{}, nil // the common case, without the escape below
+	}
+	var cfg config // escapes: options apply through an interface
 	for _, o := range opts {
 		if o == nil {
 			return config{}, fmt.Errorf("caller: %w: nil option", client.ErrInvalidOption)

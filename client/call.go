@@ -91,9 +91,10 @@ func (c *Client) Call(ctx context.Context, req CallRequest, onProgress func(Resu
 // PendingCall is a call in flight: read results with Next, stream input
 // with Send/SendFinal, abandon it with Cancel.
 type PendingCall struct {
-	c    *Client
-	call *session.Call
-	proc string
+	c     *Client
+	call  *session.Call // &state
+	proc  string
+	state session.Call // the engine's call, in the same allocation
 }
 
 // StartCall sends a CALL and returns without waiting for the result.
@@ -129,26 +130,28 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	if err := ctx.Err(); err != nil { // nothing is sent for an ended context
 		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, &LocalError{Op: "call", Err: err})
 	}
-	var call *session.Call
+	p := &PendingCall{c: c, proc: req.Procedure}
+	p.call = &p.state
 	for {
 		sess, err := c.current(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", err))
 		}
-		call, err = sess.StartCall(ctx, session.CallRequest{
+		err = sess.StartCallInto(ctx, session.CallRequest{
 			Procedure: req.Procedure, Args: req.Args, Kwargs: req.Kwargs, Options: opts,
 			ReceiveProgress: req.ReceiveProgress, Stream: req.Stream, CancelMode: string(req.CancelMode),
 			KillWait: req.KillWait, Buffer: req.Buffer,
-		})
+		}, p.call)
 		if errors.Is(err, session.ErrClosed) && ended(sess) {
-			continue // the session ended under us before anything was sent
+			p.state = session.Call{} // the session ended under us before anything was sent
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", convertErr(err, false)))
 		}
 		break
 	}
-	return &PendingCall{c: c, call: call, proc: req.Procedure}, nil
+	return p, nil
 }
 
 // Next returns the next progressive result, or the final one (Progress

@@ -55,6 +55,7 @@ type Call struct {
 	s   *Session
 	id  wamp.ID
 	req CallRequest
+	msg wamp.Call // the first CALL; never changed once sent
 
 	mu       sync.Mutex
 	queue    []Result
@@ -67,6 +68,16 @@ type Call struct {
 
 // StartCall sends the CALL and returns the in-flight call.
 func (s *Session) StartCall(ctx context.Context, req CallRequest) (*Call, error) {
+	c := new(Call)
+	if err := s.StartCallInto(ctx, req, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// StartCallInto is StartCall into a Call the caller provides (a zero Call,
+// typically embedded in a handle of its own, to save an allocation).
+func (s *Session) StartCallInto(ctx context.Context, req CallRequest, c *Call) error {
 	if req.CancelMode == "" {
 		req.CancelMode = CancelKillNoWait
 	}
@@ -90,21 +101,22 @@ func (s *Session) StartCall(ctx context.Context, req CallRequest) (*Call, error)
 	if req.Stream {
 		opts[wamp.OptProgress] = true
 	}
-	c := &Call{s: s, id: s.nextID(), req: req, signal: make(chan struct{}, 1)}
+	c.s, c.id, c.req, c.signal = s, s.nextID(), req, make(chan struct{}, 1)
+	// The CALL message lives in the Call: one allocation for both.
+	c.msg = wamp.Call{Request: c.id, Options: opts, Procedure: wamp.URI(req.Procedure),
+		Arguments: req.Args, ArgumentsKw: req.Kwargs}
 	s.mu.Lock()
 	if s.endErr != nil {
 		s.mu.Unlock()
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	s.calls[c.id] = c
 	s.mu.Unlock()
-	msg := &wamp.Call{Request: c.id, Options: opts, Procedure: wamp.URI(req.Procedure),
-		Arguments: req.Args, ArgumentsKw: req.Kwargs}
-	if err := s.send(ctx, msg); err != nil {
+	if err := s.send(ctx, &c.msg); err != nil {
 		s.dropCall(c.id)
-		return nil, err
+		return err
 	}
-	return c, nil
+	return nil
 }
 
 // ID is the call's request ID.
