@@ -2,8 +2,8 @@ package wamptest
 
 import (
 	"errors"
-	"io"
 	"net"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +15,10 @@ import (
 )
 
 // Proxy is a TCP proxy on 127.0.0.1 in front of a router address: clients
-// connect to the proxy, and the test drops their connections at will.
+// connect to the proxy, and the test drops their connections (DropAll),
+// makes the router unreachable (Pause), or slows traffic (SetDelay) at will.
+// Its goroutines (an accept loop, two per connection) end on Close, which
+// NewProxy registers with t.Cleanup. Safe for concurrent use.
 type Proxy struct {
 	l      net.Listener
 	target string
@@ -23,8 +26,14 @@ type Proxy struct {
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	paused bool
+	closed bool
+	delay  time.Duration
 	wg     sync.WaitGroup
 }
+
+// SetDelay delays every chunk of bytes forwarded in either direction by d
+// (0: no delay), on current and new connections.
+func (p *Proxy) SetDelay(d time.Duration) { p.mu.Lock(); p.delay = d; p.mu.Unlock() }
 
 // Pause refuses new connections (they are accepted and closed at once)
 // until Resume: the router is unreachable.
@@ -33,9 +42,13 @@ func (p *Proxy) Pause() { p.mu.Lock(); p.paused = true; p.mu.Unlock() }
 // Resume accepts connections again.
 func (p *Proxy) Resume() { p.mu.Lock(); p.paused = false; p.mu.Unlock() }
 
-// NewProxy starts a proxy to target (host:port) and closes it at cleanup.
+// NewProxy starts a proxy to target (host:port, or a ws://, tcp:// URL
+// whose host:port is taken) and closes it at cleanup.
 func NewProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
+	if u, err := url.Parse(target); err == nil && u.Host != "" {
+		target = u.Host
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	p := &Proxy{l: l, target: target, conns: map[net.Conn]struct{}{}}
@@ -47,6 +60,13 @@ func NewProxy(t testing.TB, target string) *Proxy {
 
 // Addr is the proxy's host:port.
 func (p *Proxy) Addr() string { return p.l.Addr().String() }
+
+// WebsocketURL is the proxy's address as a websocket URL (for a proxy in
+// front of a router's websocket address).
+func (p *Proxy) WebsocketURL() string { return "ws://" + p.Addr() + "/ws" }
+
+// RawSocketURL is the proxy's address as a rawsocket URL.
+func (p *Proxy) RawSocketURL() string { return "tcp://" + p.Addr() }
 
 func (p *Proxy) accept() {
 	defer p.wg.Done()
@@ -68,6 +88,12 @@ func (p *Proxy) accept() {
 			continue
 		}
 		p.mu.Lock()
+		if p.closed { // Close ran while this connection was being made
+			p.mu.Unlock()
+			_ = in.Close()
+			_ = out.Close()
+			return
+		}
 		p.conns[in], p.conns[out] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
@@ -78,7 +104,24 @@ func (p *Proxy) accept() {
 
 func (p *Proxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
-	_, _ = io.Copy(dst, src)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			d := p.delay
+			p.mu.Unlock()
+			if d > 0 {
+				time.Sleep(d)
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
 	_ = dst.Close()
 	_ = src.Close()
 	p.mu.Lock()
@@ -99,13 +142,18 @@ func (p *Proxy) DropAll() {
 
 // Close stops the proxy and cuts its connections.
 func (p *Proxy) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
 	_ = p.l.Close()
 	p.DropAll()
 	p.wg.Wait()
 }
 
 // Restartable is a reference router on fixed 127.0.0.1 ports that a test
-// can stop and start again on the same addresses.
+// can stop and start again on the same addresses: clients reconnect to the
+// new router at the URL they know. NewRestartable stops it at cleanup.
+// Start, Stop and Restart are for the test goroutine (Start fails the test).
 type Restartable struct {
 	t       testing.TB
 	cfg     router.Config
@@ -130,11 +178,15 @@ func freeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// Start starts the router (again) on its addresses, retrying while the
-// ports are still held by the previous one.
+// Start starts the router (again) on its addresses, retrying for up to a
+// second while the ports are still held (by the previous router's
+// connections in TIME_WAIT, say). It is a no-op while the router runs.
 func (r *Restartable) Start() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.current != nil {
+		return
+	}
 	var err error
 	for range 50 {
 		if r.current, err = router.Start(r.cfg); err == nil {
@@ -154,6 +206,40 @@ func (r *Restartable) Stop() {
 		r.current = nil
 	}
 }
+
+// Restart stops the router, waits down (0: not at all), starts a new one on
+// the same addresses and returns the time the new one was listening.
+func (r *Restartable) Restart(down time.Duration) time.Time {
+	r.Stop()
+	if down > 0 {
+		time.Sleep(down)
+	}
+	r.Start()
+	return time.Now()
+}
+
+// Router returns the running router, or nil while stopped.
+func (r *Restartable) Router() *router.Router {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.current
+}
+
+// AdminCredentials returns the admin ticket credentials, the same across
+// restarts.
+func (r *Restartable) AdminCredentials() (authid, ticket string) {
+	authid, ticket = r.cfg.AdminAuthID, r.cfg.AdminTicket
+	if authid == "" {
+		authid = router.DefaultAdminAuthID
+	}
+	if ticket == "" {
+		ticket = router.DefaultAdminTicket
+	}
+	return authid, ticket
+}
+
+// WebsocketAddr is the router's websocket host:port.
+func (r *Restartable) WebsocketAddr() string { return r.cfg.WebsocketAddr }
 
 // WebsocketURL is the router's websocket URL, the same across restarts.
 func (r *Restartable) WebsocketURL() string { return "ws://" + r.cfg.WebsocketAddr + "/ws" }

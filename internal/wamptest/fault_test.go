@@ -6,12 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/router"
 	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
@@ -59,4 +61,72 @@ func TestProxyDropAndPause(t *testing.T) {
 	assert.Equal(t, client.Reconnecting, c.State(), "paused: the router is unreachable")
 	p.Resume()
 	require.NoError(t, c.WaitState(ctx, client.Connected))
+}
+
+func TestFaultyDropNextAndDropAll(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	f := wamptest.NewFaulty(t, r)
+	ctx := wamptest.Context(t)
+	c, err := client.ConnectLocal(ctx, f, client.WithReconnect(func() backoff.BackOff {
+		return backoff.NewConstantBackOff(10 * time.Millisecond)
+	}))
+	require.NoError(t, err)
+	t.Cleanup(func() { wamptest.Close(t, c) })
+	_, err = c.Register(ctx, "test.echo", echo, nil)
+	require.NoError(t, err)
+
+	f.DropNext(wamp.RESULT, 1)
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = c.Call(cctx, client.CallRequest{Procedure: "test.echo"}, nil)
+	cancel()
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "the first RESULT is dropped")
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.echo"}, nil)
+	assert.NoError(t, err, "only the first")
+
+	f.Delay(100 * time.Millisecond)
+	begin := time.Now()
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.echo"}, nil)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(begin), 100*time.Millisecond)
+	f.Delay(0)
+
+	old := c.ID()
+	f.DropAll()
+	wamptest.Eventually(t, func() bool { return c.State() == client.Connected && c.ID() != old && c.ID() != 0 },
+		"a new session after the drop")
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.echo"}, nil)
+	assert.NoError(t, err, "the registration is restored")
+}
+
+func TestProxyDelay(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	p := wamptest.NewProxy(t, r.WebsocketURL())
+	ctx := wamptest.Context(t)
+	c, err := client.Connect(ctx, p.WebsocketURL())
+	require.NoError(t, err)
+	t.Cleanup(func() { wamptest.Close(t, c) })
+	_, err = c.Register(ctx, "test.echo", echo, nil)
+	require.NoError(t, err)
+	p.SetDelay(50 * time.Millisecond)
+	begin := time.Now()
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.echo"}, nil)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(begin), 100*time.Millisecond, "delayed both ways")
+	p.SetDelay(0)
+}
+
+func TestRestartableKeepsItsAddress(t *testing.T) {
+	r := wamptest.NewRestartable(t, router.Config{})
+	ctx := wamptest.Context(t)
+	c, err := client.Connect(ctx, r.WebsocketURL())
+	require.NoError(t, err)
+	t.Cleanup(func() { wamptest.Close(t, c) })
+	first, session := r.Router(), c.ID()
+	r.Restart(0)
+	assert.NotSame(t, first, r.Router(), "a new router")
+	wamptest.Eventually(t, func() bool { return c.State() == client.Connected && c.ID() != session },
+		"the client rejoins at the same URL")
+	raw, err := client.Connect(ctx, r.RawSocketURL())
+	require.NoError(t, err, "rawsocket on the same address too")
+	wamptest.Close(t, raw)
 }
