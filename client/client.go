@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -18,27 +19,36 @@ import (
 // and subscriptions made through it restored on every new session.
 //
 // A Client is safe for concurrent use. Its goroutines (the session's read
-// loop, handler goroutines, the reconnect supervisor) belong to it and are
-// gone when Close returns.
+// loop, handler goroutines, the reconnect supervisor, the state callback's
+// goroutine) belong to it and are gone when Close returns.
 type Client struct {
 	cfg  config
 	dial dialer
 	log  *slog.Logger
 
+	// life ends when the client starts closing: join attempts, restores
+	// and backoff waits of the supervisor end with it.
+	life    context.Context
+	endLife context.CancelFunc
+
 	mu      sync.Mutex
 	sess    *session.Session
 	state   State
-	changed chan struct{} // closed and replaced on every state change
-	closing bool
+	entered [Closed + 1]uint64 // how many times each state was entered
+	changed chan struct{}      // closed and replaced on every state change
+	done    chan struct{}      // closed on entering Closed
+	closing bool               // no new requests; no state change but to Closed
+	closed  bool               // Close was called
+	cause   error              // why the client closed on its own
 	regs    map[*Registration]struct{}
 	subs    map[*Subscription]struct{}
+	pending []State       // state changes the callback has not seen yet
+	wake    chan struct{} // one token: pending grew
 
-	stop       chan struct{} // closed by Close: the supervisor stops
-	supervisor sync.WaitGroup
-	notify     chan State // state changes for the callback goroutine
-	background sync.WaitGroup
-	closeOnce  sync.Once
-	closeErr   error
+	supervisor sync.WaitGroup // supervise and restore retries; Add under mu while !closing
+	retired    sync.WaitGroup // waits for the handlers of lost sessions
+	background sync.WaitGroup // the state callback goroutine
+	inCallback atomic.Bool    // the state callback is running
 }
 
 // Connect dials the router at url and joins the realm. URL schemes: ws, wss
@@ -84,18 +94,21 @@ func start(ctx context.Context, d dialer, cfg config) (*Client, error) {
 	c := &Client{
 		cfg: cfg, dial: d, log: cfg.log(),
 		changed: make(chan struct{}),
+		done:    make(chan struct{}),
 		regs:    map[*Registration]struct{}{},
 		subs:    map[*Subscription]struct{}{},
-		stop:    make(chan struct{}),
-		notify:  make(chan State, 16),
+		wake:    make(chan struct{}, 1),
 	}
 	sess, err := c.join(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c.life, c.endLife = context.WithCancel(context.Background())
 	c.sess = sess
-	c.background.Add(1)
-	go c.runCallbacks()
+	if cfg.onState != nil {
+		c.background.Add(1)
+		go c.runCallbacks()
+	}
 	c.setState(Connected)
 	c.supervisor.Add(1)
 	go c.supervise(sess)
@@ -146,81 +159,22 @@ func (c *Client) RouterDetails() map[string]any {
 	return c.sess.Welcome()
 }
 
-// State returns the connection state.
-func (c *Client) State() State {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state
-}
-
-// WaitState waits until the client is in state s, or ctx ends. Waiting for
-// any state other than Closed on a closed client fails with ErrClosed.
-func (c *Client) WaitState(ctx context.Context, s State) error {
-	for {
-		c.mu.Lock()
-		cur, ch := c.state, c.changed
-		c.mu.Unlock()
-		if cur == s {
-			return nil
-		}
-		if cur == Closed {
-			return ErrClosed
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("client: waiting for state %s (now %s): %w", s, cur, ctx.Err())
-		}
-	}
-}
-
-// Done is closed once the client is Closed.
-func (c *Client) Done() <-chan struct{} { return c.stop }
-
-func (c *Client) setState(s State) {
-	c.mu.Lock()
-	if c.state == s {
-		c.mu.Unlock()
-		return
-	}
-	c.state = s
-	close(c.changed)
-	c.changed = make(chan struct{})
-	c.mu.Unlock()
-	if c.cfg.onState != nil {
-		c.notify <- s
-	}
-}
-
-// runCallbacks calls the state callback, in order, off every lock.
-func (c *Client) runCallbacks() {
-	defer c.background.Done()
-	for s := range c.notify {
-		if c.cfg.onState != nil {
-			c.cfg.onState(s)
-		}
-	}
-}
-
 // current returns the session to use for a request, waiting through a
-// reconnect unless fail-fast is on.
+// reconnect (until its registrations are restored) unless fail-fast is on.
 func (c *Client) current(ctx context.Context) (*session.Session, error) {
 	for {
 		c.mu.Lock()
 		st, sess, ch, closing := c.state, c.sess, c.changed, c.closing
+		closedErr := c.closedErrLocked()
 		c.mu.Unlock()
 		switch {
 		case closing || st == Closed:
-			return nil, &LocalError{Op: "request", Err: ErrClosed}
+			return nil, &LocalError{Op: "request", Err: closedErr}
 		case st == Connected && !ended(sess):
 			return sess, nil
-		case st == Connected:
-			// The session just ended and the supervisor has not moved the
-			// state yet: wait for it, as for any reconnect.
-			if c.cfg.failFast {
-				return nil, &LocalError{Op: "request", Err: ErrNotConnected}
-			}
 		case c.cfg.failFast:
+			// Reconnecting, or the session just ended and the supervisor
+			// has not moved the state yet.
 			return nil, &LocalError{Op: "request", Err: ErrNotConnected}
 		}
 		select {
@@ -231,6 +185,30 @@ func (c *Client) current(ctx context.Context) (*session.Session, error) {
 	}
 }
 
+// closedErrLocked is the error of a request made on a closed client.
+func (c *Client) closedErrLocked() error {
+	if c.cause != nil {
+		return fmt.Errorf("%w: %w", ErrClosed, c.cause)
+	}
+	return ErrClosed
+}
+
+// goSupervised runs f on a goroutine that Close waits for, unless the
+// client is closing (then f does not run).
+func (c *Client) goSupervised(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return false
+	}
+	c.supervisor.Add(1)
+	go func() {
+		defer c.supervisor.Done()
+		f()
+	}()
+	return true
+}
+
 // supervise owns reconnection: it waits for the session to end and, unless
 // the client is closing or reconnect is off, joins again with backoff and
 // restores registrations and subscriptions.
@@ -239,123 +217,201 @@ func (c *Client) supervise(sess *session.Session) {
 	for {
 		select {
 		case <-sess.Done():
-		case <-c.stop:
-			return
+		case <-c.life.Done():
+			return // Close owns the session now
 		}
-		c.mu.Lock()
-		closing := c.closing
-		c.mu.Unlock()
-		if closing {
+		c.retire(sess)
+		if c.life.Err() != nil {
 			return
 		}
 		c.log.Warn("wamp session lost", "session", sess.ID(), "error", sess.Err())
 		if !c.cfg.reconnect {
-			c.shutdown()
+			c.shutdown(lostCause(sess))
 			return
 		}
 		c.setState(Reconnecting)
 		next := c.rejoin()
 		if next == nil {
-			return // closing
+			return // closing, or gave up
 		}
 		sess = next
 	}
 }
 
-// rejoin dials with backoff until it has a session (restored) or the client
-// closes.
+// lostCause is why a lost session ended, as a client error matching
+// ErrConnectionLost.
+func lostCause(sess *session.Session) error {
+	err := sess.Err()
+	if err == nil || !errors.Is(err, session.ErrConnectionLost) {
+		return &LocalError{Err: ErrConnectionLost, Sent: true}
+	}
+	return convertErr(err, true)
+}
+
+// retire lets the handlers of a lost session finish on their own (their
+// contexts are canceled); Close waits for them. Only the supervisor calls it.
+func (c *Client) retire(sess *session.Session) {
+	c.retired.Add(1)
+	go func() {
+		defer c.retired.Done()
+		_ = sess.Drain(context.Background())
+	}()
+}
+
+// rejoin dials with backoff until it has a session (restored), the client
+// closes, or the backoff policy gives up (the client then closes with a
+// *ReconnectError).
 func (c *Client) rejoin() *session.Session {
 	b := c.cfg.backoff()
 	b.Reset()
 	for attempt := 1; ; attempt++ {
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() { // ends the dial when the client closes; exits with ctx
-			select {
-			case <-c.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		sess, err := c.join(ctx)
-		cancel()
+		sess, err := c.attemptJoin()
 		if err == nil {
-			c.mu.Lock()
-			if c.closing {
-				c.mu.Unlock()
-				_ = sess.Close(context.Background())
+			if !c.install(sess) {
 				return nil
 			}
-			c.sess = sess
-			c.mu.Unlock()
-			c.restore(sess)
-			c.setState(Connected)
 			return sess
+		}
+		if c.life.Err() != nil {
+			return nil
 		}
 		wait := b.NextBackOff()
 		if wait == backoff.Stop {
 			c.log.Error("wamp reconnect gave up", "attempts", attempt, "error", err)
-			c.shutdown()
+			c.shutdown(&ReconnectError{Attempts: attempt, Last: err})
 			return nil
 		}
 		c.log.Info("wamp reconnect failed", "attempt", attempt, "retry_in", wait, "error", err)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
-		case <-c.stop:
+		case <-c.life.Done():
 			t.Stop()
 			return nil
 		}
 	}
 }
 
-// shutdown moves the client to Closed after a loss it will not recover from.
-func (c *Client) shutdown() {
-	c.mu.Lock()
-	c.closing = true
-	c.mu.Unlock()
-	c.endHandles(ErrConnectionLost)
-	c.setState(Closed)
-	c.closeOnce.Do(func() {
-		close(c.stop)
-		close(c.notify)
-	})
+// joinAttemptTimeout bounds one reconnect attempt (dial and handshake): a
+// router that accepts the connection and never answers does not stall the
+// reconnect.
+const joinAttemptTimeout = 10 * time.Second
+
+func (c *Client) attemptJoin() (*session.Session, error) {
+	ctx, cancel := context.WithTimeout(c.life, joinAttemptTimeout)
+	defer cancel()
+	return c.join(ctx)
 }
 
-// Close leaves the realm gracefully: new requests fail with ErrClosed, every
-// registration is unregistered (so no new invocations arrive), running
-// handlers are waited for until ctx ends, then GOODBYE is exchanged and the
-// transport closed. Close is idempotent; it returns ctx's error if ctx ended
-// before handlers finished (their contexts are canceled).
+// install makes sess the client's session, restores the registrations and
+// subscriptions on it, then moves to Connected (unless sess ended meanwhile:
+// the supervisor goes round again). It reports false if the client is
+// closing; sess is then closed.
+func (c *Client) install(sess *session.Session) bool {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = sess.Close(ctx)
+		return false
+	}
+	// The swap and the snapshot happen together: a Register or Subscribe
+	// that completes on the old session after this sees c.sess changed
+	// and restores its handle itself.
+	c.sess = sess
+	regs := make([]*Registration, 0, len(c.regs))
+	for r := range c.regs {
+		regs = append(regs, r)
+	}
+	subs := make([]*Subscription, 0, len(c.subs))
+	for s := range c.subs {
+		subs = append(subs, s)
+	}
+	c.mu.Unlock()
+	for _, r := range regs {
+		c.restoreOrRetry(sess, r)
+	}
+	for _, s := range subs {
+		c.restoreSubOrRetry(sess, s)
+	}
+	if !ended(sess) {
+		c.setState(Connected)
+	}
+	return true
+}
+
+// shutdown moves the client to Closed after a loss it will not recover
+// from; cause is what Err reports.
+func (c *Client) shutdown(cause error) {
+	c.mu.Lock()
+	c.closing = true
+	if c.cause == nil {
+		c.cause = cause
+	}
+	c.mu.Unlock()
+	c.endLife()
+	c.endHandles(cause)
+	c.setState(Closed)
+}
+
+// Close leaves the realm gracefully: new requests fail with ErrClosed, the
+// reconnect supervisor stops, every registration is unregistered (so no new
+// invocations arrive), running handlers are waited for until ctx ends, then
+// GOODBYE is exchanged and the transport closed. It returns ctx's error if
+// ctx ended first (handlers' contexts are canceled then).
+//
+// Close is idempotent: a later or concurrent call returns nil once the
+// client is Closed (or ctx's error if ctx ends before). After the client
+// closed on its own ([Client.Err]), Close releases what is left and returns
+// nil. Close may be called from the state callback.
 func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()
-	already := c.closing
-	c.closing = true
+	if c.closed {
+		c.mu.Unlock()
+		select {
+		case <-c.done:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("client: close: %w", ctx.Err())
+		}
+	}
+	c.closed, c.closing = true, true
+	c.mu.Unlock()
+	c.endLife()         // stops joins, restores and retries in progress
+	c.supervisor.Wait() // no one else touches c.sess from here
+	c.mu.Lock()
 	sess := c.sess
 	c.mu.Unlock()
-	if already {
-		c.supervisor.Wait()
-		c.background.Wait()
-		return nil
-	}
-	var err error
-	if sess != nil {
+	var errs []error
+	if !ended(sess) {
 		c.unregisterAll(ctx, sess)
-		drainErr := sess.Drain(ctx)
-		closeErr := sess.Close(ctx)
-		err = errors.Join(drainErr, closeErr)
+		errs = append(errs, sess.Drain(ctx), sess.Close(ctx))
+	} else {
+		errs = append(errs, sess.Drain(ctx))
 	}
+	errs = append(errs, waitCtx(ctx, &c.retired))
 	c.endHandles(ErrClosed)
 	c.setState(Closed)
-	c.closeOnce.Do(func() {
-		close(c.stop)
-		close(c.notify)
-	})
-	c.supervisor.Wait()
-	c.background.Wait()
-	if err != nil {
+	if !c.inCallback.Load() { // else Close runs on the callback goroutine, which ends after it
+		c.background.Wait()
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("client: close: %w", err)
 	}
 	return nil
+}
+
+// waitCtx waits for wg until ctx ends.
+func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
+	idle := make(chan struct{})
+	go func() { wg.Wait(); close(idle) }()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // ended reports whether s has started to end (requests to it fail unsent).
@@ -367,3 +423,28 @@ func ended(s *session.Session) bool {
 		return false
 	}
 }
+
+// ErrReconnectFailed matches the error of a client whose reconnect policy
+// gave up (see [WithReconnect]); the client is then Closed and [Client.Err]
+// returns a *ReconnectError.
+var ErrReconnectFailed = errors.New("client: reconnect gave up")
+
+// ReconnectError is why a client closed when its backoff policy stopped
+// (max elapsed time or max retries). It matches ErrReconnectFailed and
+// ErrConnectionLost with errors.Is; Unwrap returns the last attempt's error.
+type ReconnectError struct {
+	Attempts int
+	Last     error
+}
+
+func (e *ReconnectError) Error() string {
+	return fmt.Sprintf("client: reconnect gave up after %d attempts: %v", e.Attempts, e.Last)
+}
+
+// Is makes errors.Is(err, ErrReconnectFailed) and errors.Is(err,
+// ErrConnectionLost) hold.
+func (e *ReconnectError) Is(target error) bool {
+	return target == ErrReconnectFailed || target == ErrConnectionLost
+}
+
+func (e *ReconnectError) Unwrap() error { return e.Last }

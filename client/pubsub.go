@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/wampkit/wampkit/internal/session"
@@ -26,21 +28,26 @@ type Event struct {
 type EventHandler func(*Event)
 
 // Subscription is a durable handle on a subscription; it is restored after
-// reconnects (its router ID may change). Safe for concurrent use.
+// reconnects (its router ID may change). Events published while the client
+// was reconnecting are not delivered. Safe for concurrent use.
 type Subscription struct {
 	c       *Client
 	topic   string
 	options map[string]any
 	handler EventHandler
 
+	restoring sync.Mutex // one restore at a time
+
 	mu      sync.Mutex
 	current *session.Subscription
+	on      *session.Session // the session current belongs to
 	done    chan struct{}
 	err     error
 	ended   bool
 }
 
-// ID returns the subscription's current router ID.
+// ID returns the subscription's router ID on the current session; it may
+// change after a reconnect, the handle stays valid.
 func (s *Subscription) ID() ID {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -63,30 +70,33 @@ func (s *Subscription) Err() error {
 	return s.err
 }
 
-func (s *Subscription) end(err error) {
+func (s *Subscription) end(err error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.ended {
-		s.ended, s.err = true, err
-		close(s.done)
+	if s.ended {
+		return false
 	}
+	s.ended, s.err = true, err
+	close(s.done)
+	return true
 }
 
-// Unsubscribe ends the subscription.
+// Unsubscribe ends the subscription; it is not restored after a reconnect.
 func (s *Subscription) Unsubscribe(ctx context.Context) error {
-	s.mu.Lock()
-	cur, ended := s.current, s.ended
-	s.mu.Unlock()
-	if ended {
+	s.mu.Lock() // end and read together, as Registration.Unregister does
+	if s.ended {
+		s.mu.Unlock()
 		return nil
 	}
+	s.ended = true
+	close(s.done)
+	cur, sess := s.current, s.on
+	s.mu.Unlock()
 	c := s.c
 	c.mu.Lock()
 	delete(c.subs, s)
-	sess := c.sess
 	c.mu.Unlock()
-	s.end(nil)
-	if cur == nil || sess == nil {
+	if cur == nil || ended(sess) {
 		return nil
 	}
 	err := sess.Unsubscribe(ctx, cur)
@@ -110,20 +120,40 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 		opts[k] = v
 	}
 	s := &Subscription{c: c, topic: topic, options: opts, handler: h, done: make(chan struct{})}
-	sess, err := c.current(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("client: subscribe %s: %w", topic, withOp("subscribe", err))
-	}
-	cur, err := sess.Subscribe(ctx, topic, wamp.Dict(opts), s.deliver, s)
-	if err != nil {
-		return nil, fmt.Errorf("client: subscribe %s: %w", topic, withOp("subscribe", convertErr(err, true)))
+	var (
+		sess *session.Session
+		cur  *session.Subscription
+	)
+	for {
+		var err error
+		if sess, err = c.current(ctx); err != nil {
+			return nil, fmt.Errorf("client: subscribe %s: %w", topic, withOp("subscribe", err))
+		}
+		cur, err = sess.Subscribe(ctx, topic, wamp.Dict(opts), s.deliver, s)
+		if errors.Is(err, session.ErrClosed) && ended(sess) {
+			continue // the session ended under us before anything was sent
+		}
+		if err != nil {
+			return nil, fmt.Errorf("client: subscribe %s: %w", topic, withOp("subscribe", convertErr(err, true)))
+		}
+		break
 	}
 	s.mu.Lock()
-	s.current = cur // events may already be delivered
+	s.current, s.on = cur, sess // events may already be delivered
 	s.mu.Unlock()
 	c.mu.Lock()
+	if c.closing {
+		err := &LocalError{Op: "subscribe", Err: c.closedErrLocked(), Sent: true}
+		c.mu.Unlock()
+		s.end(ErrClosed)
+		return nil, fmt.Errorf("client: subscribe %s: %w", topic, err)
+	}
 	c.subs[s] = struct{}{}
+	now := c.sess
 	c.mu.Unlock()
+	if now != sess { // a new session was installed meanwhile: restore s on it
+		c.restoreSubOrRetry(now, s)
+	}
 	return s, nil
 }
 
@@ -132,23 +162,79 @@ func (s *Subscription) deliver(ev *session.Event) {
 		Subscription: ID(ev.Subscription), Publication: ID(ev.Publication), Details: ev.Details})
 }
 
-func (c *Client) restoreSubscription(sess *session.Session, s *Subscription) {
-	s.mu.Lock()
-	ended := s.ended
-	s.mu.Unlock()
-	if ended {
+// restoreSubOrRetry subscribes s again on sess; a refusal is logged and
+// retried in the background with backoff.
+func (c *Client) restoreSubOrRetry(sess *session.Session, s *Subscription) {
+	err := c.restoreSubscription(sess, s)
+	if err == nil || c.lostDuringRestore(sess, err) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), defaultRestoreTimeout)
+	c.log.Error("wamp subscription not restored; retrying", "topic", s.topic, "error", err)
+	c.goSupervised(func() { c.retrySubscription(sess, s, err) })
+}
+
+func (c *Client) restoreSubscription(sess *session.Session, s *Subscription) error {
+	s.restoring.Lock()
+	defer s.restoring.Unlock()
+	s.mu.Lock()
+	skip := s.ended || s.on == sess
+	s.mu.Unlock()
+	if skip {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(c.life, defaultRestoreTimeout)
 	defer cancel()
 	cur, err := sess.Subscribe(ctx, s.topic, wamp.Dict(s.options), s.deliver, s)
 	if err != nil {
-		c.log.Error("wamp subscription not restored", "topic", s.topic, "error", err)
-		return
+		return convertErr(err, true)
 	}
 	s.mu.Lock()
-	s.current = cur
+	ended := s.ended
+	if !ended {
+		s.current, s.on = cur, sess
+	}
 	s.mu.Unlock()
+	if ended {
+		_ = sess.Unsubscribe(ctx, cur)
+	}
+	return nil
+}
+
+// retrySubscription is retryRestore for a subscription: when the backoff
+// policy stops, the subscription ends with the last refusal.
+func (c *Client) retrySubscription(sess *session.Session, s *Subscription, last error) {
+	b := c.cfg.backoff()
+	b.Reset()
+	for {
+		wait := b.NextBackOff()
+		if wait == backoff.Stop {
+			c.mu.Lock()
+			delete(c.subs, s)
+			c.mu.Unlock()
+			s.end(fmt.Errorf("client: restore subscription %s: %w", s.topic, last))
+			c.log.Error("wamp subscription not restored; giving up", "topic", s.topic, "error", last)
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-c.life.Done():
+			t.Stop()
+			return
+		case <-sess.Done():
+			t.Stop()
+			return
+		case <-s.done:
+			t.Stop()
+			return
+		}
+		err := c.restoreSubscription(sess, s)
+		if err == nil || c.lostDuringRestore(sess, err) {
+			return
+		}
+		last = err
+		c.log.Error("wamp subscription not restored; retrying", "topic", s.topic, "error", err)
+	}
 }
 
 // PublishOptions are the options of one PUBLISH.

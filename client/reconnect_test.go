@@ -42,20 +42,26 @@ func (s *stateLog) get() []client.State {
 }
 
 func TestRouterRestartWhileCalling(t *testing.T) {
+	leakCheck(t)
 	r := wamptest.NewRestartable(t, router.Config{})
 	var states stateLog
 	calleeC := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff), client.WithStateCallback(states.add))
 	callerC := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff))
 	ctx := ctxT(t)
+	const calls, workers = 400, 8
 	var served atomic.Int64
+	var runs [calls]atomic.Int32 // handler runs per input
 	reg, err := calleeC.Register(ctx, "test.echo", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		served.Add(1)
+		if i, ok := toInt(inv.Payload().Args[0]); ok && i >= 0 && i < calls {
+			runs[i].Add(1)
+		}
 		time.Sleep(2 * time.Millisecond) // keep calls in flight
 		return inv.Payload(), nil
 	}, nil)
 	require.NoError(t, err)
+	idBefore := reg.ID()
 
-	const calls, workers = 400, 8
 	var answered, lost, made atomic.Int64
 	var answers [calls]atomic.Int32
 	var restartedAt, firstAfter atomic.Int64 // unix nanos
@@ -71,9 +77,10 @@ func TestRouterRestartWhileCalling(t *testing.T) {
 				switch {
 				case err == nil:
 					got, _ := toInt(res.Args[0])
-					if got == int64(i) {
-						answers[i].Add(1)
+					if got != int64(i) {
+						t.Errorf("call %d answered with %v", i, res.Args)
 					}
+					answers[i].Add(1)
 					answered.Add(1)
 					if restartedAt.Load() != 0 {
 						firstAfter.CompareAndSwap(0, time.Now().UnixNano())
@@ -87,11 +94,8 @@ func TestRouterRestartWhileCalling(t *testing.T) {
 		}()
 	}
 	for i := range calls {
-		if i == calls/4 {
-			r.Stop()
-			time.Sleep(100 * time.Millisecond)
-			r.Start()
-			restartedAt.Store(time.Now().UnixNano())
+		if i == calls/2 {
+			restartedAt.Store(r.Restart(100 * time.Millisecond).UnixNano())
 		}
 		next <- i
 	}
@@ -102,11 +106,22 @@ func TestRouterRestartWhileCalling(t *testing.T) {
 	assert.Equal(t, int64(calls), made.Load())
 	for i := range answers {
 		require.LessOrEqual(t, answers[i].Load(), int32(1), "call %d answered twice", i)
+		require.LessOrEqual(t, runs[i].Load(), int32(1), "call %d ran twice", i)
+		if answers[i].Load() == 1 {
+			require.Equal(t, int32(1), runs[i].Load(), "call %d answered without running", i)
+		}
 	}
 	require.NotZero(t, firstAfter.Load(), "calls resume after the restart")
-	t.Logf("router restart to first successful call: %v (answered %d, connection lost %d, handler runs %d)",
-		time.Duration(firstAfter.Load()-restartedAt.Load()), answered.Load(), lost.Load(), served.Load())
-	assert.NotZero(t, reg.ID(), "the registration handle works across the restart (its router ID may change)")
+	require.Greater(t, lost.Load(), int64(0), "the restart cut calls in flight")
+	t.Logf("router restart to first successful call: %v (made %d, answered %d, connection lost %d, handler runs %d)",
+		time.Duration(firstAfter.Load()-restartedAt.Load()), made.Load(), answered.Load(), lost.Load(), served.Load())
+	require.NotZero(t, reg.ID(), "the registration handle works across the restart")
+	t.Logf("registration ID before the restart %d, after %d (the new router assigns it; it may coincide)", idBefore, reg.ID())
+	select {
+	case <-reg.Done():
+		t.Fatalf("the registration ended: %v", reg.Err())
+	default:
+	}
 	wamptest.Eventually(t, func() bool {
 		s := states.get()
 		return len(s) >= 2 && s[len(s)-2] == client.Reconnecting && s[len(s)-1] == client.Connected
@@ -129,6 +144,7 @@ func callWhileRestoring(ctx context.Context, c *client.Client, i int) (client.Re
 }
 
 func TestRestoreSkipsUnregisteredAndRevoked(t *testing.T) {
+	leakCheck(t)
 	r := wamptest.NewRestartable(t, router.Config{})
 	c := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff))
 	ctx := ctxT(t)
@@ -143,14 +159,14 @@ func TestRestoreSkipsUnregisteredAndRevoked(t *testing.T) {
 	require.NoError(t, err)
 
 	require.NoError(t, gone.Unregister(ctx))
-	authid, ticket := "admin", "admin-secret"
+	authid, ticket := r.AdminCredentials()
 	admin := dial(t, r.WebsocketURL(), client.WithTicket(authid, ticket), client.WithReconnect(fastBackoff))
 	require.NoError(t, metaclient.New(admin).RemoveCallee(ctx, revoked.ID(), c.ID(), "test"))
 	<-revoked.Done()
 
 	r.Stop()
-	r.Start()
 	require.NoError(t, c.WaitState(ctx, client.Reconnecting))
+	r.Start()
 	require.NoError(t, c.WaitState(ctx, client.Connected))
 	require.NoError(t, admin.WaitState(ctx, client.Connected))
 
@@ -183,12 +199,15 @@ func mustLookup(t *testing.T, m *metaclient.Client, uri string) client.ID {
 }
 
 func TestRestoreRefusedIsRetriedAndReported(t *testing.T) {
+	leakCheck(t)
 	r := wamptest.NewRouter(t)
-	proxy := wamptest.NewProxy(t, r.WebsocketURL()[len("ws://"):len(r.WebsocketURL())-len("/ws")])
+	proxy := wamptest.NewProxy(t, r.WebsocketURL())
 	var reports atomic.Int32
-	c := dial(t, "ws://"+proxy.Addr()+"/ws", client.WithReconnect(fastBackoff),
+	var reported atomic.Pointer[client.Registration]
+	c := dial(t, proxy.WebsocketURL(), client.WithReconnect(fastBackoff),
 		client.WithRestoreErrorHandler(func(reg *client.Registration, err error) {
 			if errors.Is(err, client.ErrProcedureAlreadyExists) {
+				reported.Store(reg)
 				reports.Add(1)
 			}
 		}))
@@ -210,12 +229,16 @@ func TestRestoreRefusedIsRetriedAndReported(t *testing.T) {
 	require.NoError(t, err)
 	proxy.Resume()
 	require.NoError(t, c.WaitState(ctx, client.Connected))
-	wamptest.Eventually(t, func() bool { return reports.Load() > 0 }, "the refusal is reported")
+	wamptest.Eventually(t, func() bool { return reports.Load() > 1 }, "the refusal is reported, and retried")
+	assert.Same(t, reg, reported.Load(), "the report names the handle")
 	select {
 	case <-reg.Done():
 		t.Fatal("a refused registration must not be dropped")
 	default:
 	}
+	res, err := caller(other, "test.contested")
+	require.NoError(t, err)
+	assert.Equal(t, "holder", res.Args[0], "meanwhile the holder serves")
 	// Once the other session lets go, the retry restores it.
 	require.NoError(t, holder.Unregister(ctx))
 	wamptest.Eventually(t, func() bool {
@@ -231,6 +254,7 @@ func caller(c *client.Client, uri string) (client.Result, error) {
 }
 
 func TestInFlightCallFailsPromptlyAndWaitingCallsProceed(t *testing.T) {
+	leakCheck(t)
 	r := wamptest.NewRestartable(t, router.Config{})
 	calleeC := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff))
 	callerC := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff))
@@ -259,6 +283,7 @@ func TestInFlightCallFailsPromptlyAndWaitingCallsProceed(t *testing.T) {
 	begin := time.Now()
 	err = <-errc
 	assert.ErrorIs(t, err, client.ErrConnectionLost)
+	assert.False(t, client.SafeToRetry(err), "the call was sent: it may have run")
 	assert.Less(t, time.Since(begin), time.Second, "no hang")
 
 	require.NoError(t, failFast.WaitState(ctx, client.Reconnecting))
@@ -276,17 +301,24 @@ func TestInFlightCallFailsPromptlyAndWaitingCallsProceed(t *testing.T) {
 		waited <- err
 	}()
 	time.Sleep(100 * time.Millisecond)
+	select {
+	case err := <-waited:
+		t.Fatalf("a call made while reconnecting must wait for the connection, got %v", err)
+	default:
+	}
 	r.Start()
 	assert.NoError(t, <-waited)
 }
 
 func TestWithoutReconnectCloses(t *testing.T) {
+	leakCheck(t)
 	r := wamptest.NewRestartable(t, router.Config{})
 	var states stateLog
 	c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithoutReconnect(), client.WithStateCallback(states.add))
 	require.NoError(t, err)
 	r.Stop()
 	require.NoError(t, c.WaitState(ctxT(t), client.Closed))
+	assert.ErrorIs(t, c.Err(), client.ErrConnectionLost, "Err says why the client closed")
 	_, err = c.Call(ctxT(t), client.CallRequest{Procedure: "test.x"}, nil)
 	assert.ErrorIs(t, err, client.ErrClosed)
 	require.NoError(t, c.Close(ctxT(t)))
@@ -298,6 +330,7 @@ func TestWithoutReconnectCloses(t *testing.T) {
 }
 
 func TestCloseIsGraceful(t *testing.T) {
+	leakCheck(t)
 	r := wamptest.NewRouter(t)
 	c, err := client.ConnectLocal(ctxT(t), r)
 	require.NoError(t, err)
@@ -338,4 +371,25 @@ func TestCloseIsGraceful(t *testing.T) {
 	begin := time.Now()
 	_ = c2.Close(expired)
 	assert.Less(t, time.Since(begin), time.Second)
+}
+
+func TestStateSequenceAcrossARestart(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRestartable(t, router.Config{})
+	var states stateLog
+	c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(fastBackoff), client.WithStateCallback(states.add))
+	require.NoError(t, err)
+	ctx := ctxT(t)
+	require.NoError(t, c.WaitState(ctx, client.Connected))
+	first := c.ID()
+	r.Stop()
+	require.NoError(t, c.WaitState(ctx, client.Reconnecting))
+	assert.Zero(t, c.ID(), "no session while reconnecting")
+	r.Start()
+	require.NoError(t, c.WaitState(ctx, client.Connected))
+	assert.NotEqual(t, first, c.ID(), "a new session")
+	require.NoError(t, c.Close(ctx))
+	require.NoError(t, c.WaitState(ctx, client.Closed))
+	assert.Equal(t, []client.State{client.Connected, client.Reconnecting, client.Connected, client.Closed}, states.get(),
+		"every change once, in order; Closed is delivered before Close returns")
 }

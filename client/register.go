@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/wampkit/wampkit/internal/session"
@@ -29,14 +30,21 @@ type Registration struct {
 	options   map[string]any
 	handler   InvocationHandler
 
+	restoring sync.Mutex // one restore at a time
+
 	mu      sync.Mutex
 	current *session.Registration
+	on      *session.Session // the session current belongs to
 	done    chan struct{}
 	err     error
 	ended   bool
 }
 
-// ID returns the registration's current router ID.
+// ID returns the registration's router ID on the current session. The
+// router assigns a new ID each time the client restores the registration
+// after a reconnect, so the ID may change over the handle's life (and is
+// the last session's while reconnecting); the handle itself stays valid.
+// Compare handles, not IDs, across reconnects.
 func (r *Registration) ID() ID {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -88,23 +96,28 @@ func (r *Registration) isEnded() bool {
 	return r.ended
 }
 
-// Unregister withdraws the registration. After a revocation or Close it is
-// a no-op returning nil. Invocations already running finish.
+// Unregister withdraws the registration; it is not restored after a
+// reconnect. After a revocation or Close it is a no-op returning nil.
+// Invocations already running finish.
 func (r *Registration) Unregister(ctx context.Context) error {
+	// Ending and reading the current registration happen together: a
+	// restore in progress either installed its registration before (and it
+	// is withdrawn here) or sees the end and withdraws it itself.
 	r.mu.Lock()
-	cur, ended := r.current, r.ended
-	r.mu.Unlock()
-	if ended {
+	if r.ended {
+		r.mu.Unlock()
 		return nil
 	}
+	r.ended = true
+	close(r.done)
+	cur, sess := r.current, r.on
+	r.mu.Unlock()
 	c := r.c
 	c.mu.Lock()
 	delete(c.regs, r)
-	sess := c.sess
 	c.mu.Unlock()
-	r.end(nil)
-	if cur == nil || sess == nil {
-		return nil
+	if cur == nil || ended(sess) {
+		return nil // the lost session took it along
 	}
 	err := sess.Unregister(ctx, cur)
 	if err != nil && !errors.Is(err, session.ErrClosed) && !errors.Is(err, session.ErrConnectionLost) {
@@ -129,20 +142,45 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 		opts[k] = v
 	}
 	r := &Registration{c: c, procedure: procedure, options: opts, handler: h, done: make(chan struct{})}
-	sess, err := c.current(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("client: register %s: %w", procedure, withOp("register", err))
-	}
-	cur, err := sess.Register(ctx, procedure, wamp.Dict(opts), r.invoke, r)
-	if err != nil {
-		return nil, fmt.Errorf("client: register %s: %w", procedure, withOp("register", convertErr(err, true)))
+	var (
+		sess *session.Session
+		cur  *session.Registration
+	)
+	for {
+		var err error
+		if sess, err = c.current(ctx); err != nil {
+			return nil, fmt.Errorf("client: register %s: %w", procedure, withOp("register", err))
+		}
+		cur, err = sess.Register(ctx, procedure, wamp.Dict(opts), r.invoke, r)
+		if errors.Is(err, session.ErrClosed) && ended(sess) {
+			continue // the session ended under us before anything was sent
+		}
+		if err != nil {
+			return nil, fmt.Errorf("client: register %s: %w", procedure, withOp("register", convertErr(err, true)))
+		}
+		break
 	}
 	r.mu.Lock()
-	r.current = cur // invocations may already be running and reading ID
+	r.current, r.on = cur, sess // invocations may already be running and reading ID
 	r.mu.Unlock()
 	c.mu.Lock()
+	if c.closing { // Close has withdrawn the others already
+		err := &LocalError{Op: "register", Err: c.closedErrLocked(), Sent: true}
+		c.mu.Unlock()
+		if !ended(sess) {
+			_ = sess.Unregister(ctx, cur)
+		}
+		r.end(ErrClosed)
+		return nil, fmt.Errorf("client: register %s: %w", procedure, err)
+	}
 	c.regs[r] = struct{}{}
+	now := c.sess
 	c.mu.Unlock()
+	if now != sess {
+		// A new session was installed while REGISTER was under way: its
+		// restore did not know r, so r is restored here.
+		c.restoreOrRetry(now, r)
+	}
 	return r, nil
 }
 
@@ -179,9 +217,9 @@ func (c *Client) unregisterAll(ctx context.Context, sess *session.Session) {
 	var wg sync.WaitGroup
 	for _, r := range regs {
 		r.mu.Lock()
-		cur := r.current
+		cur, on := r.current, r.on
 		r.mu.Unlock()
-		if cur == nil {
+		if cur == nil || on != sess {
 			continue
 		}
 		wg.Add(1)
@@ -207,36 +245,36 @@ func (c *Client) endHandles(err error) {
 	}
 }
 
-// restore registers and subscribes again on a new session. A registration
-// the router refuses is retried in the background with backoff.
-func (c *Client) restore(sess *session.Session) {
-	c.mu.Lock()
-	regs := make([]*Registration, 0, len(c.regs))
-	for r := range c.regs {
-		regs = append(regs, r)
+// restoreOrRetry registers r again on sess; a refusal is reported and
+// retried in the background with backoff. A lost session is not an error:
+// the next one restores r.
+func (c *Client) restoreOrRetry(sess *session.Session, r *Registration) {
+	err := c.restoreRegistration(sess, r)
+	if err == nil || c.lostDuringRestore(sess, err) {
+		return
 	}
-	subs := make([]*Subscription, 0, len(c.subs))
-	for s := range c.subs {
-		subs = append(subs, s)
-	}
-	c.mu.Unlock()
-	for _, r := range regs {
-		if err := c.restoreRegistration(sess, r); err != nil {
-			c.reportRestore(r, err)
-			c.supervisor.Add(1)
-			go c.retryRestore(sess, r)
-		}
-	}
-	for _, s := range subs {
-		c.restoreSubscription(sess, s)
-	}
+	c.reportRestore(r, err, true)
+	c.goSupervised(func() { c.retryRestore(sess, r, err) })
 }
 
+// lostDuringRestore reports whether err comes from sess ending or the
+// client closing rather than from the router.
+func (c *Client) lostDuringRestore(sess *session.Session, err error) bool {
+	return ended(sess) || c.life.Err() != nil || errors.Is(err, ErrConnectionLost) || errors.Is(err, ErrClosed)
+}
+
+// restoreRegistration registers r on sess unless r has ended or is already
+// registered there.
 func (c *Client) restoreRegistration(sess *session.Session, r *Registration) error {
-	if r.isEnded() {
+	r.restoring.Lock()
+	defer r.restoring.Unlock()
+	r.mu.Lock()
+	skip := r.ended || r.on == sess
+	r.mu.Unlock()
+	if skip {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), defaultRestoreTimeout)
+	ctx, cancel := context.WithTimeout(c.life, defaultRestoreTimeout)
 	defer cancel()
 	cur, err := sess.Register(ctx, r.procedure, wamp.Dict(r.Options()), r.invoke, r)
 	if err != nil {
@@ -245,42 +283,54 @@ func (c *Client) restoreRegistration(sess *session.Session, r *Registration) err
 	r.mu.Lock()
 	ended := r.ended
 	if !ended {
-		r.current = cur
+		r.current, r.on = cur, sess
 	}
 	r.mu.Unlock()
-	if ended { // unregistered meanwhile
+	if ended { // unregistered or revoked meanwhile
 		_ = sess.Unregister(ctx, cur)
 	}
 	return nil
 }
 
-func (c *Client) reportRestore(r *Registration, err error) {
-	c.log.Error("wamp registration not restored; retrying", "procedure", r.procedure, "error", err)
+func (c *Client) reportRestore(r *Registration, err error, retrying bool) {
+	if retrying {
+		c.log.Error("wamp registration not restored; retrying", "procedure", r.procedure, "error", err)
+	} else {
+		c.log.Error("wamp registration not restored; giving up", "procedure", r.procedure, "error", err)
+	}
 	if c.cfg.onRestoreErr != nil {
 		c.cfg.onRestoreErr(r, err)
 	}
 }
 
 // retryRestore retries one registration with backoff until it succeeds, the
-// handle ends, the session ends or the client closes.
-func (c *Client) retryRestore(sess *session.Session, r *Registration) {
-	defer c.supervisor.Done()
+// handle ends, the session ends (the next one restores it) or the client
+// closes. When the backoff policy stops, the registration ends with the
+// last refusal (Done is closed, Err says why): never silently.
+func (c *Client) retryRestore(sess *session.Session, r *Registration, last error) {
 	b := c.cfg.backoff()
 	b.Reset()
 	for {
 		wait := b.NextBackOff()
-		if wait < 0 {
-			wait = time.Second
+		if wait == backoff.Stop {
+			err := fmt.Errorf("client: restore registration %s: %w", r.procedure, last)
+			c.mu.Lock()
+			delete(c.regs, r)
+			c.mu.Unlock()
+			if r.end(err) {
+				c.reportRestore(r, err, false)
+			}
+			return
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
-		case <-c.stop:
+		case <-c.life.Done():
 			t.Stop()
 			return
 		case <-sess.Done():
 			t.Stop()
-			return // the next session restores it
+			return
 		case <-r.done:
 			t.Stop()
 			return
@@ -290,7 +340,11 @@ func (c *Client) retryRestore(sess *session.Session, r *Registration) {
 			c.log.Info("wamp registration restored", "procedure", r.procedure)
 			return
 		}
-		c.reportRestore(r, err)
+		if c.lostDuringRestore(sess, err) {
+			return
+		}
+		last = err
+		c.reportRestore(r, err, true)
 	}
 }
 

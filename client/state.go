@@ -1,6 +1,9 @@
 package client
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // State is the client's connection state.
 type State int
@@ -28,4 +31,101 @@ func (s State) String() string {
 		return "closed"
 	}
 	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// State returns the connection state.
+func (c *Client) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// WaitState waits until the client is in state s, or has entered s since
+// WaitState was called (so a brief Reconnecting or Connected between two
+// changes is not missed), or ctx ends. Waiting for any state other than
+// Closed on a client that closed without entering it fails with ErrClosed.
+func (c *Client) WaitState(ctx context.Context, s State) error {
+	if s < Connecting || s > Closed {
+		return fmt.Errorf("%w: unknown state %d", ErrInvalidOption, int(s))
+	}
+	c.mu.Lock()
+	since := c.entered[s]
+	c.mu.Unlock()
+	for {
+		c.mu.Lock()
+		cur, ch, n := c.state, c.changed, c.entered[s]
+		c.mu.Unlock()
+		switch {
+		case cur == s || n != since:
+			return nil
+		case cur == Closed:
+			return &LocalError{Op: "wait state", Err: ErrClosed}
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("client: waiting for state %s (now %s): %w", s, cur, ctx.Err())
+		}
+	}
+}
+
+// Done is closed once the client is Closed.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err reports why the client closed on its own: nil while it is open and
+// after Close; after a lost connection with reconnect off, an error matching
+// ErrConnectionLost; after the reconnect policy gave up, a *ReconnectError
+// (errors.Is(err, ErrReconnectFailed)). Requests on such a client fail with
+// ErrClosed wrapping the same error.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
+}
+
+// setState moves the client to s. Closed is final, and once the client is
+// closing it moves to no other state. The callback is queued under the lock
+// (never a channel send), so a change can never race the callback
+// goroutine's end.
+func (c *Client) setState(s State) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == s || c.state == Closed || c.closing && s != Closed {
+		return
+	}
+	c.state = s
+	c.entered[s]++
+	close(c.changed)
+	c.changed = make(chan struct{})
+	if s == Closed {
+		close(c.done)
+	}
+	if c.cfg.onState != nil {
+		c.pending = append(c.pending, s)
+		select {
+		case c.wake <- struct{}{}:
+		default: // a wake-up is already due
+		}
+	}
+}
+
+// runCallbacks calls the state callback, in order, off every lock. It ends
+// after delivering Closed.
+func (c *Client) runCallbacks() {
+	defer c.background.Done()
+	for {
+		c.mu.Lock()
+		batch, last := c.pending, c.state == Closed // Closed is queued with the change
+		c.pending = nil
+		c.mu.Unlock()
+		for _, s := range batch {
+			c.inCallback.Store(true)
+			c.cfg.onState(s)
+			c.inCallback.Store(false)
+		}
+		if last {
+			return
+		}
+		<-c.wake
+	}
 }

@@ -1,0 +1,255 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/router"
+	"github.com/wampkit/wampkit/internal/wamptest"
+	"github.com/wampkit/wampkit/metaclient"
+)
+
+// leakCheck verifies, after every other cleanup of the test, that no
+// goroutine is left. Call it first.
+func leakCheck(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+}
+
+func TestReconnectGivesUpAfterMaxRetries(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRestartable(t, router.Config{})
+	var states stateLog
+	c := dial(t, r.WebsocketURL(), client.WithStateCallback(states.add),
+		client.WithReconnect(func() backoff.BackOff {
+			return backoff.WithMaxRetries(backoff.NewConstantBackOff(10*time.Millisecond), 3)
+		}))
+	ctx := ctxT(t)
+	reg, err := c.Register(ctx, "test.echo", echoHandler, nil)
+	require.NoError(t, err)
+
+	r.Stop()
+	require.NoError(t, c.WaitState(ctx, client.Closed))
+	var re *client.ReconnectError
+	require.ErrorAs(t, c.Err(), &re)
+	assert.Equal(t, 4, re.Attempts, "the first attempt and 3 retries")
+	assert.ErrorIs(t, c.Err(), client.ErrReconnectFailed)
+	assert.ErrorIs(t, c.Err(), client.ErrConnectionLost)
+
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.echo"}, nil)
+	assert.ErrorIs(t, err, client.ErrClosed)
+	assert.ErrorIs(t, err, client.ErrReconnectFailed, "the request error says why")
+	assert.True(t, client.SafeToRetry(err))
+	<-reg.Done()
+	assert.ErrorIs(t, reg.Err(), client.ErrConnectionLost)
+	select {
+	case <-c.Done():
+	default:
+		t.Fatal("Done is closed once Closed")
+	}
+	require.NoError(t, c.Close(ctx))
+	assert.Equal(t, []client.State{client.Connected, client.Reconnecting, client.Closed}, states.get())
+}
+
+func TestReconnectGivesUpAfterMaxElapsed(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRestartable(t, router.Config{})
+	c := dial(t, r.WebsocketURL(), client.WithReconnect(func() backoff.BackOff {
+		b := backoff.NewExponentialBackOff()
+		b.InitialInterval, b.MaxInterval, b.MaxElapsedTime = 10*time.Millisecond, 50*time.Millisecond, 300*time.Millisecond
+		return b
+	}))
+	r.Stop()
+	begin := time.Now()
+	require.NoError(t, c.WaitState(ctxT(t), client.Closed))
+	assert.Less(t, time.Since(begin), 3*time.Second)
+	assert.ErrorIs(t, c.Err(), client.ErrReconnectFailed)
+}
+
+func TestCloseWhileReconnecting(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRestartable(t, router.Config{})
+	for i := range 10 {
+		var states stateLog
+		c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(fastBackoff), client.WithStateCallback(states.add))
+		require.NoError(t, err)
+		_, err = c.Register(ctxT(t), "test.echo", echoHandler, nil)
+		require.NoError(t, err)
+		waiting := make(chan error, 1)
+		r.Stop()
+		require.NoError(t, c.WaitState(ctxT(t), client.Reconnecting))
+		go func() { // made while reconnecting: waits, then fails with the close
+			_, err := c.Call(ctxT(t), client.CallRequest{Procedure: "test.echo"}, nil)
+			waiting <- err
+		}()
+		if i%2 == 1 {
+			r.Start() // Close races the rejoin and restore
+			time.Sleep(time.Duration(i) * time.Millisecond)
+		}
+		begin := time.Now()
+		require.NoError(t, c.Close(ctxT(t)))
+		assert.Less(t, time.Since(begin), 2*time.Second)
+		select {
+		case err := <-waiting:
+			// Answered before Close, refused by Close, or crossed with
+			// Close's UNREGISTER (no_such_registration): never a hang.
+			if err != nil && !client.IsRemote(err) {
+				assert.ErrorIs(t, err, client.ErrClosed)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("a call waiting for the connection must end with Close")
+		}
+		s := states.get()
+		require.NotEmpty(t, s)
+		assert.Equal(t, client.Closed, s[len(s)-1], "Closed is the last state: %v", s)
+		assert.Equal(t, client.Closed, c.State())
+		r.Start()
+	}
+}
+
+func TestStateCallbackMayClose(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRestartable(t, router.Config{})
+	var c *client.Client
+	ready := make(chan struct{})
+	closed := make(chan error, 1)
+	c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(fastBackoff),
+		client.WithStateCallback(func(s client.State) {
+			if s == client.Reconnecting {
+				<-ready
+				closed <- c.Close(context.Background()) // on the callback goroutine
+			}
+		}))
+	require.NoError(t, err)
+	close(ready)
+	r.Stop()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close from the state callback deadlocked")
+	}
+	require.NoError(t, c.WaitState(ctxT(t), client.Closed))
+	require.NoError(t, c.Close(ctxT(t)), "and again from the test")
+}
+
+func TestWaitStateOnClosedClient(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	c, err := client.ConnectLocal(ctxT(t), r)
+	require.NoError(t, err)
+	require.NoError(t, c.WaitState(ctxT(t), client.Connected))
+	require.NoError(t, c.Close(ctxT(t)))
+	assert.ErrorIs(t, c.WaitState(ctxT(t), client.Reconnecting), client.ErrClosed)
+	assert.NoError(t, c.WaitState(ctxT(t), client.Closed))
+	short, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	c2 := r.Local(t)
+	assert.ErrorIs(t, c2.WaitState(short, client.Reconnecting), context.DeadlineExceeded)
+	for s, want := range map[client.State]string{client.Connecting: "connecting", client.Connected: "connected",
+		client.Reconnecting: "reconnecting", client.Closed: "closed", client.State(9): "State(9)"} {
+		assert.Equal(t, want, s.String())
+	}
+}
+
+// TestChurnAcrossDrops registers and unregisters while the connection is
+// cut again and again: in the end the router holds exactly the live
+// registrations, each once.
+func TestChurnAcrossDrops(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	f := wamptest.NewFaulty(t, r)
+	ctx := ctxT(t)
+	var states stateLog
+	c, err := client.ConnectLocal(ctx, f, client.WithReconnect(fastBackoff), client.WithStateCallback(states.add))
+	require.NoError(t, err)
+	t.Cleanup(func() { closeClient(t, c) })
+	admin := r.Local(t)
+
+	const n = 40
+	var (
+		mu   sync.Mutex
+		live = map[string]*client.Registration{}
+	)
+	stop := make(chan struct{})
+	var dropper sync.WaitGroup
+	dropper.Add(1)
+	go func() {
+		defer dropper.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+				f.DropAll()
+			}
+		}
+	}()
+	for i := range n {
+		uri := fmt.Sprintf("test.churn.%d", i)
+		rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		reg, err := c.Register(rctx, uri, echoHandler, nil)
+		cancel()
+		if err != nil {
+			// Lost in flight: it may exist on the router only until that
+			// session is gone; either way the client does not keep it.
+			require.ErrorIs(t, err, client.ErrConnectionLost, "register %s", uri)
+			continue
+		}
+		mu.Lock()
+		live[uri] = reg
+		mu.Unlock()
+		if i%3 == 0 {
+			require.NoError(t, reg.Unregister(ctx))
+			mu.Lock()
+			delete(live, uri)
+			mu.Unlock()
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+	close(stop)
+	dropper.Wait()
+	require.NoError(t, c.WaitState(ctx, client.Connected))
+	reconnects := 0
+	for _, s := range states.get() {
+		if s == client.Reconnecting {
+			reconnects++
+		}
+	}
+	require.GreaterOrEqual(t, reconnects, 3, "the churn crossed several reconnects")
+	t.Logf("%d reconnects, %d live registrations of %d", reconnects, len(live), n)
+
+	m := metaclient.New(admin)
+	wamptest.Eventually(t, func() bool {
+		for i := range n {
+			uri := fmt.Sprintf("test.churn.%d", i)
+			id, found, err := m.Lookup(ctx, uri, metaclient.Exact)
+			if err != nil {
+				return false
+			}
+			reg, want := live[uri]
+			if found != want {
+				return false
+			}
+			if want {
+				if count, err := m.CountCallees(ctx, id); err != nil || count != 1 || reg.ID() != id {
+					return false
+				}
+			}
+		}
+		return true
+	}, "the router holds exactly the live registrations, once each")
+	for uri := range live {
+		res, err := c.Call(ctx, client.CallRequest{Procedure: uri, Payload: client.Payload{Args: []any{uri}}}, nil)
+		require.NoError(t, err)
+		assert.Equal(t, uri, res.Args[0])
+	}
+}
