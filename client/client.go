@@ -48,7 +48,7 @@ type Client struct {
 	supervisor sync.WaitGroup // supervise and restore retries; Add under mu while !closing
 	retired    sync.WaitGroup // waits for the handlers of lost sessions
 	background sync.WaitGroup // the state callback goroutine
-	inCallback atomic.Bool    // the state callback is running
+	callbackG  atomic.Uint64  // the state callback goroutine's number
 }
 
 // Connect dials the router at url and joins the realm. URL schemes: ws, wss
@@ -393,7 +393,7 @@ func (c *Client) Close(ctx context.Context) error {
 	errs = append(errs, waitCtx(ctx, &c.retired))
 	c.endHandles(ErrClosed)
 	c.setState(Closed)
-	if !c.inCallback.Load() { // else Close runs on the callback goroutine, which ends after it
+	if !c.onCallbackGoroutine() { // else the callback goroutine ends after this Close
 		c.background.Wait()
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -132,9 +132,11 @@ func WithLogger(l *slog.Logger) Option {
 	})
 }
 
-// WithStateCallback calls f on every state change, in order, on a goroutine
-// owned by the client (never under a lock, never on the read loop). f must
-// not block for long.
+// WithStateCallback calls f on every state change, in order, once each, on
+// a goroutine owned by the client (never under a lock, never on the read
+// loop). The last call is f(Closed), made before Close returns (when f
+// itself calls Close, right after). f must not block for long (later
+// changes queue behind it).
 func WithStateCallback(f func(State)) Option {
 	return optionFunc(func(c *config) error {
 		c.onState = f
@@ -144,8 +146,12 @@ func WithStateCallback(f func(State)) Option {
 
 // WithRestoreErrorHandler calls f when a registration cannot be restored
 // after a reconnect (for example procedure_already_exists because the old
-// session still holds it). The client keeps retrying with backoff until the
-// registration is restored, unregistered, or the client closes.
+// session still holds it). The client keeps retrying with the reconnect
+// backoff policy until the registration is restored, unregistered, or the
+// client closes; if the policy stops first, the registration ends with the
+// refusal (Done is closed, Err wraps it) and f is called a last time with
+// that error. f runs on the client's reconnect goroutines: it must not
+// block for long.
 func WithRestoreErrorHandler(f func(r *Registration, err error)) Option {
 	return optionFunc(func(c *config) error {
 		c.onRestoreErr = f
@@ -154,9 +160,19 @@ func WithRestoreErrorHandler(f func(r *Registration, err error)) Option {
 }
 
 // WithReconnect sets the backoff policy for reconnecting after a lost
-// transport. newBackOff is called once per outage. The default is
+// transport. newBackOff is called once per outage (and once per refused
+// restore); the first attempt is immediate, each later one waits
+// NextBackOff. When the policy stops (backoff.ExponentialBackOff's
+// MaxElapsedTime, backoff.WithMaxRetries...), the client closes: Err
+// returns a *ReconnectError matching ErrReconnectFailed. The default is
 // exponential with jitter: 100ms initial, doubling, at most 10s apart,
-// retrying until Close.
+// retrying until Close. Each attempt (dial and join) is bounded by 10s.
+//
+//	client.WithReconnect(func() backoff.BackOff {
+//		b := backoff.NewExponentialBackOff()
+//		b.MaxInterval, b.MaxElapsedTime = 5*time.Second, time.Minute
+//		return b
+//	})
 func WithReconnect(newBackOff func() backoff.BackOff) Option {
 	return optionFunc(func(c *config) error {
 		if newBackOff == nil {
@@ -168,7 +184,7 @@ func WithReconnect(newBackOff func() backoff.BackOff) Option {
 }
 
 // WithoutReconnect turns reconnection off: a lost transport closes the
-// client.
+// client (Err then matches ErrConnectionLost).
 func WithoutReconnect() Option {
 	return optionFunc(func(c *config) error {
 		c.reconnect = false

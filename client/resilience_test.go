@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,4 +253,48 @@ func TestChurnAcrossDrops(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, uri, res.Args[0])
 	}
+}
+
+func TestRefusedRestoreEndsWhenThePolicyStops(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	proxy := wamptest.NewProxy(t, r.WebsocketURL())
+	reports := make(chan error, 16)
+	var policies atomic.Int32
+	c := dial(t, proxy.WebsocketURL(),
+		client.WithReconnect(func() backoff.BackOff {
+			// The reconnect (first policy) retries until the proxy is
+			// back; the restore retries (later ones) stop after 2.
+			if policies.Add(1) == 1 {
+				return backoff.NewConstantBackOff(10 * time.Millisecond)
+			}
+			return backoff.WithMaxRetries(backoff.NewConstantBackOff(10*time.Millisecond), 2)
+		}),
+		client.WithRestoreErrorHandler(func(_ *client.Registration, err error) { reports <- err }))
+	other := r.WS(t)
+	ctx := ctxT(t)
+	reg, err := c.Register(ctx, "test.contested", echoHandler, nil)
+	require.NoError(t, err)
+	proxy.Pause()
+	proxy.DropAll()
+	require.NoError(t, c.WaitState(ctx, client.Reconnecting))
+	wamptest.Eventually(t, func() bool {
+		_, err := other.Register(ctx, "test.contested", echoHandler, nil)
+		return err == nil
+	}, "the other session takes the procedure")
+	proxy.Resume()
+	select {
+	case <-reg.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the registration neither restored nor ended")
+	}
+	assert.ErrorIs(t, reg.Err(), client.ErrProcedureAlreadyExists, "it ends with the refusal, not silently")
+	var n int
+	for len(reports) > 0 {
+		err := <-reports
+		assert.ErrorIs(t, err, client.ErrProcedureAlreadyExists)
+		n++
+	}
+	assert.Equal(t, 4, n, "the first refusal, 2 retries, and the end are reported")
+	assert.Equal(t, client.Connected, c.State(), "the client itself is fine")
 }

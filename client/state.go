@@ -1,8 +1,11 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"runtime"
+	"strconv"
 )
 
 // State is the client's connection state.
@@ -113,19 +116,39 @@ func (c *Client) setState(s State) {
 // after delivering Closed.
 func (c *Client) runCallbacks() {
 	defer c.background.Done()
+	c.callbackG.Store(goroutineID())
 	for {
 		c.mu.Lock()
 		batch, last := c.pending, c.state == Closed // Closed is queued with the change
 		c.pending = nil
 		c.mu.Unlock()
 		for _, s := range batch {
-			c.inCallback.Store(true)
 			c.cfg.onState(s)
-			c.inCallback.Store(false)
 		}
 		if last {
 			return
 		}
 		<-c.wake
 	}
+}
+
+// onCallbackGoroutine reports whether the caller runs on the state callback
+// goroutine (Close called from the callback must not wait for itself).
+func (c *Client) onCallbackGoroutine() bool {
+	id := c.callbackG.Load()
+	return id != 0 && id == goroutineID()
+}
+
+// goroutineID returns the current goroutine's number, parsed from the
+// first line of its stack ("goroutine 42 [running]:"). Only Close uses it,
+// once.
+func goroutineID() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(string(b), 10, 64)
+	return id
 }
