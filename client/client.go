@@ -267,10 +267,17 @@ func (c *Client) rejoin() *session.Session {
 	for attempt := 1; ; attempt++ {
 		sess, err := c.attemptJoin()
 		if err == nil {
-			if !c.install(sess) {
+			switch c.install(sess) {
+			case installClosing:
 				return nil
+			case installConnected:
+				return sess
 			}
-			return sess
+			// Lost again before it was restored: a failed attempt, under
+			// the same backoff (a router that welcomes and then drops the
+			// session is not hammered).
+			c.retire(sess)
+			err = lostCause(sess)
 		}
 		if c.life.Err() != nil {
 			return nil
@@ -303,18 +310,24 @@ func (c *Client) attemptJoin() (*session.Session, error) {
 	return c.join(ctx)
 }
 
+type installResult int
+
+const (
+	installConnected installResult = iota
+	installLost                    // sess ended while restoring
+	installClosing                 // the client is closing; sess was closed
+)
+
 // install makes sess the client's session, restores the registrations and
-// subscriptions on it, then moves to Connected (unless sess ended meanwhile:
-// the supervisor goes round again). It reports false if the client is
-// closing; sess is then closed.
-func (c *Client) install(sess *session.Session) bool {
+// subscriptions on it, then moves to Connected unless sess ended meanwhile.
+func (c *Client) install(sess *session.Session) installResult {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = sess.Close(ctx)
-		return false
+		return installClosing
 	}
 	// The swap and the snapshot happen together: a Register or Subscribe
 	// that completes on the old session after this sees c.sess changed
@@ -335,10 +348,11 @@ func (c *Client) install(sess *session.Session) bool {
 	for _, s := range subs {
 		c.restoreSubOrRetry(sess, s)
 	}
-	if !ended(sess) {
-		c.setState(Connected)
+	if ended(sess) {
+		return installLost
 	}
-	return true
+	c.setState(Connected)
+	return installConnected
 }
 
 // shutdown moves the client to Closed after a loss it will not recover

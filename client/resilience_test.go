@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -297,4 +298,42 @@ func TestRefusedRestoreEndsWhenThePolicyStops(t *testing.T) {
 	}
 	assert.Equal(t, 4, n, "the first refusal, 2 retries, and the end are reported")
 	assert.Equal(t, client.Connected, c.State(), "the client itself is fine")
+}
+
+// TestSessionLostDuringRestoreBacksOff: a router that welcomes the client
+// and drops it while its registrations are restored is retried under the
+// backoff policy, not in a tight loop; in the end the client is restored.
+func TestSessionLostDuringRestoreBacksOff(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	f := wamptest.NewFaulty(t, r)
+	ctx := ctxT(t)
+	var states stateLog
+	c, err := client.ConnectLocal(ctx, f, client.WithStateCallback(states.add),
+		client.WithReconnect(func() backoff.BackOff { return backoff.NewConstantBackOff(50 * time.Millisecond) }))
+	require.NoError(t, err)
+	t.Cleanup(func() { closeClient(t, c) })
+	reg, err := c.Register(ctx, "test.echo", echoHandler, nil)
+	require.NoError(t, err)
+
+	var cuts atomic.Int32
+	f.SetFault(func(m wamp.Message) (bool, time.Duration) {
+		if m.MessageType() == wamp.REGISTERED && cuts.Add(1) <= 3 {
+			go f.DropAll() // the session dies while restoring
+			return true, 0
+		}
+		return false, 0
+	})
+	begin := time.Now()
+	f.DropAll()
+	require.NoError(t, c.WaitState(ctx, client.Reconnecting))
+	wamptest.Eventually(t, func() bool { return cuts.Load() > 3 && c.State() == client.Connected })
+	elapsed := time.Since(begin)
+	assert.GreaterOrEqual(t, elapsed, 150*time.Millisecond, "three lost sessions, three backoff waits")
+	assert.Equal(t, []client.State{client.Connected, client.Reconnecting, client.Connected}, states.get(),
+		"no Connected for a session that was never restored")
+	res, err := c.Call(ctx, client.CallRequest{Procedure: "test.echo", Payload: client.Payload{Args: []any{"x"}}}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "x", res.Args[0])
+	assert.NotZero(t, reg.ID())
 }
