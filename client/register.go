@@ -317,9 +317,10 @@ func (c *Client) retryRestore(sess *session.Session, r *Registration, last error
 			c.mu.Lock()
 			delete(c.regs, r)
 			c.mu.Unlock()
-			if r.end(err) {
+			if !r.isEnded() { // reported before Done closes
 				c.reportRestore(r, err, false)
 			}
+			r.end(err)
 			return
 		}
 		t := time.NewTimer(wait)
