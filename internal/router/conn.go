@@ -191,6 +191,11 @@ func (c *conn) pumpOut() {
 // client is gone or the router has closed every session: the pump then only
 // drains, so nexus never blocks on this session.
 func (c *conn) deliver(msg wamp.Message) bool {
+	select { // a client that can take the message gets it, even while closing
+	case c.client.Send() <- msg:
+		return true
+	default:
+	}
 	select {
 	case c.client.Send() <- msg:
 		return true
