@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,12 +16,6 @@ import (
 	"github.com/wampkit/wampkit/internal/wamptest"
 	"github.com/wampkit/wampkit/metaclient"
 )
-
-func fastBackoff() backoff.BackOff {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval, b.MaxInterval, b.MaxElapsedTime = 10*time.Millisecond, 100*time.Millisecond, 0
-	return b
-}
 
 func echoHandler(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 	return inv.Payload(), nil
@@ -45,8 +38,8 @@ func TestRouterRestartWhileCalling(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRestartable(t, router.Config{})
 	var states stateLog
-	calleeC := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff), client.WithStateCallback(states.add))
-	callerC := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff))
+	calleeC := dial(t, r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
+	callerC := dial(t, r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff))
 	ctx := ctxT(t)
 	const calls, workers = 400, 8
 	var served atomic.Int64
@@ -146,7 +139,7 @@ func callWhileRestoring(ctx context.Context, c *client.Client, i int) (client.Re
 func TestRestoreSkipsUnregisteredAndRevoked(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRestartable(t, router.Config{})
-	c := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff))
+	c := dial(t, r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff))
 	ctx := ctxT(t)
 	keep, err := c.Register(ctx, "test.keep", echoHandler, nil)
 	require.NoError(t, err)
@@ -160,7 +153,7 @@ func TestRestoreSkipsUnregisteredAndRevoked(t *testing.T) {
 
 	require.NoError(t, gone.Unregister(ctx))
 	authid, ticket := r.AdminCredentials()
-	admin := dial(t, r.WebsocketURL(), client.WithTicket(authid, ticket), client.WithReconnect(fastBackoff))
+	admin := dial(t, r.WebsocketURL(), client.WithTicket(authid, ticket), client.WithReconnect(wamptest.FastBackoff))
 	require.NoError(t, metaclient.New(admin).RemoveCallee(ctx, revoked.ID(), c.ID(), "test"))
 	<-revoked.Done()
 
@@ -204,7 +197,7 @@ func TestRestoreRefusedIsRetriedAndReported(t *testing.T) {
 	proxy := wamptest.NewProxy(t, r.WebsocketURL())
 	var reports atomic.Int32
 	var reported atomic.Pointer[client.Registration]
-	c := dial(t, proxy.WebsocketURL(), client.WithReconnect(fastBackoff),
+	c := dial(t, proxy.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff),
 		client.WithRestoreErrorHandler(func(reg *client.Registration, err error) {
 			if errors.Is(err, client.ErrProcedureAlreadyExists) {
 				reported.Store(reg)
@@ -256,9 +249,9 @@ func caller(c *client.Client, uri string) (client.Result, error) {
 func TestInFlightCallFailsPromptlyAndWaitingCallsProceed(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRestartable(t, router.Config{})
-	calleeC := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff))
-	callerC := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff))
-	failFast := dial(t, r.WebsocketURL(), client.WithReconnect(fastBackoff), client.WithFailFast())
+	calleeC := dial(t, r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff))
+	callerC := dial(t, r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff))
+	failFast := dial(t, r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff), client.WithFailFast())
 	ctx := ctxT(t)
 	started := make(chan struct{}, 1)
 	_, err := calleeC.Register(ctx, "test.slow", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
@@ -377,7 +370,7 @@ func TestStateSequenceAcrossARestart(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRestartable(t, router.Config{})
 	var states stateLog
-	c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(fastBackoff), client.WithStateCallback(states.add))
+	c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
 	require.NoError(t, err)
 	ctx := ctxT(t)
 	require.NoError(t, c.WaitState(ctx, client.Connected))

@@ -81,7 +81,7 @@ func TestCloseWhileReconnecting(t *testing.T) {
 	r := wamptest.NewRestartable(t, router.Config{})
 	for i := range 10 {
 		var states stateLog
-		c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(fastBackoff), client.WithStateCallback(states.add))
+		c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
 		require.NoError(t, err)
 		_, err = c.Register(ctxT(t), "test.echo", echoHandler, nil)
 		require.NoError(t, err)
@@ -123,7 +123,7 @@ func TestStateCallbackMayClose(t *testing.T) {
 	var c *client.Client
 	ready := make(chan struct{})
 	closed := make(chan error, 1)
-	c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(fastBackoff),
+	c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff),
 		client.WithStateCallback(func(s client.State) {
 			if s == client.Reconnecting {
 				<-ready
@@ -171,7 +171,7 @@ func TestChurnAcrossDrops(t *testing.T) {
 	f := wamptest.NewFaulty(t, r)
 	ctx := ctxT(t)
 	var states stateLog
-	c, err := client.ConnectLocal(ctx, f, client.WithReconnect(fastBackoff), client.WithStateCallback(states.add))
+	c, err := client.ConnectLocal(ctx, f, client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
 	require.NoError(t, err)
 	t.Cleanup(func() { closeClient(t, c) })
 	admin := r.Local(t)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -16,12 +15,6 @@ import (
 	"github.com/wampkit/wampkit/internal/wamptest"
 	"github.com/wampkit/wampkit/metaclient"
 )
-
-func fastBackoff() backoff.BackOff {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval, b.MaxInterval, b.MaxElapsedTime = 10*time.Millisecond, 100*time.Millisecond, 0
-	return b
-}
 
 // waitConverged waits until the registry equals the router's answers.
 func waitConverged(t *testing.T, m *metaclient.Client, reg *metaclient.Registry) {
@@ -42,7 +35,7 @@ func TestRegistryResyncsAfterReconnect(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	ctx := wamptest.Context(t)
 	proxy := wamptest.NewProxy(t, strings.TrimSuffix(strings.TrimPrefix(r.WebsocketURL(), "ws://"), "/ws"))
-	watcher, err := client.Connect(ctx, "ws://"+proxy.Addr()+"/ws", client.WithReconnect(fastBackoff))
+	watcher, err := client.Connect(ctx, "ws://"+proxy.Addr()+"/ws", client.WithReconnect(wamptest.FastBackoff))
 	require.NoError(t, err)
 	t.Cleanup(func() { wamptest.Close(t, watcher) })
 	m := metaclient.New(watcher)
@@ -111,7 +104,7 @@ func TestRegistryResyncsAfterRouterRestart(t *testing.T) {
 	r := wamptest.NewRestartable(t, router.Config{})
 	ctx := wamptest.Context(t)
 	connect := func() *client.Client {
-		c, err := client.Connect(ctx, r.WebsocketURL(), client.WithReconnect(fastBackoff))
+		c, err := client.Connect(ctx, r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff))
 		require.NoError(t, err)
 		t.Cleanup(func() { wamptest.Close(t, c) })
 		return c
