@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -132,24 +131,16 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	}
 	p := &PendingCall{c: c, proc: req.Procedure}
 	p.call = &p.state
-	for {
-		sess, err := c.current(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", err))
-		}
-		err = sess.StartCallInto(ctx, session.CallRequest{
+	_, _, err := withSession(ctx, c, "call", req.Procedure, false, func(sess *session.Session) (struct{}, error) {
+		p.state = session.Call{} // fresh for each session tried
+		return struct{}{}, sess.StartCallInto(ctx, session.CallRequest{
 			Procedure: req.Procedure, Args: req.Args, Kwargs: req.Kwargs, Options: opts,
 			ReceiveProgress: req.ReceiveProgress, Stream: req.Stream, CancelMode: string(req.CancelMode),
 			KillWait: req.KillWait, Buffer: req.Buffer,
 		}, p.call)
-		if errors.Is(err, session.ErrClosed) && ended(sess) {
-			p.state = session.Call{} // the session ended under us before anything was sent
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("client: call %s: %w", req.Procedure, withOp("call", convertErr(err, false)))
-		}
-		break
+	})
+	if err != nil {
+		return nil, err
 	}
 	return p, nil
 }

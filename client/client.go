@@ -185,6 +185,29 @@ func (c *Client) current(ctx context.Context) (*session.Session, error) {
 	}
 }
 
+// withSession runs try on the current session (see current) and returns
+// that session with try's result. A session that ends under try before
+// anything was sent is not an error: try runs again on the next one. Errors
+// read "client: <op> <target>: ..."; sent says whether a request that failed
+// on the session may have reached the router.
+func withSession[T any](ctx context.Context, c *Client, op, target string, sent bool, try func(*session.Session) (T, error)) (*session.Session, T, error) {
+	var zero T
+	for {
+		sess, err := c.current(ctx)
+		if err != nil {
+			return nil, zero, fmt.Errorf("client: %s %s: %w", op, target, withOp(op, err))
+		}
+		v, err := try(sess)
+		if errors.Is(err, session.ErrClosed) && ended(sess) {
+			continue
+		}
+		if err != nil {
+			return nil, zero, fmt.Errorf("client: %s %s: %w", op, target, withOp(op, convertErr(err, sent)))
+		}
+		return sess, v, nil
+	}
+}
+
 // closedErrLocked is the error of a request made on a closed client.
 func (c *Client) closedErrLocked() error {
 	if c.cause != nil {

@@ -120,23 +120,11 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 		opts[k] = v
 	}
 	s := &Subscription{c: c, topic: topic, options: opts, handler: h, done: make(chan struct{})}
-	var (
-		sess *session.Session
-		cur  *session.Subscription
-	)
-	for {
-		var err error
-		if sess, err = c.current(ctx); err != nil {
-			return nil, fmt.Errorf("client: subscribe %s: %w", topic, withOp("subscribe", err))
-		}
-		cur, err = sess.Subscribe(ctx, topic, wamp.Dict(opts), s.deliver, s)
-		if errors.Is(err, session.ErrClosed) && ended(sess) {
-			continue // the session ended under us before anything was sent
-		}
-		if err != nil {
-			return nil, fmt.Errorf("client: subscribe %s: %w", topic, withOp("subscribe", convertErr(err, true)))
-		}
-		break
+	sess, cur, err := withSession(ctx, c, "subscribe", topic, true, func(sess *session.Session) (*session.Subscription, error) {
+		return sess.Subscribe(ctx, topic, wamp.Dict(opts), s.deliver, s)
+	})
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	s.current, s.on = cur, sess // events may already be delivered

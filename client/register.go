@@ -142,23 +142,11 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 		opts[k] = v
 	}
 	r := &Registration{c: c, procedure: procedure, options: opts, handler: h, done: make(chan struct{})}
-	var (
-		sess *session.Session
-		cur  *session.Registration
-	)
-	for {
-		var err error
-		if sess, err = c.current(ctx); err != nil {
-			return nil, fmt.Errorf("client: register %s: %w", procedure, withOp("register", err))
-		}
-		cur, err = sess.Register(ctx, procedure, wamp.Dict(opts), r.invoke, r)
-		if errors.Is(err, session.ErrClosed) && ended(sess) {
-			continue // the session ended under us before anything was sent
-		}
-		if err != nil {
-			return nil, fmt.Errorf("client: register %s: %w", procedure, withOp("register", convertErr(err, true)))
-		}
-		break
+	sess, cur, err := withSession(ctx, c, "register", procedure, true, func(sess *session.Session) (*session.Registration, error) {
+		return sess.Register(ctx, procedure, wamp.Dict(opts), r.invoke, r)
+	})
+	if err != nil {
+		return nil, err
 	}
 	r.mu.Lock()
 	r.current, r.on = cur, sess // invocations may already be running and reading ID
