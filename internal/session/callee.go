@@ -119,8 +119,11 @@ func (s *Session) onInvocation(m *wamp.Invocation) {
 	s.invs[m.Request] = inv
 	s.handlers.Add(1)
 	s.mu.Unlock()
-	go s.runHandler(inv)
+	s.spawn(inv)
 }
+
+// run runs the handler and answers (a worker task).
+func (inv *Invocation) run() { inv.s.runHandler(inv) }
 
 func (s *Session) runHandler(inv *Invocation) {
 	defer s.handlers.Done()

@@ -144,12 +144,12 @@ func (sub *Subscription) enqueue(ev *Event) {
 	}
 	sub.mu.Unlock()
 	if start {
-		go sub.deliver()
+		sub.s.spawn(sub)
 	}
 }
 
-// deliver runs the handler over the queue until it is empty, then exits.
-func (sub *Subscription) deliver() {
+// run (a worker task) runs the handler over the queue until it is empty.
+func (sub *Subscription) run() {
 	defer sub.s.handlers.Done()
 	for {
 		sub.mu.Lock()

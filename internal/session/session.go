@@ -53,6 +53,7 @@ type Session struct {
 	leaving  bool          // we sent GOODBYE
 	endErr   error
 	handlers sync.WaitGroup // invocation handlers and event deliveries
+	workers  workers        // the goroutines they run on
 
 	sendMu sync.RWMutex
 	closed bool          // peer closed; guarded by sendMu
@@ -92,6 +93,7 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 		dying:   make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	s.workers.init()
 	go s.readLoop()
 	return s, nil
 }
@@ -211,6 +213,7 @@ func (s *Session) end(err error) {
 		}
 		s.mu.Unlock()
 		close(s.dying)
+		s.workers.close()
 		s.sendMu.Lock()
 		s.closed = true
 		s.peer.Close()
@@ -247,12 +250,22 @@ func (s *Session) Close(ctx context.Context) error {
 }
 
 // Drain waits until no invocation handler or event delivery runs, or ctx
-// ends.
+// ends. On an ending session it also waits for the goroutines they ran on.
 func (s *Session) Drain(ctx context.Context) error {
 	idle := make(chan struct{})
 	go func() { s.handlers.Wait(); close(idle) }()
 	select {
 	case <-idle:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-s.dying:
+	default:
+		return nil
+	}
+	select {
+	case <-s.workers.gone:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -1,0 +1,117 @@
+package session
+
+import (
+	"sync"
+	"time"
+)
+
+// Invocation handlers and event deliveries run on pooled goroutines. A
+// goroutine that has run a handler keeps the stack it grew for it, so the
+// next invocation does not start on a fresh 2 KiB stack and copy it while
+// it grows through decoding, the handler and encoding. (Growing stacks was
+// 12% of the CPU of the in-process call benchmark; see BENCHMARKS.md.)
+//
+// The pool is the session's: an idle worker ends after workerIdleTime, when
+// more than maxIdleWorkers are idle, or as soon as the session starts to
+// end. Drain on an ending session waits for the workers too.
+const (
+	workerIdleTime = 10 * time.Second
+	maxIdleWorkers = 256
+)
+
+// task is what a worker runs: an *Invocation or a *Subscription (an
+// interface holding a pointer, so handing one over allocates nothing).
+type task interface{ run() }
+
+type workers struct {
+	handoff chan task // unbuffered: a send succeeds only into an idle worker
+
+	mu     sync.Mutex
+	n      int           // live workers
+	idle   int           // workers waiting on handoff
+	closed bool          // the session is ending: no new workers
+	gone   chan struct{} // closed once closed and n == 0
+}
+
+func (w *workers) init() {
+	w.handoff = make(chan task)
+	w.gone = make(chan struct{})
+}
+
+// spawn runs t on an idle worker, or on a new one. Once the session is
+// ending, t runs on a plain goroutine (its caller accounts for it in
+// handlers, as for any task).
+func (s *Session) spawn(t task) {
+	w := &s.workers
+	select {
+	case w.handoff <- t:
+		return
+	default:
+	}
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		go t.run()
+		return
+	}
+	w.n++
+	w.mu.Unlock()
+	go s.work(t)
+}
+
+func (s *Session) work(t task) {
+	w := &s.workers
+	defer w.exit()
+	var idle *time.Timer
+	for {
+		t.run()
+		t = nil // not kept alive while idle
+		w.mu.Lock()
+		if w.idle >= maxIdleWorkers || w.closed {
+			w.mu.Unlock()
+			return
+		}
+		w.idle++
+		w.mu.Unlock()
+		if idle == nil {
+			idle = time.NewTimer(workerIdleTime)
+		} else {
+			idle.Reset(workerIdleTime)
+		}
+		var ok bool
+		select {
+		case t = <-w.handoff:
+			ok = true
+		case <-idle.C:
+		case <-s.dying:
+		}
+		w.mu.Lock()
+		w.idle--
+		w.mu.Unlock()
+		if !ok {
+			idle.Stop()
+			return
+		}
+	}
+}
+
+func (w *workers) exit() {
+	w.mu.Lock()
+	w.n--
+	if w.closed && w.n == 0 {
+		close(w.gone)
+	}
+	w.mu.Unlock()
+}
+
+// close stops new workers; idle ones see the session dying and end.
+func (w *workers) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		if w.n == 0 {
+			close(w.gone)
+		}
+	}
+	w.mu.Unlock()
+}
