@@ -48,7 +48,7 @@ func (d *decodeState) decodeArgs(args []any, kwargs map[string]any, v reflect.Va
 			v.Set(reflect.New(t.Elem()))
 		}
 		return d.decodeArgs(args, kwargs, v.Elem())
-	case t.Kind() == reflect.Struct && !isLeafStruct(t):
+	case objectPlan(t) != nil:
 		return d.structArgs(planFor(t), args, kwargs, v)
 	case isListShape(t):
 		return d.listArgs(args, kwargs, v)
@@ -87,7 +87,8 @@ func canHoldList(t reflect.Type) bool {
 	case reflect.Slice, reflect.Array, reflect.Interface:
 		return true
 	case reflect.Struct:
-		return t == payloadType || (!isLeafStruct(t) && len(planFor(t).positional) > 0)
+		p := objectPlan(t)
+		return t == payloadType || (p != nil && len(p.positional) > 0)
 	}
 	return false
 }

@@ -122,3 +122,46 @@ func BenchmarkEncodeStruct10(b *testing.B) {
 		viaJSON[map[string]any](b, in)
 	})
 }
+
+// Flat10 is internal/bench's 10-field struct: scalars, a string list.
+type Flat10 struct {
+	ID      int64    `json:"id"`
+	Name    string   `json:"name"`
+	Email   string   `json:"email"`
+	Age     int      `json:"age"`
+	Score   float64  `json:"score"`
+	Active  bool     `json:"active"`
+	Tags    []string `json:"tags"`
+	Country string   `json:"country"`
+	Created string   `json:"created"`
+	Level   uint32   `json:"level"`
+}
+
+var flat10 = Flat10{ID: 123456789, Name: "Ada Lovelace", Email: "ada@example.com", Age: 36, Score: 98.5,
+	Active: true, Tags: []string{"math", "engines"}, Country: "UK", Created: "1843-07-10T00:00:00Z", Level: 7}
+
+// BenchmarkFlat10RoundTrip is what one typed in-process call costs the
+// codec for each direction: encode the struct, decode what arrives.
+func BenchmarkFlat10RoundTrip(b *testing.B) {
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := codec.Encode(flat10); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	args, kwargs, err := codec.Encode(flat10)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var out Flat10
+			if err := codec.DecodeArgs(args, kwargs, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

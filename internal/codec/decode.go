@@ -174,12 +174,10 @@ func DecodeResult(args []any, kwargs map[string]any, dst any, opts ...Option) er
 		return nil
 	}
 	d := newState(opts)
-	if t := rv.Type(); t.Kind() == reflect.Struct && !isLeafStruct(t) {
-		// A struct with positional-only fields is encoded as positional
-		// arguments, so it is decoded from them: results round-trip.
-		if p := planFor(t); len(p.positional) > 0 && !p.allHybrid {
-			return d.structArgs(p, args, kwargs, rv)
-		}
+	// A struct with positional-only fields is encoded as positional
+	// arguments, so it is decoded from them: results round-trip.
+	if p := objectPlan(rv.Type()); p != nil && len(p.positional) > 0 && !p.allHybrid {
+		return d.structArgs(p, args, kwargs, rv)
 	}
 	switch {
 	case len(args) > 0:

@@ -40,10 +40,8 @@ func Encode(v any) (args []any, kwargs map[string]any, err error) {
 		}
 		rv = rv.Elem()
 	}
-	if rv.Kind() == reflect.Struct && !isLeafStruct(rv.Type()) {
-		if p := planFor(rv.Type()); len(p.positional) > 0 && !p.allHybrid {
-			return encodeSplit(p, rv)
-		}
+	if p := objectPlan(rv.Type()); p != nil && len(p.positional) > 0 && !p.allHybrid {
+		return encodeSplit(p, rv)
 	}
 	x, err := EncodeValue(v)
 	if err != nil {
@@ -68,7 +66,7 @@ func encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[string]any, error)
 		if !fv.IsValid() {
 			continue
 		}
-		x, err := e.encode(fv)
+		x, err := e.encodeWith(f.encoder(), fv)
 		if err != nil {
 			return nil, nil, err.at(f.goName).finish()
 		}
@@ -154,11 +152,17 @@ func (e *encodeState) encode(v reflect.Value) (any, *encodeErr) {
 	if !v.IsValid() {
 		return nil, nil
 	}
+	return e.encodeWith(encoderFor(v.Type()), v)
+}
+
+// encodeWith encodes v, whose type's encoder is enc, one level deeper.
+func (e *encodeState) encodeWith(enc encoderFunc, v reflect.Value) (any, *encodeErr) {
 	if e.depth++; e.depth > maxDepth {
 		return nil, &encodeErr{EncodeError: EncodeError{Type: v.Type().String(), Msg: "nested too deeply (cycle?)"}}
 	}
-	defer func() { e.depth-- }()
-	return encoderFor(v.Type())(e, v)
+	x, err := enc(e, v)
+	e.depth--
+	return x, err
 }
 
 func encoderFor(t reflect.Type) encoderFunc {

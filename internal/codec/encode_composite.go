@@ -2,19 +2,27 @@ package codec
 
 import (
 	"reflect"
+	"sync/atomic"
 )
 
 func listEncoder(t reflect.Type) encoderFunc {
 	if t.Elem().Kind() == reflect.Uint8 {
 		return encodeBytes
 	}
+	var elem atomic.Pointer[encoderFunc] // resolved on first use (recursive types)
 	return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
 		if t.Kind() == reflect.Slice && v.IsNil() {
 			return nil, nil
 		}
+		enc := elem.Load()
+		if enc == nil {
+			f := encoderFor(t.Elem())
+			enc = &f
+			elem.Store(enc)
+		}
 		out := make([]any, v.Len())
 		for i := range out {
-			x, err := e.encode(v.Index(i))
+			x, err := e.encodeWith(*enc, v.Index(i))
 			if err != nil {
 				return nil, err.atIndex(i)
 			}
@@ -80,7 +88,7 @@ func (e *encodeState) encodeFields(p *structPlan, fields []*field, v reflect.Val
 		if !fv.IsValid() || (f.omitEmpty && isEmpty(fv)) || (f.omitZero && isZero(fv)) {
 			continue
 		}
-		x, err := e.encode(fv)
+		x, err := e.encodeWith(f.encoder(), fv)
 		if err != nil {
 			return nil, err.at(f.name)
 		}

@@ -28,7 +28,19 @@ type field struct {
 	tagged    bool         // name came from a tag (dominance rule)
 	depth     int          // embedding depth (dominance rule)
 
-	dec atomic.Pointer[decoder] // decoderFor(typ), remembered on first use
+	dec atomic.Pointer[decoder]     // decoderFor(typ), remembered on first use
+	enc atomic.Pointer[encoderFunc] // encoderFor(typ), remembered on first use
+}
+
+// encoder returns the field type's encoder without a cache lookup after the
+// first call.
+func (f *field) encoder() encoderFunc {
+	if p := f.enc.Load(); p != nil {
+		return *p
+	}
+	e := encoderFor(f.typ)
+	f.enc.Store(&e)
+	return e
 }
 
 // decoder returns the field type's decoder without a cache lookup after the
@@ -53,6 +65,7 @@ type structPlan struct {
 	allHybrid  bool              // every positional field also has a name
 	posArgs    int               // positional arguments a struct encodes to (last non-hybrid position + 1)
 	err        error             // invalid tags, reported on use
+	leaf       bool              // isLeafStruct(typ): a value on the wire, not an object
 }
 
 // tagInfo is the parsed `wamp` and `json` tags of one struct field.
@@ -120,7 +133,7 @@ func parseTags(sf reflect.StructField) (tagInfo, error) {
 
 // buildPlan analyses t (a struct type).
 func buildPlan(t reflect.Type) *structPlan {
-	p := &structPlan{typ: t, byName: map[string]*field{}, byFold: map[string]*field{}}
+	p := &structPlan{typ: t, byName: map[string]*field{}, byFold: map[string]*field{}, leaf: isLeafStruct(t)}
 	all, err := collectFields(t)
 	p.err = err
 	p.fields = dominantFields(all)
@@ -296,6 +309,18 @@ func fieldValue(v reflect.Value, f *field, alloc bool) reflect.Value {
 		v = v.Field(x)
 	}
 	return v
+}
+
+// objectPlan returns the plan of t when t is a struct encoded as an object
+// (not a leaf struct), else nil. It is isLeafStruct behind the plan cache.
+func objectPlan(t reflect.Type) *structPlan {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	if p := planFor(t); !p.leaf {
+		return p
+	}
+	return nil
 }
 
 // isLeafStruct reports struct types that are values on the wire, not objects:
