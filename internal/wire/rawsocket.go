@@ -1,8 +1,8 @@
 package wire
 
 import (
+	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +22,14 @@ const (
 	framePong      = 2
 	rawMaxLenExp   = 0xf // 2^(9+15) = 16 MiB
 	rawQueueLength = 64
+
+	// rawReadBuffer is the reader's buffer: one read system call brings in
+	// every frame the router has written so far (nexus writes a frame's
+	// header and payload separately).
+	rawReadBuffer = 64 << 10
+	// rawMaxBatch bounds the bytes the writer gathers from its queue into
+	// one write.
+	rawMaxBatch = 64 << 10
 )
 
 func rawSerializerCode(s serialize.Serialization) (byte, error) {
@@ -120,9 +128,10 @@ func (p *RawSocketPeer) readLoop() {
 	defer p.wg.Done()
 	defer close(p.rd)
 	defer p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
+	r := bufio.NewReaderSize(p.conn, rawReadBuffer)
 	var header [4]byte
 	for {
-		if _, err := io.ReadFull(p.conn, header[:]); err != nil {
+		if _, err := io.ReadFull(r, header[:]); err != nil {
 			return
 		}
 		n := int(header[1])<<16 | int(header[2])<<8 | int(header[3])
@@ -131,7 +140,7 @@ func (p *RawSocketPeer) readLoop() {
 			return
 		}
 		buf := make([]byte, n)
-		if _, err := io.ReadFull(p.conn, buf); err != nil {
+		if _, err := io.ReadFull(r, buf); err != nil {
 			return
 		}
 		switch header[0] & 0x07 {
@@ -165,28 +174,68 @@ func (p *RawSocketPeer) deliver(msg wamp.Message) bool {
 	}
 }
 
+// writeLoop serializes what the session sends and writes it. Messages that
+// are already queued when it writes go out together in one write (up to
+// rawMaxBatch bytes): under concurrent calls this saves a system call per
+// message.
 func (p *RawSocketPeer) writeLoop() {
 	defer p.wg.Done()
+	var batch []byte
 	for {
+		batch = batch[:0]
 		select {
 		case msg := <-p.wr:
-			b, err := p.ser.Serialize(msg)
-			if err != nil {
-				continue // the session guarantees well-formed messages
+			var err error
+			batch, err = p.appendMessage(batch, msg)
+		gather:
+			for err == nil && len(batch) < rawMaxBatch {
+				select {
+				case msg := <-p.wr:
+					batch, err = p.appendMessage(batch, msg)
+				default:
+					break gather
+				}
 			}
-			if p.writeFrame(frameRegular, b) != nil {
+			if err != nil { // as a broken connection: every request fails now
 				p.closeNoWait()
 				return
 			}
 		case b := <-p.pongs:
-			if p.writeFrame(framePong, b) != nil {
-				p.closeNoWait()
-				return
-			}
+			batch = appendFrame(batch, framePong, b)
 		case <-p.closed:
 			return
 		}
+		if len(batch) == 0 {
+			continue
+		}
+		if _, err := p.conn.Write(batch); err != nil {
+			p.closeNoWait()
+			return
+		}
+		if cap(batch) > 4*rawMaxBatch {
+			batch = nil // one huge message does not pin its buffer
+		}
 	}
+}
+
+// appendMessage appends msg's frame to batch. A message that cannot be
+// serialized is skipped (the session only sends well-formed messages); one
+// larger than the router accepts is an error.
+func (p *RawSocketPeer) appendMessage(batch []byte, msg wamp.Message) ([]byte, error) {
+	b, err := p.ser.Serialize(msg)
+	if err != nil {
+		return batch, nil
+	}
+	if len(b) > p.limit {
+		return batch, fmt.Errorf("wire: rawsocket message of %d bytes exceeds the router's limit %d", len(b), p.limit)
+	}
+	return appendFrame(batch, frameRegular, b), nil
+}
+
+func appendFrame(batch []byte, kind byte, b []byte) []byte {
+	n := len(b)
+	batch = append(batch, kind, byte(n>>16), byte(n>>8), byte(n))
+	return append(batch, b...)
 }
 
 // closeNoWait closes the connection without waiting (used by the peer's own
@@ -195,14 +244,3 @@ func (p *RawSocketPeer) closeNoWait() {
 	p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
 }
 
-func (p *RawSocketPeer) writeFrame(kind byte, b []byte) error {
-	if len(b) > p.limit {
-		return fmt.Errorf("wire: rawsocket message of %d bytes exceeds the router's limit %d", len(b), p.limit)
-	}
-	frame := make([]byte, 4+len(b))
-	binary.BigEndian.PutUint32(frame, uint32(len(b)))
-	frame[0] = kind
-	copy(frame[4:], b)
-	_, err := p.conn.Write(frame)
-	return err
-}

@@ -121,3 +121,46 @@ func TestRawSocketHandshakeRefusalIsExplained(t *testing.T) {
 	_, err = wire.HandshakeRawSocket(context.Background(), conn, serialize.CBOR, ser)
 	assert.ErrorContains(t, err, "serializer unsupported")
 }
+
+// Frames queued together are written together and read back from a stream
+// that splits them anywhere: every message arrives whole and in order,
+// including ones larger than the read buffer and the write batch.
+func TestRawSocketManyFramesInOrder(t *testing.T) {
+	addr := fakeRawServer(t, [4]byte{0x7f, 0xf2, 0, 0})
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	ser, _ := wire.NewSerializer(serialize.MSGPACK)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := wire.HandshakeRawSocket(ctx, conn, serialize.MSGPACK, ser)
+	require.NoError(t, err)
+	defer p.Close()
+	const n = 2000
+	big := string(make([]byte, 100<<10)) // past the 64 KiB buffers
+	go func() {
+		for i := range n {
+			arg := "x"
+			if i%500 == 7 {
+				arg = big
+			}
+			select {
+			case p.Send() <- &wamp.Call{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Procedure: "com.echo", Arguments: wamp.List{arg}}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for i := range n {
+		select {
+		case msg := <-p.Recv():
+			c, ok := msg.(*wamp.Call)
+			require.True(t, ok, "message %d: %T", i, msg)
+			require.Equal(t, wamp.ID(i+1), c.Request, "in order")
+			if i%500 == 7 {
+				require.Len(t, c.Arguments[0], len(big))
+			}
+		case <-ctx.Done():
+			t.Fatalf("only %d of %d messages came back", i, n)
+		}
+	}
+}
