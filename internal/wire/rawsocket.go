@@ -243,4 +243,3 @@ func appendFrame(batch []byte, kind byte, b []byte) []byte {
 func (p *RawSocketPeer) closeNoWait() {
 	p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
 }
-
