@@ -89,8 +89,9 @@ func CancelMode(m client.CancelMode) Option {
 }
 
 // KillWait bounds how long a call canceled with [Kill] waits for the
-// callee's answer to the interruption (default 5 seconds). d must be
-// positive.
+// callee's answer to the interruption (default 5 seconds), and how long a
+// call canceled explicitly (Sender.Cancel) waits for the router's answer
+// before it ends locally. d must be positive.
 func KillWait(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d <= 0 {

@@ -83,7 +83,8 @@ func (s *Sender[In, P, Out]) Results() *Results[P, Out] { return s.results }
 
 // Cancel sends CANCEL with the call's cancel mode and returns without
 // waiting; the Results then end with the router's (or, in kill mode, the
-// callee's) answer.
+// callee's) answer, or, when none arrives within [KillWait], with an error
+// matching client.ErrCanceled and context.Canceled.
 func (s *Sender[In, P, Out]) Cancel() { s.results.call.Cancel() }
 
 func encodeChunk(procedure string, v any) (client.Payload, error) {

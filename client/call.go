@@ -46,7 +46,8 @@ type CallRequest struct {
 	// 65536); past it the call fails with ErrSlowConsumer and is canceled.
 	Buffer int
 	// KillWait bounds the wait for the callee's answer after a kill-mode
-	// cancel (default 5s).
+	// cancel, and for the router's answer after Cancel in any mode (default
+	// 5s).
 	KillWait time.Duration
 }
 
@@ -168,6 +169,10 @@ func (p *PendingCall) SendFinal(ctx context.Context, chunk Payload) error {
 }
 
 // Cancel sends CANCEL with the call's mode and returns without waiting.
+// Next then returns the router's answer (in kill mode, the callee's); if
+// none arrives within CallRequest.KillWait, Next returns an error matching
+// ErrCanceled and context.Canceled, so a callee that ignores the interrupt
+// cannot keep the call pending.
 func (p *PendingCall) Cancel() { p.call.Cancel() }
 
 func (p *PendingCall) wrap(err error) error {

@@ -177,6 +177,32 @@ func TestCancelModes(t *testing.T) {
 	}
 }
 
+// Cancel in kill mode waits for the callee; a callee that ignores the
+// interrupt cannot keep the call pending past KillWait.
+func TestExplicitKillCancelIsBounded(t *testing.T) {
+	r := startNexus(t)
+	callee, caller := dial(t, r.wsURL), dial(t, r.wsURL)
+	ctx := ctxT(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	_, err := callee.Register(ctx, "test.deaf", func(context.Context, *client.Invocation) (client.Payload, error) {
+		close(started)
+		<-release // ignores the interrupt
+		return client.Payload{}, nil
+	}, nil)
+	require.NoError(t, err)
+	call, err := caller.StartCall(ctx, client.CallRequest{Procedure: "test.deaf", CancelMode: client.CancelKill, KillWait: 200 * time.Millisecond})
+	require.NoError(t, err)
+	<-started
+	begin := time.Now()
+	call.Cancel()
+	_, err = call.Next(ctx)
+	assert.ErrorIs(t, err, client.ErrCanceled)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.GreaterOrEqual(t, time.Since(begin), 200*time.Millisecond, "the callee's answer was waited for")
+	assert.Less(t, time.Since(begin), 3*time.Second)
+}
+
 func TestRouterTimeout(t *testing.T) {
 	r := startNexus(t)
 	callee, caller := dial(t, r.wsURL), dial(t, r.wsURL)

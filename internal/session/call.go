@@ -33,7 +33,8 @@ type CallRequest struct {
 	// CancelMode is sent when ctx ends; default killnowait.
 	CancelMode string
 	// KillWait bounds how long a call canceled in kill mode waits for the
-	// callee's answer (default 5s).
+	// callee's answer, and how long a call canceled with Cancel (any mode)
+	// waits for the router's answer (default 5s).
 	KillWait time.Duration
 	// Buffer bounds the progressive results queued and not yet taken by
 	// Next (default 65536). Past it the call fails with ErrSlowConsumer and is
@@ -63,6 +64,7 @@ type Call struct {
 	err      error
 	done     bool // final result or error arrived (or failed locally)
 	canceled bool
+	giveUp   *time.Timer   // after Cancel: ends the call if no answer comes
 	signal   chan struct{} // cap 1: something was added
 }
 
@@ -181,23 +183,43 @@ func (c *Call) Next(ctx context.Context) (Result, error) {
 	}
 }
 
-// Cancel sends CANCEL with the call's mode. It does not wait.
+// Cancel sends CANCEL with the call's mode and returns without waiting. The
+// call then ends with the router's answer (in kill mode, the callee's); if
+// none arrives within KillWait, it ends locally with a *CanceledError whose
+// Cause is context.Canceled, so a callee that ignores the interrupt cannot
+// keep the call pending.
 func (c *Call) Cancel() {
+	if !c.sendCancel() {
+		return
+	}
+	c.mu.Lock()
+	if !c.done && c.giveUp == nil {
+		c.giveUp = time.AfterFunc(c.req.KillWait, func() {
+			c.failCanceled(&CanceledError{Cause: context.Canceled, Mode: c.req.CancelMode})
+		})
+	}
+	c.mu.Unlock()
+}
+
+// sendCancel sends CANCEL once, unless the call has ended; it reports
+// whether it sent it.
+func (c *Call) sendCancel() bool {
 	c.mu.Lock()
 	if c.done || c.canceled {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	c.canceled = true
 	c.mu.Unlock()
 	_ = c.s.sendNow(&wamp.Cancel{Request: c.id, Options: wamp.Dict{wamp.OptMode: c.req.CancelMode}})
+	return true
 }
 
 // cancelAndWait cancels the call after its context ended. In kill mode it
 // waits (up to KillWait) for the callee's answer and returns it; in the other
 // modes it returns at once and the router's late ERROR is dropped.
 func (c *Call) cancelAndWait(cause error) (Result, error) {
-	c.Cancel()
+	c.sendCancel()
 	cerr := &CanceledError{Cause: cause, Mode: c.req.CancelMode}
 	if c.req.CancelMode != CancelKill {
 		c.failCanceled(cerr)
@@ -241,6 +263,9 @@ func (c *Call) finish(final Result, err error) {
 	c.mu.Lock()
 	if !c.done {
 		c.done, c.final, c.err = true, final, err
+		if c.giveUp != nil {
+			c.giveUp.Stop()
+		}
 	}
 	c.mu.Unlock()
 	c.wake()
@@ -284,7 +309,7 @@ func (s *Session) onResult(m *wamp.Result) {
 	}
 	if len(c.queue) >= c.req.Buffer {
 		c.mu.Unlock()
-		c.Cancel()
+		c.sendCancel()
 		s.dropCall(c.id)
 		c.fail(ErrSlowConsumer)
 		return

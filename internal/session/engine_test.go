@@ -165,3 +165,42 @@ func TestAnnouncedFeatures(t *testing.T) {
 		assert.Equal(t, true, caller[feat], feat)
 	}
 }
+
+// Cancel in kill mode waits for the callee's answer; a callee (or router)
+// that never answers cannot keep the call pending past KillWait.
+func TestExplicitCancelEndsWithinKillWait(t *testing.T) {
+	for _, mode := range []string{session.CancelKill, session.CancelKillNoWait, session.CancelSkip} {
+		t.Run(mode, func(t *testing.T) {
+			f := joinFake(t, session.Config{})
+			ctx := context.Background()
+			call, _ := f.startCall(ctx, session.CallRequest{Procedure: "com.app.deaf", CancelMode: mode, KillWait: 100 * time.Millisecond})
+			cancelMsg := f.expectAsync(wamp.CANCEL)
+			begin := time.Now()
+			call.Cancel()
+			cn := (<-cancelMsg).(*wamp.Cancel)
+			assert.Equal(t, mode, cn.Options["mode"])
+			// The router never answers.
+			_, err := call.Next(ctx)
+			var ce *session.CanceledError
+			require.ErrorAs(t, err, &ce)
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.Equal(t, mode, ce.Mode)
+			assert.GreaterOrEqual(t, time.Since(begin), 100*time.Millisecond, "the answer was waited for")
+		})
+	}
+}
+
+// When the answer comes in time, it is what Next returns.
+func TestExplicitCancelReturnsTheAnswer(t *testing.T) {
+	f := joinFake(t, session.Config{})
+	ctx := context.Background()
+	call, c := f.startCall(ctx, session.CallRequest{Procedure: "com.app.x", CancelMode: session.CancelKill, KillWait: time.Minute})
+	cancelMsg := f.expectAsync(wamp.CANCEL)
+	call.Cancel()
+	<-cancelMsg
+	f.send(&wamp.Error{Type: wamp.CALL, Request: c.Request, Details: wamp.Dict{}, Error: wamp.ErrCanceled, Arguments: wamp.List{"interrupted"}})
+	_, err := call.Next(ctx)
+	var re *session.Error
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, string(wamp.ErrCanceled), re.URI)
+}
