@@ -49,7 +49,8 @@ func nexusEcho(_ context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 
 // BenchmarkCall measures round-trip calls: wampkit's typed caller.Call to a
 // typed callee.Register handler, against nexus's client.Call to a nexus
-// handler, same payload, same router, same run.
+// handler, same payload, same router, same run. "nexusconv" is nexus with
+// the typed conversions a nexus user writes by hand (typed_nexus_test.go).
 func BenchmarkCall(b *testing.B) {
 	s := startServer(b)
 	for _, tr := range transports {
@@ -58,6 +59,7 @@ func BenchmarkCall(b *testing.B) {
 				name := fmt.Sprintf("%s/%s/%s", tr.name, mode, payload)
 				b.Run("wampkit/"+name, func(b *testing.B) { benchWampkit(b, s, tr, mode, payload) })
 				b.Run("nexus/"+name, func(b *testing.B) { benchNexus(b, s, tr, mode, payload) })
+				b.Run("nexusconv/"+name, func(b *testing.B) { benchNexusConv(b, s, tr, mode, payload) })
 			}
 		}
 	}

@@ -24,9 +24,10 @@ if command -v benchstat >/dev/null 2>&1; then
   benchstat "$out/call.txt" "$out/prog.txt" || true
 fi
 
-printf "%-44s %12s %12s %7s %9s %9s\n" "benchmark" "wampkit/s" "nexus/s" "ratio" "allocs wk" "allocs nx"
+printf "%-44s %12s %12s %7s %9s %9s %12s %7s\n" "benchmark" "wampkit/s" "nexus/s" "ratio" "allocs wk" "allocs nx" "nexusconv/s" "ratio"
 # Ratios: median calls/s (items/s) and mean allocs/op of wampkit over nexus,
-# per transport, mode and payload.
+# per transport, mode and payload; then over nexus with hand-written typed
+# conversions ("nexusconv", calls only).
 awk '
 function median(list,   n, a, i, j, t) {
   n = split(list, a, " ")
@@ -46,8 +47,11 @@ function median(list,   n, a, i, j, t) {
 END {
   for (k in keys) {
     w = median(rate["wampkit", k]); x = median(rate["nexus", k])
-    printf "%-44s %12.0f %12.0f %7.2f %9.1f %9.1f\n", k, w, x, (x > 0 ? w / x : 0), \
+    y = (("nexusconv", k) in rate) ? median(rate["nexusconv", k]) : 0
+    printf "%-44s %12.0f %12.0f %7.2f %9.1f %9.1f", k, w, x, (x > 0 ? w / x : 0), \
       allocs["wampkit", k] / nalloc["wampkit", k], allocs["nexus", k] / nalloc["nexus", k]
+    if (y > 0) printf " %12.0f %7.2f", y, w / y
+    printf "\n"
   }
 }' "$out/call.txt" "$out/prog.txt" | sort
 grep -h 'B/registration' "$out/mem.txt" | awk '{ print "idle registration memory:", $1, $(NF-1), "B/registration" }'
