@@ -68,7 +68,20 @@ func (r *Registration) Options() map[string]any {
 
 // Done is closed when the registration ends for any reason: Unregister, a
 // revocation by the router, or the client closing.
-func (r *Registration) Done() <-chan struct{} { return r.done }
+func (r *Registration) Done() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done == nil { // made on first use: most handles are never asked
+		if r.ended {
+			return closedChan
+		}
+		r.done = make(chan struct{})
+	}
+	return r.done
+}
+
+// closedChan is the Done channel of a handle that ended before anyone asked.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Err says why the registration ended, once Done is closed: nil after
 // Unregister; a *RevokedError (errors.Is(err, ErrRevoked)) when the router
@@ -86,7 +99,9 @@ func (r *Registration) end(err error) bool {
 		return false
 	}
 	r.ended, r.err = true, err
-	close(r.done)
+	if r.done != nil {
+		close(r.done)
+	}
 	return true
 }
 
@@ -109,7 +124,9 @@ func (r *Registration) Unregister(ctx context.Context) error {
 		return nil
 	}
 	r.ended = true
-	close(r.done)
+	if r.done != nil {
+		close(r.done)
+	}
 	cur, sess := r.current, r.on
 	r.mu.Unlock()
 	c := r.c
@@ -137,11 +154,14 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 	if h == nil {
 		return nil, fmt.Errorf("%w: nil handler for %s", ErrInvalidOption, procedure)
 	}
-	opts := make(map[string]any, len(options))
-	for k, v := range options {
-		opts[k] = v
+	var opts map[string]any // nil when there are none: idle handles stay small
+	if len(options) > 0 {
+		opts = make(map[string]any, len(options))
+		for k, v := range options {
+			opts[k] = v
+		}
 	}
-	r := &Registration{c: c, procedure: procedure, options: opts, handler: h, done: make(chan struct{})}
+	r := &Registration{c: c, procedure: procedure, options: opts, handler: h}
 	sess, cur, err := withSession(ctx, c, "register", procedure, true, func(sess *session.Session) (*session.Registration, error) {
 		return sess.Register(ctx, procedure, wamp.Dict(opts), r.invoke, r)
 	})
@@ -320,7 +340,7 @@ func (c *Client) retryRestore(sess *session.Session, r *Registration, last error
 		case <-sess.Done():
 			t.Stop()
 			return
-		case <-r.done:
+		case <-r.Done():
 			t.Stop()
 			return
 		}

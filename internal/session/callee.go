@@ -46,7 +46,7 @@ func (r *Registration) revoke(reason string) {
 // A refusal is an *Error (procedure_already_exists, invalid_uri...).
 func (s *Session) Register(ctx context.Context, procedure string, options wamp.Dict, h Handler, value any) (*Registration, error) {
 	if options == nil {
-		options = wamp.Dict{}
+		options = noOptions
 	}
 	reg := &Registration{Procedure: procedure, Options: options, handler: h, Value: value}
 	// The registration is recorded by the read loop as it reads REGISTERED
