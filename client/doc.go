@@ -50,9 +50,11 @@
 //
 // # Concurrency
 //
-// A *Client is safe for concurrent use. Invocation handlers run on their own
-// goroutines; each subscription delivers its events in order on a goroutine
-// of its own, so a slow subscriber delays nobody else. Nothing runs on the
+// A *Client is safe for concurrent use. Each invocation handler runs on a
+// goroutine of its own (taken from a per-session pool of idle ones, so the
+// next handler does not start on a fresh stack); each subscription delivers
+// its events in order on a goroutine of its own, so a slow subscriber delays
+// nobody else. Nothing runs on the
 // read loop or under the client's locks. Every goroutine belongs to the
 // client and is gone when [Client.Close] returns. The client never prints;
 // give it a *slog.Logger with [WithLogger] to see what it reports.
