@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gammazero/nexus/v3/transport"
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -203,4 +204,17 @@ func TestExplicitCancelReturnsTheAnswer(t *testing.T) {
 	var re *session.Error
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, string(wamp.ErrCanceled), re.URI)
+}
+
+// A transport that dies before the router has read HELLO fails the join at
+// once, not when the join's context ends.
+func TestJoinFailsAtOnceWhenTheLinkDiesBeforeHello(t *testing.T) {
+	cli, rtr := transport.LinkedPeers()
+	rtr.Close() // the client's receive side closes; nobody will read HELLO
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	begin := time.Now()
+	_, err := session.Join(ctx, cli, session.Config{Realm: "realm1"})
+	assert.ErrorIs(t, err, session.ErrConnectionLost)
+	assert.Less(t, time.Since(begin), 2*time.Second, "not held until the context ends")
 }

@@ -151,10 +151,23 @@ func abortArgs(d wamp.Dict) wamp.List {
 	return nil
 }
 
+// sendCtx sends a handshake message. The router says nothing before it has
+// read ours, so a message arriving instead is a protocol error, and the
+// receive side closing means the connection is gone: a transport that died
+// before reading HELLO (nobody left to take it) fails the join at once
+// instead of at ctx's deadline.
 func sendCtx(ctx context.Context, peer wamp.Peer, msg wamp.Message) error {
 	select {
 	case peer.Send() <- msg:
 		return nil
+	case m, ok := <-peer.Recv():
+		if !ok {
+			return fmt.Errorf("session: join: %w", ErrConnectionLost)
+		}
+		if a, isAbort := m.(*wamp.Abort); isAbort {
+			return &Error{URI: string(a.Reason), Details: a.Details, Args: abortArgs(a.Details)}
+		}
+		return fmt.Errorf("session: join: unexpected %v before %v was sent: %w", m.MessageType(), msg.MessageType(), ErrProtocol)
 	case <-ctx.Done():
 		return fmt.Errorf("session: join: %w", ctx.Err())
 	}
