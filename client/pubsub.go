@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/wampkit/wampkit/internal/session"
@@ -191,38 +189,21 @@ func (c *Client) restoreSubscription(sess *session.Session, s *Subscription) err
 // retrySubscription is retryRestore for a subscription: when the backoff
 // policy stops, the subscription ends with the last refusal.
 func (c *Client) retrySubscription(sess *session.Session, s *Subscription, last error) {
-	b := c.cfg.backoff()
-	b.Reset()
-	for {
-		wait := b.NextBackOff()
-		if wait == backoff.Stop {
-			c.mu.Lock()
-			delete(c.subs, s)
-			c.mu.Unlock()
-			s.end(fmt.Errorf("client: restore subscription %s: %w", s.topic, last))
-			c.log.Error("wamp subscription not restored; giving up", "topic", s.topic, "error", last)
-			return
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-c.life.Done():
-			t.Stop()
-			return
-		case <-sess.Done():
-			t.Stop()
-			return
-		case <-s.done:
-			t.Stop()
-			return
-		}
+	c.retryWithBackoff(sess, s.done, func() bool {
 		err := c.restoreSubscription(sess, s)
 		if err == nil || c.lostDuringRestore(sess, err) {
-			return
+			return true
 		}
 		last = err
 		c.log.Error("wamp subscription not restored; retrying", "topic", s.topic, "error", err)
-	}
+		return false
+	}, func() {
+		c.mu.Lock()
+		delete(c.subs, s)
+		c.mu.Unlock()
+		s.end(fmt.Errorf("client: restore subscription %s: %w", s.topic, last))
+		c.log.Error("wamp subscription not restored; giving up", "topic", s.topic, "error", last)
+	})
 }
 
 // PublishOptions are the options of one PUBLISH.

@@ -316,19 +316,41 @@ func (c *Client) reportRestore(r *Registration, err error, retrying bool) {
 // closes. When the backoff policy stops, the registration ends with the
 // last refusal (Done is closed, Err says why): never silently.
 func (c *Client) retryRestore(sess *session.Session, r *Registration, last error) {
+	c.retryWithBackoff(sess, r.Done(), func() bool {
+		err := c.restoreRegistration(sess, r)
+		if err == nil {
+			c.log.Info("wamp registration restored", "procedure", r.procedure)
+			return true
+		}
+		if c.lostDuringRestore(sess, err) {
+			return true
+		}
+		last = err
+		c.reportRestore(r, err, true)
+		return false
+	}, func() {
+		err := fmt.Errorf("client: restore registration %s: %w", r.procedure, last)
+		c.mu.Lock()
+		delete(c.regs, r)
+		c.mu.Unlock()
+		if !r.isEnded() { // reported before Done closes
+			c.reportRestore(r, err, false)
+		}
+		r.end(err)
+	})
+}
+
+// retryWithBackoff calls attempt after each wait of a fresh backoff policy
+// until attempt reports it is finished, the handle ends (done), sess ends
+// (the next session restores the handle) or the client closes. When the
+// policy stops first, it calls giveUp.
+func (c *Client) retryWithBackoff(sess *session.Session, done <-chan struct{}, attempt func() bool, giveUp func()) {
 	b := c.cfg.backoff()
 	b.Reset()
 	for {
 		wait := b.NextBackOff()
 		if wait == backoff.Stop {
-			err := fmt.Errorf("client: restore registration %s: %w", r.procedure, last)
-			c.mu.Lock()
-			delete(c.regs, r)
-			c.mu.Unlock()
-			if !r.isEnded() { // reported before Done closes
-				c.reportRestore(r, err, false)
-			}
-			r.end(err)
+			giveUp()
 			return
 		}
 		t := time.NewTimer(wait)
@@ -340,20 +362,13 @@ func (c *Client) retryRestore(sess *session.Session, r *Registration, last error
 		case <-sess.Done():
 			t.Stop()
 			return
-		case <-r.Done():
+		case <-done:
 			t.Stop()
 			return
 		}
-		err := c.restoreRegistration(sess, r)
-		if err == nil {
-			c.log.Info("wamp registration restored", "procedure", r.procedure)
+		if attempt() {
 			return
 		}
-		if c.lostDuringRestore(sess, err) {
-			return
-		}
-		last = err
-		c.reportRestore(r, err, true)
 	}
 }
 
