@@ -35,6 +35,7 @@ func DecodeArgs(args []any, kwargs map[string]any, dst any, opts ...Option) erro
 
 func (d *decodeState) decodeArgs(args []any, kwargs map[string]any, v reflect.Value) error {
 	t := v.Type()
+	plan := objectPlan(t)
 	switch {
 	case t == payloadType:
 		v.Set(reflect.ValueOf(client.Payload{Args: args, Kwargs: kwargs}))
@@ -48,8 +49,8 @@ func (d *decodeState) decodeArgs(args []any, kwargs map[string]any, v reflect.Va
 			v.Set(reflect.New(t.Elem()))
 		}
 		return d.decodeArgs(args, kwargs, v.Elem())
-	case objectPlan(t) != nil:
-		return d.structArgs(planFor(t), args, kwargs, v)
+	case plan != nil:
+		return d.structArgs(plan, args, kwargs, v)
 	case isListShape(t):
 		return d.listArgs(args, kwargs, v)
 	case t.Kind() == reflect.Map || t.Kind() == reflect.Interface:

@@ -2,27 +2,21 @@ package codec
 
 import (
 	"reflect"
-	"sync/atomic"
 )
 
 func listEncoder(t reflect.Type) encoderFunc {
 	if t.Elem().Kind() == reflect.Uint8 {
 		return encodeBytes
 	}
-	var elem atomic.Pointer[encoderFunc] // resolved on first use (recursive types)
+	var elem lazy[encoderFunc] // on first use: the element type may be t itself
 	return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
 		if t.Kind() == reflect.Slice && v.IsNil() {
 			return nil, nil
 		}
-		enc := elem.Load()
-		if enc == nil {
-			f := encoderFor(t.Elem())
-			enc = &f
-			elem.Store(enc)
-		}
+		enc := elem.get(t.Elem(), encoderFor)
 		out := make([]any, v.Len())
 		for i := range out {
-			x, err := e.encodeWith(*enc, v.Index(i))
+			x, err := e.encodeWith(enc, v.Index(i))
 			if err != nil {
 				return nil, err.atIndex(i)
 			}

@@ -28,31 +28,33 @@ type field struct {
 	tagged    bool         // name came from a tag (dominance rule)
 	depth     int          // embedding depth (dominance rule)
 
-	dec atomic.Pointer[decoder]     // decoderFor(typ), remembered on first use
-	enc atomic.Pointer[encoderFunc] // encoderFor(typ), remembered on first use
+	dec lazy[decoder]     // decoderFor(typ)
+	enc lazy[encoderFunc] // encoderFor(typ)
 }
 
-// encoder returns the field type's encoder without a cache lookup after the
-// first call.
-func (f *field) encoder() encoderFunc {
-	if p := f.enc.Load(); p != nil {
+// lazy remembers what build made for a type on first use, so a hot path
+// reads it without a cache lookup (and a recursive type can be planned
+// before its parts are).
+type lazy[F any] struct{ p atomic.Pointer[F] }
+
+func (l *lazy[F]) get(t reflect.Type, build func(reflect.Type) F) F {
+	if p := l.p.Load(); p != nil {
 		return *p
 	}
-	e := encoderFor(f.typ)
-	f.enc.Store(&e)
-	return e
+	return l.fill(t, build)
 }
 
-// decoder returns the field type's decoder without a cache lookup after the
-// first call.
-func (f *field) decoder() decoder {
-	if p := f.dec.Load(); p != nil {
-		return *p
-	}
-	d := decoderFor(f.typ)
-	f.dec.Store(&d)
-	return d
+func (l *lazy[F]) fill(t reflect.Type, build func(reflect.Type) F) F {
+	f := build(t)
+	l.p.Store(&f)
+	return f
 }
+
+// encoder returns the field type's encoder.
+func (f *field) encoder() encoderFunc { return f.enc.get(f.typ, encoderFor) }
+
+// decoder returns the field type's decoder.
+func (f *field) decoder() decoder { return f.dec.get(f.typ, decoderFor) }
 
 // structPlan is the per-type analysis of a struct, computed once.
 type structPlan struct {
