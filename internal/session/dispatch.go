@@ -46,7 +46,7 @@ func (s *Session) dispatch(msg wamp.Message) bool {
 		s.gotGoodbye(m)
 		return false
 	case *wamp.Abort:
-		s.end(&Error{URI: string(m.Reason), Details: m.Details, Args: abortArgs(m.Details)})
+		s.end(closeError(m.Reason, m.Details))
 		return false
 	case *wire.Malformed:
 		s.abort(string(wamp.ErrProtocolViolation), fmt.Sprintf("undecodable message (%d bytes): %v", m.Size, m.Err))
@@ -74,7 +74,7 @@ func (s *Session) gotGoodbye(m *wamp.Goodbye) {
 		return
 	}
 	_ = s.sendNow(&wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}})
-	s.end(&Error{URI: string(m.Reason), Details: m.Details, Args: abortArgs(m.Details)})
+	s.end(closeError(m.Reason, m.Details))
 }
 
 // reply hands a response to whoever waits on request id. A response nobody

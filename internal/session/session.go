@@ -122,7 +122,7 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 		case *wamp.Welcome:
 			return m, nil
 		case *wamp.Abort:
-			return nil, &Error{URI: string(m.Reason), Details: m.Details, Args: abortArgs(m.Details)}
+			return nil, closeError(m.Reason, m.Details)
 		case *wamp.Challenge:
 			if cfg.Auth == nil {
 				return nil, fmt.Errorf("session: join: router asks for %q authentication and no credentials are configured", m.AuthMethod)
@@ -144,11 +144,14 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 	}
 }
 
-func abortArgs(d wamp.Dict) wamp.List {
-	if m, ok := d["message"].(string); ok {
-		return wamp.List{m}
+// closeError is the router's ABORT or GOODBYE as an *Error whose args
+// carry the message in its details.
+func closeError(reason wamp.URI, details wamp.Dict) *Error {
+	var args wamp.List
+	if m, ok := details["message"].(string); ok {
+		args = wamp.List{m}
 	}
-	return nil
+	return &Error{URI: string(reason), Details: details, Args: args}
 }
 
 // sendCtx sends a handshake message. The router says nothing before it has
@@ -165,7 +168,7 @@ func sendCtx(ctx context.Context, peer wamp.Peer, msg wamp.Message) error {
 			return fmt.Errorf("session: join: %w", ErrConnectionLost)
 		}
 		if a, isAbort := m.(*wamp.Abort); isAbort {
-			return &Error{URI: string(a.Reason), Details: a.Details, Args: abortArgs(a.Details)}
+			return closeError(a.Reason, a.Details)
 		}
 		return fmt.Errorf("session: join: unexpected %v before %v was sent: %w", m.MessageType(), msg.MessageType(), ErrProtocol)
 	case <-ctx.Done():
