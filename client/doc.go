@@ -54,8 +54,8 @@
 // goroutine of its own (taken from a per-session pool of idle ones, so the
 // next handler does not start on a fresh stack); each subscription delivers
 // its events in order on a goroutine of its own, so a slow subscriber delays
-// nobody else. Nothing runs on the
-// read loop or under the client's locks. Every goroutine belongs to the
-// client and is gone when [Client.Close] returns. The client never prints;
-// give it a *slog.Logger with [WithLogger] to see what it reports.
+// nobody else. Nothing runs on the read loop or under the client's locks.
+// Every goroutine belongs to the client and is gone when [Client.Close]
+// returns. The client never prints; give it a *slog.Logger with
+// [WithLogger] to see what it reports.
 package client

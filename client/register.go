@@ -95,6 +95,11 @@ func (r *Registration) Err() error {
 func (r *Registration) end(err error) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.endLocked(err)
+}
+
+// endLocked ends r with err unless it has ended already; r.mu is held.
+func (r *Registration) endLocked(err error) bool {
 	if r.ended {
 		return false
 	}
@@ -119,13 +124,9 @@ func (r *Registration) Unregister(ctx context.Context) error {
 	// restore in progress either installed its registration before (and it
 	// is withdrawn here) or sees the end and withdraws it itself.
 	r.mu.Lock()
-	if r.ended {
+	if !r.endLocked(nil) {
 		r.mu.Unlock()
 		return nil
-	}
-	r.ended = true
-	if r.done != nil {
-		close(r.done)
 	}
 	cur, sess := r.current, r.on
 	r.mu.Unlock()
