@@ -224,6 +224,15 @@ func metaValue(o obs) (any, error) {
 	return o.report["value"], nil
 }
 
+// metaIDs is the ID or IDs Autobahn|JS reported for the scenario.
+func metaIDs(o obs) ([]client.ID, error) {
+	v, err := metaValue(o)
+	if err != nil {
+		return nil, err
+	}
+	return ids(v)
+}
+
 // ids reads one ID, or a list of IDs, as Autobahn|JS reported them (0 and
 // null are "none").
 func ids(v any) ([]client.ID, error) {
@@ -286,11 +295,7 @@ func checkMetaList(o obs) error {
 }
 
 func checkMetaLookup(o obs, kind string) error {
-	v, err := metaValue(o)
-	if err != nil {
-		return err
-	}
-	got, err := ids(v)
+	got, err := metaIDs(o)
 	if err != nil {
 		return err
 	}
@@ -302,11 +307,7 @@ func checkMetaLookup(o obs, kind string) error {
 }
 
 func checkMetaMatch(o obs, kind string) error {
-	v, err := metaValue(o)
-	if err != nil {
-		return err
-	}
-	got, err := ids(v)
+	got, err := metaIDs(o)
 	if err != nil {
 		return err
 	}
@@ -374,11 +375,7 @@ func parseCreated(v any) (time.Time, bool) {
 }
 
 func checkMetaCallees(o obs, kind string) error {
-	v, err := metaValue(o)
-	if err != nil {
-		return err
-	}
-	got, err := ids(v)
+	got, err := metaIDs(o)
 	if err != nil {
 		return err
 	}

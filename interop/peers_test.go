@@ -138,36 +138,36 @@ func (p *peerProc) waitFor(d time.Duration, match func(event) bool) (event, erro
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
-		p.mu.Lock()
-		for i := p.next; i < len(p.events); i++ {
-			if match(p.events[i]) {
-				p.next = i + 1
-				e := p.events[i]
-				p.mu.Unlock()
-				return e, nil
-			}
+		e, ok, changed := p.take(match)
+		if ok {
+			return e, nil
 		}
-		changed := p.changed
-		p.mu.Unlock()
 		select {
 		case <-changed:
 		case <-p.done:
 			// The last lines may have arrived with the exit: look once more.
-			p.mu.Lock()
-			for i := p.next; i < len(p.events); i++ {
-				if match(p.events[i]) {
-					p.next = i + 1
-					e := p.events[i]
-					p.mu.Unlock()
-					return e, nil
-				}
+			if e, ok, _ := p.take(match); ok {
+				return e, nil
 			}
-			p.mu.Unlock()
 			return nil, fmt.Errorf("%s exited (%v) before the expected report; stderr: %s", p.name, p.err, lastLines(p.stderr.String(), 5))
 		case <-timer.C:
 			return nil, fmt.Errorf("%s: no expected report within %s", p.name, d)
 		}
 	}
+}
+
+// take consumes the first unread event that matches; otherwise it returns
+// the channel that closes when more events arrive.
+func (p *peerProc) take(match func(event) bool) (event, bool, <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := p.next; i < len(p.events); i++ {
+		if match(p.events[i]) {
+			p.next = i + 1
+			return p.events[i], true, nil
+		}
+	}
+	return nil, false, p.changed
 }
 
 // isEvent matches events by kind and, optionally, procedure.

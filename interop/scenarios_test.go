@@ -245,30 +245,22 @@ var limitations = []limitation{
 			"receive_progress: the callee is not asked for progress and the wampkit caller gets the final result only",
 		check: finalOnlyNoProgress,
 	},
-	{
-		peer: autobahnJS, role: roleCallee, scenario: "cancel_killnowait",
-		reason: "Autobahn|JS callees neither announce call_canceling nor handle INTERRUPT: nexus cancels any mode as skip, " +
+	calleeIgnoresInterrupt(autobahnJS, "Autobahn|JS", "killnowait"),
+	calleeIgnoresInterrupt(autobahnJS, "Autobahn|JS", "kill"),
+	calleeIgnoresInterrupt(wampyJS, "wampy", "killnowait"),
+	calleeIgnoresInterrupt(wampyJS, "wampy", "kill"),
+}
+
+// calleeIgnoresInterrupt is the expected result of canceling a call to a
+// peer callee in mode kill or killnowait when the peer (named name) neither
+// announces call_canceling nor handles INTERRUPT.
+func calleeIgnoresInterrupt(peer, name, mode string) limitation {
+	return limitation{
+		peer: peer, role: roleCallee, scenario: "cancel_" + mode,
+		reason: name + " callees neither announce call_canceling nor handle INTERRUPT: nexus cancels any mode as skip, " +
 			"the wampkit caller gets wamp.error.canceled at once, the callee runs to completion and its late YIELD is dropped",
 		check: skipCancel,
-	},
-	{
-		peer: autobahnJS, role: roleCallee, scenario: "cancel_kill",
-		reason: "Autobahn|JS callees neither announce call_canceling nor handle INTERRUPT: nexus cancels any mode as skip, " +
-			"the wampkit caller gets wamp.error.canceled at once, the callee runs to completion and its late YIELD is dropped",
-		check: skipCancel,
-	},
-	{
-		peer: wampyJS, role: roleCallee, scenario: "cancel_killnowait",
-		reason: "wampy callees neither announce call_canceling nor handle INTERRUPT: nexus cancels any mode as skip, " +
-			"the wampkit caller gets wamp.error.canceled at once, the callee runs to completion and its late YIELD is dropped",
-		check: skipCancel,
-	},
-	{
-		peer: wampyJS, role: roleCallee, scenario: "cancel_kill",
-		reason: "wampy callees neither announce call_canceling nor handle INTERRUPT: nexus cancels any mode as skip, " +
-			"the wampkit caller gets wamp.error.canceled at once, the callee runs to completion and its late YIELD is dropped",
-		check: skipCancel,
-	},
+	}
 }
 
 func init() {
