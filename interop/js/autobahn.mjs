@@ -10,7 +10,7 @@
 // Autobahn|JS 26 uses the global WebSocket: run with node >= 22, or node 20
 // with --experimental-websocket.
 import autobahn from 'autobahn';
-import { cfg, emit, fail, scenario, proc, stdinClosed, withTimeout, errorOf, sleep } from './common.mjs';
+import { cfg, emit, fail, scenario, proc, stdinClosed, withTimeout, errorOf, sleep, runRole } from './common.mjs';
 
 if (typeof WebSocket === 'undefined') {
   fail('no global WebSocket: use node >= 22 or node --experimental-websocket');
@@ -203,14 +203,4 @@ async function runMeta() {
   conn.close();
 }
 
-const roles = { caller: runCaller, callee: runCallee, meta: runMeta };
-if (!roles[cfg.role]) {
-  fail(`unknown role ${cfg.role}`);
-}
-try {
-  await roles[cfg.role]();
-  emit({ event: 'done' });
-  process.exit(0);
-} catch (e) {
-  fail(`${cfg.role}: ${e && e.stack ? e.stack : JSON.stringify(errorOf(e))}`);
-}
+await runRole({ caller: runCaller, callee: runCallee, meta: runMeta });

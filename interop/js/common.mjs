@@ -115,3 +115,18 @@ export function errorOf(e) {
   }
   return { local: String(e) };
 }
+
+// runRole runs the function of the configured role, reports done and exits;
+// a failure is reported and exits non-zero.
+export async function runRole(roles) {
+  if (!roles[cfg.role]) {
+    fail(`unknown role ${cfg.role}`);
+  }
+  try {
+    await roles[cfg.role]();
+    emit({ event: 'done' });
+    process.exit(0);
+  } catch (e) {
+    fail(`${cfg.role}: ${e && e.stack ? e.stack : JSON.stringify(errorOf(e))}`);
+  }
+}

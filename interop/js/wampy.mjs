@@ -12,7 +12,7 @@ import { JsonSerializer } from 'wampy/JsonSerializer.js';
 import { MsgpackSerializer } from 'wampy/MsgpackSerializer.js';
 import { CborSerializer } from 'wampy/CborSerializer.js';
 import websocket from 'websocket';
-import { cfg, emit, fail, scenario, proc, stdinClosed, withTimeout, errorOf, sleep } from './common.mjs';
+import { cfg, emit, fail, scenario, proc, stdinClosed, withTimeout, errorOf, sleep, runRole } from './common.mjs';
 
 function serializer() {
   const ctor = { json: JsonSerializer, msgpack: MsgpackSerializer, cbor: CborSerializer }[cfg.serializer];
@@ -118,14 +118,4 @@ async function runCallee() {
   await w.disconnect();
 }
 
-const roles = { caller: runCaller, callee: runCallee };
-if (!roles[cfg.role]) {
-  fail(`unknown role ${cfg.role}`);
-}
-try {
-  await roles[cfg.role]();
-  emit({ event: 'done' });
-  process.exit(0);
-} catch (e) {
-  fail(`${cfg.role}: ${e && e.stack ? e.stack : JSON.stringify(errorOf(e))}`);
-}
+await runRole({ caller: runCaller, callee: runCallee });
