@@ -37,13 +37,20 @@ func sliceDecoder(t reflect.Type) decoder {
 		if !ok {
 			return mismatch(t.String(), in)
 		}
-		s := reflect.MakeSlice(t, len(list), len(list))
+		// A fresh slice, grown in place: MakeSlice would allocate its
+		// header as well as the array.
+		if len(list) == 0 {
+			v.Set(reflect.MakeSlice(t, 0, 0)) // empty, not nil
+			return nil
+		}
+		v.SetZero()
+		v.Grow(len(list))
+		v.SetLen(len(list))
 		for i, x := range list {
-			if e := elemDec(d, x, s.Index(i)); e != nil {
+			if e := elemDec(d, x, v.Index(i)); e != nil {
 				return e.atIndex(i)
 			}
 		}
-		v.Set(s)
 		return nil
 	}
 }

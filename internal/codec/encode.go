@@ -210,6 +210,12 @@ func kindEncoder(t reflect.Type) encoderFunc {
 	case reflect.Bool:
 		return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.Bool(), nil }
 	case reflect.String:
+		if t.PkgPath() == "" {
+			// Interface shares the string header of a value that is not
+			// addressable (a struct field reached through the boxed
+			// argument); v.String() would box a new one.
+			return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.Interface(), nil }
+		}
 		return func(_ *encodeState, v reflect.Value) (any, *encodeErr) { return v.String(), nil }
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return encodeInt(t)
