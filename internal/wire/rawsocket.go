@@ -222,14 +222,27 @@ func (p *RawSocketPeer) writeLoop() {
 // serialized is skipped (the session only sends well-formed messages); one
 // larger than the router accepts is an error.
 func (p *RawSocketPeer) appendMessage(batch []byte, msg wamp.Message) ([]byte, error) {
-	b, err := p.ser.Serialize(msg)
+	start := len(batch)
+	var err error
+	if a, ok := p.ser.(interface {
+		Append([]byte, wamp.Message) ([]byte, error)
+	}); ok { // serialized in place, after a header filled in below
+		batch, err = a.Append(append(batch, frameRegular, 0, 0, 0), msg)
+	} else {
+		var b []byte
+		if b, err = p.ser.Serialize(msg); err == nil {
+			batch = appendFrame(batch, frameRegular, b)
+		}
+	}
 	if err != nil {
-		return batch, nil
+		return batch[:start], nil
 	}
-	if len(b) > p.limit {
-		return batch, fmt.Errorf("wire: rawsocket message of %d bytes exceeds the router's limit %d", len(b), p.limit)
+	n := len(batch) - start - 4
+	if n > p.limit {
+		return batch[:start], fmt.Errorf("wire: rawsocket message of %d bytes exceeds the router's limit %d", n, p.limit)
 	}
-	return appendFrame(batch, frameRegular, b), nil
+	batch[start+1], batch[start+2], batch[start+3] = byte(n>>16), byte(n>>8), byte(n)
+	return batch, nil
 }
 
 func appendFrame(batch []byte, kind byte, b []byte) []byte {

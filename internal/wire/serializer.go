@@ -12,8 +12,11 @@ import (
 //     the Details kept;
 //   - a frame that fails to decode, or makes the inner serializer panic,
 //     decodes to *Malformed instead of an error.
+//   - with MsgPack, the messages of calls and events take a fast path that
+//     gives what the inner serializer gives (msgpack.go).
 type Serializer struct {
-	Inner serialize.Serializer
+	Inner   serialize.Serializer
+	msgpack bool
 }
 
 // NewSerializer returns the wrapped serializer for s.
@@ -22,7 +25,7 @@ func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 	case serialize.JSON:
 		return &Serializer{Inner: &serialize.JSONSerializer{}}, nil
 	case serialize.MSGPACK:
-		return &Serializer{Inner: &serialize.MessagePackSerializer{}}, nil
+		return &Serializer{Inner: &serialize.MessagePackSerializer{}, msgpack: true}, nil
 	case serialize.CBOR:
 		return &Serializer{Inner: &serialize.CBORSerializer{}}, nil
 	}
@@ -31,6 +34,26 @@ func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 
 // Serialize implements serialize.Serializer.
 func (s *Serializer) Serialize(msg wamp.Message) (b []byte, err error) {
+	if s.msgpack {
+		if b, ok := appendMsgPackMessage(nil, msg); ok {
+			return b, nil
+		}
+	}
+	return s.serialize(msg)
+}
+
+// Append appends msg serialized to b.
+func (s *Serializer) Append(b []byte, msg wamp.Message) ([]byte, error) {
+	if s.msgpack {
+		if out, ok := appendMsgPackMessage(b, msg); ok {
+			return out, nil
+		}
+	}
+	m, err := s.serialize(msg)
+	return append(b, m...), err
+}
+
+func (s *Serializer) serialize(msg wamp.Message) (b []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("wire: serialize %v: %v", msg.MessageType(), r)
@@ -42,6 +65,15 @@ func (s *Serializer) Serialize(msg wamp.Message) (b []byte, err error) {
 // Deserialize implements serialize.Serializer. It never returns an error:
 // undecodable input comes back as *Malformed.
 func (s *Serializer) Deserialize(data []byte) (msg wamp.Message, err error) {
+	if s.msgpack {
+		if m, ok := decodeMsgPackMessage(data); ok {
+			return m, nil
+		}
+	}
+	return s.deserialize(data)
+}
+
+func (s *Serializer) deserialize(data []byte) (msg wamp.Message, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg, err = &Malformed{Err: fmt.Errorf("wire: decode panicked: %v", r), Size: len(data)}, nil
