@@ -7,103 +7,37 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// The MsgPack fast path encodes the messages a client sends on every call
-// (CALL, YIELD, PUBLISH, ERROR) and decodes the ones it receives (RESULT,
-// INVOCATION, EVENT, ERROR) without reflection and without nexus's detour
-// through []any and copied maps. It gives exactly what nexus's
-// MessagePackSerializer gives: the same Go types on decoding (int64 for
-// fixints and the signed forms, uint64 for the unsigned forms; float64; string for str, []byte for bin;
-// map[string]any; []any) and, on encoding, the same bytes except for the
-// order of map entries.
-//
-// It only takes what it knows. A message of another type, a value of another
-// Go type, a map with a key that is not a string, an extension type, a
-// field of an unexpected type, a repeated map key, trailing bytes, truncation, nesting deeper
-// than maxMsgPackDepth: each makes it decline (ok=false), and the caller
-// hands the frame or message to nexus's serializer, which decides as before.
-
-const (
-	maxMsgPackDepth = 100
-	// sharedStringsMax is the largest frame whose strings are slices of one
-	// copy of the frame: one allocation for every key and string value.
-	// Beyond it each string is its own copy, so that a string kept from a
-	// large message does not keep the whole message alive.
-	sharedStringsMax = 4 << 10
-)
+// The MsgPack fast path (see fastpath.go). On decoding nexus gives int64 for
+// fixints and the signed forms, uint64 for the unsigned forms, float64 for
+// both float forms, string for str, []byte for bin, map[string]any and
+// []any; so does this.
 
 // appendMsgPackMessage appends msg encoded as nexus would encode it.
 func appendMsgPackMessage(b []byte, msg wamp.Message) ([]byte, bool) {
-	start := len(b)
-	var ok bool
-	switch m := msg.(type) {
-	case *wamp.Call:
-		b, ok = appendMsgPackCall(b, m)
-	case *wamp.Yield:
-		b = appendHeader(b, wamp.YIELD, 3, m.Arguments, m.ArgumentsKw)
-		b = appendUint(b, uint64(m.Request))
-		b, ok = appendDict(b, m.Options, 0)
-		if ok {
-			b, ok = appendPayload(b, m.Arguments, m.ArgumentsKw)
-		}
-	case *wamp.Publish:
-		b = appendHeader(b, wamp.PUBLISH, 4, m.Arguments, m.ArgumentsKw)
-		b = appendUint(b, uint64(m.Request))
-		b, ok = appendDict(b, m.Options, 0)
-		if ok {
-			b = appendString(b, string(m.Topic))
-			b, ok = appendPayload(b, m.Arguments, m.ArgumentsKw)
-		}
-	case *wamp.Error:
-		b = appendHeader(b, wamp.ERROR, 5, m.Arguments, m.ArgumentsKw)
-		b = appendInt(b, int64(m.Type))
-		b = appendUint(b, uint64(m.Request))
-		b, ok = appendDict(b, m.Details, 0)
-		if ok {
-			b = appendString(b, string(m.Error))
-			b, ok = appendPayload(b, m.Arguments, m.ArgumentsKw)
-		}
-	}
-	if !ok {
-		return b[:start], false
-	}
-	return b, true
-}
-
-func appendMsgPackCall(b []byte, m *wamp.Call) ([]byte, bool) {
-	b = appendHeader(b, wamp.CALL, 4, m.Arguments, m.ArgumentsKw)
-	b = appendUint(b, uint64(m.Request))
-	b, ok := appendDict(b, m.Options, 0)
+	var fs [maxElements]field
+	t, fields, ok := outgoing(msg, &fs)
 	if !ok {
 		return b, false
 	}
-	b = appendString(b, string(m.Procedure))
-	return appendPayload(b, m.Arguments, m.ArgumentsKw)
-}
-
-// appendHeader starts the list of a message with fixed fields before its
-// payload. Like nexus, it leaves out empty trailing Arguments and
-// ArgumentsKw.
-func appendHeader(b []byte, t wamp.MessageType, fixed int, args wamp.List, kwargs wamp.Dict) []byte {
-	n := fixed
-	switch {
-	case len(kwargs) > 0:
-		n += 2
-	case len(args) > 0:
-		n++
+	start := len(b)
+	b = appendArrayLen(b, 1+len(fields))
+	b = appendInt(b, int64(t))
+	for _, f := range fields {
+		switch f.kind {
+		case fieldUint:
+			b = appendUint(b, f.u)
+		case fieldString:
+			b = appendString(b, f.s)
+		case fieldDict:
+			b, ok = appendDict(b, f.d, 0)
+		case fieldList:
+			b, ok = appendList(b, f.l, 0)
+		}
+		if !ok {
+			return b[:start], false
+		}
 	}
-	b = appendArrayLen(b, n)
-	return appendInt(b, int64(t))
-}
-
-func appendPayload(b []byte, args wamp.List, kwargs wamp.Dict) ([]byte, bool) {
-	ok := true
-	if len(args) > 0 || len(kwargs) > 0 {
-		b, ok = appendList(b, args, 0)
-	}
-	if ok && len(kwargs) > 0 {
-		b, ok = appendDict(b, kwargs, 0)
-	}
-	return b, ok
+	return b, true
 }
 
 func appendValue(b []byte, v any, depth int) ([]byte, bool) {
@@ -168,7 +102,7 @@ func appendList(b []byte, l []any, depth int) ([]byte, bool) {
 	if l == nil {
 		return append(b, 0xc0), true
 	}
-	if depth > maxMsgPackDepth {
+	if depth > maxFastDepth {
 		return b, false
 	}
 	b = appendArrayLen(b, len(l))
@@ -185,7 +119,7 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, bool) {
 	if d == nil {
 		return append(b, 0xc0), true
 	}
-	if depth > maxMsgPackDepth {
+	if depth > maxFastDepth {
 		return b, false
 	}
 	switch n := len(d); {
@@ -287,44 +221,42 @@ func decodeMsgPackMessage(data []byte) (wamp.Message, bool) {
 		d.s = string(data)
 	}
 	n, ok := d.arrayLen()
-	if !ok || n < 1 {
+	if !ok || n > maxElements {
 		return nil, false
 	}
-	t, ok := d.int()
-	if !ok {
+	var es [maxElements]element
+	for i := range n {
+		if es[i], ok = d.element(); !ok {
+			return nil, false
+		}
+	}
+	if d.i != len(d.b) {
 		return nil, false
 	}
-	// fields reads the n-1 fields after the type; each reader leaves a field
-	// at its zero value when the frame has none or a nil, as nexus does.
-	var msg wamp.Message
-	switch wamp.MessageType(t) {
-	case wamp.RESULT:
-		m := &wamp.Result{}
-		ok = n-1 <= 4 && d.id(n > 1, &m.Request) && d.dict(n > 2, &m.Details) &&
-			d.list(n > 3, &m.Arguments) && d.dict(n > 4, &m.ArgumentsKw)
-		msg = m
-	case wamp.INVOCATION:
-		m := &wamp.Invocation{}
-		ok = n-1 <= 5 && d.id(n > 1, &m.Request) && d.id(n > 2, &m.Registration) && d.dict(n > 3, &m.Details) &&
-			d.list(n > 4, &m.Arguments) && d.dict(n > 5, &m.ArgumentsKw)
-		msg = m
-	case wamp.EVENT:
-		m := &wamp.Event{}
-		ok = n-1 <= 5 && d.id(n > 1, &m.Subscription) && d.id(n > 2, &m.Publication) && d.dict(n > 3, &m.Details) &&
-			d.list(n > 4, &m.Arguments) && d.dict(n > 5, &m.ArgumentsKw)
-		msg = m
-	case wamp.ERROR:
-		m := &wamp.Error{Type: wamp.ERROR, Details: wamp.Dict{}} // as wamp.NewMessage makes it
-		ok = n-1 <= 6 && d.msgType(n > 1, &m.Type) && d.id(n > 2, &m.Request) && d.dict(n > 3, &m.Details) &&
-			d.uri(n > 4, &m.Error) && d.list(n > 5, &m.Arguments) && d.dict(n > 6, &m.ArgumentsKw)
-		msg = m
-	default:
-		return nil, false
+	return incoming(es[:n])
+}
+
+// element reads one element of a message's list; a non-negative integer is
+// not boxed.
+func (d *mpDecoder) element() (element, bool) {
+	if d.i < len(d.b) {
+		switch c := d.b[d.i]; {
+		case c <= 0x7f:
+			d.i++
+			return element{u: uint64(c), isInt: true}, true
+		case c >= 0xcc && c <= 0xcf:
+			p, ok := d.fixed(1 << (c - 0xcc))
+			if !ok {
+				return element{}, false
+			}
+			return element{u: beUint(p), isInt: true}, true
+		}
 	}
-	if !ok || d.i != len(d.b) {
-		return nil, false
+	v, ok := d.value(0)
+	if i, isInt := v.(int64); isInt && i >= 0 {
+		return element{u: uint64(i), isInt: true}, ok
 	}
-	return msg, true
+	return element{v: v}, ok
 }
 
 // mpDecoder reads MsgPack from b; s, when set, is b as a string, and strings
@@ -335,79 +267,7 @@ type mpDecoder struct {
 	i int
 }
 
-func (d *mpDecoder) nilNext() bool {
-	if d.i < len(d.b) && d.b[d.i] == 0xc0 {
-		d.i++
-		return true
-	}
-	return false
-}
-
-func (d *mpDecoder) id(present bool, out *wamp.ID) bool {
-	if !present || d.nilNext() {
-		return true
-	}
-	v, ok := d.value(0)
-	switch x := v.(type) {
-	case int64:
-		if x < 0 {
-			return false
-		}
-		*out = wamp.ID(x)
-	case uint64:
-		*out = wamp.ID(x)
-	default:
-		return false
-	}
-	return ok
-}
-
-func (d *mpDecoder) msgType(present bool, out *wamp.MessageType) bool {
-	if !present || d.nilNext() {
-		return true
-	}
-	t, ok := d.int()
-	*out = wamp.MessageType(t)
-	return ok
-}
-
-func (d *mpDecoder) dict(present bool, out *wamp.Dict) bool {
-	if !present || d.nilNext() {
-		return true
-	}
-	v, ok := d.value(0)
-	m, isMap := v.(map[string]any)
-	*out = m
-	return ok && isMap
-}
-
-func (d *mpDecoder) list(present bool, out *wamp.List) bool {
-	if !present || d.nilNext() {
-		return true
-	}
-	v, ok := d.value(0)
-	l, isList := v.([]any)
-	*out = l
-	return ok && isList
-}
-
-func (d *mpDecoder) uri(present bool, out *wamp.URI) bool {
-	if !present || d.nilNext() {
-		return true
-	}
-	v, ok := d.value(0)
-	s, isString := v.(string)
-	*out = wamp.URI(s)
-	return ok && isString
-}
-
 // int reads an integer that fits an int64.
-func (d *mpDecoder) int() (int64, bool) {
-	v, ok := d.value(0)
-	i, isInt := v.(int64)
-	return i, ok && isInt
-}
-
 func (d *mpDecoder) arrayLen() (int, bool) {
 	if d.i >= len(d.b) {
 		return 0, false
@@ -468,7 +328,7 @@ func (d *mpDecoder) str(n int) (string, bool) {
 }
 
 func (d *mpDecoder) value(depth int) (any, bool) {
-	if d.i >= len(d.b) || depth > maxMsgPackDepth {
+	if d.i >= len(d.b) || depth > maxFastDepth {
 		return nil, false
 	}
 	c := d.b[d.i]

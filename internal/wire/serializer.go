@@ -12,20 +12,23 @@ import (
 //     the Details kept;
 //   - a frame that fails to decode, or makes the inner serializer panic,
 //     decodes to *Malformed instead of an error.
-//   - with MsgPack, the messages of calls and events take a fast path that
-//     gives what the inner serializer gives (msgpack.go).
+//   - with JSON and MsgPack, the messages of calls and events take a fast
+//     path that gives what the inner serializer gives (fastpath.go).
 type Serializer struct {
-	Inner   serialize.Serializer
-	msgpack bool
+	Inner serialize.Serializer
+	// fastAppend and fastDecode are the fast path of the serialization;
+	// nil for CBOR.
+	fastAppend func([]byte, wamp.Message) ([]byte, bool)
+	fastDecode func([]byte) (wamp.Message, bool)
 }
 
 // NewSerializer returns the wrapped serializer for s.
 func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 	switch s {
 	case serialize.JSON:
-		return &Serializer{Inner: &serialize.JSONSerializer{}}, nil
+		return &Serializer{Inner: &serialize.JSONSerializer{}, fastAppend: appendJSONMessage, fastDecode: decodeJSONMessage}, nil
 	case serialize.MSGPACK:
-		return &Serializer{Inner: &serialize.MessagePackSerializer{}, msgpack: true}, nil
+		return &Serializer{Inner: &serialize.MessagePackSerializer{}, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackMessage}, nil
 	case serialize.CBOR:
 		return &Serializer{Inner: &serialize.CBORSerializer{}}, nil
 	}
@@ -34,8 +37,8 @@ func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 
 // Serialize implements serialize.Serializer.
 func (s *Serializer) Serialize(msg wamp.Message) (b []byte, err error) {
-	if s.msgpack {
-		if b, ok := appendMsgPackMessage(nil, msg); ok {
+	if s.fastAppend != nil {
+		if b, ok := s.fastAppend(nil, msg); ok {
 			return b, nil
 		}
 	}
@@ -44,8 +47,8 @@ func (s *Serializer) Serialize(msg wamp.Message) (b []byte, err error) {
 
 // Append appends msg serialized to b.
 func (s *Serializer) Append(b []byte, msg wamp.Message) ([]byte, error) {
-	if s.msgpack {
-		if out, ok := appendMsgPackMessage(b, msg); ok {
+	if s.fastAppend != nil {
+		if out, ok := s.fastAppend(b, msg); ok {
 			return out, nil
 		}
 	}
@@ -65,8 +68,8 @@ func (s *Serializer) serialize(msg wamp.Message) (b []byte, err error) {
 // Deserialize implements serialize.Serializer. It never returns an error:
 // undecodable input comes back as *Malformed.
 func (s *Serializer) Deserialize(data []byte) (msg wamp.Message, err error) {
-	if s.msgpack {
-		if m, ok := decodeMsgPackMessage(data); ok {
+	if s.fastDecode != nil {
+		if m, ok := s.fastDecode(data); ok {
 			return m, nil
 		}
 	}

@@ -14,10 +14,25 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// The fast path must be indistinguishable from nexus's MsgPack serializer:
-// these tests hold it against nexus in both directions.
+// The fast paths must be indistinguishable from nexus's serializers: these
+// tests hold them against nexus in both directions.
 
-var nexusMsgPack = &serialize.MessagePackSerializer{}
+// format is a fast path and the nexus serializer it stands in for.
+type format struct {
+	name   string
+	nexus  serialize.Serializer
+	append func([]byte, wamp.Message) ([]byte, bool)
+	decode func([]byte) (wamp.Message, bool)
+	dump   func([]byte) string
+}
+
+var (
+	nexusMsgPack = &serialize.MessagePackSerializer{}
+	msgpackFmt   = format{"msgpack", nexusMsgPack, appendMsgPackMessage, decodeMsgPackMessage, hex.Dump}
+	jsonFmt      = format{"json", &serialize.JSONSerializer{}, appendJSONMessage, decodeJSONMessage,
+		func(b []byte) string { return string(b) }}
+	formats = []format{msgpackFmt, jsonFmt}
+)
 
 // gen makes random messages whose values cover every MsgPack form.
 type gen struct {
@@ -32,6 +47,15 @@ var edgeInts = []int64{0, 1, 31, 127, 128, 255, 256, 32767, 32768, 65535, 65536,
 	math.MinInt32, math.MinInt32 - 1, math.MinInt64}
 
 var edgeLens = []int{0, 1, 15, 16, 31, 32, 255, 256, 65535, 65536}
+
+// edgeFloats are where nexus's JSON float format changes. (Whole floats from
+// 2^64 to 1e21 are left out: nexus writes them as integers too long for
+// its own reader.)
+var edgeFloats = []float64{0, 1, -1, 0.5, 100, -100, 1e-6, 9.99e-7, 1e-7, 1e21, -1e21, 1.5e300, 1 << 52, 1<<52 + 1,
+	1<<52 - 1, 1 << 53, 0.1, 98.5, 5e-324}
+
+// edgeStrings are strings every JSON encoder escapes its own way.
+var edgeStrings = []string{"<a&b>", "\u2028 \u2029", "\x01\n\t\r\b\f\"\\/", "\x7f", "\u00e9\U0001F600", "\x00", "a\xffb"}
 
 func (g gen) value(depth int) any {
 	n := 16
@@ -52,6 +76,9 @@ func (g gen) value(depth int) any {
 	case 5:
 		return []any{uint8(200), uint16(60000), uint32(4e9), int8(-5), int16(-300), int32(-7e4), uint(9)}[g.r.IntN(7)]
 	case 6:
+		if g.r.IntN(3) == 0 {
+			return edgeFloats[g.r.IntN(len(edgeFloats))]
+		}
 		return g.r.NormFloat64() * 1e6
 	case 7:
 		return float32(g.r.NormFloat64())
@@ -79,7 +106,12 @@ func (g gen) len() int {
 	return g.r.IntN(20)
 }
 
-func (g gen) str() string { return strings.Repeat("é", g.len()/2) + strings.Repeat("x", g.len()%2) }
+func (g gen) str() string {
+	if g.r.IntN(8) == 0 {
+		return edgeStrings[g.r.IntN(len(edgeStrings))]
+	}
+	return strings.Repeat("é", g.len()/2) + strings.Repeat("x", g.len()%2)
+}
 
 func (g gen) list(depth int) []any {
 	if g.r.IntN(10) == 0 {
@@ -149,41 +181,49 @@ func (g gen) received() wamp.Message {
 	return &wamp.Error{Type: wamp.CALL, Request: g.id(), Details: g.dict(1), Error: wamp.URI(g.str()), Arguments: args, ArgumentsKw: kwargs}
 }
 
-func TestMsgPackEncodesAsNexusDoes(t *testing.T) {
-	for seed := range uint64(3000) {
-		g := gen{r: rand.New(rand.NewPCG(seed, 1)), singleEntry: seed%2 == 0}
-		msg := g.sent()
-		ours, ok := appendMsgPackMessage([]byte("prefix"), msg)
-		if !ok {
-			t.Fatalf("seed %d: fast path declined %#v", seed, msg)
-		}
-		if !bytes.HasPrefix(ours, []byte("prefix")) {
-			t.Fatalf("seed %d: the prefix was overwritten", seed)
-		}
-		ours = ours[len("prefix"):]
-		theirs, err := nexusMsgPack.Serialize(msg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g.singleEntry && !bytes.Equal(ours, theirs) {
-			t.Fatalf("seed %d: %T encodes as\n%s\nnexus:\n%s", seed, msg, hex.Dump(ours), hex.Dump(theirs))
-		}
-		a, errA := nexusMsgPack.Deserialize(ours)
-		b, errB := nexusMsgPack.Deserialize(theirs)
-		if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
-			t.Fatalf("seed %d: nexus reads ours as %#v (%v), its own as %#v (%v)", seed, a, errA, b, errB)
-		}
+func TestFastPathEncodesAsNexusDoes(t *testing.T) {
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			for seed := range uint64(3000) {
+				g := gen{r: rand.New(rand.NewPCG(seed, 1)), singleEntry: seed%2 == 0}
+				msg := g.sent()
+				ours, ok := f.append([]byte("prefix"), msg)
+				if !ok {
+					t.Fatalf("seed %d: fast path declined %#v", seed, msg)
+				}
+				if !bytes.HasPrefix(ours, []byte("prefix")) {
+					t.Fatalf("seed %d: the prefix was overwritten", seed)
+				}
+				ours = ours[len("prefix"):]
+				theirs, err := f.nexus.Serialize(msg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g.singleEntry && !bytes.Equal(ours, theirs) {
+					t.Fatalf("seed %d: %T encodes as\n%s\nnexus:\n%s", seed, msg, f.dump(ours), f.dump(theirs))
+				}
+				a, errA := f.nexus.Deserialize(ours)
+				b, errB := f.nexus.Deserialize(theirs)
+				if errA != nil || errB != nil || !same(a, b) {
+					t.Fatalf("seed %d: nexus reads ours as %#v (%v), its own as %#v (%v)", seed, a, errA, b, errB)
+				}
+			}
+		})
 	}
 }
 
-func TestMsgPackDecodesAsNexusDoes(t *testing.T) {
-	for seed := range uint64(3000) {
-		g := gen{r: rand.New(rand.NewPCG(seed, 2))}
-		frame, err := nexusMsgPack.Serialize(g.received())
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkDecode(t, frame, true)
+func TestFastPathDecodesAsNexusDoes(t *testing.T) {
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			for seed := range uint64(3000) {
+				g := gen{r: rand.New(rand.NewPCG(seed, 2))}
+				frame, err := f.nexus.Serialize(g.received())
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkDecode(t, f, frame, true)
+			}
+		})
 	}
 }
 
@@ -210,7 +250,57 @@ func TestMsgPackDecodesOtherEncodersForms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkDecode(t, b, true)
+		checkDecode(t, msgpackFmt, b, true)
+	}
+}
+
+// JSON as other encoders write it: spacing, escapes nexus does not write,
+// exponents, "-0", nulls in the message's own fields.
+func TestJSONDecodesOtherEncodersForms(t *testing.T) {
+	for _, frame := range []string{
+		` [ 50 , 7 , { } , [ "a" , 1 ] , { "k" : null } ] `,
+		"[50,7,{},[\"\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\\\"\\\\\\u0000\"]]",
+		`[50,7,{},[1E2,1.5e3,-1.5e-3,2.5E+3,-0,-0.0,0.0,18446744073709551615,-9223372036854775808]]`,
+		`[50,18446744073709551615,{}]`,
+		`[50,7,null,null,{"a":[]}]`,
+		`[8,48,7,{},"wamp.error.x",[],{}]`,
+		`[8]`,
+		`[68,1,2,{"procedure":"p"},[{"nested":{"deep":[true,false,null]}}]]`,
+		`[36,5,6,{},["\u003c\u2028"]]`,
+	} {
+		checkDecode(t, jsonFmt, []byte(frame), true)
+	}
+}
+
+// The JSON fast path declines what nexus reads in its own way.
+func TestJSONDeclines(t *testing.T) {
+	for _, frame := range []string{
+		``, `[]`, `{}`, `[50`, `[50 1]`, `[50,1,{},]`, `[50,1,{}] x`,
+		`[1,{},"realm"]`,                           // HELLO
+		`[50,-1,{}]`, `[50,1.0,{}]`, `[50,"1",{}]`, // IDs nexus converts or refuses
+		`[50,18446744073709551616,{}]`,     // beyond uint64
+		`[50,1,{},[18446744073709551616]]`, // nexus makes it a float
+		`[50,1,{},[-9223372036854775809]]`, // nexus refuses it
+		`[50,1,{},[01]]`, `[50,1,{},[1.]]`, `[50,1,{},[.5]]`, `[50,1,{},[+1]]`, `[50,1,{},[1e]]`, `[50,1,{},[-]]`,
+		`[50,1,{},[1e400]]`,
+		`[50,1,{},["\ud800"]]`, `[50,1,{},["\udc00"]]`, `[50,1,{},["\ud800\u0041"]]`, // lone surrogates
+		"[50,1,{},[\"tab\there\"]]", // raw control character
+		"[50,1,{},[\"\xff\"]]",      // invalid UTF-8
+		`[50,1,{},["\x"]]`,          // unknown escape
+		`[50,1,{"a":1,"a":2}]`,      // repeated key
+		`[50,1,{1:2}]`,              // key not a string
+		`[50,1,[],[]]`,              // list as Details
+		`[50,1,{},{}]`,              // dict as Arguments
+		`[50,1,{},[],{},1]`,         // a field beyond the message's
+		`[50,1,{},[tru]]`, `[50,1,{},[nul]]`,
+	} {
+		if msg, ok := decodeJSONMessage([]byte(frame)); ok {
+			t.Errorf("%s: fast path took it as %#v", frame, msg)
+		}
+	}
+	deep := strings.Repeat("[", maxFastDepth+5) + strings.Repeat("]", maxFastDepth+5)
+	if _, ok := decodeJSONMessage([]byte(`[50,1,{},` + deep + `]`)); ok {
+		t.Error("fast path took a list nested beyond its depth limit")
 	}
 }
 
@@ -242,7 +332,7 @@ func TestMsgPackDeclines(t *testing.T) {
 			t.Errorf("%s: fast path took it as %#v", frame, msg)
 		}
 	}
-	deep := strings.Repeat("91", maxMsgPackDepth+5) + "c0"
+	deep := strings.Repeat("91", maxFastDepth+5) + "c0"
 	b, _ := hex.DecodeString("9432" + "01" + "80" + "91" + deep)
 	if _, ok := decodeMsgPackMessage(b); ok {
 		t.Error("fast path took a list nested beyond its depth limit")
@@ -257,7 +347,7 @@ func TestMsgPackDeclines(t *testing.T) {
 
 // A string kept from a large message does not keep the message alive: only
 // small frames share one copy.
-func TestMsgPackLargeFramesCopyEachString(t *testing.T) {
+func TestFastPathLargeFramesCopyEachString(t *testing.T) {
 	big := strings.Repeat("x", sharedStringsMax)
 	frame, err := nexusMsgPack.Serialize(&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{"small", big}})
 	if err != nil {
@@ -282,35 +372,45 @@ func TestMsgPackLargeFramesCopyEachString(t *testing.T) {
 
 // checkDecode decodes frame with the fast path and with nexus and requires
 // the same message; mustTake says the fast path must not decline.
-func checkDecode(t *testing.T, frame []byte, mustTake bool) {
+func checkDecode(t *testing.T, f format, frame []byte, mustTake bool) {
 	t.Helper()
-	ours, ok := decodeMsgPackMessage(frame)
+	ours, ok := f.decode(frame)
 	if !ok {
 		if mustTake {
-			t.Fatalf("fast path declined %x", frame)
+			t.Fatalf("fast path declined %s", f.dump(frame))
 		}
 		return
 	}
-	theirs, err := nexusMsgPack.Deserialize(frame)
+	theirs, err := f.nexus.Deserialize(frame)
 	if err != nil {
-		t.Fatalf("fast path took %x, which nexus refuses: %v", frame, err)
+		t.Fatalf("fast path took %s, which nexus refuses: %v", f.dump(frame), err)
 	}
-	// %#v as well: DeepEqual finds a NaN unequal to itself.
-	if !reflect.DeepEqual(ours, theirs) && fmt.Sprintf("%#v", ours) != fmt.Sprintf("%#v", theirs) {
-		t.Fatalf("%x:\nfast:  %#v\nnexus: %#v", frame, ours, theirs)
+	if !same(ours, theirs) {
+		t.Fatalf("%s:\nfast:  %#v\nnexus: %#v", f.dump(frame), ours, theirs)
 	}
 }
 
+// same is reflect.DeepEqual, and %#v as well: DeepEqual finds a NaN unequal
+// to itself.
+func same(a, b wamp.Message) bool {
+	return reflect.DeepEqual(a, b) || fmt.Sprintf("%#v", a) == fmt.Sprintf("%#v", b)
+}
+
 // FuzzMsgPackFastPath: whatever the fast path takes, nexus reads the same.
-func FuzzMsgPackFastPath(f *testing.F) {
+func FuzzMsgPackFastPath(f *testing.F) { fuzzFastPath(f, msgpackFmt) }
+
+// FuzzJSONFastPath: whatever the fast path takes, nexus reads the same.
+func FuzzJSONFastPath(f *testing.F) { fuzzFastPath(f, jsonFmt) }
+
+func fuzzFastPath(f *testing.F, ft format) {
 	for seed := range uint64(50) {
-		frame, err := nexusMsgPack.Serialize(gen{r: rand.New(rand.NewPCG(seed, 3))}.received())
+		frame, err := ft.nexus.Serialize(gen{r: rand.New(rand.NewPCG(seed, 3))}.received())
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(frame)
 	}
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		checkDecode(t, frame, false)
+		checkDecode(t, ft, frame, false)
 	})
 }

@@ -1,0 +1,178 @@
+package wire
+
+import (
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// The fast paths (msgpack.go, json.go) encode the messages a client sends on
+// every call and event (CALL, YIELD, PUBLISH, ERROR) and decode the ones it
+// receives (RESULT, INVOCATION, EVENT, ERROR) without reflection and without
+// nexus's detour through []any and copied maps. They give exactly what
+// nexus's serializers give: the same Go types on decoding, and on encoding
+// the same bytes except for the order of map entries.
+//
+// They only take what they know. A message of another type, a value of
+// another Go type, a map key that is not a string, a repeated map key, a
+// field of an unexpected type, a form the format allows but nexus reads in
+// its own way, trailing bytes, truncation, nesting deeper than
+// maxFastDepth: each makes them decline (ok=false), and the Serializer hands
+// the frame or message to nexus's serializer, which decides as before.
+//
+// This file holds what both formats share: the layout of each message.
+
+const (
+	maxFastDepth = 100
+	// sharedStringsMax is the largest frame whose strings are slices of one
+	// copy of the frame: one allocation for every key and string value.
+	// Beyond it each string is its own copy, so that a string kept from a
+	// large message does not keep the whole message alive.
+	sharedStringsMax = 4 << 10
+	// maxElements is the longest message list the fast paths decode (ERROR).
+	maxElements = 7
+)
+
+// fieldKind says how one element of an outgoing message is written.
+type fieldKind uint8
+
+const (
+	fieldUint fieldKind = iota
+	fieldString
+	fieldDict
+	fieldList
+)
+
+// field is one element of an outgoing message, not boxed.
+type field struct {
+	kind fieldKind
+	u    uint64
+	s    string
+	d    map[string]any
+	l    []any
+}
+
+// outgoing lists msg's elements after its type, in wire order. Like nexus it
+// leaves out an empty ArgumentsKw, and Arguments too when both are empty.
+func outgoing(msg wamp.Message, fs *[maxElements]field) (wamp.MessageType, []field, bool) {
+	var (
+		t       wamp.MessageType
+		n       int
+		args    wamp.List
+		kwargs  wamp.Dict
+		uintF   = func(u uint64) { fs[n] = field{kind: fieldUint, u: u}; n++ }
+		stringF = func(s string) { fs[n] = field{kind: fieldString, s: s}; n++ }
+		dictF   = func(d map[string]any) { fs[n] = field{kind: fieldDict, d: d}; n++ }
+	)
+	switch m := msg.(type) {
+	case *wamp.Call:
+		t, args, kwargs = wamp.CALL, m.Arguments, m.ArgumentsKw
+		uintF(uint64(m.Request))
+		dictF(m.Options)
+		stringF(string(m.Procedure))
+	case *wamp.Yield:
+		t, args, kwargs = wamp.YIELD, m.Arguments, m.ArgumentsKw
+		uintF(uint64(m.Request))
+		dictF(m.Options)
+	case *wamp.Publish:
+		t, args, kwargs = wamp.PUBLISH, m.Arguments, m.ArgumentsKw
+		uintF(uint64(m.Request))
+		dictF(m.Options)
+		stringF(string(m.Topic))
+	case *wamp.Error:
+		if m.Type < 0 {
+			return 0, nil, false
+		}
+		t, args, kwargs = wamp.ERROR, m.Arguments, m.ArgumentsKw
+		uintF(uint64(m.Type))
+		uintF(uint64(m.Request))
+		dictF(m.Details)
+		stringF(string(m.Error))
+	default:
+		return 0, nil, false
+	}
+	if len(args) > 0 || len(kwargs) > 0 {
+		fs[n] = field{kind: fieldList, l: args}
+		n++
+	}
+	if len(kwargs) > 0 {
+		dictF(kwargs)
+	}
+	return t, fs[:n], true
+}
+
+// element is one element of an incoming message's list: an unsigned integer
+// (a type or an ID) not boxed, anything else as decoded.
+type element struct {
+	v     any
+	u     uint64
+	isInt bool
+}
+
+// incoming builds the message of the decoded elements; es[0] is the type. A
+// field the list does not have, or a nil, keeps its zero value, as in nexus.
+func incoming(es []element) (wamp.Message, bool) {
+	if len(es) == 0 || !es[0].isInt {
+		return nil, false
+	}
+	ok := true
+	// set reports whether element i is there and not nil, while all is well.
+	set := func(i int) bool { return ok && i < len(es) && (es[i].isInt || es[i].v != nil) }
+	id := func(i int, out *wamp.ID) {
+		if set(i) {
+			*out, ok = wamp.ID(es[i].u), es[i].isInt
+		}
+	}
+	dict := func(i int, out *wamp.Dict) {
+		if set(i) {
+			*out, ok = es[i].v.(map[string]any)
+		}
+	}
+	list := func(i int, out *wamp.List) {
+		if set(i) {
+			*out, ok = es[i].v.([]any)
+		}
+	}
+	var msg wamp.Message
+	switch wamp.MessageType(es[0].u) {
+	case wamp.RESULT:
+		m := &wamp.Result{}
+		id(1, &m.Request)
+		dict(2, &m.Details)
+		list(3, &m.Arguments)
+		dict(4, &m.ArgumentsKw)
+		msg, ok = m, ok && len(es) <= 5
+	case wamp.INVOCATION:
+		m := &wamp.Invocation{}
+		id(1, &m.Request)
+		id(2, &m.Registration)
+		dict(3, &m.Details)
+		list(4, &m.Arguments)
+		dict(5, &m.ArgumentsKw)
+		msg, ok = m, ok && len(es) <= 6
+	case wamp.EVENT:
+		m := &wamp.Event{}
+		id(1, &m.Subscription)
+		id(2, &m.Publication)
+		dict(3, &m.Details)
+		list(4, &m.Arguments)
+		dict(5, &m.ArgumentsKw)
+		msg, ok = m, ok && len(es) <= 6
+	case wamp.ERROR:
+		m := &wamp.Error{Type: wamp.ERROR, Details: wamp.Dict{}} // as wamp.NewMessage makes it
+		t := wamp.ID(m.Type)
+		id(1, &t)
+		m.Type = wamp.MessageType(t)
+		id(2, &m.Request)
+		dict(3, &m.Details)
+		if set(4) {
+			var s string
+			s, ok = es[4].v.(string)
+			m.Error = wamp.URI(s)
+		}
+		list(5, &m.Arguments)
+		dict(6, &m.ArgumentsKw)
+		msg, ok = m, ok && len(es) <= 7
+	default:
+		return nil, false
+	}
+	return msg, ok
+}
