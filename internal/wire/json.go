@@ -394,7 +394,7 @@ func (d *jsonDecoder) digits() int {
 
 // str reads a string. One without escapes is a slice of d.s (or one copy);
 // one with escapes is built.
-func (d *jsonDecoder) str() (any, bool) {
+func (d *jsonDecoder) str() (string, bool) {
 	d.i++ // the opening quote
 	start := d.i
 	for d.i < len(d.b) {
@@ -402,7 +402,7 @@ func (d *jsonDecoder) str() (any, bool) {
 		case c == '"':
 			raw := d.b[start:d.i]
 			if !utf8.Valid(raw) {
-				return nil, false
+				return "", false
 			}
 			d.i++
 			if d.s != "" {
@@ -412,16 +412,16 @@ func (d *jsonDecoder) str() (any, bool) {
 		case c == '\\':
 			return d.escaped(start)
 		case c < 0x20:
-			return nil, false
+			return "", false
 		}
 		d.i++
 	}
-	return nil, false
+	return "", false
 }
 
 // escaped reads the rest of a string that has escapes; d.i is at the first
 // backslash.
-func (d *jsonDecoder) escaped(start int) (any, bool) {
+func (d *jsonDecoder) escaped(start int) (string, bool) {
 	out := append([]byte(nil), d.b[start:d.i]...)
 	for d.i < len(d.b) {
 		c := d.b[d.i]
@@ -429,18 +429,18 @@ func (d *jsonDecoder) escaped(start int) (any, bool) {
 		case c == '"':
 			d.i++
 			if !utf8.Valid(out) {
-				return nil, false
+				return "", false
 			}
 			return string(out), true
 		case c < 0x20:
-			return nil, false
+			return "", false
 		case c != '\\':
 			out = append(out, c)
 			d.i++
 			continue
 		}
 		if d.i+1 >= len(d.b) {
-			return nil, false
+			return "", false
 		}
 		e := d.b[d.i+1]
 		d.i += 2
@@ -460,26 +460,26 @@ func (d *jsonDecoder) escaped(start int) (any, bool) {
 		case 'u':
 			r, ok := d.hex4()
 			if !ok {
-				return nil, false
+				return "", false
 			}
 			if r >= 0xd800 && r < 0xdc00 { // a surrogate pair, or declined
 				if !d.literal(`\u`) {
-					return nil, false
+					return "", false
 				}
 				lo, ok := d.hex4()
 				if !ok || lo < 0xdc00 || lo >= 0xe000 {
-					return nil, false
+					return "", false
 				}
 				r = 0x10000 + (r-0xd800)<<10 + (lo - 0xdc00)
 			} else if r >= 0xdc00 && r < 0xe000 {
-				return nil, false
+				return "", false
 			}
 			out = utf8.AppendRune(out, r)
 		default:
-			return nil, false
+			return "", false
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 func (d *jsonDecoder) hex4() (rune, bool) {
@@ -549,7 +549,7 @@ func (d *jsonDecoder) object(depth int) (any, bool) {
 			return nil, false
 		}
 		n := len(m)
-		if m[k.(string)] = v; len(m) == n {
+		if m[k] = v; len(m) == n {
 			return nil, false // a repeated key: nexus refuses or converts, it decides
 		}
 	}

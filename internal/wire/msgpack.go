@@ -267,7 +267,6 @@ type mpDecoder struct {
 	i int
 }
 
-// int reads an integer that fits an int64.
 func (d *mpDecoder) arrayLen() (int, bool) {
 	if d.i >= len(d.b) {
 		return 0, false
@@ -445,9 +444,8 @@ func (d *mpDecoder) entries(n, depth int) (any, bool) {
 	m := make(map[string]any, n)
 	before := 0
 	for range n {
-		k, ok := d.value(depth + 1)
-		ks, isString := k.(string)
-		if !ok || !isString {
+		ks, ok := d.key()
+		if !ok {
 			return nil, false
 		}
 		v, ok := d.value(depth + 1)
@@ -462,6 +460,25 @@ func (d *mpDecoder) entries(n, depth int) (any, bool) {
 		before++
 	}
 	return m, true
+}
+
+// key reads a map key, which must be a string (not boxed, unlike value's).
+func (d *mpDecoder) key() (string, bool) {
+	if d.i >= len(d.b) {
+		return "", false
+	}
+	switch c := d.b[d.i]; {
+	case c&0xe0 == 0xa0:
+		d.i++
+		return d.str(int(c & 0x1f))
+	case c >= 0xd9 && c <= 0xdb:
+		n, ok := d.size(1 << (c - 0xd9))
+		if !ok {
+			return "", false
+		}
+		return d.str(n)
+	}
+	return "", false
 }
 
 func beUint(p []byte) uint64 {
