@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gammazero/nexus/v3/transport"
 	"github.com/gammazero/nexus/v3/transport/serialize"
@@ -72,12 +71,12 @@ func dialWebsocket(ctx context.Context, raw string, secure bool, cfg *config) (w
 	if err != nil {
 		return nil, err
 	}
-	protocol, payloadType := "wamp.2.json", websocket.TextMessage
+	protocol, binary := "wamp.2.json", false
 	switch cfg.serialization {
 	case MsgPack:
-		protocol, payloadType = "wamp.2.msgpack", websocket.BinaryMessage
+		protocol, binary = "wamp.2.msgpack", true
 	case CBOR:
-		protocol, payloadType = "wamp.2.cbor", websocket.BinaryMessage
+		protocol, binary = "wamp.2.cbor", true
 	}
 	d := websocket.Dialer{Subprotocols: []string{protocol}, Proxy: http.ProxyFromEnvironment}
 	if secure {
@@ -97,7 +96,7 @@ func dialWebsocket(ctx context.Context, raw string, secure bool, cfg *config) (w
 		_ = conn.Close()
 		return nil, fmt.Errorf("client: websocket %s: router does not speak %s", raw, protocol)
 	}
-	return transport.NewWebsocketPeer(conn, ser, payloadType, nexusLogger{cfg.log()}, cfg.keepAlive, 64), nil
+	return wire.NewWebsocketPeer(conn, ser, binary, cfg.keepAlive), nil
 }
 
 func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *config) (wamp.Peer, error) {
@@ -158,15 +157,4 @@ func (c *config) log() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return c.logger
-}
-
-// nexusLogger adapts slog to nexus's stdlog.StdLog for the transports.
-type nexusLogger struct{ l *slog.Logger }
-
-func (n nexusLogger) Print(v ...any) { n.l.Debug(strings.TrimSpace(fmt.Sprint(v...))) }
-func (n nexusLogger) Println(v ...any) {
-	n.l.Debug(strings.TrimSpace(fmt.Sprintln(v...)))
-}
-func (n nexusLogger) Printf(format string, v ...any) {
-	n.l.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)))
 }

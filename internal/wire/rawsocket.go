@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,8 @@ const (
 	// rawMaxBatch bounds the bytes the writer gathers from its queue into
 	// one write.
 	rawMaxBatch = 64 << 10
+	// rawKeepBuffer is the largest read buffer kept for the next frame.
+	rawKeepBuffer = 1 << 20
 )
 
 func rawSerializerCode(s serialize.Serialization) (byte, error) {
@@ -129,7 +132,10 @@ func (p *RawSocketPeer) readLoop() {
 	defer close(p.rd)
 	defer p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
 	r := bufio.NewReaderSize(p.conn, rawReadBuffer)
-	var header [4]byte
+	var (
+		header [4]byte
+		buf    []byte // reused for every frame that fits
+	)
 	for {
 		if _, err := io.ReadFull(r, header[:]); err != nil {
 			return
@@ -139,22 +145,21 @@ func (p *RawSocketPeer) readLoop() {
 			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame of %d bytes exceeds limit %d", n, p.limit), Size: n})
 			return
 		}
-		buf := make([]byte, n)
+		if cap(buf) < n || cap(buf) > rawKeepBuffer {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return
 		}
 		switch header[0] & 0x07 {
 		case frameRegular:
-			msg, err := p.ser.Deserialize(buf)
-			if err != nil {
-				msg = &Malformed{Err: err, Size: n}
-			}
-			if !p.deliver(msg) {
+			if !p.deliver(p.decode(buf)) {
 				return
 			}
 		case framePing:
 			select {
-			case p.pongs <- buf:
+			case p.pongs <- bytes.Clone(buf):
 			default: // a pong is owed already
 			}
 		case framePong:
@@ -163,6 +168,19 @@ func (p *RawSocketPeer) readLoop() {
 			return
 		}
 	}
+}
+
+// decode decodes a frame read into the reused buffer: the wampkit
+// Serializer takes care to keep nothing of it; any other gets a copy.
+func (p *RawSocketPeer) decode(buf []byte) wamp.Message {
+	if s, ok := p.ser.(*Serializer); ok {
+		return s.DeserializeBorrowed(buf)
+	}
+	msg, err := p.ser.Deserialize(bytes.Clone(buf))
+	if err != nil {
+		return &Malformed{Err: err, Size: len(buf)}
+	}
+	return msg
 }
 
 func (p *RawSocketPeer) deliver(msg wamp.Message) bool {

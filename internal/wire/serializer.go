@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/gammazero/nexus/v3/transport/serialize"
@@ -76,6 +77,19 @@ func (s *Serializer) Deserialize(data []byte) (msg wamp.Message, err error) {
 		}
 	}
 	return s.deserialize(data)
+}
+
+// DeserializeBorrowed is Deserialize for a frame whose buffer is reused as
+// soon as it returns. The fast path copies what it keeps (strings, bytes);
+// the inner serializer might not, so it gets a copy of its own.
+func (s *Serializer) DeserializeBorrowed(data []byte) wamp.Message {
+	if s.fastDecode != nil {
+		if m, ok := s.fastDecode(data); ok {
+			return m
+		}
+	}
+	m, _ := s.deserialize(bytes.Clone(data))
+	return m
 }
 
 func (s *Serializer) deserialize(data []byte) (msg wamp.Message, err error) {

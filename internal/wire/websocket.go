@@ -1,0 +1,171 @@
+package wire
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/gorilla/websocket"
+)
+
+const (
+	// wsQueueLength is the depth of the peer's send and receive queues.
+	wsQueueLength = 64
+	// wsMaxMessage is the largest message the peer accepts, as for rawsocket.
+	wsMaxMessage = 16 << 20
+	// wsKeepBuffer is the largest buffer a loop keeps for the next message:
+	// one huge message does not pin its buffer.
+	wsKeepBuffer = 1 << 20
+	// wsMissedPongs is how many keepalive pings may go unanswered before the
+	// connection counts as dead.
+	wsMissedPongs = 2
+	// wsControlTimeout bounds writing a ping or the closing frame.
+	wsControlTimeout = 5 * time.Second
+)
+
+// WebsocketPeer is a client-side WAMP websocket connection. It implements
+// wamp.Peer. Unlike nexus's websocket peer it reads every message into one
+// reused buffer (the Serializer decodes what it keeps out of it) and
+// serializes every message into one reused buffer. Its two goroutines
+// (reader, writer) end when Close is called or the connection fails; Close
+// waits for both.
+type WebsocketPeer struct {
+	conn      *websocket.Conn
+	ser       *Serializer
+	kind      int // websocket.TextMessage or websocket.BinaryMessage
+	keepAlive time.Duration
+	missed    atomic.Int32 // keepalive pings not answered yet
+
+	rd     chan wamp.Message
+	wr     chan wamp.Message
+	closed chan struct{}
+	once   sync.Once
+	wg     sync.WaitGroup
+}
+
+// NewWebsocketPeer starts a peer on an open connection. Messages are sent as
+// binary frames when binary is set (MsgPack, CBOR), else as text (JSON). A
+// keepAlive above zero pings the router at that interval and drops the
+// connection after wsMissedPongs unanswered pings.
+func NewWebsocketPeer(conn *websocket.Conn, ser *Serializer, binary bool, keepAlive time.Duration) *WebsocketPeer {
+	p := &WebsocketPeer{
+		conn: conn, ser: ser, kind: websocket.TextMessage, keepAlive: keepAlive,
+		rd: make(chan wamp.Message, wsQueueLength), wr: make(chan wamp.Message, wsQueueLength),
+		closed: make(chan struct{}),
+	}
+	if binary {
+		p.kind = websocket.BinaryMessage
+	}
+	conn.SetReadLimit(wsMaxMessage)
+	conn.SetPongHandler(func(string) error { p.missed.Store(0); return nil })
+	p.wg.Add(2)
+	go p.readLoop()
+	go p.writeLoop()
+	return p
+}
+
+// Recv implements wamp.Peer.
+func (p *WebsocketPeer) Recv() <-chan wamp.Message { return p.rd }
+
+// Send implements wamp.Peer. Do not send after Close.
+func (p *WebsocketPeer) Send() chan<- wamp.Message { return p.wr }
+
+// IsLocal implements wamp.Peer.
+func (p *WebsocketPeer) IsLocal() bool { return false }
+
+// Close sends the websocket closing frame, closes the connection and waits
+// for the peer's goroutines.
+func (p *WebsocketPeer) Close() {
+	p.once.Do(func() {
+		close(p.closed)
+		// The router may have closed first, after a GOODBYE: errors are moot.
+		_ = p.conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, "goodbye"), time.Now().Add(wsControlTimeout))
+		_ = p.conn.Close()
+	})
+	p.wg.Wait()
+}
+
+// closeNoWait closes the connection without waiting (used by the peer's own
+// goroutines).
+func (p *WebsocketPeer) closeNoWait() {
+	p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
+}
+
+func (p *WebsocketPeer) readLoop() {
+	defer p.wg.Done()
+	defer close(p.rd)
+	defer p.closeNoWait()
+	var buf bytes.Buffer
+	for {
+		_, r, err := p.conn.NextReader()
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
+		if errors.Is(err, websocket.ErrReadLimit) {
+			p.deliver(&Malformed{Err: fmt.Errorf("wire: websocket message exceeds %d bytes", wsMaxMessage), Size: buf.Len()})
+			return
+		}
+		if err != nil {
+			return
+		}
+		if !p.deliver(p.ser.DeserializeBorrowed(buf.Bytes())) {
+			return
+		}
+		if buf.Cap() > wsKeepBuffer {
+			buf = bytes.Buffer{}
+		}
+	}
+}
+
+func (p *WebsocketPeer) deliver(msg wamp.Message) bool {
+	select {
+	case p.rd <- msg:
+		return true
+	case <-p.closed:
+		return false
+	}
+}
+
+func (p *WebsocketPeer) writeLoop() {
+	defer p.wg.Done()
+	var tick <-chan time.Time
+	if p.keepAlive > 0 {
+		t := time.NewTicker(p.keepAlive)
+		defer t.Stop()
+		tick = t.C
+	}
+	var buf []byte
+	for {
+		select {
+		case msg := <-p.wr:
+			var err error
+			if buf, err = p.ser.Append(buf[:0], msg); err != nil {
+				continue // the session only sends well-formed messages
+			}
+			if err := p.conn.WriteMessage(p.kind, buf); err != nil {
+				p.closeNoWait()
+				return
+			}
+			if cap(buf) > wsKeepBuffer {
+				buf = nil
+			}
+		case <-tick:
+			if p.missed.Add(1) > wsMissedPongs {
+				p.closeNoWait() // the reader ends, and the session sees the loss
+				return
+			}
+			if err := p.conn.WriteControl(websocket.PingMessage, []byte("keepalive"), time.Now().Add(wsControlTimeout)); err != nil {
+				p.closeNoWait()
+				return
+			}
+		case <-p.closed:
+			return
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package wire_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gammazero/nexus/v3/transport/serialize"
+	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wampkit/wampkit/internal/wire"
+)
+
+// wsServer runs serve for the one websocket connection it accepts and
+// returns the URL.
+func wsServer(t *testing.T, serve func(*websocket.Conn)) string {
+	t.Helper()
+	up := websocket.Upgrader{Subprotocols: []string{"wamp.2.json", "wamp.2.msgpack", "wamp.2.cbor"}}
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer close(done)
+		defer conn.Close()
+		serve(conn)
+	}))
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Error("server handler did not end")
+		}
+		srv.Close()
+	})
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+func dialWS(t *testing.T, url, protocol string, s serialize.Serialization, keepAlive time.Duration) *wire.WebsocketPeer {
+	t.Helper()
+	d := websocket.Dialer{Subprotocols: []string{protocol}}
+	conn, resp, err := d.Dial(url, nil)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	ser, err := wire.NewSerializer(s)
+	require.NoError(t, err)
+	p := wire.NewWebsocketPeer(conn, ser, s != serialize.JSON, keepAlive)
+	t.Cleanup(p.Close)
+	return p
+}
+
+// Every message arrives whole and in order, in both directions, and what
+// was decoded from the reused read buffer stays intact after later messages
+// overwrite it.
+func TestWebsocketMessagesInOrderAndIntact(t *testing.T) {
+	const n = 1000
+	big := strings.Repeat("b", 2<<20) // beyond the buffer a loop keeps
+	arg := func(i int) string {
+		if i%300 == 7 {
+			return big
+		}
+		return fmt.Sprintf("result %d", i)
+	}
+	for name, s := range serializations {
+		t.Run(name, func(t *testing.T) {
+			nx, _ := wire.NewSerializer(s)
+			wantKind := websocket.BinaryMessage
+			if s == serialize.JSON {
+				wantKind = websocket.TextMessage
+			}
+			got := make(chan error, 1)
+			url := wsServer(t, func(conn *websocket.Conn) {
+				for i := range n {
+					b, err := nx.Inner.Serialize(&wamp.Result{Request: wamp.ID(i + 1), Details: wamp.Dict{}, Arguments: wamp.List{arg(i)}})
+					if err == nil {
+						err = conn.WriteMessage(wantKind, b)
+					}
+					if err != nil {
+						got <- err
+						return
+					}
+				}
+				for i := range n {
+					kind, b, err := conn.ReadMessage()
+					if err != nil {
+						got <- err
+						return
+					}
+					msg, err := nx.Inner.Deserialize(b)
+					if err != nil || kind != wantKind || msg.(*wamp.Call).Request != wamp.ID(i+1) {
+						got <- fmt.Errorf("message %d: kind %d, %#v, %v", i, kind, msg, err)
+						return
+					}
+				}
+				got <- nil
+			})
+			p := dialWS(t, url, "wamp.2."+name, s, 0)
+			for i := range n {
+				p.Send() <- &wamp.Call{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Procedure: "p", Arguments: wamp.List{i}}
+			}
+			var results []*wamp.Result
+			for range n {
+				select {
+				case msg := <-p.Recv():
+					r, ok := msg.(*wamp.Result)
+					require.True(t, ok, "%T", msg)
+					results = append(results, r)
+				case <-time.After(10 * time.Second):
+					t.Fatalf("%d of %d results", len(results), n)
+				}
+			}
+			for i, r := range results {
+				require.Equal(t, wamp.ID(i+1), r.Request)
+				require.Equal(t, arg(i), r.Arguments[0], "result %d", i)
+			}
+			require.NoError(t, <-got)
+		})
+	}
+}
+
+func TestWebsocketMessageOverTheLimitIsReported(t *testing.T) {
+	url := wsServer(t, func(conn *websocket.Conn) {
+		_ = conn.WriteMessage(websocket.BinaryMessage, make([]byte, 16<<20+1))
+		_, _, _ = conn.ReadMessage() // until the client goes
+	})
+	p := dialWS(t, url, "wamp.2.msgpack", serialize.MSGPACK, 0)
+	msg := <-p.Recv()
+	m, ok := msg.(*wire.Malformed)
+	require.True(t, ok, "%T", msg)
+	assert.Contains(t, m.Err.Error(), "exceeds")
+	_, open := <-p.Recv()
+	assert.False(t, open, "the peer ends after an oversized message")
+}
+
+func TestWebsocketKeepAliveDropsASilentRouter(t *testing.T) {
+	url := wsServer(t, func(conn *websocket.Conn) {
+		conn.SetPingHandler(func(string) error { return nil }) // never answers
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	})
+	p := dialWS(t, url, "wamp.2.json", serialize.JSON, 20*time.Millisecond)
+	select {
+	case _, open := <-p.Recv():
+		assert.False(t, open)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a router that answers no ping was not dropped")
+	}
+}
+
+func TestWebsocketKeepAliveKeepsAnAnsweringRouter(t *testing.T) {
+	url := wsServer(t, func(conn *websocket.Conn) {
+		for { // the default ping handler answers
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	})
+	p := dialWS(t, url, "wamp.2.json", serialize.JSON, 20*time.Millisecond)
+	select {
+	case <-p.Recv():
+		t.Fatal("the connection ended although the router answered every ping")
+	case <-time.After(300 * time.Millisecond): // 15 pings
+	}
+}
+
+func TestWebsocketCloseSaysGoodbye(t *testing.T) {
+	closeErr := make(chan error, 1)
+	url := wsServer(t, func(conn *websocket.Conn) {
+		_, _, err := conn.ReadMessage()
+		closeErr <- err
+	})
+	p := dialWS(t, url, "wamp.2.json", serialize.JSON, 0)
+	p.Close()
+	err := <-closeErr
+	var ce *websocket.CloseError
+	require.True(t, errors.As(err, &ce), "%v", err)
+	assert.Equal(t, websocket.CloseNormalClosure, ce.Code)
+}
