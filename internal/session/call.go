@@ -147,9 +147,9 @@ func (c *Call) sendChunk(ctx context.Context, args wamp.List, kwargs wamp.Dict, 
 		}
 		return ErrInvocationDone
 	}
-	opts := wamp.Dict{}
+	opts := noOptions
 	if more {
-		opts[wamp.OptProgress] = true
+		opts = progressOptions
 	}
 	return c.s.send(ctx, &wamp.Call{Request: c.id, Options: opts, Procedure: wamp.URI(c.req.Procedure),
 		Arguments: args, ArgumentsKw: kwargs})

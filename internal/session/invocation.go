@@ -98,8 +98,7 @@ func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
 	if !inv.ReceiveProgress() {
 		return nil
 	}
-	return inv.s.send(inv, &wamp.Yield{Request: inv.ID, Options: wamp.Dict{wamp.OptProgress: true},
-		Arguments: args, ArgumentsKw: kwargs})
+	return inv.s.send(inv, &wamp.Yield{Request: inv.ID, Options: progressOptions, Arguments: args, ArgumentsKw: kwargs})
 }
 
 // NextInput returns the next streamed input chunk of a progressive

@@ -27,3 +27,8 @@ func clientRoles() wamp.Dict {
 // is shared and never written to: neither this engine nor routers modify a
 // message's options.
 var noOptions = wamp.Dict{}
+
+// progressOptions are the options of every progressive YIELD and of every
+// streamed input chunk but the last, shared like noOptions: one map per
+// chunk was two allocations.
+var progressOptions = wamp.Dict{wamp.OptProgress: true}
