@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
@@ -59,15 +58,11 @@ var rawHandshakeErrors = map[byte]string{
 // Serializer. It implements wamp.Peer. Its two goroutines (reader, writer)
 // end when Close is called or the connection fails; Close waits for both.
 type RawSocketPeer struct {
-	conn   net.Conn
-	ser    serialize.Serializer
-	limit  int
-	rd     chan wamp.Message
-	wr     chan wamp.Message
-	pongs  chan []byte
-	closed chan struct{}
-	once   sync.Once
-	wg     sync.WaitGroup
+	link
+	conn  net.Conn
+	ser   serialize.Serializer
+	limit int
+	pongs chan []byte
 }
 
 // HandshakeRawSocket performs the client handshake on conn and starts the
@@ -98,39 +93,16 @@ func HandshakeRawSocket(ctx context.Context, conn net.Conn, s serialize.Serializ
 	if reply[1]&0x0f != code {
 		return nil, fmt.Errorf("wire: rawsocket handshake: server chose serializer %d, asked for %d", reply[1]&0x0f, code)
 	}
-	p := &RawSocketPeer{
-		conn: conn, ser: ser, limit: 1 << (9 + int(reply[1]>>4)),
-		rd: make(chan wamp.Message, rawQueueLength), wr: make(chan wamp.Message, rawQueueLength),
-		pongs: make(chan []byte, 4), closed: make(chan struct{}),
-	}
-	p.wg.Add(2)
-	go p.readLoop()
-	go p.writeLoop()
+	p := &RawSocketPeer{conn: conn, ser: ser, limit: 1 << (9 + int(reply[1]>>4)), pongs: make(chan []byte, 4)}
+	p.init(conn, rawQueueLength)
+	p.start(p.readLoop, p.writeLoop)
 	return p, nil
 }
 
-// Recv implements wamp.Peer.
-func (p *RawSocketPeer) Recv() <-chan wamp.Message { return p.rd }
-
-// Send implements wamp.Peer. Do not send after Close.
-func (p *RawSocketPeer) Send() chan<- wamp.Message { return p.wr }
-
-// IsLocal implements wamp.Peer.
-func (p *RawSocketPeer) IsLocal() bool { return false }
-
 // Close closes the connection and waits for the peer's goroutines.
-func (p *RawSocketPeer) Close() {
-	p.once.Do(func() {
-		close(p.closed)
-		_ = p.conn.Close()
-	})
-	p.wg.Wait()
-}
+func (p *RawSocketPeer) Close() { p.closeWith(nil) }
 
 func (p *RawSocketPeer) readLoop() {
-	defer p.wg.Done()
-	defer close(p.rd)
-	defer p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
 	r := bufio.NewReaderSize(p.conn, rawReadBuffer)
 	var (
 		header [4]byte
@@ -183,21 +155,11 @@ func (p *RawSocketPeer) decode(buf []byte) wamp.Message {
 	return msg
 }
 
-func (p *RawSocketPeer) deliver(msg wamp.Message) bool {
-	select {
-	case p.rd <- msg:
-		return true
-	case <-p.closed:
-		return false
-	}
-}
-
 // writeLoop serializes what the session sends and writes it. Messages that
 // are already queued when it writes go out together in one write (up to
 // rawMaxBatch bytes): under concurrent calls this saves a system call per
 // message.
 func (p *RawSocketPeer) writeLoop() {
-	defer p.wg.Done()
 	var batch []byte
 	for {
 		batch = batch[:0]
@@ -267,10 +229,4 @@ func appendFrame(batch []byte, kind byte, b []byte) []byte {
 	n := len(b)
 	batch = append(batch, kind, byte(n>>16), byte(n>>8), byte(n))
 	return append(batch, b...)
-}
-
-// closeNoWait closes the connection without waiting (used by the peer's own
-// goroutines).
-func (p *RawSocketPeer) closeNoWait() {
-	p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
 }

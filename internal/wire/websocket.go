@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/gorilla/websocket"
 )
 
@@ -34,17 +32,12 @@ const (
 // (reader, writer) end when Close is called or the connection fails; Close
 // waits for both.
 type WebsocketPeer struct {
+	link
 	conn      *websocket.Conn
 	ser       *Serializer
 	kind      int // websocket.TextMessage or websocket.BinaryMessage
 	keepAlive time.Duration
 	missed    atomic.Int32 // keepalive pings not answered yet
-
-	rd     chan wamp.Message
-	wr     chan wamp.Message
-	closed chan struct{}
-	once   sync.Once
-	wg     sync.WaitGroup
 }
 
 // NewWebsocketPeer starts a peer on an open connection. Messages are sent as
@@ -52,54 +45,28 @@ type WebsocketPeer struct {
 // keepAlive above zero pings the router at that interval and drops the
 // connection after wsMissedPongs unanswered pings.
 func NewWebsocketPeer(conn *websocket.Conn, ser *Serializer, binary bool, keepAlive time.Duration) *WebsocketPeer {
-	p := &WebsocketPeer{
-		conn: conn, ser: ser, kind: websocket.TextMessage, keepAlive: keepAlive,
-		rd: make(chan wamp.Message, wsQueueLength), wr: make(chan wamp.Message, wsQueueLength),
-		closed: make(chan struct{}),
-	}
+	p := &WebsocketPeer{conn: conn, ser: ser, kind: websocket.TextMessage, keepAlive: keepAlive}
 	if binary {
 		p.kind = websocket.BinaryMessage
 	}
+	p.init(conn, wsQueueLength)
 	conn.SetReadLimit(wsMaxMessage)
 	conn.SetPongHandler(func(string) error { p.missed.Store(0); return nil })
-	p.wg.Add(2)
-	go p.readLoop()
-	go p.writeLoop()
+	p.start(p.readLoop, p.writeLoop)
 	return p
 }
-
-// Recv implements wamp.Peer.
-func (p *WebsocketPeer) Recv() <-chan wamp.Message { return p.rd }
-
-// Send implements wamp.Peer. Do not send after Close.
-func (p *WebsocketPeer) Send() chan<- wamp.Message { return p.wr }
-
-// IsLocal implements wamp.Peer.
-func (p *WebsocketPeer) IsLocal() bool { return false }
 
 // Close sends the websocket closing frame, closes the connection and waits
 // for the peer's goroutines.
 func (p *WebsocketPeer) Close() {
-	p.once.Do(func() {
-		close(p.closed)
+	p.closeWith(func() {
 		// The router may have closed first, after a GOODBYE: errors are moot.
 		_ = p.conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseNormalClosure, "goodbye"), time.Now().Add(wsControlTimeout))
-		_ = p.conn.Close()
 	})
-	p.wg.Wait()
-}
-
-// closeNoWait closes the connection without waiting (used by the peer's own
-// goroutines).
-func (p *WebsocketPeer) closeNoWait() {
-	p.once.Do(func() { close(p.closed); _ = p.conn.Close() })
 }
 
 func (p *WebsocketPeer) readLoop() {
-	defer p.wg.Done()
-	defer close(p.rd)
-	defer p.closeNoWait()
 	var buf bytes.Buffer
 	for {
 		_, r, err := p.conn.NextReader()
@@ -123,17 +90,7 @@ func (p *WebsocketPeer) readLoop() {
 	}
 }
 
-func (p *WebsocketPeer) deliver(msg wamp.Message) bool {
-	select {
-	case p.rd <- msg:
-		return true
-	case <-p.closed:
-		return false
-	}
-}
-
 func (p *WebsocketPeer) writeLoop() {
-	defer p.wg.Done()
 	var tick <-chan time.Time
 	if p.keepAlive > 0 {
 		t := time.NewTicker(p.keepAlive)
