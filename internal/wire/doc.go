@@ -2,22 +2,25 @@
 //
 //   - the messages nexus cannot represent (a router-initiated UNREGISTERED
 //     with its Details);
+//
 //   - a Serializer wrapper that recovers them and reports malformed input
 //     instead of dropping it;
+//
 //   - JSON and MsgPack fast paths for the messages of every call and event
 //     (fastpath.go): exactly what nexus's serializers give, without their
 //     reflection, in a third to half of the time and allocations;
+//
 //   - the client's network peers: rawsocket framing that accepts any
 //     serializer, and a websocket peer; both read into and serialize into
 //     reused buffers.
 //
-//	ser, _ := wire.NewSerializer(serialize.MSGPACK)
-//	msg, _ := ser.Deserialize(frame)
-//	switch m := msg.(type) {
-//	case *wire.Unregistered: // m.Details["registration"], m.Details["reason"]
-//	case *wire.Malformed:    // m.Err says why the frame is not a WAMP message
-//	}
+//     ser, _ := wire.NewSerializer(serialize.MSGPACK)
+//     msg, _ := ser.Deserialize(frame)
+//     switch m := msg.(type) {
+//     case *wire.Unregistered: // m.Details["registration"], m.Details["reason"]
+//     case *wire.Malformed:    // m.Err says why the frame is not a WAMP message
+//     }
 //
-//	peer, err := wire.HandshakeRawSocket(ctx, conn, serialize.CBOR, ser) // a wamp.Peer
-//	peer := wire.NewWebsocketPeer(wsConn, ser, true, 30*time.Second)     // a wamp.Peer
+//     peer, err := wire.HandshakeRawSocket(ctx, conn, serialize.CBOR, ser) // a wamp.Peer
+//     peer := wire.NewWebsocketPeer(wsConn, ser, true, 30*time.Second)     // a wamp.Peer
 package wire
