@@ -222,7 +222,10 @@ func WithEventBuffer(n int) Option {
 	})
 }
 
-// WithKeepAlive sends websocket pings at this interval.
+// WithKeepAlive sends websocket pings at this interval (zero, the default,
+// sends none). A router that leaves two pings in a row unanswered counts as
+// lost: the connection is dropped and, unless reconnecting is off, the client
+// reconnects.
 func WithKeepAlive(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {
