@@ -386,3 +386,25 @@ func TestStateSequenceAcrossARestart(t *testing.T) {
 	assert.Equal(t, []client.State{client.Connected, client.Reconnecting, client.Connected, client.Closed}, states.get(),
 		"every change once, in order; Closed is delivered before Close returns")
 }
+
+// A link that stalls (nothing is cut, nothing arrives) is noticed by the
+// keepalive pings and replaced; while the router answers them the link
+// stays.
+func TestKeepAliveReplacesAStalledLink(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	proxy := wamptest.NewProxy(t, r.WebsocketURL())
+	c := dial(t, proxy.WebsocketURL(), client.WithKeepAlive(100*time.Millisecond), client.WithReconnect(wamptest.FastBackoff))
+	ctx := ctxT(t)
+	first := c.ID()
+
+	time.Sleep(600 * time.Millisecond) // six pings, all answered
+	require.Equal(t, client.Connected, c.State())
+	require.Equal(t, first, c.ID(), "an answering router keeps its session")
+
+	proxy.SetDelay(time.Second) // the link stalls: pongs come ten pings late
+	require.NoError(t, c.WaitState(ctx, client.Reconnecting))
+	proxy.SetDelay(0)
+	require.NoError(t, c.WaitState(ctx, client.Connected))
+	assert.NotEqual(t, first, c.ID())
+}
