@@ -131,31 +131,30 @@ func incoming(es []element) (wamp.Message, bool) {
 			*out, ok = es[i].v.([]any)
 		}
 	}
+	// tail reads Details, Arguments and ArgumentsKw from element i on: the
+	// end of every message here but ERROR, which has its URI in between.
+	tail := func(i int, details *wamp.Dict, args *wamp.List, kwargs *wamp.Dict) bool {
+		dict(i, details)
+		list(i+1, args)
+		dict(i+2, kwargs)
+		return ok && len(es) <= i+3
+	}
 	var msg wamp.Message
 	switch wamp.MessageType(es[0].u) {
 	case wamp.RESULT:
 		m := &wamp.Result{}
 		id(1, &m.Request)
-		dict(2, &m.Details)
-		list(3, &m.Arguments)
-		dict(4, &m.ArgumentsKw)
-		msg, ok = m, ok && len(es) <= 5
+		msg, ok = m, tail(2, &m.Details, &m.Arguments, &m.ArgumentsKw)
 	case wamp.INVOCATION:
 		m := &wamp.Invocation{}
 		id(1, &m.Request)
 		id(2, &m.Registration)
-		dict(3, &m.Details)
-		list(4, &m.Arguments)
-		dict(5, &m.ArgumentsKw)
-		msg, ok = m, ok && len(es) <= 6
+		msg, ok = m, tail(3, &m.Details, &m.Arguments, &m.ArgumentsKw)
 	case wamp.EVENT:
 		m := &wamp.Event{}
 		id(1, &m.Subscription)
 		id(2, &m.Publication)
-		dict(3, &m.Details)
-		list(4, &m.Arguments)
-		dict(5, &m.ArgumentsKw)
-		msg, ok = m, ok && len(es) <= 6
+		msg, ok = m, tail(3, &m.Details, &m.Arguments, &m.ArgumentsKw)
 	case wamp.ERROR:
 		m := &wamp.Error{Type: wamp.ERROR, Details: wamp.Dict{}} // as wamp.NewMessage makes it
 		t := wamp.ID(m.Type)
