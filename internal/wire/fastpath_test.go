@@ -315,6 +315,7 @@ func TestMsgPackDeclines(t *testing.T) {
 		"9432" + "ff" + "80",                      // negative request ID
 		"9432" + "a16e" + "80",                    // string request ID
 		"9432" + "01" + "91c0",                    // list as Details
+		"9332" + "01" + "05",                      // integer as Details
 		"9432" + "01" + "80" + "80",               // map as Arguments
 		"9432" + "01" + "8101c0",                  // integer map key
 		"9432" + "01" + "80" + "91d6ff00000000",   // timestamp extension
