@@ -54,20 +54,20 @@ var rawHandshakeErrors = map[byte]string{
 	4: "maximum connection count reached",
 }
 
-// RawSocketPeer is a client-side WAMP rawsocket connection using any
-// Serializer. It implements wamp.Peer. Its two goroutines (reader, writer)
+// RawSocketPeer is a client-side WAMP rawsocket connection using any of the
+// Serializers. It implements wamp.Peer. Its two goroutines (reader, writer)
 // end when Close is called or the connection fails; Close waits for both.
 type RawSocketPeer struct {
 	link
 	conn  net.Conn
-	ser   serialize.Serializer
+	ser   *Serializer
 	limit int
 	pongs chan []byte
 }
 
 // HandshakeRawSocket performs the client handshake on conn and starts the
 // peer. ctx bounds the handshake only.
-func HandshakeRawSocket(ctx context.Context, conn net.Conn, s serialize.Serialization, ser serialize.Serializer) (*RawSocketPeer, error) {
+func HandshakeRawSocket(ctx context.Context, conn net.Conn, s serialize.Serialization, ser *Serializer) (*RawSocketPeer, error) {
 	code, err := rawSerializerCode(s)
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func (p *RawSocketPeer) readLoop() {
 		}
 		switch header[0] & 0x07 {
 		case frameRegular:
-			if !p.deliver(p.decode(buf)) {
+			if !p.deliver(p.ser.DeserializeBorrowed(buf)) {
 				return
 			}
 		case framePing:
@@ -140,19 +140,6 @@ func (p *RawSocketPeer) readLoop() {
 			return
 		}
 	}
-}
-
-// decode decodes a frame read into the reused buffer: the wampkit
-// Serializer takes care to keep nothing of it; any other gets a copy.
-func (p *RawSocketPeer) decode(buf []byte) wamp.Message {
-	if s, ok := p.ser.(*Serializer); ok {
-		return s.DeserializeBorrowed(buf)
-	}
-	msg, err := p.ser.Deserialize(bytes.Clone(buf))
-	if err != nil {
-		return &Malformed{Err: err, Size: len(buf)}
-	}
-	return msg
 }
 
 // writeLoop serializes what the session sends and writes it. Messages that
@@ -203,17 +190,8 @@ func (p *RawSocketPeer) writeLoop() {
 // larger than the router accepts is an error.
 func (p *RawSocketPeer) appendMessage(batch []byte, msg wamp.Message) ([]byte, error) {
 	start := len(batch)
-	var err error
-	if a, ok := p.ser.(interface {
-		Append([]byte, wamp.Message) ([]byte, error)
-	}); ok { // serialized in place, after a header filled in below
-		batch, err = a.Append(append(batch, frameRegular, 0, 0, 0), msg)
-	} else {
-		var b []byte
-		if b, err = p.ser.Serialize(msg); err == nil {
-			batch = appendFrame(batch, frameRegular, b)
-		}
-	}
+	// Serialized in place, after a header whose length is filled in below.
+	batch, err := p.ser.Append(append(batch, frameRegular, 0, 0, 0), msg)
 	if err != nil {
 		return batch[:start], nil
 	}
