@@ -91,16 +91,24 @@ func fakeRawServer(t *testing.T, reply [4]byte) string {
 	return l.Addr().String()
 }
 
-func TestRawSocketFramesRoundTrip(t *testing.T) {
-	addr := fakeRawServer(t, [4]byte{0x7f, 0xf1, 0, 0})
-	conn, err := net.Dial("tcp", addr)
+// rawPeer connects to an echoing fakeRawServer whose handshake reply
+// accepts s (reply is that reply's second byte).
+func rawPeer(t *testing.T, s serialize.Serialization, reply byte) *wire.RawSocketPeer {
+	t.Helper()
+	conn, err := net.Dial("tcp", fakeRawServer(t, [4]byte{0x7f, reply, 0, 0}))
 	require.NoError(t, err)
-	ser, _ := wire.NewSerializer(serialize.JSON)
+	ser, err := wire.NewSerializer(s)
+	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	p, err := wire.HandshakeRawSocket(ctx, conn, serialize.JSON, ser)
+	p, err := wire.HandshakeRawSocket(ctx, conn, s, ser)
 	require.NoError(t, err)
-	defer p.Close()
+	t.Cleanup(p.Close)
+	return p
+}
+
+func TestRawSocketFramesRoundTrip(t *testing.T) {
+	p := rawPeer(t, serialize.JSON, 0xf1)
 	p.Send() <- &wamp.Call{Request: 3, Options: wamp.Dict{}, Procedure: "com.echo", Arguments: wamp.List{"hi"}}
 	select {
 	case msg := <-p.Recv():
@@ -126,15 +134,9 @@ func TestRawSocketHandshakeRefusalIsExplained(t *testing.T) {
 // that splits them anywhere: every message arrives whole and in order,
 // including ones larger than the read buffer and the write batch.
 func TestRawSocketManyFramesInOrder(t *testing.T) {
-	addr := fakeRawServer(t, [4]byte{0x7f, 0xf2, 0, 0})
-	conn, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	ser, _ := wire.NewSerializer(serialize.MSGPACK)
+	p := rawPeer(t, serialize.MSGPACK, 0xf2)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	p, err := wire.HandshakeRawSocket(ctx, conn, serialize.MSGPACK, ser)
-	require.NoError(t, err)
-	defer p.Close()
 	const n = 2000
 	big := string(make([]byte, 100<<10)) // past the 64 KiB buffers
 	go func() {
