@@ -176,7 +176,7 @@ func DecodeResult(args []any, kwargs map[string]any, dst any, opts ...Option) er
 	d := newState(opts)
 	// A struct with positional-only fields is encoded as positional
 	// arguments, so it is decoded from them: results round-trip.
-	if p := objectPlan(rv.Type()); p != nil && len(p.positional) > 0 && !p.allHybrid {
+	if p := objectPlan(rv.Type()); p.sentPositionally() {
 		return d.structArgs(p, args, kwargs, rv)
 	}
 	switch {

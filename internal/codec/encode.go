@@ -40,7 +40,7 @@ func Encode(v any) (args []any, kwargs map[string]any, err error) {
 		}
 		rv = rv.Elem()
 	}
-	if p := objectPlan(rv.Type()); p != nil && len(p.positional) > 0 && !p.allHybrid {
+	if p := objectPlan(rv.Type()); p.sentPositionally() {
 		return encodeSplit(p, rv)
 	}
 	x, err := EncodeValue(v)

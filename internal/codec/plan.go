@@ -313,6 +313,14 @@ func fieldValue(v reflect.Value, f *field, alloc bool) reflect.Value {
 	return v
 }
 
+// sentPositionally reports whether a struct of plan p (nil: not an object)
+// goes out as positional arguments: it has positional fields, and not all of
+// them also have a name. Encode and DecodeResult both ask, so that results
+// round-trip.
+func (p *structPlan) sentPositionally() bool {
+	return p != nil && len(p.positional) > 0 && !p.allHybrid
+}
+
 // objectPlan returns the plan of t when t is a struct encoded as an object
 // (not a leaf struct), else nil. It is isLeafStruct behind the plan cache.
 func objectPlan(t reflect.Type) *structPlan {
