@@ -36,17 +36,9 @@ func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 	return nil, fmt.Errorf("wire: unsupported serialization %d", s)
 }
 
-// Serialize implements serialize.Serializer.
-func (s *Serializer) Serialize(msg wamp.Message) (b []byte, err error) {
-	if s.fastAppend != nil {
-		// Most messages fit the first buffer: growing it from nothing
-		// took five allocations for a 10-field object.
-		if b, ok := s.fastAppend(make([]byte, 0, 512), msg); ok {
-			return b, nil
-		}
-	}
-	return s.serialize(msg)
-}
+// Serialize implements serialize.Serializer. (The peers call Append, into
+// buffers they reuse.)
+func (s *Serializer) Serialize(msg wamp.Message) ([]byte, error) { return s.Append(nil, msg) }
 
 // Append appends msg serialized to b.
 func (s *Serializer) Append(b []byte, msg wamp.Message) ([]byte, error) {
@@ -56,6 +48,9 @@ func (s *Serializer) Append(b []byte, msg wamp.Message) ([]byte, error) {
 		}
 	}
 	m, err := s.serialize(msg)
+	if b == nil {
+		return m, err // nothing to append to: no copy
+	}
 	return append(b, m...), err
 }
 
