@@ -4,11 +4,13 @@
 //     with its Details);
 //
 //   - a Serializer wrapper that recovers them and reports malformed input
-//     instead of dropping it;
+//     instead of dropping it, and writes every message spec-shaped (spec.go:
+//     no null where the spec has a list or a dictionary, binary in the
+//     spec's forms under JSON too), which nexus's serializers do not;
 //
 //   - JSON and MsgPack fast paths for the messages of every call and event
-//     (fastpath.go): exactly what nexus's serializers give, without their
-//     reflection, in a third to half of the time and allocations;
+//     (fastpath.go): exactly what the spec-shaped fallback gives, without
+//     nexus's reflection, in a third to half of the time and allocations;
 //
 //   - the client's network peers: rawsocket framing that accepts any
 //     serializer, and a websocket peer; both read into and serialize into

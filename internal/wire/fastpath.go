@@ -7,9 +7,10 @@ import (
 // The fast paths (msgpack.go, json.go) encode the messages a client sends on
 // every call and event (CALL, YIELD, PUBLISH, ERROR) and decode the ones it
 // receives (RESULT, INVOCATION, EVENT, ERROR) without reflection and without
-// nexus's detour through []any and copied maps. They give exactly what
-// nexus's serializers give: the same Go types on decoding, and on encoding
-// the same bytes except for the order of map entries.
+// nexus's detour through []any and copied maps. They give exactly what the
+// fallback gives (nexus's serializers made spec-shaped, spec.go): the same
+// Go types on decoding, and on encoding the same bytes except for the order
+// of map entries.
 //
 // They only take what they know. A message of another type, a value of
 // another Go type, a map key that is not a string, a repeated map key, a
@@ -50,8 +51,9 @@ type field struct {
 	l    []any
 }
 
-// outgoing lists msg's elements after its type, in wire order. Like nexus it
-// leaves out an empty ArgumentsKw, and Arguments too when both are empty.
+// outgoing lists msg's elements after its type, in wire order, spec-shaped:
+// a nil dictionary element is {}; an empty ArgumentsKw is left out, and
+// Arguments too when both are empty; kwargs without args follow [].
 func outgoing(msg wamp.Message, fs *[maxElements]field) (wamp.MessageType, []field, bool) {
 	var (
 		t       wamp.MessageType
@@ -60,7 +62,13 @@ func outgoing(msg wamp.Message, fs *[maxElements]field) (wamp.MessageType, []fie
 		kwargs  wamp.Dict
 		uintF   = func(u uint64) { fs[n] = field{kind: fieldUint, u: u}; n++ }
 		stringF = func(s string) { fs[n] = field{kind: fieldString, s: s}; n++ }
-		dictF   = func(d map[string]any) { fs[n] = field{kind: fieldDict, d: d}; n++ }
+		dictF   = func(d map[string]any) {
+			if d == nil {
+				d = emptyDict
+			}
+			fs[n] = field{kind: fieldDict, d: d}
+			n++
+		}
 	)
 	switch m := msg.(type) {
 	case *wamp.Call:
@@ -90,6 +98,9 @@ func outgoing(msg wamp.Message, fs *[maxElements]field) (wamp.MessageType, []fie
 		return 0, nil, false
 	}
 	if len(args) > 0 || len(kwargs) > 0 {
+		if args == nil {
+			args = emptyList
+		}
 		fs[n] = field{kind: fieldList, l: args}
 		n++
 	}

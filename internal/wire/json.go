@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"encoding/base64"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -9,19 +8,20 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// The JSON fast path (see fastpath.go). On decoding nexus gives uint64 for
-// a non-negative integer, int64 for a negative one, float64 for a number
-// with a fraction or an exponent, and strings as they are (a "\u0000"-led
-// base64 string stays a string). On encoding it writes []byte as plain
-// base64, NaN and infinities as null, a float with no fraction as "1.0",
-// and escapes <, >, &, U+2028, U+2029 and control characters.
+// The JSON fast path (see fastpath.go). On decoding it gives uint64 for a
+// non-negative integer, int64 for a negative one, float64 for a number with
+// a fraction or an exponent, []byte for a string in the spec's binary
+// convention ("\u0000" then base64), and other strings as they are. On
+// encoding it writes []byte in that convention, and otherwise as nexus's
+// encoder does: NaN and infinities as null, a float with no fraction as
+// "1.0", and <, >, &, U+2028, U+2029 and control characters escaped.
 //
 // What it declines on decoding, besides what every fast path declines: a
 // number nexus reads in its own way (leading zeros, "1.", ".5", "+1", an
 // integer beyond 64 bits), a raw control character or invalid UTF-8 in a
 // string, and a lone surrogate escape (nexus reads each as U+FFFD).
 
-// appendJSONMessage appends msg encoded as nexus would encode it.
+// appendJSONMessage appends msg encoded as the fallback would encode it.
 func appendJSONMessage(b []byte, msg wamp.Message) ([]byte, bool) {
 	var fs [maxElements]field
 	t, fields, ok := outgoing(msg, &fs)
@@ -89,9 +89,7 @@ func appendJSONValue(b []byte, v any, depth int) ([]byte, bool) {
 		if x == nil {
 			return append(b, "null"...), true
 		}
-		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, x)
-		return append(b, '"'), true
+		return appendJSONBinary(b, x), true
 	case []any:
 		return appendJSONList(b, x, depth+1)
 	case wamp.List:
@@ -302,6 +300,10 @@ func (d *jsonDecoder) element() (element, bool) {
 		}
 		d.i = start
 	}
+	if d.i < len(d.b) && d.b[d.i] == '"' { // a URI: a string, binary convention or not
+		s, ok := d.str()
+		return element{v: s}, ok
+	}
 	v, ok := d.value(0)
 	return element{v: v}, ok
 }
@@ -316,7 +318,11 @@ func (d *jsonDecoder) value(depth int) (any, bool) {
 	}
 	switch c := d.b[d.i]; {
 	case c == '"':
-		return d.str()
+		s, ok := d.str()
+		if b, isBinary := jsonBinary(s); ok && isBinary {
+			return b, true
+		}
+		return s, ok
 	case c == '{':
 		return d.object(depth)
 	case c == '[':

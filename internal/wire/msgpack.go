@@ -12,7 +12,7 @@ import (
 // both float forms, string for str, []byte for bin, map[string]any and
 // []any; so does this.
 
-// appendMsgPackMessage appends msg encoded as nexus would encode it.
+// appendMsgPackMessage appends msg encoded as the fallback would encode it.
 func appendMsgPackMessage(b []byte, msg wamp.Message) ([]byte, bool) {
 	var fs [maxElements]field
 	t, fields, ok := outgoing(msg, &fs)

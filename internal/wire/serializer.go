@@ -13,10 +13,15 @@ import (
 //     the Details kept;
 //   - a frame that fails to decode, or makes the inner serializer panic,
 //     decodes to *Malformed instead of an error.
+//   - every message it writes is spec-shaped (spec.go): no null where the
+//     spec has a dictionary or a list, and under JSON binary goes as the
+//     spec's "\u0000"+base64 string, which decodes back to []byte;
 //   - with JSON and MsgPack, the messages of calls and events take a fast
-//     path that gives what the inner serializer gives (fastpath.go).
+//     path that gives what the fallback gives (fastpath.go).
 type Serializer struct {
 	Inner serialize.Serializer
+	// json says the Inner serializer is JSON: binaries need converting.
+	json bool
 	// fastAppend and fastDecode are the fast path of the serialization;
 	// nil for CBOR.
 	fastAppend func([]byte, wamp.Message) ([]byte, bool)
@@ -27,7 +32,7 @@ type Serializer struct {
 func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 	switch s {
 	case serialize.JSON:
-		return &Serializer{Inner: &serialize.JSONSerializer{}, fastAppend: appendJSONMessage, fastDecode: decodeJSONMessage}, nil
+		return &Serializer{Inner: &serialize.JSONSerializer{}, json: true, fastAppend: appendJSONMessage, fastDecode: decodeJSONMessage}, nil
 	case serialize.MSGPACK:
 		return &Serializer{Inner: &serialize.MessagePackSerializer{}, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackMessage}, nil
 	case serialize.CBOR:
@@ -60,7 +65,7 @@ func (s *Serializer) serialize(msg wamp.Message) (b []byte, err error) {
 			err = fmt.Errorf("wire: serialize %v: %v", msg.MessageType(), r)
 		}
 	}()
-	return s.Inner.Serialize(msg)
+	return s.Inner.Serialize(specShaped(msg, s.json))
 }
 
 // Deserialize implements serialize.Serializer. It never returns an error:
@@ -100,6 +105,9 @@ func (s *Serializer) deserialize(data []byte) (msg wamp.Message, err error) {
 	if u, ok := m.(*wamp.Unregistered); ok {
 		return s.unregistered(u, data), nil
 	}
+	if s.json {
+		decodeJSONBinaries(m)
+	}
 	return m, nil
 }
 
@@ -114,6 +122,9 @@ func (s *Serializer) unregistered(u *wamp.Unregistered, data []byte) wamp.Messag
 	details, ok := AsDict(raw[2])
 	if !ok {
 		return &Malformed{Err: fmt.Errorf("wire: UNREGISTERED details is %T, not a dictionary", raw[2]), Size: len(data)}
+	}
+	if s.json {
+		binariesFromJSON(map[string]any(details), 0)
 	}
 	return &Unregistered{Request: u.Request, Details: details}
 }
