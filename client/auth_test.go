@@ -72,7 +72,7 @@ func TestInvalidOptionsRejected(t *testing.T) {
 		"bad serializer": client.WithSerialization(client.Serialization(9)),
 		"ticket no id":   client.WithTicket("", "x"),
 		"short key":      client.WithCryptosign("x", ed25519.PrivateKey{1, 2}),
-		"event buffer":   client.WithEventBuffer(0),
+		"event queue":    client.WithEventQueueBytes(0),
 	} {
 		_, err := client.Connect(ctx, "ws://127.0.0.1:1/ws", opt)
 		assert.ErrorIs(t, err, client.ErrInvalidOption, name)

@@ -42,12 +42,17 @@ type Client struct {
 	cause   error              // why the client closed on its own
 	regs    map[*Registration]struct{}
 	subs    map[*Subscription]struct{}
-	pending []State       // state changes the callback has not seen yet
-	wake    chan struct{} // one token: pending grew
+	// events is the ordered event queue; ownQueues those of the
+	// ConcurrentDelivery subscriptions. Close closes them all.
+	events    *eventQueue
+	ownQueues map[*eventQueue]struct{}
+	pending   []State       // state changes the callback has not seen yet
+	wake      chan struct{} // one token: pending grew
 
 	supervisor sync.WaitGroup // supervise and restore retries; Add under mu while !closing
 	retired    sync.WaitGroup // waits for the handlers of lost sessions
 	background sync.WaitGroup // the state callback goroutine
+	delivering sync.WaitGroup // the event queues' delivery goroutines
 	callbackG  atomic.Uint64  // the state callback goroutine's number
 }
 
@@ -98,7 +103,10 @@ func start(ctx context.Context, d dialer, cfg config) (*Client, error) {
 		regs:    map[*Registration]struct{}{},
 		subs:    map[*Subscription]struct{}{},
 		wake:    make(chan struct{}, 1),
+
+		ownQueues: map[*eventQueue]struct{}{},
 	}
+	c.events = newEventQueue(c)
 	sess, err := c.join(ctx)
 	if err != nil {
 		return nil, err
@@ -122,12 +130,12 @@ func (c *Client) join(ctx context.Context) (*session.Session, error) {
 		return nil, err
 	}
 	sess, err := session.Join(ctx, peer, session.Config{
-		Realm:       c.cfg.realm,
-		Hello:       c.cfg.helloDetails(),
-		Auth:        c.cfg.authFunc(),
-		Logger:      c.log,
-		OnRevoke:    c.onRevoke,
-		EventBuffer: c.cfg.eventBuffer,
+		Realm:    c.cfg.realm,
+		Hello:    c.cfg.helloDetails(),
+		Auth:     c.cfg.authFunc(),
+		Logger:   c.log,
+		OnRevoke: c.onRevoke,
+		OnEvent:  c.onEvent,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("client: join realm %q: %w", c.cfg.realm, convertErr(err, false))
@@ -389,7 +397,24 @@ func (c *Client) shutdown(cause error) {
 	c.mu.Unlock()
 	c.endLife()
 	c.endHandles(cause)
+	c.closeQueues()
 	c.setState(Closed)
+}
+
+// closeQueues closes every event queue of a closing client: queued events
+// are dropped and no delivery goroutine starts again, so waiting for
+// c.delivering waits only for the handler calls under way.
+func (c *Client) closeQueues() {
+	c.mu.Lock()
+	qs := make([]*eventQueue, 0, len(c.ownQueues)+1)
+	qs = append(qs, c.events)
+	for q := range c.ownQueues {
+		qs = append(qs, q)
+	}
+	c.mu.Unlock()
+	for _, q := range qs {
+		q.close()
+	}
 }
 
 // Close leaves the realm gracefully: new requests fail with ErrClosed, the
@@ -429,6 +454,8 @@ func (c *Client) Close(ctx context.Context) error {
 	}
 	errs = append(errs, waitCtx(ctx, &c.retired))
 	c.endHandles(ErrClosed)
+	c.closeQueues()
+	errs = append(errs, waitCtx(ctx, &c.delivering))
 	c.setState(Closed)
 	if !c.onCallbackGoroutine() { // else the callback goroutine ends after this Close
 		c.background.Wait()

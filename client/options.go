@@ -56,22 +56,22 @@ type optionFunc func(*config) error
 func (f optionFunc) apply(c *config) error { return f(c) }
 
 type config struct {
-	realm         string
-	serialization Serialization
-	tls           *tls.Config
-	auth          authenticator
-	authID        string
-	authExtra     map[string]any
-	hello         map[string]any
-	logger        *slog.Logger
-	onState       func(State)
-	onRestoreErr  func(r *Registration, err error)
-	reconnect     bool
-	backoff       func() backoff.BackOff
-	failFast      bool
-	strictURIs    bool
-	eventBuffer   int
-	keepAlive     time.Duration
+	realm           string
+	serialization   Serialization
+	tls             *tls.Config
+	auth            authenticator
+	authID          string
+	authExtra       map[string]any
+	hello           map[string]any
+	logger          *slog.Logger
+	onState         func(State)
+	onRestoreErr    func(r *Registration, err error)
+	reconnect       bool
+	backoff         func() backoff.BackOff
+	failFast        bool
+	strictURIs      bool
+	eventQueueBytes int
+	keepAlive       time.Duration
 }
 
 func defaultConfig() config {
@@ -79,6 +79,8 @@ func defaultConfig() config {
 		realm:     "realm1",
 		reconnect: true,
 		backoff:   defaultBackoff,
+
+		eventQueueBytes: DefaultEventQueueBytes,
 	}
 }
 
@@ -210,14 +212,20 @@ func WithStrictURIs() Option {
 	})
 }
 
-// WithEventBuffer bounds each subscription's queue of undelivered events
-// (default 65536); past it events are dropped and logged.
-func WithEventBuffer(n int) Option {
+// WithEventQueueBytes bounds each event queue (the client's ordered one,
+// and each [ConcurrentDelivery] subscription's own) by the approximate
+// encoded size of the events it holds, in bytes (default
+// [DefaultEventQueueBytes], 64 MiB). An event arriving at a queue over its
+// bound is dropped: the subscriptions it was for count it
+// ([Subscription.Dropped]), [OnGap] reports it in their event order, and the
+// client logs a warning once per slow episode. The bound is exceeded by at
+// most one event: an empty queue takes an event of any size.
+func WithEventQueueBytes(n int) Option {
 	return optionFunc(func(c *config) error {
 		if n <= 0 {
-			return fmt.Errorf("%w: event buffer %d must be positive", ErrInvalidOption, n)
+			return fmt.Errorf("%w: event queue bound %d must be positive", ErrInvalidOption, n)
 		}
-		c.eventBuffer = n
+		c.eventQueueBytes = n
 		return nil
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gammazero/nexus/v3/wamp"
 
@@ -20,19 +21,56 @@ type Event struct {
 	Details      map[string]any
 }
 
-// EventHandler receives a subscription's events one at a time, in order, on
-// a goroutine of the subscription's own: a slow handler delays only its own
-// subscription.
+// EventHandler receives a subscription's events, one at a time, never on
+// the goroutine that reads from the router (a slow handler never delays
+// call results or invocations). By default it runs in the client's one
+// ordered delivery: see [Client.Subscribe].
 type EventHandler func(*Event)
+
+// SubscribeOption configures one subscription (see [Client.Subscribe]).
+// Options are sealed: only this package makes them.
+type SubscribeOption interface{ applySub(*Subscription) }
+
+type subOptionFunc func(*Subscription)
+
+func (f subOptionFunc) applySub(s *Subscription) { f(s) }
+
+// ConcurrentDelivery takes the subscription out of the client's ordered
+// delivery: its events are delivered by a goroutine and queue of its own,
+// still one at a time and in the order the router sent them, but
+// concurrently with the events of every other subscription, so neither
+// waits for the other. Its queue has the same byte bound and the same
+// policy at the bound as the client's ([WithEventQueueBytes]).
+func ConcurrentDelivery() SubscribeOption {
+	return subOptionFunc(func(s *Subscription) { s.concurrent = true })
+}
+
+// OnGap calls f, in the subscription's event order, where events may be
+// missing: after events dropped at the queue bound (Gap.Dropped), and when
+// the subscription was restored on a new session after a lost connection
+// (Gap.Resubscribed), before the first event of that session. f runs like
+// the handler (one call at a time, never on the read loop).
+func OnGap(f func(Gap)) SubscribeOption {
+	return subOptionFunc(func(s *Subscription) { s.onGap = f })
+}
 
 // Subscription is a durable handle on a subscription; it is restored after
 // reconnects (its router ID may change). Events published while the client
-// was reconnecting are not delivered. Safe for concurrent use.
+// was reconnecting are not delivered ([OnGap] marks the place). Safe for
+// concurrent use.
 type Subscription struct {
-	c       *Client
-	topic   string
-	options map[string]any
-	handler EventHandler
+	c          *Client
+	topic      string
+	options    map[string]any
+	handler    EventHandler
+	onGap      func(Gap)
+	concurrent bool
+	own        *eventQueue // ConcurrentDelivery's queue; nil: the client's
+
+	stopped   atomic.Bool   // ended: queued events are skipped
+	dropped   atomic.Uint64 // events dropped at the queue bound
+	missed    uint64        // dropped since the last Gap; guarded by the queue's mu
+	gapQueued bool          // a drop marker is pending; guarded by the queue's mu
 
 	restoring sync.Mutex // one restore at a time
 
@@ -45,7 +83,8 @@ type Subscription struct {
 }
 
 // ID returns the subscription's router ID on the current session; it may
-// change after a reconnect, the handle stays valid.
+// change after a reconnect, the handle stays valid. Several handles on one
+// topic share one router ID.
 func (s *Subscription) ID() ID {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -58,7 +97,8 @@ func (s *Subscription) ID() ID {
 // Topic returns the subscribed topic or pattern.
 func (s *Subscription) Topic() string { return s.topic }
 
-// Done is closed when the subscription ends (Unsubscribe or client close).
+// Done is closed when the subscription ends (Unsubscribe, client close, or
+// a restore the router kept refusing).
 func (s *Subscription) Done() <-chan struct{} { return s.done }
 
 // Err says why the subscription ended: nil after Unsubscribe.
@@ -68,18 +108,28 @@ func (s *Subscription) Err() error {
 	return s.err
 }
 
+// Dropped returns how many of the subscription's events were dropped
+// because its queue was over its bound ([WithEventQueueBytes]).
+func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
+
 func (s *Subscription) end(err error) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.ended {
+		s.mu.Unlock()
 		return false
 	}
 	s.ended, s.err = true, err
+	s.stopped.Store(true)
 	close(s.done)
+	s.mu.Unlock()
+	s.c.dropQueue(s)
 	return true
 }
 
-// Unsubscribe ends the subscription; it is not restored after a reconnect.
+// Unsubscribe ends the subscription: its handler is not called for events
+// still queued (a call under way finishes), and it is not restored after a
+// reconnect. Other handles on the same topic keep receiving; the router
+// subscription ends with the last of them.
 func (s *Subscription) Unsubscribe(ctx context.Context) error {
 	s.mu.Lock() // end and read together, as Registration.Unregister does
 	if s.ended {
@@ -87,10 +137,12 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 		return nil
 	}
 	s.ended = true
+	s.stopped.Store(true)
 	close(s.done)
 	cur, sess := s.current, s.on
 	s.mu.Unlock()
 	c := s.c
+	c.dropQueue(s)
 	c.mu.Lock()
 	delete(c.subs, s)
 	c.mu.Unlock()
@@ -104,8 +156,29 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 	return nil
 }
 
-// Subscribe subscribes to topic with SUBSCRIBE options (match...; copied).
-func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, options map[string]any) (*Subscription, error) {
+// Subscribe subscribes to topic with SUBSCRIBE options (match...; copied)
+// and returns a handle.
+//
+// Delivery order: by default the events of all the client's subscriptions
+// are delivered one at a time, in the order the router sent them, by one
+// goroutine of the client: a subscriber to two topics sees a publisher's
+// events in the order published, whichever subscription they come through
+// (the spec's ordering guarantee), and a handler never runs concurrently
+// with another handler of the client. A slow handler therefore delays the
+// other subscriptions' events (never call results or invocations, which do
+// not go through this queue). [ConcurrentDelivery] gives a subscription its
+// own goroutine instead.
+//
+// Queue bound: events wait in a queue bounded by the approximate encoded
+// size of what it holds ([WithEventQueueBytes], default 64 MiB). An event
+// that arrives when the queue is over its bound is dropped, as nats does
+// with a slow consumer: the subscriptions it was for count it ([Subscription.Dropped]),
+// the client logs a warning once per slow episode, and [OnGap] reports it
+// in the event order.
+//
+// Subscribing to one topic several times gives each handle every event;
+// the router sees one subscription, ended when the last handle ends.
+func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, options map[string]any, opts ...SubscribeOption) (*Subscription, error) {
 	match, _ := options["match"].(string)
 	if err := ValidateURI(topic, match, c.cfg.strictURIs); err != nil {
 		return nil, err
@@ -113,15 +186,34 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 	if h == nil {
 		return nil, fmt.Errorf("%w: nil event handler for %s", ErrInvalidOption, topic)
 	}
-	opts := make(map[string]any, len(options))
+	o := make(map[string]any, len(options))
 	for k, v := range options {
-		opts[k] = v
+		o[k] = v
 	}
-	s := &Subscription{c: c, topic: topic, options: opts, handler: h, done: make(chan struct{})}
+	s := &Subscription{c: c, topic: topic, options: o, handler: h, done: make(chan struct{})}
+	for _, opt := range opts {
+		if opt != nil {
+			opt.applySub(s)
+		}
+	}
+	if s.concurrent {
+		s.own = newEventQueue(c)
+		c.mu.Lock()
+		closing := c.closing
+		if !closing {
+			c.ownQueues[s.own] = struct{}{}
+		}
+		err := c.closedErrLocked()
+		c.mu.Unlock()
+		if closing {
+			return nil, fmt.Errorf("client: subscribe %s: %w", topic, &LocalError{Op: "subscribe", Err: err})
+		}
+	}
 	sess, cur, err := withSession(ctx, c, "subscribe", topic, true, func(sess *session.Session) (*session.Subscription, error) {
-		return sess.Subscribe(ctx, topic, wamp.Dict(opts), s.deliver, s)
+		return sess.Subscribe(ctx, topic, wamp.Dict(o), s, nil)
 	})
 	if err != nil {
+		s.end(err)
 		return nil, err
 	}
 	s.mu.Lock()
@@ -143,9 +235,23 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 	return s, nil
 }
 
-func (s *Subscription) deliver(ev *session.Event) {
-	s.handler(&Event{Payload: Payload{Args: ev.Args, Kwargs: ev.Kwargs}, Topic: s.topic,
-		Subscription: ID(ev.Subscription), Publication: ID(ev.Publication), Details: ev.Details})
+// dropQueue closes the own queue of a subscription that ended.
+func (c *Client) dropQueue(s *Subscription) {
+	if s.own == nil {
+		return
+	}
+	s.own.close()
+	c.mu.Lock()
+	delete(c.ownQueues, s.own)
+	c.mu.Unlock()
+}
+
+// queue is the queue s's events and markers go through.
+func (s *Subscription) queue() *eventQueue {
+	if s.own != nil {
+		return s.own
+	}
+	return s.c.events
 }
 
 // restoreSubOrRetry subscribes s again on sess; a refusal is logged and
@@ -159,6 +265,9 @@ func (c *Client) restoreSubOrRetry(sess *session.Session, s *Subscription) {
 	c.goSupervised(func() { c.retrySubscription(sess, s, err) })
 }
 
+// restoreSubscription subscribes s again on sess. The Gap marker is queued
+// as the handle starts to receive the new session's events, so OnGap sees
+// it before the first of them.
 func (c *Client) restoreSubscription(sess *session.Session, s *Subscription) error {
 	s.restoring.Lock()
 	defer s.restoring.Unlock()
@@ -170,7 +279,9 @@ func (c *Client) restoreSubscription(sess *session.Session, s *Subscription) err
 	}
 	ctx, cancel := context.WithTimeout(c.life, defaultRestoreTimeout)
 	defer cancel()
-	cur, err := sess.Subscribe(ctx, s.topic, wamp.Dict(s.options), s.deliver, s)
+	cur, err := sess.Subscribe(ctx, s.topic, wamp.Dict(s.options), s, func(*session.Subscription) {
+		s.queue().marker(s, true)
+	})
 	if err != nil {
 		return convertErr(err, true)
 	}

@@ -8,12 +8,12 @@ import (
 	"github.com/wampkit/wampkit/client"
 )
 
-// OnCreate delivers wamp.registration.on_create events. Handlers of one
-// subscription run one at a time, in order, on its own goroutine; events of
-// different kinds, subscribed separately, may be handled in any order
-// relative to each other — use OnEvents (or Watch) when the order across
-// kinds matters. A malformed event is reported (WithLogger,
-// WithErrorHandler) and skipped.
+// OnCreate delivers wamp.registration.on_create events. Handlers run in
+// the client's ordered event delivery (see client.Client.Subscribe): the
+// handlers of OnCreate, OnRegister, OnUnregister and OnDelete on one client
+// see the events in the order the router published them (on_create before
+// on_register, on_unregister before on_delete), one at a time. A malformed
+// event is reported (WithLogger, WithErrorHandler) and skipped.
 func (m *Client) OnCreate(ctx context.Context, h func(CreateEvent)) (*client.Subscription, error) {
 	if err := checkHandler(TopicOnCreate, h); err != nil {
 		return nil, err

@@ -93,9 +93,7 @@ func (s *Session) reply(id wamp.ID, msg wamp.Message) {
 		return
 	}
 	if p.abandoned {
-		if !isErr {
-			p.onOrphan(msg)
-		}
+		p.onOrphan(msg)
 		return
 	}
 	p.ch <- msg // buffered, one reply per request

@@ -5,9 +5,11 @@
 // for an SDK (see DESIGN.md): registrations and subscriptions are keyed by
 // router ID, never by URI; router-initiated UNREGISTERED (revocation) is
 // delivered with its registration ID and reason; INVOCATION request IDs may
-// come in any order; every request takes a context; invocation handlers and
-// event handlers never run on the read loop, and each subscription delivers
-// its events on its own goroutine so a slow subscriber delays nobody else.
+// come in any order; every request takes a context; invocation handlers
+// never run on the read loop. Events go, in the order the router sent them,
+// to one sink (Config.OnEvent) that only queues them: the client package
+// delivers them off the read loop. Handles that share one router
+// subscription ID (one topic subscribed twice) each receive every event.
 //
 // A Session does not reconnect: when its peer goes away it ends, fails what is
 // in flight with ErrConnectionLost, and reports through Done. The client

@@ -2,92 +2,232 @@ package session
 
 import (
 	"context"
-	"runtime/debug"
-	"sync"
+	"reflect"
+	"slices"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// Event is one EVENT delivered to a subscription.
+// Event is one EVENT, as the session hands it to Config.OnEvent.
 type Event struct {
 	Subscription wamp.ID
 	Publication  wamp.ID
 	Details      wamp.Dict
 	Args         wamp.List
 	Kwargs       wamp.Dict
+	// Size approximates the EVENT's encoded size in bytes (see ApproxSize).
+	Size int
 }
 
-// EventHandler receives a subscription's events, one at a time, in order,
-// on a goroutine of the subscription's own.
-type EventHandler func(*Event)
+// EventSink receives every EVENT of the session with the handles it is for
+// (never empty; the slice is shared and must not be modified). It runs on
+// the read loop, in the order the router sent the events, and must not
+// block: it only queues the event.
+type EventSink func(ev *Event, to []*Subscription)
 
-// Subscription is one subscription of this session, keyed by its router ID.
-// Its events queue up (bounded by Config.EventBuffer) and are delivered by a
-// goroutine that exists only while the queue is not empty, so a slow handler
-// delays only its own subscription.
+// Subscription is one handle on a router subscription. The router answers
+// every SUBSCRIBE of one topic and match policy from one session with the
+// same subscription ID, so several handles may share one ID: each receives
+// every event, and UNSUBSCRIBE goes to the router only when the last of
+// them ends.
 type Subscription struct {
 	ID      wamp.ID
 	Topic   string
 	Options wamp.Dict
-	// Value is free for the owner of the subscription.
+	// Value is free for the owner of the handle (the client's handle).
 	Value any
-
-	s       *Session
-	handler EventHandler
-
-	mu      sync.Mutex
-	queue   []*Event
-	running bool
-	stopped bool
-	dropped uint64
 }
 
-// Dropped returns how many events were dropped because the queue was full.
-func (sub *Subscription) Dropped() uint64 {
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	return sub.dropped
+// subGroup is the handles of one router subscription.
+type subGroup struct {
+	topic   string
+	options wamp.Dict
+	handles []*Subscription // copied on write: onEvent hands it out unlocked
 }
 
-// Subscribe subscribes to topic and delivers its events to h.
-func (s *Session) Subscribe(ctx context.Context, topic string, options wamp.Dict, h EventHandler, value any) (*Subscription, error) {
+// lockSubs serializes the session's changes of its router subscriptions
+// (SUBSCRIBE and UNSUBSCRIBE round trips): an UNSUBSCRIBE in flight and a
+// SUBSCRIBE answered with the same ID would otherwise leave a handle that
+// the router no longer serves.
+func (s *Session) lockSubs(ctx context.Context) error {
+	select {
+	case s.subOps <- struct{}{}:
+		return nil
+	case <-s.dying:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Session) unlockSubs() { <-s.subOps }
+
+// shareableLocked returns a live group that a SUBSCRIBE of topic with
+// options would join anyway, so that no SUBSCRIBE is needed: same topic,
+// same options, and no retained event asked for (which only a SUBSCRIBE
+// brings). Called with s.mu held.
+func (s *Session) shareableLocked(topic string, options wamp.Dict) (wamp.ID, bool) {
+	if r, _ := options["get_retained"].(bool); r {
+		return 0, false
+	}
+	for id, g := range s.subs {
+		if g.topic == topic && optionsEqual(g.options, options) {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+func optionsEqual(a, b wamp.Dict) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// attachLocked adds sub to the group of sub.ID. Called with s.mu held.
+func (s *Session) attachLocked(sub *Subscription) {
+	g := s.subs[sub.ID]
+	if g == nil {
+		g = &subGroup{topic: sub.Topic, options: sub.Options}
+		s.subs[sub.ID] = g
+	}
+	g.handles = append(slices.Clip(g.handles), sub)
+}
+
+// detachLocked removes sub from its group and reports whether it was the
+// group's last handle (the group is then gone and the router subscription
+// should end). Called with s.mu held.
+func (s *Session) detachLocked(sub *Subscription) bool {
+	g := s.subs[sub.ID]
+	if g == nil {
+		return false
+	}
+	i := slices.Index(g.handles, sub)
+	if i < 0 {
+		return false
+	}
+	g.handles = slices.Delete(slices.Clone(g.handles), i, i+1)
+	if len(g.handles) > 0 {
+		return false
+	}
+	delete(s.subs, sub.ID)
+	return true
+}
+
+// Subscribe subscribes to topic and returns a new handle whose events go to
+// Config.OnEvent. When the session already has a router subscription of
+// topic with the same options, the handle joins it without a SUBSCRIBE.
+// onAttach, if not nil, runs under the session's lock at the moment the
+// handle starts to receive events (before its first event is handed to
+// OnEvent), on the read loop or on the caller's goroutine; it must not
+// block.
+func (s *Session) Subscribe(ctx context.Context, topic string, options wamp.Dict, value any, onAttach func(*Subscription)) (*Subscription, error) {
 	if options == nil {
 		options = wamp.Dict{}
 	}
-	sub := &Subscription{Topic: topic, Options: options, Value: value, s: s, handler: h}
-	_, err := s.requestHooked(ctx, func(id wamp.ID) wamp.Message {
+	sub := &Subscription{Topic: topic, Options: options, Value: value}
+	if err := s.lockSubs(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if id, ok := s.shareableLocked(topic, options); ok {
+		sub.ID = id
+		s.attachLocked(sub)
+		if onAttach != nil {
+			onAttach(sub)
+		}
+		s.mu.Unlock()
+		s.unlockSubs()
+		return sub, nil
+	}
+	s.mu.Unlock()
+	attached := false // guarded by s.mu
+	_, abandoned, err := s.requestOwned(ctx, func(id wamp.ID) wamp.Message {
 		return &wamp.Subscribe{Request: id, Options: options, Topic: wamp.URI(topic)}
-	}, func(msg wamp.Message) {
+	}, func(msg wamp.Message) { // on the read loop, under s.mu
 		if r, ok := msg.(*wamp.Subscribed); ok {
 			sub.ID = r.Subscription
-			s.subs[sub.ID] = sub
+			s.attachLocked(sub)
+			attached = true
+			if onAttach != nil {
+				onAttach(sub)
+			}
 		}
-	}, func(msg wamp.Message) {
-		if r, ok := msg.(*wamp.Subscribed); ok {
-			s.mu.Lock()
-			delete(s.subs, r.Subscription)
-			s.mu.Unlock()
-			s.handlers.Add(1)
-			go func() {
-				defer s.handlers.Done()
-				_ = s.sendNow(&wamp.Unsubscribe{Request: s.nextID(), Subscription: r.Subscription})
-			}()
+	}, func(msg wamp.Message) { // the caller gave up; the late answer is undone
+		r, ok := msg.(*wamp.Subscribed)
+		if !ok {
+			s.unlockSubs()
+			return
 		}
+		s.mu.Lock()
+		var last bool
+		if attached {
+			last = s.detachLocked(sub)
+		} else {
+			_, live := s.subs[r.Subscription]
+			last = !live
+		}
+		s.mu.Unlock()
+		if !last {
+			s.unlockSubs()
+			return
+		}
+		s.handlers.Add(1)
+		go func() {
+			defer s.handlers.Done()
+			defer s.unlockSubs()
+			_, _ = s.request(context.Background(), func(id wamp.ID) wamp.Message {
+				return &wamp.Unsubscribe{Request: id, Subscription: r.Subscription}
+			})
+		}()
 	})
+	if !abandoned {
+		s.unlockSubs()
+	}
 	if err != nil {
 		return nil, err
 	}
 	return sub, nil
 }
 
-// Unsubscribe ends sub. Events already queued are still delivered.
+// Unsubscribe ends the handle sub: it receives no further events. When it
+// was the last handle of its router subscription, UNSUBSCRIBE is sent and
+// answered before another change of subscriptions starts; if ctx ends first
+// (ctx's error is returned), the UNSUBSCRIBE still happens in the
+// background.
 func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
+	if err := s.lockSubs(ctx); err != nil {
+		if err == ErrClosed {
+			return err
+		}
+		s.handlers.Add(1)
+		go func() {
+			defer s.handlers.Done()
+			if s.lockSubs(context.Background()) == nil {
+				s.unsubscribeLocked(context.Background(), sub)
+			}
+		}()
+		return err
+	}
+	return s.unsubscribeLocked(ctx, sub)
+}
+
+// unsubscribeLocked is Unsubscribe once lockSubs is held; it releases it.
+func (s *Session) unsubscribeLocked(ctx context.Context, sub *Subscription) error {
 	s.mu.Lock()
-	delete(s.subs, sub.ID)
+	last := s.detachLocked(sub)
 	s.mu.Unlock()
-	_, err := s.request(ctx, func(id wamp.ID) wamp.Message {
+	if !last {
+		s.unlockSubs()
+		return nil
+	}
+	_, abandoned, err := s.requestOwned(ctx, func(id wamp.ID) wamp.Message {
 		return &wamp.Unsubscribe{Request: id, Subscription: sub.ID}
-	})
+	}, nil, func(wamp.Message) { s.unlockSubs() })
+	if !abandoned {
+		s.unlockSubs()
+	}
 	return err
 }
 
@@ -113,74 +253,17 @@ func (s *Session) Publish(ctx context.Context, topic string, options wamp.Dict, 
 	return msg.(*wamp.Published).Publication, nil
 }
 
+// onEvent hands an EVENT to Config.OnEvent with the handles it is for.
 func (s *Session) onEvent(m *wamp.Event) {
 	s.mu.Lock()
-	sub, ok := s.subs[m.Subscription]
+	var to []*Subscription
+	if g := s.subs[m.Subscription]; g != nil {
+		to = g.handles
+	}
 	s.mu.Unlock()
-	if !ok {
+	if len(to) == 0 || s.cfg.OnEvent == nil {
 		return // unsubscribed while the event was on its way
 	}
-	sub.enqueue(&Event{Subscription: m.Subscription, Publication: m.Publication, Details: m.Details,
-		Args: m.Arguments, Kwargs: m.ArgumentsKw})
-}
-
-func (sub *Subscription) enqueue(ev *Event) {
-	sub.mu.Lock()
-	if sub.stopped {
-		sub.mu.Unlock()
-		return
-	}
-	if len(sub.queue) >= sub.s.cfg.EventBuffer {
-		sub.dropped++
-		sub.mu.Unlock()
-		sub.s.log.Warn("wamp event dropped: subscriber too slow", "topic", sub.Topic, "subscription", sub.ID)
-		return
-	}
-	sub.queue = append(sub.queue, ev)
-	start := !sub.running
-	sub.running = true
-	if start {
-		sub.s.handlers.Add(1)
-	}
-	sub.mu.Unlock()
-	if start {
-		sub.s.spawn(sub)
-	}
-}
-
-// run (a worker task) runs the handler over the queue until it is empty.
-func (sub *Subscription) run() {
-	defer sub.s.handlers.Done()
-	for {
-		sub.mu.Lock()
-		if len(sub.queue) == 0 || sub.stopped {
-			sub.running = false
-			sub.queue = nil
-			sub.mu.Unlock()
-			return
-		}
-		ev := sub.queue[0]
-		sub.queue[0] = nil
-		sub.queue = sub.queue[1:]
-		sub.mu.Unlock()
-		sub.call(ev)
-	}
-}
-
-func (sub *Subscription) call(ev *Event) {
-	defer func() {
-		if r := recover(); r != nil {
-			sub.s.log.Error("wamp event handler panicked", "topic", sub.Topic, "panic", r, "stack", string(debug.Stack()))
-		}
-	}()
-	sub.handler(ev)
-}
-
-// stop discards queued events; the delivery goroutine exits after the event
-// it is handling.
-func (sub *Subscription) stop() {
-	sub.mu.Lock()
-	sub.stopped = true
-	sub.queue = nil
-	sub.mu.Unlock()
+	s.cfg.OnEvent(&Event{Subscription: m.Subscription, Publication: m.Publication, Details: m.Details,
+		Args: m.Arguments, Kwargs: m.ArgumentsKw, Size: eventSize(m)}, to)
 }

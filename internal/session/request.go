@@ -13,7 +13,8 @@ type pending struct {
 	// records state that later messages depend on (a registration before its
 	// first INVOCATION).
 	onReply func(wamp.Message)
-	// onOrphan runs instead of a hand-off when the requester gave up.
+	// onOrphan runs instead of a hand-off when the requester gave up, with
+	// the late reply (an ERROR too), exactly once if a reply comes.
 	onOrphan  func(wamp.Message)
 	abandoned bool
 }
@@ -26,53 +27,66 @@ func (s *Session) request(ctx context.Context, build func(id wamp.ID) wamp.Messa
 
 func (s *Session) requestHooked(ctx context.Context, build func(id wamp.ID) wamp.Message,
 	onReply, onOrphan func(wamp.Message)) (wamp.Message, error) {
+	msg, _, err := s.requestOwned(ctx, build, onReply, onOrphan)
+	return msg, err
+}
+
+// requestOwned is requestHooked that also reports whether the requester
+// gave up waiting for a sent request: then onOrphan (when not nil) owns the
+// reply, if one comes.
+func (s *Session) requestOwned(ctx context.Context, build func(id wamp.ID) wamp.Message,
+	onReply, onOrphan func(wamp.Message)) (wamp.Message, bool, error) {
 	id := s.nextID()
 	p := &pending{ch: make(chan wamp.Message, 1), onReply: onReply, onOrphan: onOrphan}
 	s.mu.Lock()
 	if s.endErr != nil {
 		s.mu.Unlock()
-		return nil, ErrClosed
+		return nil, false, ErrClosed
 	}
 	s.pending[id] = p
 	s.mu.Unlock()
 	if err := s.send(ctx, build(id)); err != nil {
 		s.forget(id, false)
-		return nil, err
+		return nil, false, err
 	}
 	select {
 	case msg, ok := <-p.ch:
 		if !ok {
-			return nil, ErrConnectionLost
+			return nil, false, ErrConnectionLost
 		}
 		if e, isErr := msg.(*wamp.Error); isErr {
-			return nil, errorFromMsg(e)
+			return nil, false, errorFromMsg(e)
 		}
-		return msg, nil
+		return msg, false, nil
 	case <-ctx.Done():
-		s.forget(id, true)
-		select { // the reply may have been handed off meanwhile
-		case msg, ok := <-p.ch:
-			if ok && p.onOrphan != nil {
-				p.onOrphan(msg)
-			}
-		default:
+		if s.forget(id, true) {
+			return nil, onOrphan != nil, ctx.Err()
 		}
-		return nil, ctx.Err()
+		// The reply was taken for hand-off (or the session ended): it is
+		// in p.ch now or very soon, or p.ch is closed.
+		msg, ok := <-p.ch
+		if ok && onOrphan != nil {
+			onOrphan(msg)
+			return nil, true, ctx.Err()
+		}
+		return nil, false, ctx.Err()
 	}
 }
 
-// forget drops a pending request. With keep, the entry stays so that a late
-// reply is still seen by onOrphan.
-func (s *Session) forget(id wamp.ID, keep bool) {
+// forget drops a pending request and reports whether it was still pending.
+// With keep, the entry stays so that a late reply is still seen by
+// onOrphan.
+func (s *Session) forget(id wamp.ID, keep bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.pending[id]
 	if !ok {
-		return
+		return false
 	}
 	if keep && p.onOrphan != nil {
 		p.abandoned = true
-		return
+		return true
 	}
 	delete(s.pending, id)
+	return true
 }

@@ -28,9 +28,9 @@ type Config struct {
 	// OnRevoke is called, without blocking, when the router revokes a
 	// registration. It runs on the read loop and must only record the fact.
 	OnRevoke func(reg *Registration, reason string)
-	// EventBuffer bounds each subscription's queue of undelivered events
-	// (default 65536). Past it, events are dropped and reported.
-	EventBuffer int
+	// OnEvent receives every EVENT, on the read loop (see EventSink); nil
+	// drops them.
+	OnEvent EventSink
 }
 
 // Session is one joined WAMP session.
@@ -47,12 +47,13 @@ type Session struct {
 	pending  map[wamp.ID]*pending // REGISTER, SUBSCRIBE, ... replies
 	calls    map[wamp.ID]*Call
 	regs     map[wamp.ID]*Registration
-	subs     map[wamp.ID]*Subscription
+	subs     map[wamp.ID]*subGroup
+	subOps   chan struct{} // one change of subscriptions at a time (lockSubs)
 	invs     map[wamp.ID]*Invocation
 	goodbye  chan struct{} // closed when the router's GOODBYE arrives
 	leaving  bool          // we sent GOODBYE
 	endErr   error
-	handlers sync.WaitGroup // invocation handlers and event deliveries
+	handlers sync.WaitGroup // invocation handlers, background UNSUBSCRIBEs
 	workers  workers        // the goroutines they run on
 
 	sendMu sync.RWMutex
@@ -69,9 +70,6 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.EventBuffer <= 0 {
-		cfg.EventBuffer = 65536
-	}
 	details := wamp.Dict{}
 	for k, v := range cfg.Hello {
 		details[k] = v
@@ -87,7 +85,8 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 		pending: map[wamp.ID]*pending{},
 		calls:   map[wamp.ID]*Call{},
 		regs:    map[wamp.ID]*Registration{},
-		subs:    map[wamp.ID]*Subscription{},
+		subs:    map[wamp.ID]*subGroup{},
+		subOps:  make(chan struct{}, 1),
 		invs:    map[wamp.ID]*Invocation{},
 		goodbye: make(chan struct{}),
 		dying:   make(chan struct{}),
@@ -265,7 +264,7 @@ func (s *Session) Close(ctx context.Context) error {
 	return s.wait(ctx)
 }
 
-// Drain waits until no invocation handler or event delivery runs, or ctx
+// Drain waits until no invocation handler (or background UNSUBSCRIBE) runs, or ctx
 // ends. On an ending session it also waits for the goroutines they ran on.
 func (s *Session) Drain(ctx context.Context) error {
 	idle := make(chan struct{})
@@ -337,7 +336,7 @@ func (s *Session) failAll() {
 	if err == nil || errors.Is(err, ErrClosed) && !s.leaving {
 		err = ErrConnectionLost
 	}
-	pend, calls, invs, subs := s.pending, s.calls, s.invs, s.subs
+	pend, calls, invs := s.pending, s.calls, s.invs
 	s.pending, s.calls, s.invs = map[wamp.ID]*pending{}, map[wamp.ID]*Call{}, map[wamp.ID]*Invocation{}
 	s.mu.Unlock()
 	for _, p := range pend {
@@ -355,8 +354,5 @@ func (s *Session) failAll() {
 	}
 	for _, inv := range invs {
 		inv.interrupt("killnowait")
-	}
-	for _, sub := range subs {
-		sub.stop()
 	}
 }

@@ -1,0 +1,217 @@
+package client
+
+import (
+	"runtime/debug"
+	"sync"
+
+	"github.com/wampkit/wampkit/internal/session"
+)
+
+// DefaultEventQueueBytes is the default bound of an event queue (see
+// [WithEventQueueBytes]).
+const DefaultEventQueueBytes = 64 << 20
+
+// Gap tells a subscription's [OnGap] callback that events may be missing at
+// this point of its event order.
+type Gap struct {
+	// Dropped is how many of the subscription's events were dropped at the
+	// queue bound since the previous Gap (see [WithEventQueueBytes]).
+	Dropped uint64
+	// Resubscribed is set when the subscription was restored on a new
+	// session after a lost connection: events published while the client
+	// was reconnecting were not delivered.
+	Resubscribed bool
+}
+
+// eventQueue holds events received and not yet handled, in the order the
+// router sent them, bounded by the approximate encoded size of what it
+// holds. One goroutine delivers them while the queue is not empty and ends
+// when it is; the client owns it (Close waits for it).
+//
+// The client has one queue for all its ordered subscriptions; a
+// subscription made with ConcurrentDelivery has one of its own.
+type eventQueue struct {
+	c   *Client
+	max int
+
+	mu      sync.Mutex
+	items   []queued // items[head:] are pending
+	head    int
+	bytes   int
+	running bool
+	closed  bool
+}
+
+// queued is one entry: an event for some handles, or a gap marker for one.
+type queued struct {
+	ev    *session.Event
+	to    []*session.Subscription // the client's queue: the handles of ev
+	sub   *Subscription           // an own queue's handle, or the marker's
+	gap   bool                    // a Gap marker for sub
+	resub bool                    // the marker says Resubscribed
+	size  int
+}
+
+func newEventQueue(c *Client) *eventQueue {
+	return &eventQueue{c: c, max: c.cfg.eventQueueBytes}
+}
+
+// onEvent is the session's event sink: it runs on the read loop and only
+// queues.
+func (c *Client) onEvent(ev *session.Event, to []*session.Subscription) {
+	ordered := false
+	for _, t := range to {
+		s, ok := t.Value.(*Subscription)
+		if !ok {
+			continue
+		}
+		if s.own != nil {
+			s.own.push(queued{ev: ev, sub: s, size: ev.Size})
+		} else {
+			ordered = true
+		}
+	}
+	if ordered {
+		c.events.push(queued{ev: ev, to: to, size: ev.Size})
+	}
+}
+
+// push queues it, or drops it when the queue is over its bound (a queue
+// with nothing pending takes any event, so one larger than the bound is
+// still delivered).
+func (q *eventQueue) push(it queued) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	if q.bytes+it.size > q.max && q.head < len(q.items) {
+		q.dropLocked(it)
+		return
+	}
+	q.appendLocked(it)
+}
+
+// marker queues a Gap marker for s; markers bypass the bound (a handle has
+// at most one drop marker pending).
+func (q *eventQueue) marker(s *Subscription, resub bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.appendLocked(queued{sub: s, gap: true, resub: resub})
+	}
+}
+
+func (q *eventQueue) appendLocked(it queued) {
+	if q.head > 0 && len(q.items) == cap(q.items) { // reuse the delivered prefix
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	q.items = append(q.items, it)
+	q.bytes += it.size
+	if !q.running {
+		q.running = true
+		q.c.delivering.Add(1)
+		go q.run()
+	}
+}
+
+// dropLocked counts a dropped event on each handle it was for and queues
+// one Gap marker per handle and slow episode.
+func (q *eventQueue) dropLocked(it queued) {
+	drop := func(s *Subscription) {
+		if s.stopped.Load() {
+			return
+		}
+		s.dropped.Add(1)
+		s.missed++
+		if s.gapQueued {
+			return
+		}
+		s.gapQueued = true
+		q.appendLocked(queued{sub: s, gap: true})
+		q.c.log.Warn("wamp events dropped: slow consumer, event queue full",
+			"topic", s.topic, "queued_bytes", q.bytes, "bound", q.max)
+	}
+	if it.sub != nil {
+		drop(it.sub)
+		return
+	}
+	for _, t := range it.to {
+		if s, ok := t.Value.(*Subscription); ok && s.own == nil {
+			drop(s)
+		}
+	}
+}
+
+// run delivers until the queue is empty.
+func (q *eventQueue) run() {
+	defer q.c.delivering.Done()
+	for {
+		q.mu.Lock()
+		if q.head == len(q.items) {
+			q.items, q.head, q.running = q.items[:0], 0, false
+			q.mu.Unlock()
+			return
+		}
+		it := q.items[q.head]
+		q.items[q.head] = queued{}
+		q.head++
+		q.bytes -= it.size
+		var gap Gap
+		if it.gap {
+			gap = Gap{Dropped: it.sub.missed, Resubscribed: it.resub}
+			it.sub.missed, it.sub.gapQueued = 0, false
+		}
+		q.mu.Unlock()
+		switch {
+		case it.gap:
+			if gap.Dropped > 0 || gap.Resubscribed {
+				it.sub.gap(gap)
+			}
+		case it.sub != nil:
+			it.sub.call(it.ev)
+		default:
+			for _, t := range it.to {
+				if s, ok := t.Value.(*Subscription); ok && s.own == nil {
+					s.call(it.ev)
+				}
+			}
+		}
+	}
+}
+
+// close makes the queue drop what it holds and take nothing more; its
+// goroutine ends after the handler call under way.
+func (q *eventQueue) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	clear(q.items[q.head:])
+	q.items, q.head, q.bytes = q.items[:0], 0, 0
+}
+
+// call runs the handler on ev unless s ended. A panic is logged.
+func (s *Subscription) call(ev *session.Event) {
+	if s.stopped.Load() {
+		return
+	}
+	defer s.recover("event handler")
+	s.handler(&Event{Payload: Payload{Args: ev.Args, Kwargs: ev.Kwargs}, Topic: s.topic,
+		Subscription: ID(ev.Subscription), Publication: ID(ev.Publication), Details: ev.Details})
+}
+
+func (s *Subscription) gap(g Gap) {
+	if s.stopped.Load() || s.onGap == nil {
+		return
+	}
+	defer s.recover("gap callback")
+	s.onGap(g)
+}
+
+func (s *Subscription) recover(what string) {
+	if r := recover(); r != nil {
+		s.c.log.Error("wamp "+what+" panicked", "topic", s.topic, "panic", r, "stack", string(debug.Stack()))
+	}
+}
