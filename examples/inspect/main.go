@@ -9,8 +9,8 @@
 //
 // -url (default ws://127.0.0.1:8080/ws), -realm and -ser choose the router;
 // -authid and -ticket authenticate (remove_callee needs the admin role:
-// examples/router prints its admin credentials, "admin"/"admin-secret" by
-// default). -watch runs until SIGINT.
+// examples/router prints its admin credentials at start: authid "admin" and
+// a ticket it generates unless given one). -watch runs until SIGINT.
 package main
 
 import (

@@ -7,10 +7,11 @@
 // serves websocket on ws://127.0.0.1:8080/ws and rawsocket on
 // tcp://127.0.0.1:8081 (the next port; -rawaddr chooses another), realm
 // "realm1". Anonymous sessions are welcome; the admin user, the one allowed
-// to call wamp.registration.remove_callee, authenticates with WAMP-Ticket
-// (authid "admin", ticket "admin-secret" unless -ticket says otherwise).
-// Both URLs and the credentials are printed at start. SIGINT or SIGTERM
-// stops it cleanly.
+// to call wamp.registration.remove_callee and wamp.session.kill*,
+// authenticates with WAMP-Ticket as authid "admin". There is no default
+// ticket: it comes from -ticket, else from the WAMPKIT_ADMIN_TICKET
+// environment variable, else it is generated at start. Both URLs and the
+// credentials are printed at start. SIGINT or SIGTERM stops it cleanly.
 //
 // Point any WAMP client at it: Autobahn|JS with
 // new autobahn.Connection({url: "ws://127.0.0.1:8080/ws", realm: "realm1"}),
@@ -44,19 +45,28 @@ func main() {
 	}
 }
 
+// ticketEnv names the environment variable that may hold the admin ticket.
+const ticketEnv = "WAMPKIT_ADMIN_TICKET"
+
+// getenv is os.Getenv; tests replace it.
+var getenv = os.Getenv
+
 // run serves until ctx ends (SIGINT or SIGTERM in main).
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("router", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "websocket listen address (host:port)")
 	rawAddr := fs.String("rawaddr", "", "rawsocket listen address (default: -addr's port + 1, or ephemeral if that is 0)")
 	realm := fs.String("realm", router.DefaultRealm, "realm URI")
-	ticket := fs.String("ticket", router.DefaultAdminTicket, "admin ticket")
+	ticket := fs.String("ticket", "", "admin ticket (default: $"+ticketEnv+", else a random one, printed at start)")
 	origins := fs.String("origins", "", "comma-separated websocket origins to accept ('*' for any)")
 	verbose := fs.Bool("v", false, "log router and nexus debug output to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 
+	if *ticket == "" {
+		*ticket = getenv(ticketEnv) // empty: the router generates one
+	}
 	if *rawAddr == "" {
 		next, err := nextPort(*addr)
 		if err != nil {

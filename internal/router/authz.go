@@ -58,3 +58,31 @@ func (c *conn) intercept(call *wamp.Call) bool {
 	}
 	return true
 }
+
+// refusePublish refuses a PUBLISH to a topic in the wamp.* namespace from a
+// session outside [Config.AdminRoles], and reports whether it did. Those
+// topics carry the router's meta events (wamp.session.on_join,
+// wamp.registration.on_unregister...): a client's publication there would
+// be a forged meta event, which subscribers such as metaclient trust. The
+// refusal is an ERROR wamp.error.not_authorized when the publisher asked for
+// an acknowledgement (the spec answers an unacknowledged PUBLISH with
+// nothing), and the event goes nowhere either way.
+func (c *conn) refusePublish(pub *wamp.Publish) bool {
+	if !strings.HasPrefix(string(pub.Topic), "wamp.") {
+		return false
+	}
+	r := c.r
+	r.mu.Lock()
+	welcomed, role := c.id != 0, c.authrole
+	r.mu.Unlock()
+	if !welcomed || r.cfg.isAdmin(role) {
+		return false // before WELCOME, nexus's protocol violation to handle
+	}
+	r.log.Debug("router: refused PUBLISH to a meta topic", "session", c.sessionID(), "topic", pub.Topic, "authrole", role)
+	if ack, _ := pub.Options[wamp.OptAcknowledge].(bool); ack {
+		c.sendLocal(&wamp.Error{Type: wamp.PUBLISH, Request: pub.Request, Details: wamp.Dict{},
+			Error:     wamp.ErrNotAuthorized,
+			Arguments: wamp.List{fmt.Sprintf("router: authrole %q may not publish to %s (the router's meta events)", role, pub.Topic)}})
+	}
+	return true
+}

@@ -2,6 +2,8 @@ package router
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +18,6 @@ import (
 const (
 	DefaultRealm         = "realm1"
 	DefaultAdminAuthID   = "admin"
-	DefaultAdminTicket   = "admin-secret"
 	DefaultAdminRole     = "admin"
 	DefaultListenAddress = "127.0.0.1:0"
 )
@@ -38,7 +39,11 @@ type Config struct {
 	DisableAnonymous bool
 
 	// AdminAuthID and AdminTicket are the credentials of the admin user
-	// (WAMP-Ticket authentication). Defaults "admin" and "admin-secret".
+	// (WAMP-Ticket authentication). AdminAuthID defaults to "admin". There is
+	// no default ticket: when AdminTicket is empty, [New] generates a random
+	// one (128 bits, URL-safe base64), which [Router.AdminCredentials]
+	// returns. A fixed well-known secret would let anyone who reads this
+	// comment remove callees and kill sessions.
 	AdminAuthID string
 	AdminTicket string
 	// AdminRole is the authrole given to the admin user. Default "admin".
@@ -87,7 +92,9 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.Realm, DefaultRealm)
 	def(&c.AdminAuthID, DefaultAdminAuthID)
-	def(&c.AdminTicket, DefaultAdminTicket)
+	if c.AdminTicket == "" {
+		c.AdminTicket = NewTicket()
+	}
 	def(&c.AdminRole, DefaultAdminRole)
 	def(&c.WebsocketAddr, DefaultListenAddress)
 	def(&c.RawSocketAddr, DefaultListenAddress)
@@ -101,6 +108,18 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
+}
+
+// NewTicket returns a random admin ticket: 128 bits from crypto/rand,
+// URL-safe base64 without padding.
+func NewTicket() string {
+	return base64.RawURLEncoding.EncodeToString(randomBytes(16))
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return b
 }
 
 // validate reports a configuration nexus would reject or misuse.

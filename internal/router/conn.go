@@ -88,6 +88,13 @@ func (c *conn) welcomed() bool {
 	return c.id != 0
 }
 
+// sessionID is the session's ID, 0 before WELCOME.
+func (c *conn) sessionID() wamp.ID {
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	return c.id
+}
+
 // closeInbound tells nexus the client is gone.
 func (c *conn) closeInbound() {
 	c.inMu.Lock()
@@ -109,6 +116,16 @@ func (c *conn) pumpIn() {
 				close(c.clientGone)
 				return
 			}
+			if msg == nil {
+				// nexus's rawsocket peer delivers a nil message for a frame
+				// of a reserved type (3-7), at any stage, HELLO included;
+				// nexus itself would dereference it. The spec forbids those
+				// frames: the session ends as if the client had left (nexus
+				// then closes the session, and pumpOut the transport).
+				c.r.log.Debug("router: malformed transport frame (reserved rawsocket frame type): closing the connection",
+					"session", c.sessionID())
+				return
+			}
 			if !c.inbound(msg) {
 				return
 			}
@@ -120,8 +137,15 @@ func (c *conn) pumpIn() {
 
 // inbound handles one client message; false means the session is over.
 func (c *conn) inbound(msg wamp.Message) bool {
-	if call, ok := msg.(*wamp.Call); ok && c.intercept(call) {
-		return true
+	switch m := msg.(type) {
+	case *wamp.Call:
+		if c.intercept(m) {
+			return true
+		}
+	case *wamp.Publish:
+		if c.refusePublish(m) {
+			return true
+		}
 	}
 	c.inMu.Lock()
 	if c.inClosed {

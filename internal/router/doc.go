@@ -19,7 +19,14 @@
 //     for [Config.AdminRoles] only; the read-only meta procedures are open
 //     unless [Config.RestrictReadOnlyMeta].
 //   - One realm (default "realm1") with anonymous sessions, caller disclosure
-//     allowed, and one admin user authenticating with WAMP-Ticket.
+//     allowed, and one admin user authenticating with WAMP-Ticket (a random
+//     ticket unless [Config.AdminTicket] sets one: there is no default
+//     secret).
+//   - Meta topics are the router's: a PUBLISH to wamp.* from a session
+//     outside [Config.AdminRoles] is refused (a forged meta event).
+//   - Malformed transport input at any stage ends that connection only
+//     (nexus's rawsocket transport hands over a nil message for a reserved
+//     frame type, which nexus itself would dereference).
 //   - Websocket and rawsocket listeners (JSON, MsgPack, CBOR) whose
 //     goroutines, like every other the router starts, end in [Router.Close].
 //
@@ -41,7 +48,7 @@
 //	}
 //	t.Cleanup(func() { _ = r.Close() })
 //	url := r.WebsocketURL()              // ws://127.0.0.1:PORT/ws
-//	authid, ticket := r.AdminCredentials() // "admin", "admin-secret"
+//	authid, ticket := r.AdminCredentials() // "admin" and a random ticket
 //
 // In-process sessions join through [Router.Attach]; by default they
 // authenticate like network clients ([Config.TrustInProcess] changes that).

@@ -165,6 +165,9 @@ type Restartable struct {
 func NewRestartable(t testing.TB, cfg router.Config) *Restartable {
 	t.Helper()
 	cfg.WebsocketAddr, cfg.RawSocketAddr = freeAddr(t), freeAddr(t)
+	if cfg.AdminTicket == "" { // one ticket for every restart
+		cfg.AdminTicket = router.NewTicket()
+	}
 	r := &Restartable{t: t, cfg: cfg}
 	r.Start()
 	t.Cleanup(r.Stop)
@@ -231,9 +234,6 @@ func (r *Restartable) AdminCredentials() (authid, ticket string) {
 	authid, ticket = r.cfg.AdminAuthID, r.cfg.AdminTicket
 	if authid == "" {
 		authid = router.DefaultAdminAuthID
-	}
-	if ticket == "" {
-		ticket = router.DefaultAdminTicket
 	}
 	return authid, ticket
 }
