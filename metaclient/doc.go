@@ -35,8 +35,12 @@
 //
 // [Client.OnCreate], [Client.OnRegister], [Client.OnUnregister] and
 // [Client.OnDelete] subscribe to one event kind each; [Client.OnEvents]
-// delivers all four through one subscription in the order the router
-// published them. Meta events arrive after the REGISTERED or UNREGISTERED
+// delivers all four through one subscription. Either way the handlers see
+// the events in the order the router published them (the client delivers
+// the events of all its subscriptions in order, see client.Client.Subscribe):
+// on_create before on_register, on_unregister before on_delete. Several
+// metaclients (or OnEvents beside Watch) on one client share the router
+// subscriptions and each receives every event. Meta events arrive after the REGISTERED or UNREGISTERED
 // reply, so code that registers and then expects an event must wait for
 // it. A malformed event is skipped and reported through [WithErrorHandler]
 // or [WithLogger]; nothing is printed by default and nothing panics.
@@ -46,7 +50,8 @@
 // [Client.Watch] builds a [Registry]: a consistent in-memory view of every
 // registration and its callees, with lookup by ID and by URI and match,
 // [Registry.Snapshot], and change notifications on [Registry.Changes]
-// (never blocking: a full buffer drops notifications, never view updates).
+// (never blocking: a full buffer drops notifications, never view updates;
+// see [Registry.Changes]).
 //
 //	reg, err := m.Watch(ctx)
 //	defer reg.Close(ctx)
@@ -69,10 +74,13 @@
 // sends them from each session's goroutine), so a second callee's
 // on_register may overtake the first one's, or even the on_create it
 // follows. The registry notices such crossings and reads the registration
-// again about 20ms later. After a reconnect (the client's session ID
-// changes) it rebuilds the whole view the same way, since events published
-// during the outage are lost. After any quiet point the view equals what
-// list, get and list_callees report.
+// again about 20ms later. Where events were lost (the subscription was
+// restored after a reconnect or a router restart, or the client dropped
+// events at its queue bound: client.OnGap tells it, in the event order) it
+// rebuilds the whole view the same way and notifies what changed meanwhile
+// (created, callees added or removed, deleted; Change.Resync set), then
+// Resynced: applying the notifications in order gives the view. After any
+// quiet point the view equals what list, get and list_callees report.
 //
 // A [Client] and a [Registry] are safe for concurrent use.
 package metaclient

@@ -57,7 +57,7 @@ func (m *Client) OnUnregister(ctx context.Context, h func(UnregisterEvent)) (*cl
 	return m.subscribe(ctx, TopicOnUnregist, func(ev *client.Event) error {
 		s, r, err := sessionAndID(ev)
 		if err == nil {
-			h(UnregisterEvent{Session: s, RegistrationID: r})
+			h(UnregisterEvent{Session: s, RegistrationID: r, Reason: eventReason(ev)})
 		}
 		return err
 	})
@@ -105,6 +105,18 @@ func (m *Client) report(err error) {
 	}
 }
 
+// eventReason is the reason of an on_unregister event, when the router
+// gives one: args[2] or kwargs "reason" (a string).
+func eventReason(ev *client.Event) string {
+	if len(ev.Args) > 2 {
+		if s, ok := ev.Args[2].(string); ok {
+			return s
+		}
+	}
+	s, _ := ev.Kwargs["reason"].(string)
+	return s
+}
+
 func eventSession(ev *client.Event) (client.ID, error) {
 	if len(ev.Args) < 1 {
 		return 0, errors.New("no session ID")
@@ -139,6 +151,7 @@ type Event struct {
 	Kind         ChangeKind // Created, CalleeAdded (on_register), CalleeRemoved (on_unregister), Deleted
 	Session      client.ID
 	Registration Registration // for Created: the details; otherwise only ID is set
+	Reason       string       // for CalleeRemoved: see UnregisterEvent.Reason
 }
 
 // OnEvents delivers all four lifecycle events through one subscription, in
@@ -159,7 +172,7 @@ func (m *Client) OnEvents(ctx context.Context, h func(Event)) (*client.Subscript
 		}
 		reg := e.reg
 		reg.ID = e.regID
-		h(Event{Kind: e.kind, Session: e.session, Registration: reg})
+		h(Event{Kind: e.kind, Session: e.session, Registration: reg, Reason: e.reason})
 	}, map[string]any{"match": "prefix"})
 	if err != nil {
 		return nil, fmt.Errorf("metaclient: subscribe lifecycle events: %w", err)

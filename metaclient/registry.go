@@ -27,7 +27,7 @@ const (
 	CalleeAdded
 	CalleeRemoved
 	Deleted
-	Resynced // the whole view was rebuilt (after a reconnect)
+	Resynced // the whole view was rebuilt (first sync, reconnect, lost events)
 	Repaired // registrations whose events arrived out of order were read again
 )
 
@@ -45,6 +45,14 @@ type Change struct {
 	Registration client.ID
 	URI          string
 	Session      client.ID // the callee, for CalleeAdded / CalleeRemoved
+	// Reason is the reason a router gave for removing a callee
+	// (CalleeRemoved), when its on_unregister event carries one.
+	Reason string
+	// Resync is set on changes found by comparing a rebuilt view with the
+	// previous one: what changed while events were lost (during a
+	// reconnect, at the event queue's bound) or crossed. They come before
+	// the Resynced or Repaired notification that ends the rebuild.
+	Resync bool
 }
 
 // Registry is a live, consistent view of all registrations of the realm and
@@ -52,19 +60,20 @@ type Change struct {
 // current by the lifecycle events. After any quiet point it equals what the
 // router reports.
 //
-// It is safe for concurrent use. It owns two goroutines (one follows the
-// client's session across reconnects, one re-reads registrations whose
-// events crossed) and the event subscription; Close stops all of them.
+// It is safe for concurrent use. It owns two goroutines (one rebuilds the
+// view after events were lost, one re-reads registrations whose events
+// crossed) and the event subscription; Close stops all of them.
 type Registry struct {
 	m         *Client
 	sub       *client.Subscription
 	changes   chan Change
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup // followSession and repairLoop
+	wg        sync.WaitGroup // resyncLoop and repairLoop
 	closeOnce sync.Once
 	closeErr  error
 
-	dirtySignal chan struct{} // cap 1: dirty has entries
+	dirtySignal  chan struct{} // cap 1: dirty has entries
+	resyncSignal chan struct{} // cap 1: events were lost, rebuild
 
 	mu      sync.Mutex
 	regs    map[client.ID]*RegistrationInfo
@@ -83,6 +92,7 @@ type metaEvt struct {
 	session client.ID
 	regID   client.ID
 	reg     Registration // on_create only
+	reason  string       // on_unregister, when the router gives one
 }
 
 // changeBuffer bounds the Changes channel.
@@ -91,35 +101,41 @@ const changeBuffer = 1024
 // Watch builds a live registry. It subscribes to the lifecycle events first
 // (one prefix subscription, so events arrive in the order the router
 // published them), then takes the snapshot, then applies the events that
-// arrived meanwhile: no change falls between the two. After a reconnect it
-// rebuilds itself the same way. Close it when done.
+// arrived meanwhile: no change falls between the two. Whenever events may
+// have been lost (the subscription was restored on a new session after a
+// reconnect or a router restart, or events were dropped at the client's
+// event queue bound: see client.OnGap) it rebuilds itself the same way and
+// reports what changed meanwhile. Close it when done.
 func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 	r := &Registry{m: m, changes: make(chan Change, changeBuffer), regs: map[client.ID]*RegistrationInfo{}, syncing: true,
-		dirty: map[client.ID]bool{}, dirtySignal: make(chan struct{}, 1)}
-	session := m.c.ID() // a later change of session means a reconnect
-	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", r.onEvent, map[string]any{"match": "prefix"})
+		dirty: map[client.ID]bool{}, dirtySignal: make(chan struct{}, 1), resyncSignal: make(chan struct{}, 1)}
+	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", r.onEvent, map[string]any{"match": "prefix"},
+		client.OnGap(r.onGap))
 	if err != nil {
 		return nil, fmt.Errorf("metaclient: watch: subscribe to lifecycle events: %w", err)
 	}
 	r.sub = sub
-	if err := r.resync(ctx); err != nil {
+	if err := r.resync(ctx, false); err != nil {
 		_ = sub.Unsubscribe(context.Background())
 		return nil, err
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	r.wg.Add(2)
-	go r.followSession(wctx, session)
+	go r.resyncLoop(wctx)
 	go r.repairLoop(wctx)
 	return r, nil
 }
 
-// Changes returns the change notifications, in the order the view changed.
-// The registry never blocks on it: the channel buffers 1024 notifications,
-// and when it is full further ones are dropped (counted by Dropped). The
-// view itself never misses a change, so treat a notification as a hint and
-// read the view (Get, Lookup, Snapshot). A Resynced notification means the
-// whole view was rebuilt (after a reconnect). Close closes the channel.
+// Changes returns the change notifications, in the order the view changed:
+// applying them in order to the view of the first Resynced notification
+// gives the view. After a rebuild (a reconnect, a router restart, events
+// lost at the client's queue bound) the changes found by comparing the new
+// view with the old one come first (Change.Resync set: created, callees
+// added or removed, deleted), then Resynced. The registry never blocks on
+// the channel: it buffers 1024 notifications, and when it is full further
+// ones are dropped (counted by Dropped; the view itself misses nothing, so
+// read it with Snapshot then). Close closes the channel.
 func (r *Registry) Changes() <-chan Change { return r.changes }
 
 // Err returns the error of the last failed attempt to rebuild the view
@@ -217,6 +233,24 @@ func (r *Registry) onEvent(ev *client.Event) {
 	r.apply(e)
 }
 
+// onGap runs in the event order where events may be missing: the view is
+// stale from here, so events queue up until a rebuild (resyncLoop) has
+// read the router again.
+func (r *Registry) onGap(client.Gap) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.syncing, r.queue = true, nil // the snapshot supersedes them
+	r.epoch++                      // a rebuild or repair under way gives up
+	r.mu.Unlock()
+	select {
+	case r.resyncSignal <- struct{}{}:
+	default:
+	}
+}
+
 func parseEvent(ev *client.Event) (metaEvt, error) {
 	topic, _ := ev.Details["topic"].(string)
 	if topic == "" {
@@ -240,6 +274,7 @@ func parseEvent(ev *client.Event) (metaEvt, error) {
 	case TopicOnUnregist:
 		e.kind = CalleeRemoved
 		e.session, e.regID, err = sessionAndID(ev)
+		e.reason = eventReason(ev)
 	case TopicOnDelete:
 		e.kind = Deleted
 		e.session, e.regID, err = sessionAndID(ev)
@@ -288,7 +323,7 @@ func (r *Registry) apply(e metaEvt) {
 		}
 		if i := slices.Index(info.Callees, e.session); i >= 0 {
 			info.Callees = slices.Delete(info.Callees, i, i+1)
-			r.notify(Change{Kind: CalleeRemoved, Registration: e.regID, URI: info.URI, Session: e.session})
+			r.notify(Change{Kind: CalleeRemoved, Registration: e.regID, URI: info.URI, Session: e.session, Reason: e.reason})
 		} else {
 			r.markDirtyLocked(e.regID)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/wampkit/wampkit/client"
@@ -14,20 +15,21 @@ import (
 // instead of replaying them (the snapshot may already reflect some, and
 // callee lists are not sets), every registration they touched is read again
 // from the router, until a round passes with no new events. Then the view
-// goes live and applies events as they come.
-func (r *Registry) resync(ctx context.Context) error {
+// goes live and applies events as they come. With diff, the differences
+// from the previous view are notified first.
+func (r *Registry) resync(ctx context.Context, diff bool) error {
 	r.mu.Lock()
 	r.syncing = true // the queue holds every event since the epoch began
 	epoch := r.epoch
 	r.mu.Unlock()
 	snap, err := r.snapshot(ctx)
-	return r.settle(ctx, snap, err, epoch, Change{Kind: Resynced})
+	return r.settle(ctx, snap, err, epoch, diff, Change{Kind: Resynced})
 }
 
 // settle re-reads what queued events touched until a round brings none,
 // then makes snap the view and goes live. If a new sync epoch began
-// meanwhile (a reconnect), it leaves the view to that one.
-func (r *Registry) settle(ctx context.Context, snap map[client.ID]*RegistrationInfo, err error, epoch int, done Change) error {
+// meanwhile (events were lost again), it leaves the view to that one.
+func (r *Registry) settle(ctx context.Context, snap map[client.ID]*RegistrationInfo, err error, epoch int, diff bool, done Change) error {
 	for round := 0; err == nil; round++ {
 		r.mu.Lock()
 		if r.epoch != epoch {
@@ -37,6 +39,9 @@ func (r *Registry) settle(ctx context.Context, snap map[client.ID]*RegistrationI
 		queued := r.queue
 		r.queue = nil
 		if len(queued) == 0 || round == maxReconcileRounds {
+			if diff {
+				r.notifyDiff(r.regs, snap)
+			}
 			r.regs = snap
 			for _, e := range queued { // only when the rounds ran out under churn
 				r.apply(e)
@@ -73,7 +78,7 @@ func (r *Registry) repair(ctx context.Context, ids []client.ID) error {
 		events[i].regID = id
 	}
 	err := r.refresh(ctx, snap, events)
-	return r.settle(ctx, snap, err, epoch, Change{Kind: Repaired})
+	return r.settle(ctx, snap, err, epoch, true, Change{Kind: Repaired})
 }
 
 // repairLoop repairs the registrations apply marked, a little after the
@@ -173,40 +178,22 @@ func (r *Registry) snapshot(ctx context.Context) (map[client.ID]*RegistrationInf
 	return snap, nil
 }
 
-// sessionPoll is how often the registry checks the client's session ID.
-const sessionPoll = 50 * time.Millisecond
-
-// followSession rebuilds the view whenever the client's session changes,
-// that is after each reconnect: the client restores the subscription
-// before it reports Connected, but events published during the outage are
-// lost. Comparing session IDs (rather than waiting for the Reconnecting
-// state) also catches an outage shorter than one poll.
-func (r *Registry) followSession(ctx context.Context, synced client.ID) {
+// resyncLoop rebuilds the view each time onGap reports lost events, and
+// retries a failed rebuild with a growing pause (the view stays stale and
+// events keep queueing meanwhile; Err reports the failure).
+func (r *Registry) resyncLoop(ctx context.Context) {
 	defer r.wg.Done()
-	c := r.m.c
-	tick := time.NewTicker(sessionPoll)
-	defer tick.Stop()
 	for failures := 0; ; {
 		select {
-		case <-tick.C:
-		case <-c.Done():
-			return
+		case <-r.resyncSignal:
 		case <-ctx.Done():
 			return
 		}
-		id := c.ID()
-		if id == 0 || id == synced {
-			continue // reconnecting, or nothing changed
-		}
-		r.mu.Lock()
-		r.syncing, r.queue = true, nil // the snapshot below supersedes them
-		r.epoch++                      // a repair under way gives up
-		r.mu.Unlock()
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := r.resync(rctx)
+		err := r.resync(rctx, true)
 		cancel()
 		if err == nil {
-			synced, failures = id, 0
+			failures = 0
 			continue
 		}
 		if ctx.Err() != nil {
@@ -219,5 +206,81 @@ func (r *Registry) followSession(ctx context.Context, synced client.ID) {
 		case <-ctx.Done():
 			return
 		}
+		select {
+		case r.resyncSignal <- struct{}{}:
+		default:
+		}
 	}
+}
+
+// notifyDiff notifies how cur differs from old, as the events that would
+// have made the change: callees removed and registrations deleted first,
+// then registrations created and callees added, each by registration ID.
+// A registration whose URI or match differs under the same ID (a router
+// restart may reuse IDs) is a deletion and a creation; one the view only
+// knew from an early on_register (no URI yet) is a creation. Called with
+// r.mu held.
+func (r *Registry) notifyDiff(old, cur map[client.ID]*RegistrationInfo) {
+	ids := slices.Collect(maps.Keys(old))
+	for id := range cur {
+		if old[id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		o, n := old[id], cur[id]
+		switch {
+		case o == nil:
+		case n == nil || o.URI != "" && !sameRegistration(o, n):
+			for _, s := range o.Callees {
+				r.notify(Change{Kind: CalleeRemoved, Registration: id, URI: o.URI, Session: s, Resync: true})
+			}
+			r.notify(Change{Kind: Deleted, Registration: id, URI: o.URI, Resync: true})
+		default:
+			for _, s := range missing(o.Callees, n.Callees) {
+				r.notify(Change{Kind: CalleeRemoved, Registration: id, URI: o.URI, Session: s, Resync: true})
+			}
+		}
+	}
+	for _, id := range ids {
+		o, n := old[id], cur[id]
+		switch {
+		case n == nil:
+		case o == nil || o.URI != "" && !sameRegistration(o, n):
+			r.notify(Change{Kind: Created, Registration: id, URI: n.URI, Resync: true})
+			for _, s := range n.Callees {
+				r.notify(Change{Kind: CalleeAdded, Registration: id, URI: n.URI, Session: s, Resync: true})
+			}
+		default:
+			if o.URI == "" {
+				r.notify(Change{Kind: Created, Registration: id, URI: n.URI, Resync: true})
+			}
+			for _, s := range missing(n.Callees, o.Callees) {
+				r.notify(Change{Kind: CalleeAdded, Registration: id, URI: n.URI, Session: s, Resync: true})
+			}
+		}
+	}
+}
+
+func sameRegistration(a, b *RegistrationInfo) bool {
+	return a.URI == b.URI && a.Match == b.Match
+}
+
+// missing returns the elements of a that b lacks, counting repeats (a
+// session may be a callee of one registration more than once).
+func missing(a, b []client.ID) []client.ID {
+	left := map[client.ID]int{}
+	for _, s := range b {
+		left[s]++
+	}
+	var out []client.ID
+	for _, s := range a {
+		if left[s] > 0 {
+			left[s]--
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }

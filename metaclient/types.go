@@ -76,6 +76,11 @@ type RegisterEvent struct {
 type UnregisterEvent struct {
 	Session        client.ID
 	RegistrationID client.ID
+	// Reason is why the router removed the callee (a revocation, such as
+	// remove_callee's reason), when the event carries one: as a third
+	// positional argument or a "reason" keyword argument. The spec's event
+	// has none; nexus and Crossbar send none.
+	Reason string
 }
 
 // DeleteEvent is wamp.registration.on_delete: a registration lost its last

@@ -10,7 +10,9 @@
 // -url (default ws://127.0.0.1:8080/ws), -realm and -ser choose the router;
 // -authid and -ticket authenticate (remove_callee needs the admin role:
 // examples/router prints its admin credentials at start: authid "admin" and
-// a ticket it generates unless given one). -watch runs until SIGINT.
+// a ticket it generates unless given one). -watch runs until SIGINT; it
+// follows the router through reconnects and restarts, and then prints what
+// changed while it was away.
 package main
 
 import (
@@ -78,16 +80,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	regs, err := printTable(cctx, m, out)
-	if err != nil {
+	if _, err := printTable(cctx, m, out); err != nil {
 		return err
 	}
 	if *watch {
-		uris := make(map[client.ID]string, len(regs))
-		for _, reg := range regs {
-			uris[reg.ID] = reg.URI
-		}
-		return watchEvents(ctx, m, uris, out)
+		return watchEvents(ctx, m, out)
 	}
 	return nil
 }
@@ -134,32 +131,66 @@ func printTable(ctx context.Context, m *metaclient.Client, out io.Writer) ([]met
 	return regs, tw.Flush()
 }
 
-// watchEvents prints lifecycle events until ctx ends. uris names the
-// registrations known so far; the handler runs on the subscription's one
-// goroutine, so it owns the map.
-func watchEvents(ctx context.Context, m *metaclient.Client, uris map[client.ID]string, out io.Writer) error {
-	sub, err := m.OnEvents(ctx, func(e metaclient.Event) {
-		id := e.Registration.ID
-		switch e.Kind {
-		case metaclient.Created:
-			uris[id] = e.Registration.URI
-			fmt.Fprintf(out, "created      %d %s (match %s, invoke %s) by session %d\n",
-				id, e.Registration.URI, e.Registration.Match, e.Registration.Invoke, e.Session)
-		case metaclient.CalleeAdded:
-			fmt.Fprintf(out, "registered   %d %s: callee session %d\n", id, uris[id], e.Session)
-		case metaclient.CalleeRemoved:
-			fmt.Fprintf(out, "unregistered %d %s: callee session %d\n", id, uris[id], e.Session)
-		case metaclient.Deleted:
-			fmt.Fprintf(out, "deleted      %d %s\n", id, uris[id])
-			delete(uris, id)
-		}
-	})
+// watchEvents prints the registry's changes until ctx ends: the lifecycle
+// events as they happen and, after a reconnect or a router restart, what
+// changed while the watcher was away (marked "while away"), then a
+// "resynchronised" line. The router's own wamp.* procedures are left out.
+func watchEvents(ctx context.Context, m *metaclient.Client, out io.Writer) error {
+	reg, err := m.Watch(ctx)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = reg.Close(cctx)
+	}()
 	fmt.Fprintln(out, "watching lifecycle events (Ctrl-C to stop)")
-	<-ctx.Done()
-	uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return sub.Unsubscribe(uctx)
+	initial, away := true, 0
+	for {
+		var c metaclient.Change
+		select {
+		case c = <-reg.Changes():
+		case <-ctx.Done():
+			return nil
+		}
+		switch {
+		case c.Kind == metaclient.Resynced && initial:
+			initial = false
+			continue
+		case c.Kind == metaclient.Resynced:
+			fmt.Fprintf(out, "resynchronised with the router: %d changes while away\n", away)
+			away = 0
+			continue
+		case c.Kind == metaclient.Repaired || strings.HasPrefix(c.URI, "wamp."):
+			continue
+		}
+		tag := ""
+		if c.Resync {
+			tag, away = " (while away)", away+1
+		}
+		printChange(out, reg, c, tag)
+	}
+}
+
+func printChange(out io.Writer, reg *metaclient.Registry, c metaclient.Change, tag string) {
+	id := c.Registration
+	switch c.Kind {
+	case metaclient.Created:
+		if info, ok := reg.Get(id); ok {
+			fmt.Fprintf(out, "created      %d %s (match %s, invoke %s)%s\n", id, c.URI, info.Match, info.Invoke, tag)
+		} else {
+			fmt.Fprintf(out, "created      %d %s%s\n", id, c.URI, tag)
+		}
+	case metaclient.CalleeAdded:
+		fmt.Fprintf(out, "registered   %d %s: callee session %d%s\n", id, c.URI, c.Session, tag)
+	case metaclient.CalleeRemoved:
+		reason := ""
+		if c.Reason != "" {
+			reason = " (revoked: " + c.Reason + ")"
+		}
+		fmt.Fprintf(out, "unregistered %d %s: callee session %d%s%s\n", id, c.URI, c.Session, reason, tag)
+	case metaclient.Deleted:
+		fmt.Fprintf(out, "deleted      %d %s%s\n", id, c.URI, tag)
+	}
 }

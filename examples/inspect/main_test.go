@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/router"
 	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
@@ -112,5 +113,70 @@ func TestInspectFlags(t *testing.T) {
 	err := run(ctx, []string{"-url", r.WebsocketURL(), "-remove", "1:2"}, &out)
 	if err == nil || !strings.Contains(err.Error(), "metaclient: remove_callee: this session's role may not call") {
 		t.Errorf("anonymous -remove: %v", err)
+	}
+}
+
+// inspect -watch through a router restart: it reconnects, then prints what
+// changed while it was away (the callee that did not come back, the one
+// that registered again) and that it resynchronised; then it is live again.
+func TestInspectWatchThroughRouterRestart(t *testing.T) {
+	r := wamptest.NewRestartable(t, router.Config{})
+	ctx := wamptest.Context(t)
+	nop := func(context.Context, *client.Invocation) (client.Payload, error) { return client.Payload{}, nil }
+	connect := func(opts ...client.Option) *client.Client {
+		c, err := client.Connect(ctx, r.WebsocketURL(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { wamptest.Close(t, c) })
+		return c
+	}
+	stay := connect(client.WithReconnect(wamptest.FastBackoff))
+	gone := connect(client.WithoutReconnect())
+	if _, err := stay.Register(ctx, "com.example.stay", nop, nil); err != nil {
+		t.Fatal(err)
+	}
+	goneReg, err := gone.Register(ctx, "com.example.gone", nop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wctx, stop := context.WithCancel(ctx)
+	var events wamptest.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(wctx, []string{"-url", r.WebsocketURL(), "-watch"}, &events) }()
+	wamptest.Eventually(t, func() bool { return strings.Contains(events.String(), "watching") })
+
+	r.Stop()
+	if err := stay.WaitState(ctx, client.Reconnecting); err != nil {
+		t.Fatal(err)
+	}
+	r.Start()
+	if err := stay.WaitState(ctx, client.Connected); err != nil {
+		t.Fatal(err)
+	}
+	wamptest.Eventually(t, func() bool { return strings.Contains(events.String(), "resynchronised") },
+		"inspect says it resynchronised")
+	got := events.String()
+	t.Logf("inspect -watch:\n%s", got)
+	for _, want := range []string{
+		fmt.Sprintf("deleted      %d com.example.gone (while away)", goneReg.ID()),
+		"registered   ",
+		fmt.Sprintf("com.example.stay: callee session %d (while away)", stay.ID()),
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("-watch output lacks %q:\n%s", want, got)
+		}
+	}
+	late, err := stay.Register(ctx, "com.example.late", nop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wamptest.Eventually(t, func() bool {
+		return strings.Contains(events.String(), fmt.Sprintf("created      %d com.example.late", late.ID()))
+	}, "live again after the restart")
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
