@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/wire"
 )
 
 const (
@@ -14,6 +16,9 @@ const (
 	outQueueSize = 4096
 	// localQueueSize buffers the router's own messages to one client.
 	localQueueSize = 16
+	// wsOutQueueSize is the send queue of a websocket client's peer, as
+	// nexus's websocket server makes it.
+	wsOutQueueSize = 64
 )
 
 // conn stands between one client transport and nexus. nexus sees the conn as
@@ -138,6 +143,12 @@ func (c *conn) pumpIn() {
 // inbound handles one client message; false means the session is over.
 func (c *conn) inbound(msg wamp.Message) bool {
 	switch m := msg.(type) {
+	case *wire.Malformed:
+		// A frame that is no WAMP message: dropped, as nexus's peers do. (A
+		// rawsocket frame of a reserved type, or one over the size limit,
+		// also ends the connection: wire's peer stops reading.)
+		c.r.log.Debug("router: undecodable message dropped", "size", m.Size, "err", m.Err)
+		return true
 	case *wamp.Call:
 		if c.intercept(m) {
 			return true

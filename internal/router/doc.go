@@ -29,6 +29,9 @@
 //     frame type, which nexus itself would dereference).
 //   - Websocket and rawsocket listeners (JSON, MsgPack, CBOR) whose
 //     goroutines, like every other the router starts, end in [Router.Close].
+//     They serialize with wampkit's Serializer (internal/wire), so what the
+//     router sends is spec-shaped: no null where the spec has a list or a
+//     dictionary, binary in the spec's JSON form.
 //
 // How: every attached peer is wrapped in a pair of pumps that nexus sees as
 // the client. They follow each session's registrations from its REGISTER,

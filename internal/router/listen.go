@@ -10,6 +10,11 @@ import (
 
 	nexus "github.com/gammazero/nexus/v3/router"
 	"github.com/gammazero/nexus/v3/transport"
+	"github.com/gammazero/nexus/v3/transport/serialize"
+	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/gorilla/websocket"
+
+	"github.com/wampkit/wampkit/internal/wire"
 )
 
 // handshakeTimeout bounds the rawsocket handshake and the HTTP upgrade.
@@ -27,6 +32,7 @@ type listener struct {
 // picks one), with the JSON, MsgPack and CBOR subprotocols. The URL is then
 // [Router.WebsocketURL]. A router has at most one websocket listener.
 func (r *Router) ListenWebsocket(addr string) error {
+	// nexus's server gives the upgrader: its subprotocols and origin policy.
 	ws := nexus.NewWebsocketServer(front{r})
 	if err := ws.AllowOrigins(r.cfg.AllowOrigins); err != nil {
 		return fmt.Errorf("router: websocket origins: %w", err)
@@ -37,7 +43,7 @@ func (r *Router) ListenWebsocket(addr string) error {
 	}
 	l := &listener{url: "ws://" + displayAddr(ln.Addr()) + "/ws", ln: ln}
 	l.srv = &http.Server{
-		Handler:           r.trackHTTP(ws),
+		Handler:           r.trackHTTP(r.serveWebsocket(ws.Upgrader)),
 		ReadHeaderTimeout: handshakeTimeout,
 		ErrorLog:          slog.NewLogLogger(r.log.Handler(), slog.LevelDebug),
 	}
@@ -146,10 +152,57 @@ func (r *Router) acceptRaw(l *listener) {
 	}
 }
 
-// serveRaw runs the rawsocket handshake, nexus's, then attaches the peer.
+// serveWebsocket upgrades the connection and attaches a nexus websocket
+// peer that serializes with wampkit's Serializer, so that what the router
+// sends is spec-shaped (wire/spec.go), which nexus's own serializers are not.
+func (r *Router) serveWebsocket(up *websocket.Upgrader) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		conn, err := up.Upgrade(w, req, w.Header()) // on failure it has answered the request
+		if err != nil {
+			r.log.Debug("router: websocket upgrade failed", "remote", req.RemoteAddr, "err", err)
+			return
+		}
+		s, kind := serialize.JSON, websocket.TextMessage
+		switch conn.Subprotocol() {
+		case "wamp.2.msgpack":
+			s, kind = serialize.MSGPACK, websocket.BinaryMessage
+		case "wamp.2.cbor":
+			s, kind = serialize.CBOR, websocket.BinaryMessage
+		case "wamp.2.json":
+		default: // the upgrader only agrees to the three
+			_ = conn.Close()
+			return
+		}
+		ser, err := wire.NewSerializer(s)
+		if err != nil {
+			_ = conn.Close()
+			return
+		}
+		peer := transport.NewWebsocketPeer(conn, peerSerializer{ser}, kind, nexusLog{r.log}, 0, wsOutQueueSize)
+		if err := r.attach(peer, wamp.Dict{"auth": wamp.Dict(nil)}); err != nil {
+			r.log.Debug("router: websocket session refused", "remote", req.RemoteAddr, "err", err)
+		}
+	})
+}
+
+// peerSerializer is wampkit's Serializer for nexus's websocket peer, which
+// logs and drops a frame it cannot decode (as with nexus's serializers)
+// when Deserialize reports an error rather than a *wire.Malformed.
+type peerSerializer struct{ *wire.Serializer }
+
+func (p peerSerializer) Deserialize(data []byte) (wamp.Message, error) {
+	msg, _ := p.Serializer.Deserialize(data)
+	if m, ok := msg.(*wire.Malformed); ok {
+		return nil, m.Err
+	}
+	return msg, nil
+}
+
+// serveRaw runs the rawsocket handshake, then attaches the peer, which
+// serializes with wampkit's Serializer (see serveWebsocket).
 func (r *Router) serveRaw(l *listener, nc net.Conn) {
 	_ = nc.SetDeadline(time.Now().Add(handshakeTimeout))
-	peer, err := transport.AcceptRawSocket(nc, nexusLog{r.log}, 0, outQueueSize)
+	peer, err := wire.AcceptRawSocket(nc, wire.NewSerializer)
 	r.mu.Lock()
 	delete(l.pending, nc)
 	r.mu.Unlock()

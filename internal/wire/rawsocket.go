@@ -54,15 +54,19 @@ var rawHandshakeErrors = map[byte]string{
 	4: "maximum connection count reached",
 }
 
-// RawSocketPeer is a client-side WAMP rawsocket connection using any of the
-// Serializers. It implements wamp.Peer. Its two goroutines (reader, writer)
+// RawSocketPeer is a WAMP rawsocket connection using any of the
+// Serializers, on the client side (HandshakeRawSocket) or the router's
+// (AcceptRawSocket). It implements wamp.Peer. Its two goroutines (reader, writer)
 // end when Close is called or the connection fails; Close waits for both.
 type RawSocketPeer struct {
 	link
 	conn  net.Conn
 	ser   *Serializer
-	limit int
-	pongs chan []byte
+	limit int // the largest message the other side accepts
+	// readLimit is the largest message read: on the client the router's
+	// limit too, on the router its own.
+	readLimit int
+	pongs     chan []byte
 }
 
 // HandshakeRawSocket performs the client handshake on conn and starts the
@@ -93,7 +97,53 @@ func HandshakeRawSocket(ctx context.Context, conn net.Conn, s serialize.Serializ
 	if reply[1]&0x0f != code {
 		return nil, fmt.Errorf("wire: rawsocket handshake: server chose serializer %d, asked for %d", reply[1]&0x0f, code)
 	}
-	p := &RawSocketPeer{conn: conn, ser: ser, limit: 1 << (9 + int(reply[1]>>4)), pongs: make(chan []byte, 4)}
+	limit := 1 << (9 + int(reply[1]>>4))
+	p := &RawSocketPeer{conn: conn, ser: ser, limit: limit, readLimit: limit, pongs: make(chan []byte, 4)}
+	p.init(conn, rawQueueLength)
+	p.start(p.readLoop, p.writeLoop)
+	return p, nil
+}
+
+// AcceptRawSocket performs the router side of the handshake on conn: it
+// reads the client's request, answers with the serializer the client asked
+// for (or refuses one it does not know with "serializer unsupported") and
+// starts the peer, which serializes with the Serializer serializer gives for
+// the client's choice. The caller bounds the handshake with a deadline on
+// conn.
+func AcceptRawSocket(conn net.Conn, serializer func(serialize.Serialization) (*Serializer, error)) (*RawSocketPeer, error) {
+	var hello [4]byte
+	if _, err := io.ReadFull(conn, hello[:]); err != nil {
+		return nil, fmt.Errorf("wire: rawsocket handshake: %w", err)
+	}
+	if hello[0] != rawMagic {
+		return nil, errors.New("wire: rawsocket handshake: the client is not a WAMP rawsocket client")
+	}
+	if hello[2] != 0 || hello[3] != 0 {
+		_, _ = conn.Write([]byte{rawMagic, 3 << 4, 0, 0})
+		return nil, errors.New("wire: rawsocket handshake: reserved bits set")
+	}
+	var s serialize.Serialization
+	switch code := hello[1] & 0x0f; code {
+	case 1:
+		s = serialize.JSON
+	case 2:
+		s = serialize.MSGPACK
+	case 3:
+		s = serialize.CBOR
+	}
+	var ser *Serializer
+	err := fmt.Errorf("wire: rawsocket handshake: unsupported serializer %d", hello[1]&0x0f)
+	if s != 0 {
+		ser, err = serializer(s)
+	}
+	if err != nil {
+		_, _ = conn.Write([]byte{rawMagic, 1 << 4, 0, 0})
+		return nil, err
+	}
+	if _, err := conn.Write([]byte{rawMagic, rawMaxLenExp<<4 | hello[1]&0x0f, 0, 0}); err != nil {
+		return nil, fmt.Errorf("wire: rawsocket handshake: %w", err)
+	}
+	p := &RawSocketPeer{conn: conn, ser: ser, limit: 1 << (9 + int(hello[1]>>4)), readLimit: 1 << (9 + rawMaxLenExp), pongs: make(chan []byte, 4)}
 	p.init(conn, rawQueueLength)
 	p.start(p.readLoop, p.writeLoop)
 	return p, nil
@@ -113,8 +163,8 @@ func (p *RawSocketPeer) readLoop() {
 			return
 		}
 		n := int(header[1])<<16 | int(header[2])<<8 | int(header[3])
-		if n > p.limit {
-			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame of %d bytes exceeds limit %d", n, p.limit), Size: n})
+		if n > p.readLimit {
+			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame of %d bytes exceeds limit %d", n, p.readLimit), Size: n})
 			return
 		}
 		if cap(buf) < n || cap(buf) > rawKeepBuffer {

@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -164,5 +165,42 @@ func TestRawSocketManyFramesInOrder(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("only %d of %d messages came back", i, n)
 		}
+	}
+}
+
+// The router side of the rawsocket handshake answers with the client's
+// serializer, and refuses one it does not know with the spec's error code.
+func TestAcceptRawSocketHandshake(t *testing.T) {
+	for _, c := range []struct {
+		hello byte
+		reply byte
+		ok    bool
+	}{{0xf2, 0xf2, true}, {0xf1, 0xf1, true}, {0xf3, 0xf3, true}, {0xf7, 1 << 4, false}} {
+		client, server := net.Pipe()
+		type result struct {
+			p   *wire.RawSocketPeer
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			p, err := wire.AcceptRawSocket(server, wire.NewSerializer)
+			done <- result{p, err}
+		}()
+		_ = client.SetDeadline(time.Now().Add(2 * time.Second))
+		_, err := client.Write([]byte{0x7f, c.hello, 0, 0})
+		require.NoError(t, err)
+		var reply [4]byte
+		_, err = io.ReadFull(client, reply[:])
+		require.NoError(t, err)
+		assert.Equal(t, [4]byte{0x7f, c.reply, 0, 0}, reply, "hello %x", c.hello)
+		res := <-done
+		if c.ok {
+			require.NoError(t, res.err)
+			res.p.Close()
+		} else {
+			assert.Error(t, res.err)
+			_ = server.Close()
+		}
+		_ = client.Close()
 	}
 }
