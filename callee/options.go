@@ -151,7 +151,8 @@ func ForwardTimeout() Option {
 // for a forwarded timeout); after a killnowait cancel the router has
 // already answered the caller and the answer is dropped. The slot is held
 // for the whole handler, streamed input and progressive results included.
-// Without this option handlers run without limit. n must be at least 1;
+// Without this option handlers run up to the client's cap for the whole
+// session (client.WithMaxConcurrentInvocations). n must be at least 1;
 // given twice, the last one counts.
 func Concurrency(n int) Option {
 	return optionFunc(func(c *config) error {

@@ -136,6 +136,10 @@ func (c *Client) join(ctx context.Context) (*session.Session, error) {
 		Logger:   c.log,
 		OnRevoke: c.onRevoke,
 		OnEvent:  c.onEvent,
+
+		ResultBytes:    c.cfg.limits.resultBytes,
+		InputBytes:     c.cfg.limits.inputBytes,
+		MaxInvocations: c.cfg.limits.maxInvocations,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("client: join realm %q: %w", c.cfg.realm, convertErr(err, false))

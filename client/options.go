@@ -72,6 +72,7 @@ type config struct {
 	strictURIs      bool
 	eventQueueBytes int
 	keepAlive       time.Duration
+	limits          limits // see limits.go
 }
 
 func defaultConfig() config {

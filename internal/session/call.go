@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -48,6 +49,8 @@ type Result struct {
 	Kwargs   wamp.Dict
 	Details  wamp.Dict
 	Progress bool
+
+	size int64 // what it was charged against Config.ResultBytes
 }
 
 // Call is an outbound call in flight. Next is for one goroutine; Cancel and
@@ -60,6 +63,7 @@ type Call struct {
 
 	mu       sync.Mutex
 	queue    []Result
+	charged  int64 // bytes of queue charged to the session's ResultBytes
 	final    Result
 	err      error
 	done     bool // final result or error arrived (or failed locally)
@@ -166,6 +170,7 @@ func (c *Call) Next(ctx context.Context) (Result, error) {
 			r := c.queue[0]
 			c.queue[0] = Result{}
 			c.queue = c.queue[1:]
+			c.release(r.size)
 			c.mu.Unlock()
 			return r, nil
 		}
@@ -241,7 +246,7 @@ func (c *Call) cancelAndWait(cause error) (Result, error) {
 			}
 			return final, nil
 		}
-		c.queue = nil // progress after cancel is not wanted
+		c.discardLocked() // progress after cancel is not wanted
 		c.mu.Unlock()
 		select {
 		case <-c.signal:
@@ -266,9 +271,29 @@ func (c *Call) finish(final Result, err error) {
 		if c.giveUp != nil {
 			c.giveUp.Stop()
 		}
+		// The router adds nothing more to an ended call: what it queued
+		// is the reader's, and no longer counts against the session.
+		c.release(c.charged)
 	}
 	c.mu.Unlock()
 	c.wake()
+}
+
+// release gives n bytes of the call's charge back to the session; c.mu is
+// held.
+func (c *Call) release(n int64) {
+	n = min(n, c.charged)
+	if n > 0 {
+		c.charged -= n
+		c.s.resultBytes.Add(-n)
+	}
+}
+
+// discardLocked drops the unread progressive results; c.mu is held.
+func (c *Call) discardLocked() {
+	clear(c.queue)
+	c.queue = nil
+	c.release(c.charged)
 }
 
 func (c *Call) fail(err error) { c.finish(Result{}, err) }
@@ -302,19 +327,33 @@ func (s *Session) onResult(m *wamp.Result) {
 		c.finish(r, nil)
 		return
 	}
+	r.size = int64(resultSize(m))
 	c.mu.Lock()
 	if c.done || c.canceled {
 		c.mu.Unlock()
 		return
 	}
-	if len(c.queue) >= c.req.Buffer {
+	var over error
+	switch {
+	case len(c.queue) >= c.req.Buffer:
+		over = fmt.Errorf("%w (%d progressive results unread, the call's buffer)", ErrSlowConsumer, len(c.queue))
+	case len(c.queue) > 0 && s.resultBytes.Load()+r.size > int64(s.cfg.ResultBytes):
+		over = fmt.Errorf("%w (progressive results unread past the session's %d-byte budget; this call held %d bytes)",
+			ErrSlowConsumer, s.cfg.ResultBytes, c.charged)
+	}
+	if over != nil {
+		c.discardLocked()
 		c.mu.Unlock()
+		s.log.Warn("wamp call failed: its progressive results are not read fast enough",
+			"procedure", c.req.Procedure, "request", c.id, "error", over)
 		c.sendCancel()
 		s.dropCall(c.id)
-		c.fail(ErrSlowConsumer)
+		c.fail(over)
 		return
 	}
 	c.queue = append(c.queue, r)
+	c.charged += r.size
+	s.resultBytes.Add(r.size)
 	c.mu.Unlock()
 	c.wake()
 }

@@ -107,6 +107,11 @@ func (s *Session) onInvocation(m *wamp.Invocation) {
 		inv.addChunk(m)
 		return
 	}
+	more, _ := m.Details[wamp.OptProgress].(bool)
+	if s.ended.take(m.Request, more) {
+		s.mu.Unlock()
+		return // a chunk of a stream that ended (or was refused) before its last chunk
+	}
 	reg, ok := s.regs[m.Registration]
 	if !ok {
 		s.mu.Unlock()
@@ -115,11 +120,38 @@ func (s *Session) onInvocation(m *wamp.Invocation) {
 			Error: wamp.ErrNoSuchRegistration, Arguments: wamp.List{fmt.Sprintf("no registration %d in this session", m.Registration)}})
 		return
 	}
+	size := int64(invocationSize(m))
+	if refusal := s.admit(size); refusal != "" {
+		if more {
+			s.ended.add(m.Request)
+		}
+		s.mu.Unlock()
+		s.log.Warn("wamp invocation refused: the session is at its bound", "procedure", reg.Procedure,
+			"request", m.Request, "reason", refusal)
+		_ = s.sendNow(&wamp.Error{Type: wamp.INVOCATION, Request: m.Request, Details: wamp.Dict{},
+			Error: URIUnavailable, Arguments: wamp.List{"callee: " + refusal}})
+		return
+	}
 	inv := newInvocation(s, reg, m)
+	inv.charged = size
+	s.inputBytes.Add(size)
 	s.invs[m.Request] = inv
 	s.handlers.Add(1)
 	s.mu.Unlock()
 	s.spawn(inv)
+}
+
+// admit says why a new invocation of size bytes cannot start now ("" when
+// it can); s.mu is held.
+func (s *Session) admit(size int64) string {
+	if len(s.invs) >= s.cfg.MaxInvocations {
+		return fmt.Sprintf("%d invocations already running (the session's cap)", len(s.invs))
+	}
+	if held := s.inputBytes.Load(); held > 0 && held+size > int64(s.cfg.InputBytes) {
+		return fmt.Sprintf("invocation input of %d bytes over the session's %d-byte budget (%d bytes held)",
+			size, s.cfg.InputBytes, held)
+	}
+	return ""
 }
 
 // run runs the handler and answers (a worker task).
@@ -131,9 +163,17 @@ func (s *Session) runHandler(inv *Invocation) {
 	res, err := safeCall(inv)
 	s.mu.Lock()
 	delete(s.invs, inv.ID)
+	if inv.releaseInput() { // chunks still to come find it ended
+		s.ended.add(inv.ID)
+	}
 	s.mu.Unlock()
 	if !inv.finish() {
 		return // killnowait or session gone: nobody wants the answer
+	}
+	if inv.interruptMode() == modeInputOverflow {
+		err = &Error{URI: URIInputOverflow, Args: wamp.List{
+			fmt.Sprintf("callee: streamed input chunks arrived faster than %s took them, past the session's %d-byte budget",
+				inv.Procedure, s.cfg.InputBytes)}}
 	}
 	if err != nil {
 		_ = s.sendNow(errorMessage(inv, err))

@@ -40,6 +40,10 @@ var (
 	// ErrNotStreaming: SendProgress on a call that did not start as a
 	// progressive invocation.
 	ErrNotStreaming = errors.New("session: call is not a progressive invocation")
+	// ErrInputOverflow: NextInput on a progressive invocation whose input
+	// chunks arrived faster than the handler took them, past
+	// Config.InputBytes; the caller is answered URIInputOverflow.
+	ErrInputOverflow = errors.New("session: streamed input overflow: chunks arrived faster than the handler took them")
 	// ErrInvocationDone: Progress after the invocation ended or was
 	// interrupted.
 	ErrInvocationDone = errors.New("session: invocation is over")

@@ -37,6 +37,7 @@ type Invocation struct {
 	mode     string // interrupt mode, "" while not interrupted
 	answered bool
 	inputs   []chunk // streamed input chunks not yet taken
+	charged  int64   // bytes charged to the session's InputBytes
 	more     bool    // more input chunks will come
 	signal   chan struct{}
 }
@@ -44,7 +45,12 @@ type Invocation struct {
 type chunk struct {
 	args   wamp.List
 	kwargs wamp.Dict
+	size   int64
 }
+
+// modeInputOverflow is the interrupt mode of an invocation ended because its
+// streamed input overflowed the session's budget.
+const modeInputOverflow = "input_overflow"
 
 func newInvocation(s *Session, reg *Registration, m *wamp.Invocation) *Invocation {
 	proc, _ := wamp.AsString(m.Details[wamp.OptProcedure])
@@ -109,12 +115,17 @@ func (inv *Invocation) NextInput(ctx context.Context) (args wamp.List, kwargs wa
 		inv.mu.Lock()
 		if len(inv.inputs) > 0 {
 			c := inv.inputs[0]
+			inv.inputs[0] = chunk{}
 			inv.inputs = inv.inputs[1:]
+			inv.releaseLocked(c.size)
 			inv.mu.Unlock()
 			return c.args, c.kwargs, true, nil
 		}
 		more, mode := inv.more, inv.mode
 		inv.mu.Unlock()
+		if mode == modeInputOverflow {
+			return nil, nil, false, ErrInputOverflow
+		}
 		if !more {
 			return nil, nil, false, nil
 		}
@@ -133,9 +144,28 @@ func (inv *Invocation) NextInput(ctx context.Context) (args wamp.List, kwargs wa
 
 func (inv *Invocation) addChunk(m *wamp.Invocation) {
 	more, _ := m.Details[wamp.OptProgress].(bool)
+	size := int64(invocationSize(m))
+	s := inv.s
 	inv.mu.Lock()
-	if inv.more {
-		inv.inputs = append(inv.inputs, chunk{args: m.Arguments, kwargs: m.ArgumentsKw})
+	switch {
+	case !inv.more || inv.mode == modeInputOverflow:
+		// after the last chunk, or after an overflow: dropped
+	case len(inv.inputs) > 0 && s.inputBytes.Load()+size > int64(s.cfg.InputBytes):
+		// The handler does not keep up and the session is over its
+		// budget: the invocation ends (see Config.InputBytes).
+		clear(inv.inputs)
+		inv.inputs = nil
+		inv.releaseLocked(inv.charged)
+		inv.more = more
+		inv.mu.Unlock()
+		s.log.Warn("wamp invocation ended: its streamed input is not read fast enough",
+			"procedure", inv.Procedure, "request", inv.ID, "budget", s.cfg.InputBytes)
+		inv.interrupt(modeInputOverflow)
+		return
+	default:
+		inv.inputs = append(inv.inputs, chunk{args: m.Arguments, kwargs: m.ArgumentsKw, size: size})
+		inv.charged += size
+		s.inputBytes.Add(size)
 		inv.more = more
 	}
 	inv.mu.Unlock()
@@ -145,6 +175,27 @@ func (inv *Invocation) addChunk(m *wamp.Invocation) {
 		default:
 		}
 	}
+}
+
+// releaseLocked gives n bytes of the invocation's charge back to the
+// session; inv.mu is held.
+func (inv *Invocation) releaseLocked(n int64) {
+	n = min(n, inv.charged)
+	if n > 0 {
+		inv.charged -= n
+		inv.s.inputBytes.Add(-n)
+	}
+}
+
+// releaseInput drops what the invocation still holds once its handler has
+// returned, and reports whether input chunks are still to come.
+func (inv *Invocation) releaseInput() (more bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	clear(inv.inputs)
+	inv.inputs = nil
+	inv.releaseLocked(inv.charged)
+	return inv.more
 }
 
 func (inv *Invocation) interrupt(mode string) {

@@ -31,6 +31,30 @@ type Config struct {
 	// OnEvent receives every EVENT, on the read loop (see EventSink); nil
 	// drops them.
 	OnEvent EventSink
+
+	// ResultBytes bounds the progressive results received for calls in
+	// flight and not yet taken by Call.Next, summed over the session's
+	// calls, in approximate bytes (ApproxSize); default DefaultResultBytes.
+	// A progressive RESULT arriving over the bound fails its call with an
+	// error matching ErrSlowConsumer (the call is canceled and its unread
+	// results are discarded), unless that call has nothing queued: a caller
+	// that keeps up is never failed for another's backlog. Results of a call
+	// that has ended no longer count.
+	ResultBytes int
+	// InputBytes bounds the invocation input the session holds, in
+	// approximate bytes: the arguments of invocations whose handler runs,
+	// and the streamed input chunks not yet taken by NextInput; default
+	// DefaultInputBytes. An INVOCATION arriving over it is answered ERROR
+	// URIUnavailable at once (when nothing else is held, any size is
+	// taken). A streamed chunk arriving over it, for an invocation with
+	// chunks already waiting, ends that invocation: its handler's context is
+	// canceled, its queued chunks are dropped, and the caller gets ERROR
+	// URIInputOverflow.
+	InputBytes int
+	// MaxInvocations caps the invocation handlers running at once; default
+	// DefaultMaxInvocations. An INVOCATION arriving at the cap is answered
+	// ERROR URIUnavailable, without starting anything.
+	MaxInvocations int
 }
 
 // Session is one joined WAMP session.
@@ -55,6 +79,10 @@ type Session struct {
 	endErr   error
 	handlers sync.WaitGroup // invocation handlers, background UNSUBSCRIBEs
 	workers  workers        // the goroutines they run on
+	ended    endedStreams   // streamed invocations that ended before their last chunk
+
+	resultBytes atomic.Int64 // charged by calls' queued progressive results
+	inputBytes  atomic.Int64 // charged by running invocations and their queued chunks
 
 	sendMu sync.RWMutex
 	closed bool          // peer closed; guarded by sendMu
@@ -69,6 +97,15 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ResultBytes <= 0 {
+		cfg.ResultBytes = DefaultResultBytes
+	}
+	if cfg.InputBytes <= 0 {
+		cfg.InputBytes = DefaultInputBytes
+	}
+	if cfg.MaxInvocations <= 0 {
+		cfg.MaxInvocations = DefaultMaxInvocations
 	}
 	details := wamp.Dict{}
 	for k, v := range cfg.Hello {
