@@ -282,7 +282,10 @@ func WithTicket(authID, ticket string) Option {
 }
 
 // WithCRA authenticates with WAMP-CRA (challenge-response); salted secrets
-// are derived as the challenge's salt, iterations and keylen say.
+// are derived (PBKDF2-HMAC-SHA256) as the challenge's salt, iterations and
+// keylen say. A challenge asking for more than [CRAMaxIterations] iterations
+// or a key longer than [CRAMaxKeyLen] bytes, or with a field of the wrong
+// type, fails the join; key derivation stops when Connect's context ends.
 func WithCRA(authID, secret string) Option {
 	return optionFunc(func(c *config) error {
 		if authID == "" {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
@@ -160,6 +161,11 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 		case *wamp.Abort:
 			return nil, closeError(m.Reason, m.Details)
 		case *wamp.Challenge:
+			if authenticating != "" {
+				abortJoin(peer, "a second CHALLENGE")
+				return nil, fmt.Errorf("session: join: router sent a second CHALLENGE (%q after answering %q): %w",
+					m.AuthMethod, authenticating, ErrProtocol)
+			}
 			if cfg.Auth == nil {
 				return nil, fmt.Errorf("session: join: router asks for %q authentication and no credentials are configured", m.AuthMethod)
 			}
@@ -175,10 +181,25 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 			}
 			authenticating = m.AuthMethod
 		default:
+			abortJoin(peer, fmt.Sprintf("%v before WELCOME", msg.MessageType()))
 			return nil, fmt.Errorf("session: join: unexpected %v before WELCOME: %w", msg.MessageType(), ErrProtocol)
 		}
 	}
 }
+
+// abortJoin tells the router, without waiting long, why the join ends: the
+// spec answers a protocol violation with ABORT wamp.error.protocol_violation.
+func abortJoin(peer wamp.Peer, what string) {
+	t := time.NewTimer(abortJoinWait)
+	defer t.Stop()
+	select {
+	case peer.Send() <- &wamp.Abort{Reason: wamp.ErrProtocolViolation, Details: wamp.Dict{"message": "unexpected " + what}}:
+	case <-t.C:
+	}
+}
+
+// abortJoinWait bounds handing the ABORT of a failed join to the transport.
+const abortJoinWait = 100 * time.Millisecond
 
 // closeError is the router's ABORT or GOODBYE as an *Error whose args
 // carry the message in its details.
