@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -274,13 +275,27 @@ func (c *Client) supervise(sess *session.Session) {
 }
 
 // lostCause is why a lost session ended, as a client error matching
-// ErrConnectionLost.
+// ErrConnectionLost that keeps the reason: the router's GOODBYE or ABORT
+// (an *Error with its URI and message, reachable with errors.As), or the
+// protocol violation that made us abort (matching ErrProtocol).
 func lostCause(sess *session.Session) error {
 	err := sess.Err()
-	if err == nil || !errors.Is(err, session.ErrConnectionLost) {
+	var se *session.Error
+	switch {
+	case err == nil:
 		return &LocalError{Err: ErrConnectionLost, Sent: true}
+	case errors.Is(err, session.ErrConnectionLost):
+		return convertErr(err, true)
+	case errors.As(err, &se):
+		re := fromSessionError(se)
+		return &LocalError{Err: &causes{text: "client: connection lost: the router ended the session: " + re.Error(),
+			errs: []error{ErrConnectionLost, re}}, Sent: true}
+	case errors.Is(err, session.ErrProtocol):
+		pe := protocolError(err)
+		return &LocalError{Err: &causes{text: "client: connection lost: " + strings.TrimPrefix(pe.Error(), "client: "),
+			errs: []error{ErrConnectionLost, pe}}, Sent: true}
 	}
-	return convertErr(err, true)
+	return &LocalError{Err: fmt.Errorf("%w: %w", ErrConnectionLost, err), Sent: true}
 }
 
 // retire lets the handlers of a lost session finish on their own (their

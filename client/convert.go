@@ -41,9 +41,21 @@ func convertErr(err error, sent bool) error {
 	case errors.Is(err, session.ErrClosed):
 		return &LocalError{Err: ErrClosed, Sent: false}
 	case errors.Is(err, session.ErrProtocol):
-		return &LocalError{Err: errors.Join(ErrProtocol, err), Sent: sent}
+		return &LocalError{Err: protocolError(err), Sent: sent}
 	}
 	return err
+}
+
+// protocolError is the engine's protocol violation as one matching
+// ErrProtocol, with what happened.
+func protocolError(err error) error {
+	what := strings.TrimPrefix(err.Error(), "session: ")
+	what = strings.TrimPrefix(what, strings.TrimPrefix(session.ErrProtocol.Error(), "session: "))
+	what = strings.TrimSuffix(strings.TrimPrefix(what, ": "), ": "+session.ErrProtocol.Error())
+	if what == "" {
+		return ErrProtocol
+	}
+	return fmt.Errorf("%w: %s", ErrProtocol, what)
 }
 
 func fromSessionError(se *session.Error) *Error {
@@ -68,3 +80,14 @@ func withOp(op string, err error) error {
 	}
 	return err
 }
+
+// causes is an error with several causes (errors.Is and errors.As see each)
+// and a text of its own, so that sentinels of this package are not
+// prefixed twice.
+type causes struct {
+	text string
+	errs []error
+}
+
+func (e *causes) Error() string   { return e.text }
+func (e *causes) Unwrap() []error { return e.errs }

@@ -15,7 +15,7 @@ func (s *Session) dispatch(msg wamp.Message) bool {
 	case *wamp.Result:
 		s.onResult(m)
 	case *wamp.Error:
-		s.onError(m)
+		return s.onError(m)
 	case *wamp.Invocation:
 		s.onInvocation(m)
 	case *wamp.Interrupt:
@@ -23,23 +23,22 @@ func (s *Session) dispatch(msg wamp.Message) bool {
 	case *wamp.Event:
 		s.onEvent(m)
 	case *wamp.Registered:
-		s.reply(m.Request, m)
+		return s.reply(m.Request, m)
 	case *wamp.Subscribed:
-		s.reply(m.Request, m)
+		return s.reply(m.Request, m)
 	case *wamp.Unsubscribed:
-		s.reply(m.Request, m)
+		return s.reply(m.Request, m)
 	case *wamp.Published:
-		s.reply(m.Request, m)
+		return s.reply(m.Request, m)
 	case *wamp.Unregistered:
 		if m.Request == 0 {
 			s.abort(string(wamp.ErrProtocolViolation), "UNREGISTERED with request 0 and no details")
 			return false
 		}
-		s.reply(m.Request, m)
+		return s.reply(m.Request, m)
 	case *wire.Unregistered:
 		if m.Request != 0 {
-			s.reply(m.Request, &wamp.Unregistered{Request: m.Request})
-			return true
+			return s.reply(m.Request, &wamp.Unregistered{Request: m.Request})
 		}
 		return s.onRevocation(m)
 	case *wamp.Goodbye:
@@ -78,11 +77,21 @@ func (s *Session) gotGoodbye(m *wamp.Goodbye) {
 }
 
 // reply hands a response to whoever waits on request id. A response nobody
-// waits for (the requester gave up) is dropped.
-func (s *Session) reply(id wamp.ID, msg wamp.Message) {
+// waits for (the requester gave up) is dropped. A response of the wrong type
+// (SUBSCRIBED to a REGISTER) is a protocol violation: the request fails with
+// ErrProtocol and the session is aborted; reply then returns false.
+func (s *Session) reply(id wamp.ID, msg wamp.Message) bool {
 	s.mu.Lock()
 	p, ok := s.pending[id]
 	delete(s.pending, id)
+	if ok && !answers(p.kind, msg) {
+		s.mu.Unlock()
+		err := wrongReply(p.kind, msg)
+		p.err = err
+		close(p.ch)
+		s.abort(string(wamp.ErrProtocolViolation), fmt.Sprintf("request %d: %v answered with %v", id, p.kind, msg.MessageType()))
+		return false
+	}
 	_, isErr := msg.(*wamp.Error)
 	if ok && !isErr && !p.abandoned && p.onReply != nil {
 		p.onReply(msg)
@@ -90,24 +99,26 @@ func (s *Session) reply(id wamp.ID, msg wamp.Message) {
 	s.mu.Unlock()
 	if !ok {
 		s.log.Debug("wamp reply for no pending request", "type", msg.MessageType(), "request", id)
-		return
+		return true
 	}
 	if p.abandoned {
 		p.onOrphan(msg)
-		return
+		return true
 	}
 	p.ch <- msg // buffered, one reply per request
+	return true
 }
 
-func (s *Session) onError(m *wamp.Error) {
+func (s *Session) onError(m *wamp.Error) bool {
 	switch m.Type {
 	case wamp.CALL:
 		s.onCallError(m)
 	case wamp.REGISTER, wamp.UNREGISTER, wamp.SUBSCRIBE, wamp.UNSUBSCRIBE, wamp.PUBLISH:
-		s.reply(m.Request, m)
+		return s.reply(m.Request, m)
 	default:
 		s.log.Warn("wamp ERROR for unexpected request type", "type", m.Type, "request", m.Request, "error", m.Error)
 	}
+	return true
 }
 
 func (s *Session) onRevocation(m *wire.Unregistered) bool {

@@ -250,7 +250,7 @@ func (s *Session) Publish(ctx context.Context, topic string, options wamp.Dict, 
 	if err != nil {
 		return 0, err
 	}
-	return msg.(*wamp.Published).Publication, nil
+	return msg.(*wamp.Published).Publication, nil // reply checked its type
 }
 
 // onEvent hands an EVENT to Config.OnEvent with the handles it is for.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
@@ -17,6 +18,38 @@ type pending struct {
 	// the late reply (an ERROR too), exactly once if a reply comes.
 	onOrphan  func(wamp.Message)
 	abandoned bool
+	// kind is the request's message type (REGISTER, ...); only its reply
+	// type, or an ERROR for it, is a valid answer.
+	kind wamp.MessageType
+	// err, set before ch is closed, is why the request failed without a
+	// reply (a reply of the wrong type); nil means the connection was lost.
+	err error
+}
+
+// replyTypes maps each request the session makes to its reply.
+var replyTypes = map[wamp.MessageType]wamp.MessageType{
+	wamp.REGISTER:    wamp.REGISTERED,
+	wamp.UNREGISTER:  wamp.UNREGISTERED,
+	wamp.SUBSCRIBE:   wamp.SUBSCRIBED,
+	wamp.UNSUBSCRIBE: wamp.UNSUBSCRIBED,
+	wamp.PUBLISH:     wamp.PUBLISHED,
+}
+
+// answers reports whether msg is a valid answer to a request of type kind:
+// its reply type, or an ERROR naming kind.
+func answers(kind wamp.MessageType, msg wamp.Message) bool {
+	if e, ok := msg.(*wamp.Error); ok {
+		return e.Type == kind
+	}
+	return msg.MessageType() == replyTypes[kind]
+}
+
+// wrongReply is the error of a request answered with the wrong message.
+func wrongReply(kind wamp.MessageType, msg wamp.Message) error {
+	if e, ok := msg.(*wamp.Error); ok {
+		return fmt.Errorf("session: %v answered with an ERROR for %v: %w", kind, e.Type, ErrProtocol)
+	}
+	return fmt.Errorf("session: %v answered with %v: %w", kind, msg.MessageType(), ErrProtocol)
 }
 
 // request sends msg (built with a fresh request ID) and waits for its reply.
@@ -43,15 +76,20 @@ func (s *Session) requestOwned(ctx context.Context, build func(id wamp.ID) wamp.
 		s.mu.Unlock()
 		return nil, false, ErrClosed
 	}
+	msg := build(id)
+	p.kind = msg.MessageType()
 	s.pending[id] = p
 	s.mu.Unlock()
-	if err := s.send(ctx, build(id)); err != nil {
+	if err := s.send(ctx, msg); err != nil {
 		s.forget(id, false)
 		return nil, false, err
 	}
 	select {
 	case msg, ok := <-p.ch:
 		if !ok {
+			if p.err != nil {
+				return nil, false, p.err
+			}
 			return nil, false, ErrConnectionLost
 		}
 		if e, isErr := msg.(*wamp.Error); isErr {

@@ -201,6 +201,9 @@ func abortJoin(peer wamp.Peer, what string) {
 // abortJoinWait bounds handing the ABORT of a failed join to the transport.
 const abortJoinWait = 100 * time.Millisecond
 
+// abortSendWait bounds handing our ABORT to a transport whose queue is full.
+const abortSendWait = time.Second
+
 // closeError is the router's ABORT or GOODBYE as an *Error whose args
 // carry the message in its details.
 func closeError(reason wamp.URI, details wamp.Dict) *Error {
@@ -297,7 +300,11 @@ func (s *Session) end(err error) {
 // abort ends the session with ABORT reason uri after a protocol violation.
 func (s *Session) abort(uri, message string) {
 	s.log.Error("wamp session aborted", "session", s.id, "reason", uri, "message", message)
-	_ = s.send(context.Background(), &wamp.Abort{Reason: wamp.URI(uri), Details: wamp.Dict{"message": message}})
+	// A stalled transport must not hold the read loop: the ABORT is given
+	// up after a moment, the session ends anyway.
+	ctx, cancel := context.WithTimeout(context.Background(), abortSendWait)
+	defer cancel()
+	_ = s.send(ctx, &wamp.Abort{Reason: wamp.URI(uri), Details: wamp.Dict{"message": message}})
 	s.end(fmt.Errorf("%w: %s", ErrProtocol, message))
 }
 
