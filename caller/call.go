@@ -3,6 +3,7 @@ package caller
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
@@ -56,6 +57,9 @@ func encodeRequest(cfg *config, procedure string, in any) (client.CallRequest, e
 // bound adds the local deadline of a Timeout.
 func (c *config) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	if c.timeout <= 0 {
+		return ctx, func() {}
+	}
+	if c.timeout > math.MaxInt64-timeoutGrace { // beyond any deadline: none
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, c.timeout+timeoutGrace)

@@ -132,3 +132,17 @@ func TestTimeoutReturnsWampTimeout(t *testing.T) {
 		assert.ErrorIs(t, err, client.ErrTimeout)
 	}
 }
+
+// The longest Timeout does not overflow into an expired local deadline: the
+// call runs (the router forwards a timeout of ~292 years).
+func TestHugeTimeoutDoesNotExpireAtOnce(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, c := r.WS(t), r.WS(t)
+	ctx := wamptest.Context(t)
+	raw(t, srv, "com.example.echo", func(ctx context.Context, _ *client.Invocation) (client.Payload, error) {
+		return client.Payload{Args: []any{ctx.Err() == nil}}, nil
+	}, map[string]any{"forward_timeout": true})
+	got, err := caller.Call[bool](ctx, c, "com.example.echo", nil, caller.Timeout(time.Duration(1<<63-1)))
+	require.NoError(t, err)
+	assert.True(t, got, "the callee's context is live")
+}

@@ -66,6 +66,9 @@ type Result struct {
 // when requested, are passed to onProgress in order on the calling
 // goroutine; an error from onProgress cancels the call.
 func (c *Client) Call(ctx context.Context, req CallRequest, onProgress func(Result) error) (Result, error) {
+	if err := c.usable(ctx, "call", req.Procedure); err != nil {
+		return Result{}, err
+	}
 	if onProgress != nil {
 		req.ReceiveProgress = true
 	}
@@ -99,6 +102,9 @@ type PendingCall struct {
 
 // StartCall sends a CALL and returns without waiting for the result.
 func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, error) {
+	if err := c.usable(ctx, "call", req.Procedure); err != nil {
+		return nil, err
+	}
 	if err := ValidateURI(req.Procedure, "", c.cfg.strictURIs); err != nil {
 		return nil, err
 	}

@@ -61,6 +61,9 @@ type Client struct {
 // (websocket), tcp, tcps (rawsocket over TCP), unix (rawsocket over a Unix
 // socket, unix:///path). ctx bounds the first connection only.
 func Connect(ctx context.Context, url string, opts ...Option) (*Client, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("client: connect %s: %w: nil context", url, ErrInvalidOption)
+	}
 	cfg, err := buildConfig(opts)
 	if err != nil {
 		return nil, err
@@ -76,6 +79,9 @@ func Connect(ctx context.Context, url string, opts ...Option) (*Client, error) {
 // in-memory peer: r is the nexus router or wampkit's reference router. After
 // a lost session it re-attaches like any reconnect.
 func ConnectLocal(ctx context.Context, r Attacher, opts ...Option) (*Client, error) {
+	if ctx == nil || r == nil {
+		return nil, fmt.Errorf("client: connect in process: %w: nil context or router", ErrInvalidOption)
+	}
 	cfg, err := buildConfig(opts)
 	if err != nil {
 		return nil, err
@@ -442,11 +448,19 @@ func (c *Client) closeQueues() {
 // GOODBYE is exchanged and the transport closed. It returns ctx's error if
 // ctx ended first (handlers' contexts are canceled then).
 //
+// Close is bounded even with a context that never ends: the UNREGISTERs
+// and the GOODBYE exchange each wait at most 2 s for a router that does
+// not answer (then the connection is dropped); only handlers that ignore
+// their canceled context can keep it waiting, until ctx ends.
+//
 // Close is idempotent: a later or concurrent call returns nil once the
 // client is Closed (or ctx's error if ctx ends before). After the client
 // closed on its own ([Client.Err]), Close releases what is left and returns
 // nil. Close may be called from the state callback.
 func (c *Client) Close(ctx context.Context) error {
+	if err := c.usable(ctx, "close", ""); err != nil {
+		return err
+	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -466,7 +480,11 @@ func (c *Client) Close(ctx context.Context) error {
 	c.mu.Unlock()
 	var errs []error
 	if !ended(sess) {
-		c.unregisterAll(ctx, sess)
+		// A router that stopped answering does not hold Close: the
+		// UNREGISTERs and the GOODBYE each get a bounded wait.
+		uctx, cancel := context.WithTimeout(ctx, session.GoodbyeWait)
+		c.unregisterAll(uctx, sess)
+		cancel()
 		errs = append(errs, sess.Drain(ctx), sess.Close(ctx))
 	} else {
 		errs = append(errs, sess.Drain(ctx))
@@ -531,3 +549,22 @@ func (e *ReconnectError) Is(target error) bool {
 }
 
 func (e *ReconnectError) Unwrap() error { return e.Last }
+
+// usable is the check every method taking a context makes first: a nil
+// *Client or a nil context is an error wrapping ErrInvalidOption, not a
+// panic.
+func (c *Client) usable(ctx context.Context, op, target string) error {
+	var what string
+	switch {
+	case c == nil:
+		what = "nil *Client"
+	case ctx == nil:
+		what = "nil context"
+	default:
+		return nil
+	}
+	if target != "" {
+		op += " " + target
+	}
+	return fmt.Errorf("client: %s: %w: %s", op, ErrInvalidOption, what)
+}

@@ -43,6 +43,9 @@ func urlDialer(raw string, cfg *config) (dialer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client: router URL %q: %w", raw, err)
 	}
+	if cfg.tls != nil && u.Scheme != "wss" && u.Scheme != "tcps" {
+		return nil, fmt.Errorf("%w: router URL %q: WithTLSConfig needs a wss or tcps URL (%s would go in clear)", ErrInvalidOption, raw, u.Scheme)
+	}
 	switch u.Scheme {
 	case "ws", "wss":
 		return func(ctx context.Context) (wamp.Peer, error) { return dialWebsocket(ctx, raw, u.Scheme == "wss", cfg) }, nil

@@ -118,7 +118,8 @@ func WithSerialization(s Serialization) Option {
 }
 
 // WithTLSConfig sets the TLS configuration for wss and tcps URLs. It is
-// cloned, never modified.
+// cloned, never modified. With a ws, tcp or unix URL, Connect fails with
+// ErrInvalidOption rather than send the credentials it protects in clear.
 func WithTLSConfig(cfg *tls.Config) Option {
 	return optionFunc(func(c *config) error {
 		c.tls = cfg.Clone()

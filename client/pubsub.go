@@ -179,6 +179,9 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 // Subscribing to one topic several times gives each handle every event;
 // the router sees one subscription, ended when the last handle ends.
 func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, options map[string]any, opts ...SubscribeOption) (*Subscription, error) {
+	if err := c.usable(ctx, "subscribe", topic); err != nil {
+		return nil, err
+	}
 	match, _ := options["match"].(string)
 	if err := ValidateURI(topic, match, c.cfg.strictURIs); err != nil {
 		return nil, err
@@ -331,6 +334,9 @@ type PublishOptions struct {
 // Publish publishes p to topic. With Acknowledge it returns the publication
 // ID once the router confirmed; otherwise 0 once the message is sent.
 func (c *Client) Publish(ctx context.Context, topic string, p Payload, opts PublishOptions) (ID, error) {
+	if err := c.usable(ctx, "publish", topic); err != nil {
+		return 0, err
+	}
 	if err := ValidateURI(topic, "", c.cfg.strictURIs); err != nil {
 		return 0, err
 	}

@@ -148,6 +148,9 @@ func (r *Registration) Unregister(ctx context.Context) error {
 // invoke, disclose_caller...; the map is copied) and routes invocations to h.
 // A router refusal is an *Error (procedure_already_exists, invalid_uri, ...).
 func (c *Client) Register(ctx context.Context, procedure string, h InvocationHandler, options map[string]any) (*Registration, error) {
+	if err := c.usable(ctx, "register", procedure); err != nil {
+		return nil, err
+	}
 	match, _ := options["match"].(string)
 	if err := ValidateURI(procedure, match, c.cfg.strictURIs); err != nil {
 		return nil, err

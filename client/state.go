@@ -48,6 +48,9 @@ func (c *Client) State() State {
 // changes is not missed), or ctx ends. Waiting for any state other than
 // Closed on a client that closed without entering it fails with ErrClosed.
 func (c *Client) WaitState(ctx context.Context, s State) error {
+	if err := c.usable(ctx, "wait state", ""); err != nil {
+		return err
+	}
 	if s < Connecting || s > Closed {
 		return fmt.Errorf("%w: unknown state %d", ErrInvalidOption, int(s))
 	}

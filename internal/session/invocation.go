@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -66,7 +67,9 @@ func newInvocation(s *Session, reg *Registration, m *wamp.Invocation) *Invocatio
 	if more {
 		inv.signal = make(chan struct{}, 1)
 	}
-	if ms, ok := wamp.AsInt64(m.Details[wamp.OptTimeout]); ok && ms > 0 {
+	// A timeout too long for a time.Duration (a hostile or careless router)
+	// is no deadline rather than an overflowed, negative one.
+	if ms, ok := wamp.AsInt64(m.Details[wamp.OptTimeout]); ok && ms > 0 && ms <= math.MaxInt64/int64(time.Millisecond) {
 		d := time.Duration(ms) * time.Millisecond
 		inv.deadline = time.Now().Add(d)
 		inv.timer = time.AfterFunc(d, func() { inv.cancelWith(context.DeadlineExceeded) })

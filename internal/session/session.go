@@ -308,22 +308,30 @@ func (s *Session) abort(uri, message string) {
 	s.end(fmt.Errorf("%w: %s", ErrProtocol, message))
 }
 
+// GoodbyeWait bounds how long Close waits for the router's GOODBYE (and
+// for handing ours to a stalled transport), whatever ctx allows: a router
+// that does not answer is then dropped.
+const GoodbyeWait = 2 * time.Second
+
 // Close leaves the realm: it sends GOODBYE, waits for the router's GOODBYE
-// until ctx ends, then closes the peer. Running handlers get their context
-// canceled; Close waits for them until ctx ends. Close is idempotent.
+// until ctx ends or GoodbyeWait has passed, then closes the peer. Running
+// handlers get their context canceled; Close waits for them until ctx ends.
+// Close is idempotent.
 func (s *Session) Close(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.leaving
 	s.leaving = true
 	s.mu.Unlock()
 	if first {
-		if err := s.send(ctx, &wamp.Goodbye{Reason: wamp.CloseRealm, Details: wamp.Dict{}}); err == nil {
+		gctx, cancel := context.WithTimeout(ctx, GoodbyeWait)
+		if err := s.send(gctx, &wamp.Goodbye{Reason: wamp.CloseRealm, Details: wamp.Dict{}}); err == nil {
 			select {
 			case <-s.goodbye:
 			case <-s.done:
-			case <-ctx.Done():
+			case <-gctx.Done():
 			}
 		}
+		cancel()
 	}
 	s.end(ErrClosed)
 	return s.wait(ctx)
