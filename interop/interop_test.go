@@ -13,9 +13,9 @@ import (
 // how many node peers run at once).
 func TestInterop(t *testing.T) {
 	m := newMatrix()
-	routers := []testRouter{startReference(t), startNexusd(t)}
+	routers := []testRouter{startReference(t), startNexusd(t), startNxt(t)}
 	t.Run("matrix", func(t *testing.T) {
-		for _, peer := range []string{autobahnJS, wampyJS} {
+		for _, peer := range []string{autobahnJS, wampyJS, autobahnPy} {
 			for _, role := range []string{roleCaller, roleCallee} {
 				for _, rt := range routers {
 					for _, s := range peerSerializers[peer] {

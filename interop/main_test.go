@@ -3,24 +3,29 @@
 package interop
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
-// env is what TestMain prepares for every test: the nexusd binary and the
-// node command line.
+// env is what TestMain prepares for every test: the router binaries, the
+// node command line and the Python interpreter.
 var env struct {
 	nexusd   string   // path of the nexusd binary built for this run
+	nxt      string   // path of the nxt binary built for this run
 	node     string   // path of node
 	nodeArgs []string // flags every Autobahn|JS run needs on this node
 	jsDir    string   // interop/js
+	python   string   // the Python with Autobahn (Debian's /usr/bin/python3)
+	pyDir    string   // interop/py
 }
 
 func TestMain(m *testing.M) {
@@ -54,12 +59,31 @@ func runVerified(m *testing.M) int {
 }
 
 // setup builds nexusd (the version go.mod pins with its tool directive)
-// into dir and checks node and the npm packages.
+// and nxt (pinned by the tool directive of interop/nxt/go.mod, a module of
+// its own so that wampkit's go.mod does not depend on xconn-go) into dir,
+// and checks node, the npm packages and Python with Autobahn.
 func setup(dir string) error {
 	env.nexusd = filepath.Join(dir, "nexusd")
-	build := exec.Command("go", "build", "-o", env.nexusd, "github.com/gammazero/nexus/v3/nexusd")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("build nexusd: %v\n%s", err, out)
+	env.nxt = filepath.Join(dir, "nxt")
+	builds := []*exec.Cmd{
+		exec.Command("go", "build", "-o", env.nexusd, "github.com/gammazero/nexus/v3/nexusd"),
+		exec.Command("go", "build", "-o", env.nxt, "github.com/xconnio/xconn-go/cmd/nxt"),
+	}
+	builds[1].Dir = "nxt"
+	errs := make([]error, len(builds))
+	var wg sync.WaitGroup
+	for i, b := range builds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if out, err := b.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("build %s: %v\n%s", filepath.Base(b.Args[3]), err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -84,6 +108,17 @@ func setup(dir string) error {
 	env.jsDir, err = filepath.Abs("js")
 	if err != nil {
 		return err
+	}
+	env.pyDir, err = filepath.Abs("py")
+	if err != nil {
+		return err
+	}
+	// Debian's python3-autobahn, python3-msgpack and python3-cbor2 install
+	// into /usr/bin/python3's dist-packages (interop/run.sh installs them).
+	env.python = "/usr/bin/python3"
+	check := exec.Command(env.python, "-c", "import autobahn, msgpack, cbor2; print(autobahn.__version__)")
+	if out, err := check.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s cannot import autobahn, msgpack and cbor2 (Debian python3-autobahn, python3-msgpack, python3-cbor2; interop/run.sh installs them): %v\n%s", env.python, err, out)
 	}
 	for _, pkg := range []string{"autobahn", "wampy", "websocket"} {
 		if _, err := os.Stat(filepath.Join("node_modules", pkg, "package.json")); err != nil {

@@ -64,6 +64,7 @@ func (m *matrix) record(c cell, o outcome) {
 // behaviour. A failure also fails the running test.
 func (m *matrix) judge(t *testing.T, c cell, sc scenarioDef, o obs) {
 	t.Helper()
+	o.cell = c
 	if lim, ok := findLimitation(c, sc.name); ok {
 		if err := lim.check(o); err != nil {
 			m.fail(t, c, sc.name, fmt.Sprintf("known limitation did not behave as documented (%s): %v", lim.reason, err))
@@ -106,7 +107,7 @@ func (m *matrix) print(w io.Writer) (pass, expected, failed int) {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n== interop matrix (peer x role x router x serializer)\n")
-	fmt.Fprintf(&b, "%-9s %-7s %-7s %-8s %-6s %s\n", "PEER", "ROLE", "ROUTER", "SERIAL", "RESULT", "SCENARIOS")
+	fmt.Fprintf(&b, "%-11s %-7s %-7s %-8s %-6s %s\n", "PEER", "ROLE", "ROUTER", "SERIAL", "RESULT", "SCENARIOS")
 	reasons := map[string][]string{} // reason -> "cell: scenario"
 	var failures []string
 	cellFails := 0
@@ -134,7 +135,7 @@ func (m *matrix) print(w io.Writer) (pass, expected, failed int) {
 			cellFails++
 		}
 		pass, expected, failed = pass+p, expected+e, failed+f
-		fmt.Fprintf(&b, "%-9s %-7s %-7s %-8s %-6s %s\n", c.peer, c.role, c.router, c.serializer, result, strings.Join(marks, " "))
+		fmt.Fprintf(&b, "%-11s %-7s %-7s %-8s %-6s %s\n", c.peer, c.role, c.router, c.serializer, result, strings.Join(marks, " "))
 	}
 	fmt.Fprintf(&b, "\ncells: %d (%d failed); scenarios: %d pass, %d expected, %d fail\n",
 		len(cells), cellFails, pass, expected, failed)

@@ -5,6 +5,7 @@ package interop
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,10 +18,11 @@ import (
 	"time"
 )
 
-// The independent peers, each a node script in js/.
+// The independent peers: node scripts in js/ and a Python script in py/.
 const (
 	autobahnJS = "autobahn"
 	wampyJS    = "wampy"
+	autobahnPy = "autobahn-py"
 )
 
 // peerDeadline bounds every node process (the script exits by itself, and
@@ -35,7 +37,7 @@ func (e event) str(key string) string {
 	return s
 }
 
-// peerProc is a running node peer.
+// peerProc is a running peer process.
 type peerProc struct {
 	t      *testing.T
 	name   string
@@ -53,7 +55,7 @@ type peerProc struct {
 
 // peerSpec says what to run.
 type peerSpec struct {
-	peer       string // autobahnJS or wampyJS
+	peer       string // autobahnJS, wampyJS or autobahnPy
 	role       string // caller, callee or meta
 	router     testRouter
 	serializer string
@@ -66,11 +68,16 @@ type peerSpec struct {
 func startPeer(t *testing.T, s peerSpec) *peerProc {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	args := []string{filepath.Join(env.jsDir, s.peer+".mjs")}
-	if s.peer == autobahnJS {
-		args = slices.Concat(env.nodeArgs, args)
+	var cmd *exec.Cmd
+	if s.peer == autobahnPy {
+		cmd = exec.CommandContext(ctx, env.python, filepath.Join(env.pyDir, "autobahn_peer.py"))
+	} else {
+		args := []string{filepath.Join(env.jsDir, s.peer+".mjs")}
+		if s.peer == autobahnJS {
+			args = slices.Concat(env.nodeArgs, args)
+		}
+		cmd = exec.CommandContext(ctx, env.node, args...)
 	}
-	cmd := exec.CommandContext(ctx, env.node, args...)
 	cmd.Dir = filepath.Dir(env.jsDir)
 	cmd.Env = append(os.Environ(),
 		"WAMP_URL="+s.router.url,
@@ -78,6 +85,7 @@ func startPeer(t *testing.T, s peerSpec) *peerProc {
 		"WAMP_SERIALIZER="+s.serializer,
 		"WAMP_ROLE="+s.role,
 		"WAMP_PREFIX="+s.prefix,
+		"WAMP_BYTES="+hex.EncodeToString(binaryFixture),
 		fmt.Sprintf("WAMP_DEADLINE_MS=%d", peerDeadline.Milliseconds()),
 	)
 	for k, v := range s.env {

@@ -6,10 +6,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,7 +22,7 @@ import (
 
 // testRouter is one router the matrix runs through.
 type testRouter struct {
-	name string // "ref" or "nexusd"
+	name string // "ref", "nexusd" or "nxt"
 	url  string // websocket URL
 	// admin credentials (ticket auth), reference router only
 	adminAuthID, adminTicket string
@@ -50,24 +51,92 @@ func startReference(t *testing.T) testRouter {
 // It is stopped when the test ends.
 func startNexusd(t *testing.T) testRouter {
 	t.Helper()
+	return startProcess(t, "nexusd", func(addr string) (*exec.Cmd, error) {
+		return exec.Command(env.nexusd, "-ws", addr, "-realm", "realm1"), nil
+	}, "Listening")
+}
+
+// nxtConfig is the configuration nxt (xconn-go's router) runs with, in the
+// format of its "nxt init" sample (cmd/nxt/config.yaml.in): realm1, whose
+// anonymous role may call, register, publish and subscribe anything
+// (permission uri "" with match prefix), anonymous authentication, and one
+// websocket transport on %s with every serializer nxt and wampkit share.
+// The management realm is off: the suite does not use it.
+const nxtConfig = `version: '1'
+config:
+  loglevel: info
+  management: false
+realms:
+  - name: realm1
+    roles:
+      - name: anonymous
+        permissions:
+          - uri: ""
+            match: prefix
+            allow_call: true
+            allow_register: true
+            allow_publish: true
+            allow_subscribe: true
+transports:
+  - type: websocket
+    listener: tcp
+    address: %s
+    serializers:
+      - json
+      - cbor
+      - msgpack
+authenticators:
+  anonymous:
+    - authid: interop
+      realm: realm1
+      role: anonymous
+`
+
+// startNxt runs the nxt binary built by TestMain as a separate process
+// ("nxt start -c DIR" reads DIR/.nxt/config.yaml). It is stopped when the
+// test ends.
+func startNxt(t *testing.T) testRouter {
+	t.Helper()
+	return startProcess(t, "nxt", func(addr string) (*exec.Cmd, error) {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, ".nxt"), 0o755); err != nil {
+			return nil, err
+		}
+		conf := fmt.Sprintf(nxtConfig, addr)
+		if err := os.WriteFile(filepath.Join(dir, ".nxt", "config.yaml"), []byte(conf), 0o600); err != nil {
+			return nil, err
+		}
+		return exec.Command(env.nxt, "start", "-c", dir), nil
+	}, "listening websocket on")
+}
+
+// startProcess runs a router binary listening on a free loopback address
+// (command builds its command line for that address) and waits until it
+// accepts connections and has printed ready. It is stopped when the test
+// ends; its output is logged if the test failed.
+func startProcess(t *testing.T, name string, command func(addr string) (*exec.Cmd, error), ready string) testRouter {
+	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		r, err := tryNexusd(t)
+		r, err := tryProcess(t, name, command, ready)
 		if err == nil {
 			return r
 		}
 		lastErr = err // most likely the port was taken between probe and bind
 	}
-	t.Fatalf("start nexusd: %v", lastErr)
+	t.Fatalf("start %s: %v", name, lastErr)
 	return testRouter{}
 }
 
-func tryNexusd(t *testing.T) (testRouter, error) {
+func tryProcess(t *testing.T, name string, command func(addr string) (*exec.Cmd, error), ready string) (testRouter, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return testRouter{}, err
 	}
-	cmd := exec.Command(env.nexusd, "-ws", addr, "-realm", "realm1")
+	cmd, err := command(addr)
+	if err != nil {
+		return testRouter{}, err
+	}
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -88,7 +157,7 @@ func tryNexusd(t *testing.T) (testRouter, error) {
 	for {
 		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 			_ = c.Close()
-			if strings.Contains(out.String(), "Listening") {
+			if strings.Contains(out.String(), ready) {
 				break
 			}
 		}
@@ -96,21 +165,21 @@ func tryNexusd(t *testing.T) (testRouter, error) {
 		case err := <-exited:
 			exited <- err
 			stop()
-			return testRouter{}, fmt.Errorf("nexusd exited (%v): %s", err, out.String())
+			return testRouter{}, fmt.Errorf("%s exited (%v): %s", name, err, out.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return testRouter{}, errors.New("nexusd did not listen within 10s: " + out.String())
+			return testRouter{}, fmt.Errorf("%s did not listen within 10s: %s", name, out.String())
 		}
 	}
 	t.Cleanup(func() {
 		stop()
 		if t.Failed() {
-			t.Logf("nexusd output:\n%s", lastLines(out.String(), 40))
+			t.Logf("%s output:\n%s", name, lastLines(out.String(), 40))
 		}
 	})
-	return testRouter{name: "nexusd", url: "ws://" + addr + "/"}, nil
+	return testRouter{name: name, url: "ws://" + addr + "/"}, nil
 }
 
 // freeAddr returns a loopback address with a port that was free a moment

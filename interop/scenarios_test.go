@@ -3,6 +3,8 @@
 package interop
 
 import (
+	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,10 +22,13 @@ const (
 	roleMeta   = "meta"   // the peer reads the registration meta API
 )
 
-// Serializers each peer speaks over websocket (both have all three).
+// Serializers each peer speaks over websocket that wampkit and the routers
+// speak too (all three peers have all three; Autobahn|Python also has UBJSON
+// and FlatBuffers, which neither wampkit nor the routers speak).
 var peerSerializers = map[string][]string{
 	autobahnJS: {"json", "msgpack", "cbor"},
 	wampyJS:    {"json", "msgpack", "cbor"},
+	autobahnPy: {"json", "msgpack", "cbor"},
 }
 
 // The procedures every callee of the suite provides (wampkit's in
@@ -34,7 +39,11 @@ var peerSerializers = map[string][]string{
 //	echo(*args, **kwargs)     -> args, kwargs     every JSON type, 2^40
 //	countdown(n)              -> progress n..1, then "liftoff"
 //	fail()                    -> ERROR com.example.error.custom ["custom failure", 42] {code: 7, detail: "x"}
-//	hang(mode)                -> waits (to be canceled)
+//	fail_kw()                 -> ERROR com.example.error.custom [] {code: 7, detail: "x"}
+//	bytes(b)                  -> [b, the callee's type name for b]  binary
+//	bytes_typed(b)            -> reversed b (wampkit callee only: typed []byte in and out)
+//	sum(n...) streamed        -> the sum of the chunks of a progressive call invocation
+//	hang(mode)                -> waits (to be canceled or timed out)
 const errCustomURI = "com.example.error.custom"
 
 var (
@@ -48,6 +57,21 @@ var echoFixture = client.Payload{
 	Kwargs: map[string]any{"a": 1, "b": []any{true}},
 }
 
+// binaryFixture is what binary scenarios send: a zero byte first (which a
+// JSON string would mistake for the binary marker), high bytes, text.
+var binaryFixture = []byte{0x00, 0x01, 0x02, 0x7f, 0x80, 0xfe, 0xff, 'w', 'a', 'm', 'p', 0x00}
+
+// callTimeoutFixture is the call timeout of the wampkit caller's timeout
+// scenario (the peers ask for 500 ms); the callee's handler takes 1500 ms.
+const callTimeoutFixture = 400 * time.Millisecond
+
+// kwargsOnlyFixture is what kwargs_only scenarios send and expect back.
+var kwargsOnlyFixture = map[string]any{"name": "Ada", "n": 2}
+
+// peerBinaryType is the type each peer's own binary value has: Python's
+// bytes, JavaScript's Uint8Array (node's Buffer is one).
+var peerBinaryType = map[string]string{autobahnJS: "Uint8Array", wampyJS: "Uint8Array", autobahnPy: "bytes"}
+
 func echoFixtureJSON() string {
 	b, err := json.Marshal(map[string]any{"args": echoFixture.Args, "kwargs": echoFixture.Kwargs})
 	if err != nil {
@@ -58,6 +82,9 @@ func echoFixtureJSON() string {
 
 // obs is what was observed of one scenario.
 type obs struct {
+	cell cell // where (set by judge)
+	// the peer process, when the whole cell is covered by a limitation
+	peer *peerProc
 	// caller cells: the peer's report of the scenario (nil when missing),
 	// and for cancel scenarios what the wampkit handler saw.
 	report event
@@ -76,12 +103,13 @@ type hangSeen struct {
 
 // goCall is what a wampkit caller saw of one call to a peer callee.
 type goCall struct {
-	result   any
-	progress []any
-	err      error
-	elapsed  time.Duration // from the cancel to the call's end (cancel)
-	invoked  event         // the peer's report of the invocation, if any
-	returned bool          // the peer's handler ran to completion (cancel)
+	result      any
+	progress    []any
+	err         error
+	elapsed     time.Duration // from the cancel to the call's end (cancel)
+	invoked     event         // the peer's report of the invocation, if any
+	returned    bool          // the peer's handler ran to completion (cancel, timeout)
+	interrupted bool          // the peer reported its handler interrupted (cancel, timeout)
 }
 
 type scenarioDef struct {
@@ -89,17 +117,33 @@ type scenarioDef struct {
 	check func(o obs) error
 }
 
-// limitation is a known limitation of a peer: the scenario it covers, why,
-// and a check that it behaves exactly as documented.
+// limitation is a known limitation of a peer or a router: the cells and
+// scenario it covers, why (in the peer's own words where it has any), and a
+// check that it behaves exactly as documented. An empty peer, router or
+// serializer matches every one; scenario "*" is every scenario of the cell
+// (the peer cannot join at all).
 type limitation struct {
-	peer, role, scenario string
-	reason               string
-	check                func(o obs) error
+	peer, role, router, serializer, scenario string
+	reason                                   string
+	check                                    func(o obs) error
 }
 
+// nexusRouters in a limitation's router field means both nexus-based
+// routers: the reference router and nexusd.
+const nexusRouters = "nexus"
+
+func (l limitation) covers(c cell, scenario string) bool {
+	router := l.router == "" || l.router == c.router || (l.router == nexusRouters && (c.router == "ref" || c.router == "nexusd"))
+	return (l.peer == "" || l.peer == c.peer) && l.role == c.role && router &&
+		(l.serializer == "" || l.serializer == c.serializer) &&
+		(l.scenario == scenario || l.scenario == "*")
+}
+
+// findLimitation returns the first limitation that covers the scenario:
+// the list has the more specific ones first.
 func findLimitation(c cell, scenario string) (limitation, bool) {
 	for _, l := range limitations {
-		if l.peer == c.peer && l.role == c.role && l.scenario == scenario {
+		if l.covers(c, scenario) {
 			return l, true
 		}
 	}
@@ -142,9 +186,71 @@ var callerScenarios = []scenarioDef{
 		}
 		return wantCustomError(e)
 	}},
+	{"kwargs_only", func(o obs) error { return wantReportResult(o, nil, kwargsOnlyFixture) }},
+	{"error_kwargs_only", func(o obs) error {
+		e, err := reportError(o)
+		if err != nil {
+			return err
+		}
+		return wantCustomErrorKwargsOnly(e)
+	}},
+	{"binary", func(o obs) error { return wantPeerGotBytes(o, binaryFixture, "[]uint8") }},
+	{"binary_typed", func(o obs) error { return wantPeerGotBytes(o, reversed(binaryFixture), "") }},
+	{"progress_invocations", func(o obs) error { return wantReportResult(o, []any{10}, nil) }},
+	{"timeout", func(o obs) error {
+		e, err := reportError(o)
+		if err != nil {
+			return err
+		}
+		if e.URI != client.ErrTimeout.URI {
+			return fmt.Errorf("peer got %+v, want %s", e, client.ErrTimeout.URI)
+		}
+		return wantHandlerCanceled(o, "timeout")
+	}},
 	{"cancel_kill", wantCanceledBoth("kill")},
 	{"cancel_killnowait", wantCanceledBoth("killnowait")},
 	{"after_cancel", func(o obs) error { return wantReportResult(o, []any{2}, nil) }},
+}
+
+// wantPeerGotBytes: the peer's call gave a value of its own binary type
+// holding want, and (goType not empty) the wampkit callee got the peer's
+// value as goType.
+func wantPeerGotBytes(o obs, want []byte, goType string) error {
+	args, _, err := reportResult(o)
+	if err != nil {
+		return err
+	}
+	seen, _ := o.report["seen"].([]any)
+	if len(seen) == 0 {
+		return fmt.Errorf("the peer got no result arguments (%v)", args)
+	}
+	if err := wantBinarySeen(o.cell.peer, seen[0]); err != nil {
+		return fmt.Errorf("result: %w", err)
+	}
+	if d, _ := seen[0].(map[string]any); d["hex"] != hex.EncodeToString(want) {
+		return fmt.Errorf("result bytes %v, want %x", d["hex"], want)
+	}
+	if goType != "" && (len(args) < 2 || args[1] != goType) {
+		return fmt.Errorf("the wampkit callee got the peer's binary value as %v, want %s", args[1:], goType)
+	}
+	return nil
+}
+
+// wantBinarySeen: a peer's description of a value (js/common.mjs and
+// py/autobahn_peer.py describe) says it has the peer's binary type.
+func wantBinarySeen(peer string, seen any) error {
+	d, _ := seen.(map[string]any)
+	if d["type"] != peerBinaryType[peer] {
+		return fmt.Errorf("the peer got %v (%v), want its binary type %s", d["type"], d["value"], peerBinaryType[peer])
+	}
+	return nil
+}
+
+func wantCustomErrorKwargsOnly(e remoteErr) error {
+	if e.URI != errCustomURI || len(e.Args) != 0 || !equalJSON(nonNil(e.Kwargs), errCustomKwargs) {
+		return fmt.Errorf("got error %+v, want %s [] %v", e, errCustomURI, errCustomKwargs)
+	}
+	return nil
 }
 
 // wantCanceledBoth: the peer's call ends with wamp.error.canceled and the
@@ -203,6 +309,64 @@ var calleeScenarios = []scenarioDef{
 		}
 		return wantCustomError(remoteErr{URI: e.URI, Args: e.Args, Kwargs: e.Kwargs})
 	}},
+	{"kwargs_only", func(o obs) error {
+		if o.call.err != nil {
+			return o.call.err
+		}
+		p, _ := o.call.result.(client.Payload)
+		if len(p.Args) != 0 || !equalJSON(nonNil(p.Kwargs), kwargsOnlyFixture) {
+			return fmt.Errorf("got %v %v, want [] %v", p.Args, p.Kwargs, kwargsOnlyFixture)
+		}
+		return nil
+	}},
+	{"error_kwargs_only", func(o obs) error {
+		var e *client.Error
+		if !errors.As(o.call.err, &e) {
+			return fmt.Errorf("got %v (%v), want a *client.Error", o.call.err, o.call.result)
+		}
+		return wantCustomErrorKwargsOnly(remoteErr{URI: e.URI, Args: e.Args, Kwargs: e.Kwargs})
+	}},
+	{"binary", func(o obs) error {
+		if o.call.err != nil {
+			return o.call.err
+		}
+		if err := wantInvokedBytes(o); err != nil {
+			return err
+		}
+		p, _ := o.call.result.(client.Payload)
+		if len(p.Args) != 2 {
+			return fmt.Errorf("got %v, want [bytes, type]", p.Args)
+		}
+		if b, ok := p.Args[0].([]byte); !ok || !bytes.Equal(b, binaryFixture) {
+			return fmt.Errorf("the bytes came back as %T %v, want []byte %x", p.Args[0], p.Args[0], binaryFixture)
+		}
+		return nil
+	}},
+	{"binary_typed", func(o obs) error {
+		if o.call.err != nil {
+			return o.call.err
+		}
+		if err := wantInvokedBytes(o); err != nil {
+			return err
+		}
+		if b, _ := o.call.result.([]byte); !bytes.Equal(b, binaryFixture) {
+			return fmt.Errorf("got %x, want %x", b, binaryFixture)
+		}
+		return nil
+	}},
+	{"progress_invocations", func(o obs) error { return wantGoResult(o, 10) }},
+	{"timeout", func(o obs) error {
+		if !errors.Is(o.call.err, client.ErrTimeout) {
+			return fmt.Errorf("got %v (%v), want an error matching client.ErrTimeout", o.call.err, o.call.result)
+		}
+		if max := callTimeoutFixture + time.Second; o.call.elapsed > max {
+			return fmt.Errorf("the call took %s, more than %s", o.call.elapsed, max)
+		}
+		if o.call.returned {
+			return errors.New("the peer's handler was not interrupted: it ran to completion")
+		}
+		return nil
+	}},
 	// What a callee that supports call canceling gives: the caller's call
 	// ends with wamp.error.canceled and the handler is interrupted.
 	{"cancel_killnowait", wantInterrupted},
@@ -219,6 +383,21 @@ var calleeScenarios = []scenarioDef{
 	}},
 }
 
+// wantInvokedBytes: the peer callee got the wampkit caller's []byte as a
+// value of its own binary type.
+func wantInvokedBytes(o obs) error {
+	if o.call.invoked == nil {
+		return errors.New("the peer did not report the invocation")
+	}
+	if err := wantBinarySeen(o.cell.peer, o.call.invoked["seen"]); err != nil {
+		return fmt.Errorf("argument: %w", err)
+	}
+	if d, _ := o.call.invoked["seen"].(map[string]any); d["hex"] != hex.EncodeToString(binaryFixture) {
+		return fmt.Errorf("the peer got bytes %v, want %x", d["hex"], binaryFixture)
+	}
+	return nil
+}
+
 func wantInterrupted(o obs) error {
 	if !errors.Is(o.call.err, client.ErrCanceled) {
 		return fmt.Errorf("got %v, want an error matching client.ErrCanceled", o.call.err)
@@ -233,14 +412,14 @@ func wantInterrupted(o obs) error {
 
 var limitations = []limitation{
 	{
-		peer: autobahnJS, role: roleCallee, scenario: "progress",
+		peer: autobahnJS, role: roleCallee, router: nexusRouters, scenario: "progress",
 		reason: "Autobahn|JS callees do not announce call_canceling, and nexus forwards receive_progress only to callees " +
 			"announcing progressive_call_results and call_canceling: the callee is not asked for progress and the " +
 			"wampkit caller gets the final result only",
 		check: finalOnlyNoProgress,
 	},
 	{
-		peer: wampyJS, role: roleCallee, scenario: "progress",
+		peer: wampyJS, role: roleCallee, router: nexusRouters, scenario: "progress",
 		reason: "wampy callees announce neither progressive_call_results nor call_canceling, so nexus does not forward " +
 			"receive_progress: the callee is not asked for progress and the wampkit caller gets the final result only",
 		check: finalOnlyNoProgress,
@@ -256,7 +435,7 @@ var limitations = []limitation{
 // announces call_canceling nor handles INTERRUPT.
 func calleeIgnoresInterrupt(peer, name, mode string) limitation {
 	return limitation{
-		peer: peer, role: roleCallee, scenario: "cancel_" + mode,
+		peer: peer, role: roleCallee, router: nexusRouters, scenario: "cancel_" + mode,
 		reason: name + " callees neither announce call_canceling nor handle INTERRUPT: nexus cancels any mode as skip, " +
 			"the wampkit caller gets wamp.error.canceled at once, the callee runs to completion and its late YIELD is dropped",
 		check: skipCancel,
@@ -267,7 +446,7 @@ func init() {
 	// Declared here rather than in the literal above because the check
 	// refers to helpers defined below.
 	limitations = append(limitations, limitation{
-		peer: autobahnJS, role: roleCaller, scenario: "cancel_killnowait",
+		peer: autobahnJS, role: roleCaller, router: nexusRouters, scenario: "cancel_killnowait",
 		reason: "Autobahn|JS rejects a call canceled in mode skip or killnowait locally with Error(\"Cancelled\") and forgets it " +
 			"(crossbario/autobahn-js#371); the router's wamp.error.canceled for it then counts as \"CALL-ERROR received for " +
 			"non-pending request ID\", a protocol violation, and Autobahn|JS drops its own connection. The INTERRUPT still " +

@@ -4,7 +4,10 @@ package interop
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"testing"
 	"time"
 
@@ -68,6 +71,62 @@ func registerCallees(ctx context.Context, c *client.Client, prefix string) (<-ch
 			return err
 		},
 		func() error {
+			_, err := callee.Register(ctx, c, prefix+".fail_kw", func(context.Context, client.Payload) (any, error) {
+				return nil, &client.Error{URI: errCustomURI, Kwargs: errCustomKwargs}
+			})
+			return err
+		},
+		func() error {
+			// bytes answers the arguments it got and the Go type of the
+			// first: a peer's binary value must arrive as []byte.
+			_, err := callee.Register(ctx, c, prefix+".bytes", func(_ context.Context, in client.Payload) (client.Payload, error) {
+				if len(in.Args) == 0 {
+					return client.Payload{Args: []any{nil, "no arguments"}}, nil
+				}
+				return client.Payload{Args: []any{in.Args[0], fmt.Sprintf("%T", in.Args[0])}}, nil
+			})
+			return err
+		},
+		func() error {
+			// bytes_typed decodes a []byte and answers it reversed.
+			_, err := callee.Register(ctx, c, prefix+".bytes_typed", func(_ context.Context, in []byte) ([]byte, error) {
+				return reversed(in), nil
+			})
+			return err
+		},
+		func() error {
+			// sum adds the chunks of a streamed (progressive) invocation.
+			// It waits at most 3 s for the input to end (a router may lose
+			// the final chunk: see the nxt limitations), so that no
+			// invocation outlives the cell; the reader goroutine ends with
+			// the invocation.
+			_, err := callee.RegisterStream(ctx, c, prefix+".sum", func(_ context.Context, in iter.Seq2[int, error]) (int, error) {
+				type sum struct {
+					n   int
+					err error
+				}
+				done := make(chan sum, 1)
+				go func() {
+					total := 0
+					for n, err := range in {
+						if err != nil {
+							done <- sum{err: err}
+							return
+						}
+						total += n
+					}
+					done <- sum{n: total}
+				}()
+				select {
+				case s := <-done:
+					return s.n, s.err
+				case <-time.After(3 * time.Second):
+					return 0, errors.New("interop: the streamed input did not end within 3 s")
+				}
+			})
+			return err
+		},
+		func() error {
 			// hang tells the caller it runs (a progressive result), then
 			// waits to be canceled.
 			_, err := callee.RegisterProgressive(ctx, c, prefix+".hang",
@@ -112,27 +171,46 @@ func runCallerCell(t *testing.T, m *matrix, c cell, rt testRouter) {
 		peer: c.peer, role: roleCaller, router: rt, serializer: c.serializer, prefix: c.prefix(),
 		env: map[string]string{"WAMP_ECHO": echoFixtureJSON()},
 	})
-	if err := p.finish(peerDeadline); err != nil {
-		t.Errorf("%s caller: %v", c.peer, err)
-	}
+	exitErr := p.finish(peerDeadline)
+	// The hang handler ran for cancel_kill, cancel_killnowait and timeout
+	// (unless the peer never got that far); one that was not interrupted
+	// ends after its 5 s, possibly after the peer has gone.
 	seen := map[string]*hangSeen{}
-	for range 2 {
+	deadline := time.After(6 * time.Second)
+collect:
+	for range 3 {
 		select {
 		case h := <-hangs:
 			seen[h.mode] = &h
-		case <-time.After(3 * time.Second):
+		case <-deadline:
+			break collect
 		}
 	}
 	reports := p.scenarios()
 	for _, sc := range callerScenarios {
-		o := obs{report: reports[sc.name]}
+		o := obs{report: reports[sc.name], peer: p}
 		switch sc.name {
 		case "cancel_kill":
 			o.hang = seen["kill"]
 		case "cancel_killnowait":
 			o.hang = seen["killnowait"]
+		case "timeout":
+			o.hang = seen["timeout"]
 		}
 		m.judge(t, c, sc, o)
+	}
+	// A peer that failed is a failure unless it failed where a known
+	// limitation says it does: in a scenario it could not report on.
+	if exitErr != nil {
+		explained := false
+		for _, sc := range callerScenarios {
+			if _, ok := findLimitation(c, sc.name); ok && reports[sc.name] == nil {
+				explained = true
+			}
+		}
+		if !explained {
+			t.Errorf("%s caller: %v", c.peer, exitErr)
+		}
 	}
 }
 
@@ -156,4 +234,11 @@ func connect(ctx context.Context, t *testing.T, rt testRouter, serializer string
 		}
 	})
 	return cli, nil
+}
+
+// reversed returns a reversed copy of b.
+func reversed(b []byte) []byte {
+	r := slices.Clone(b)
+	slices.Reverse(r)
+	return r
 }

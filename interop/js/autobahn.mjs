@@ -10,7 +10,7 @@
 // Autobahn|JS 26 uses the global WebSocket: run with node >= 22, or node 20
 // with --experimental-websocket.
 import autobahn from 'autobahn';
-import { cfg, emit, fail, scenario, proc, stdinClosed, withTimeout, errorOf, sleep, runRole } from './common.mjs';
+import { cfg, emit, fail, scenario, proc, stdinClosed, withTimeout, errorOf, sleep, runRole, describe } from './common.mjs';
 
 if (typeof WebSocket === 'undefined') {
   fail('no global WebSocket: use node >= 22 or node --experimental-websocket');
@@ -93,6 +93,26 @@ async function runCaller() {
   await scenario('invalid_argument', async () => ({ result: payloadOf(await session.call(proc('add'), ['x', 1])) }));
   await scenario('progress', async () => callp(session, proc('countdown'), [3], {}, { receive_progress: true }));
   await scenario('error', async () => ({ result: payloadOf(await session.call(proc('fail'), [])) }));
+  await scenario('kwargs_only', async () => ({
+    result: payloadOf(await session.call(proc('echo'), [], { name: 'Ada', n: 2 })),
+  }));
+  await scenario('error_kwargs_only', async () => ({ result: payloadOf(await session.call(proc('fail_kw'))) }));
+  for (const [name, p] of [['binary', 'bytes'], ['binary_typed', 'bytes_typed']]) {
+    await scenario(name, async () => {
+      const result = payloadOf(await session.call(proc(p), [cfg.bytes]));
+      return { result, seen: result.args.map(describe) };
+    });
+  }
+  // Autobahn|JS has no way to send a progressive call invocation and does
+  // not announce the feature (lib/session.js WAMP_FEATURES.caller).
+  await scenario('progress_invocations', async () => ({
+    unsupported: true,
+    announced: Boolean(session._features?.caller?.progressive_call_invocations),
+  }));
+  // Session.call sends its options as CALL.Options: timeout in ms.
+  await scenario('timeout', async () => ({
+    result: payloadOf(await session.call(proc('hang'), ['timeout'], {}, { timeout: 500 })),
+  }));
   // kill: the callee is interrupted and the caller waits for its answer.
   await scenario('cancel_kill', async () => cancel(session, 'kill'));
   await scenario('after_cancel', async () => ({ result: payloadOf(await session.call(proc('add'), [1, 1])) }));
@@ -145,6 +165,18 @@ async function runCallee() {
   });
   await session.register(proc('fail'), () => {
     throw new autobahn.Error('com.example.error.custom', ['custom failure', 42], { code: 7, detail: 'x' });
+  });
+  await session.register(proc('fail_kw'), () => {
+    throw new autobahn.Error('com.example.error.custom', [], { code: 7, detail: 'x' });
+  });
+  await session.register(proc('bytes'), (args) => {
+    const seen = describe(args[0]);
+    emit({ event: 'invocation', procedure: 'bytes', seen });
+    return new autobahn.Result([args[0], seen.type]);
+  });
+  await session.register(proc('sum'), (args, kwargs, details) => {
+    emit({ event: 'invocation', procedure: 'sum', args, progress: details.progress !== null });
+    return args.reduce((a, b) => a + b, 0);
   });
   await session.register(proc('hang'), async () => {
     emit({ event: 'invocation', procedure: 'hang' });

@@ -12,6 +12,7 @@ export const cfg = {
   role: must('WAMP_ROLE'), // caller | callee | meta
   prefix: process.env.WAMP_PREFIX || 'interop',
   echo: JSON.parse(process.env.WAMP_ECHO || '{"args":[],"kwargs":{}}'),
+  bytes: Buffer.from(process.env.WAMP_BYTES || '', 'hex'),
   meta: JSON.parse(process.env.WAMP_META || '{}'),
   adminAuthID: process.env.WAMP_ADMIN_AUTHID || '',
   adminTicket: process.env.WAMP_ADMIN_TICKET || '',
@@ -45,6 +46,15 @@ function replacer(_key, value) {
     return { bytes: Buffer.from(value.data).toString('hex') };
   }
   return value;
+}
+
+// describe says what a binary value arrived as, in the peer's own types: a
+// Uint8Array (node's Buffer is one) or something else.
+export function describe(v) {
+  if (v instanceof Uint8Array) {
+    return { type: 'Uint8Array', hex: Buffer.from(v).toString('hex') };
+  }
+  return { type: v === null ? 'null' : typeof v, value: v };
 }
 
 export function fail(msg) {

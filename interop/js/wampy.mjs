@@ -12,7 +12,7 @@ import { JsonSerializer } from 'wampy/JsonSerializer.js';
 import { MsgpackSerializer } from 'wampy/MsgpackSerializer.js';
 import { CborSerializer } from 'wampy/CborSerializer.js';
 import websocket from 'websocket';
-import { cfg, emit, fail, scenario, proc, stdinClosed, withTimeout, errorOf, sleep, runRole } from './common.mjs';
+import { cfg, emit, fail, scenario, proc, stdinClosed, withTimeout, errorOf, sleep, runRole, describe } from './common.mjs';
 
 function serializer() {
   const ctor = { json: JsonSerializer, msgpack: MsgpackSerializer, cbor: CborSerializer }[cfg.serializer];
@@ -71,6 +71,17 @@ async function runCaller() {
   await scenario('invalid_argument', async () => ({ result: payloadOf(await w.call(proc('add'), ['x', 1])) }));
   await scenario('progress', async () => callp(w, proc('countdown'), [3]));
   await scenario('error', async () => ({ result: payloadOf(await w.call(proc('fail'))) }));
+  await scenario('kwargs_only', async () => ({ result: payloadOf(await w.call(proc('echo'), { name: 'Ada', n: 2 })) }));
+  await scenario('error_kwargs_only', async () => ({ result: payloadOf(await w.call(proc('fail_kw'))) }));
+  for (const [name, p] of [['binary', 'bytes'], ['binary_typed', 'bytes_typed']]) {
+    await scenario(name, async () => {
+      const result = payloadOf(await w.call(proc(p), [cfg.bytes]));
+      return { result, seen: result.args.map(describe) };
+    });
+  }
+  await scenario('timeout', async () => ({
+    result: payloadOf(await w.call(proc('hang'), ['timeout'], { timeout: 500 })),
+  }));
   for (const mode of ['kill', 'killnowait']) {
     await scenario(`cancel_${mode}`, async () => {
       let canceled = false;
@@ -83,6 +94,29 @@ async function runCaller() {
     });
   }
   await scenario('after_cancel', async () => ({ result: payloadOf(await w.call(proc('add'), [1, 1])) }));
+  // progressiveCall: the first chunk with the CALL, then sendData; the last
+  // chunk with progress false. On a session of its own, and the other
+  // chunks only if the router did not close that session within 300 ms of
+  // the first: see the Go side's limitation list for what nexus does.
+  await scenario('progress_invocations', async () => {
+    const own = await connect();
+    const pc = own.progressiveCall(proc('sum'), [1]);
+    const result = pc.result.then(payloadOf);
+    await sleep(300);
+    if (!own.getSessionId()) {
+      const r = await withTimeout(result, 1000, 'call on a closed session').then(
+        (res) => ({ result: res }),
+        (e) => ({ error: errorOf(e) }),
+      );
+      return { ...r, session_closed: true };
+    }
+    pc.sendData([2]);
+    pc.sendData([3]);
+    pc.sendData([4], { progress: false });
+    const out = { result: await result };
+    await own.disconnect();
+    return out;
+  });
   await w.disconnect();
 }
 
@@ -105,6 +139,18 @@ async function runCallee() {
   await w.register(proc('fail'), () => {
     // wampy's documented way: throw an object with error, argsList, argsDict.
     throw { error: 'com.example.error.custom', argsList: ['custom failure', 42], argsDict: { code: 7, detail: 'x' } };
+  });
+  await w.register(proc('fail_kw'), () => {
+    throw { error: 'com.example.error.custom', argsDict: { code: 7, detail: 'x' } };
+  });
+  await w.register(proc('bytes'), ({ argsList }) => {
+    const seen = describe(argsList?.[0]);
+    emit({ event: 'invocation', procedure: 'bytes', seen });
+    return { argsList: [argsList?.[0], seen.type] };
+  });
+  await w.register(proc('sum'), ({ argsList, details }) => {
+    emit({ event: 'invocation', procedure: 'sum', args: argsList ?? [], progress: Boolean(details?.progress) });
+    return (argsList ?? []).reduce((a, b) => a + b, 0);
   });
   await w.register(proc('hang'), async () => {
     emit({ event: 'invocation', procedure: 'hang' });
