@@ -148,7 +148,7 @@ func TestHandlerErrors(t *testing.T) {
 				t.Errorf("message %q, want %q", e.Message(), tc.message)
 			}
 			// The callee keeps serving.
-			if res := mustCall(t, c, "com.example.fail", "ok"); !reflect.DeepEqual(res.Args, []any{42}) {
+			if res := mustCall(t, c, "com.example.fail", "ok"); !reflect.DeepEqual(res.Args, []any{int64(42)}) {
 				t.Errorf("next call: args %v, want [42]", res.Args)
 			}
 		})

@@ -29,11 +29,11 @@ func tally(t *testing.T, c *client.Client, proc string, calls int) map[int]int {
 	counts := map[int]int{}
 	for range calls {
 		res := mustCall(t, c, proc)
-		i, ok := res.Args[0].(int)
+		i, ok := res.Args[0].(int64)
 		if !ok {
-			t.Fatalf("answer %#v, want an int", res.Args)
+			t.Fatalf("answer %#v, want an int64", res.Args)
 		}
-		counts[i]++
+		counts[int(i)]++
 	}
 	return counts
 }

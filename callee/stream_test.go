@@ -152,7 +152,7 @@ func TestStreamProgressive(t *testing.T) {
 			break
 		}
 	}
-	if want := []any{2, 4, 6, 3}; !reflect.DeepEqual(got, want) {
+	if want := []any{int64(2), int64(4), int64(6), int64(3)}; !reflect.DeepEqual(got, want) {
 		t.Errorf("results %v, want %v", got, want)
 	}
 }

@@ -27,6 +27,36 @@
 //		Payload:   client.Payload{Args: []any{"hi"}},
 //	}, nil)
 //
+// # Values
+//
+// Payload values a client receives (an invocation's [Invocation.Payload] and
+// [Invocation.Details], a [Result], an [Event], an [*Error]'s arguments, the
+// router's WELCOME details) hold only these Go types, over every transport
+// and serializer, the in-process link of [ConnectLocal] included:
+//
+//	nil, bool, string, []byte,
+//	int64   every integer that fits one
+//	uint64  integers above math.MaxInt64 only
+//	float64 numbers with a fraction (float32 is widened)
+//	[]any, map[string]any
+//
+// The in-process link has wire semantics: each receiver gets a deep copy in
+// these types, as after a serializer round trip, so a handler tested in
+// process sees int64(5) where the caller sent int8(5), as it would over
+// the network, and shares no memory with the sender. Values sent raw may be
+// any Go integer, float, string, slice or map with string keys (named types
+// included); a struct or json.Marshaler travels as encoding/json writes it.
+// A value no serializer can carry (a channel, a function, a complex number,
+// a map with other keys) fails the call with [ErrInvalidArgument], its
+// message naming the value.
+//
+// What the serializers cannot carry stays a limit of the peer at the other
+// end: JSON has no binary type unless both sides follow WAMP's "\x00"+base64
+// convention, writes NaN and the infinities as null, and a JavaScript peer
+// reads integers above 2^53 inexactly (wampkit reads them exactly); a
+// MsgPack timestamp or CBOR time tag sent by another peer arrives as a
+// time.Time.
+//
 // # Errors
 //
 // An ERROR answered by the router or a callee is an [*Error] carrying the

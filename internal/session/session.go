@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/wire"
 )
 
 // AuthFunc answers a CHALLENGE: it returns the AUTHENTICATE signature and
@@ -61,6 +63,7 @@ type Config struct {
 // Session is one joined WAMP session.
 type Session struct {
 	peer    wamp.Peer
+	local   bool // in-process link: payloads are localized (local.go)
 	id      wamp.ID
 	welcome wamp.Dict
 	cfg     Config
@@ -119,7 +122,7 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{
-		peer: peer, id: welcome.ID, welcome: welcome.Details, cfg: cfg, log: log,
+		peer: peer, local: peer.IsLocal(), id: welcome.ID, welcome: welcome.Details, cfg: cfg, log: log,
 		pending: map[wamp.ID]*pending{},
 		calls:   map[wamp.ID]*Call{},
 		regs:    map[wamp.ID]*Registration{},
@@ -154,6 +157,9 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 			msg = m
 		case <-ctx.Done():
 			return nil, fmt.Errorf("session: join: %w", ctx.Err())
+		}
+		if peer.IsLocal() {
+			_ = wire.Localize(msg) // the router's own values
 		}
 		switch m := msg.(type) {
 		case *wamp.Welcome:
@@ -380,6 +386,11 @@ func (s *Session) readLoop() {
 			if !ok {
 				s.end(ErrConnectionLost)
 				return
+			}
+			if s.local {
+				if msg, ok = s.localize(msg); !ok {
+					continue
+				}
 			}
 			if !s.dispatch(msg) {
 				return

@@ -9,8 +9,9 @@ import (
 // receives (RESULT, INVOCATION, EVENT, ERROR) without reflection and without
 // nexus's detour through []any and copied maps. They give exactly what the
 // fallback gives (nexus's serializers made spec-shaped, spec.go): the same
-// Go types on decoding, and on encoding the same bytes except for the order
-// of map entries.
+// values on decoding, in the canonical Go types (canonical.go) to which the
+// Serializer also rewrites the fallback's output, and on encoding the same
+// bytes except for the order of map entries.
 //
 // They only take what they know. A message of another type, a value of
 // another Go type, a map key that is not a string, a repeated map key, a

@@ -405,7 +405,8 @@ func TestFastPathLargeFramesCopyEachString(t *testing.T) {
 }
 
 // checkDecode decodes frame with the fast path and the fallback and requires
-// the same message; mustTake says the fast path must not decline.
+// the same message in canonical types; mustTake says the fast path must not
+// decline.
 func checkDecode(t *testing.T, f format, frame []byte, mustTake bool) {
 	t.Helper()
 	ours, ok := f.decode(frame)

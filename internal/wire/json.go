@@ -8,8 +8,9 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// The JSON fast path (see fastpath.go). On decoding it gives uint64 for a
-// non-negative integer, int64 for a negative one, float64 for a number with
+// The JSON fast path (see fastpath.go). On decoding it gives the canonical
+// types (canonical.go): int64 for an integer, uint64 for one above MaxInt64
+// (nexus gives uint64 for every non-negative one), float64 for a number with
 // a fraction or an exponent, []byte for a string in the spec's binary
 // convention ("\u0000" then base64), and other strings as they are. On
 // encoding it writes []byte in that convention, and otherwise as nexus's
@@ -344,11 +345,14 @@ func (d *jsonDecoder) value(depth int) (any, bool) {
 		case !integer:
 			f, err := strconv.ParseFloat(string(text), 64)
 			return f, err == nil
-		case c == '-':
-			i, err := strconv.ParseInt(string(text), 10, 64)
-			return i, err == nil
 		}
-		u, err := strconv.ParseUint(string(text), 10, 64)
+		if i, err := strconv.ParseInt(string(text), 10, 64); err == nil {
+			return i, true
+		}
+		if c == '-' {
+			return nil, false
+		}
+		u, err := strconv.ParseUint(string(text), 10, 64) // above MaxInt64
 		return u, err == nil
 	}
 	return nil, false

@@ -10,7 +10,8 @@ import (
 // The MsgPack fast path (see fastpath.go). On decoding nexus gives int64 for
 // fixints and the signed forms, uint64 for the unsigned forms, float64 for
 // both float forms, string for str, []byte for bin, map[string]any and
-// []any; so does this.
+// []any; so does this, except that an unsigned form whose value fits an
+// int64 gives int64 (the canonical types, canonical.go).
 
 // appendMsgPackMessage appends msg encoded as the fallback would encode it.
 func appendMsgPackMessage(b []byte, msg wamp.Message) ([]byte, bool) {
@@ -360,7 +361,7 @@ func (d *mpDecoder) value(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		return beUint(p), true // nexus reads the unsigned forms as uint64, small or not
+		return canonUint(beUint(p)), true // nexus reads the unsigned forms as uint64, small or not
 	case 0xd0:
 		p, ok := d.fixed(1)
 		if !ok {

@@ -12,12 +12,14 @@ import (
 //   - an UNREGISTERED with a Details element decodes to *Unregistered, with
 //     the Details kept;
 //   - a frame that fails to decode, or makes the inner serializer panic,
-//     decodes to *Malformed instead of an error.
+//     decodes to *Malformed instead of an error;
 //   - every message it writes is spec-shaped (spec.go): no null where the
 //     spec has a dictionary or a list, and under JSON binary goes as the
 //     spec's "\u0000"+base64 string, which decodes back to []byte;
 //   - with JSON and MsgPack, the messages of calls and events take a fast
-//     path that gives what the fallback gives (fastpath.go).
+//     path that gives what the fallback gives (fastpath.go);
+//   - payloads come out in the canonical Go types (canonical.go) whichever
+//     path decoded them.
 type Serializer struct {
 	Inner serialize.Serializer
 	// json says the Inner serializer is JSON: binaries need converting.
@@ -103,11 +105,12 @@ func (s *Serializer) deserialize(data []byte) (msg wamp.Message, err error) {
 		return &Malformed{Err: err, Size: len(data)}, nil
 	}
 	if u, ok := m.(*wamp.Unregistered); ok {
-		return s.unregistered(u, data), nil
+		m = s.unregistered(u, data)
 	}
 	if s.json {
 		decodeJSONBinaries(m)
 	}
+	canonicalize(m)
 	return m, nil
 }
 

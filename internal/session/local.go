@@ -1,0 +1,42 @@
+package session
+
+import (
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/wire"
+)
+
+// localize gives a message from an in-process link (a peer whose IsLocal
+// reports true) what a serializer round trip would give: its payload as a
+// canonical deep copy (wire.Localize), so that the same handler sees the
+// same Go types over every transport and never shares memory with the
+// sender.
+//
+// A payload no serializer can carry (a channel, a function...) is refused
+// with an error naming the value: an INVOCATION is answered with
+// wamp.error.invalid_argument, a RESULT fails its call with the same URI,
+// an ERROR keeps its URI with the reason as its only argument, and an EVENT
+// is dropped (reported to the logger). ok is false when nothing is left to
+// dispatch.
+func (s *Session) localize(msg wamp.Message) (out wamp.Message, ok bool) {
+	err := wire.Localize(msg)
+	if err == nil {
+		return msg, true
+	}
+	s.log.Warn("wamp in-process payload cannot travel over WAMP", "type", msg.MessageType(), "error", err)
+	refused := func(t wamp.MessageType, req wamp.ID, uri wamp.URI) *wamp.Error {
+		return &wamp.Error{Type: t, Request: req, Details: wamp.Dict{}, Error: uri, Arguments: wamp.List{err.Error()}}
+	}
+	switch m := msg.(type) {
+	case *wamp.Invocation:
+		_ = s.sendNow(refused(wamp.INVOCATION, m.Request, wamp.ErrInvalidArgument))
+		return nil, false
+	case *wamp.Result:
+		return refused(wamp.CALL, m.Request, wamp.ErrInvalidArgument), true
+	case *wamp.Error:
+		return refused(m.Type, m.Request, m.Error), true
+	case *wamp.Event:
+		return nil, false
+	}
+	return msg, true // the router's own messages hold what it put there
+}
