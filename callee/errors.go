@@ -29,6 +29,15 @@ const (
 // message names the field; its kwargs carry "path", "want" and, for a
 // scalar, "got".
 func decodeInput(p client.Payload, dst any, cfg *config) error {
+	if p.Passthru != nil {
+		if pp, ok := dst.(*client.Payload); ok {
+			*pp = p
+			return nil
+		}
+		return &client.Error{URI: uriInvalidArgument, Args: []any{fmt.Sprintf(
+			"callee: decode argument: %v (ppt_scheme %q) cannot be decoded into %T: take a client.Payload",
+			client.ErrPassthru, p.Passthru.Scheme, dst)}}
+	}
 	var opts []codec.Option
 	if cfg.strict {
 		opts = append(opts, codec.Strict())
@@ -75,6 +84,9 @@ func isScalar(v any) bool {
 // nil gives no arguments, a client.Payload goes as is, anything else as
 // args=[v].
 func encodeOutput(v any, what string) (client.Payload, error) {
+	if p, ok := v.(client.Payload); ok && p.Passthru != nil {
+		return p, nil // sent in Payload Passthru Mode by the client
+	}
 	args, kwargs, err := codec.Encode(v)
 	if err != nil {
 		return client.Payload{}, fmt.Errorf("callee: encode %s: %w", what, err)

@@ -47,6 +47,9 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 }
 
 func encodeRequest(cfg *config, procedure string, in any) (client.CallRequest, error) {
+	if p, ok := in.(client.Payload); ok && p.Passthru != nil {
+		return cfg.request(procedure, p), nil // sent in Payload Passthru Mode by the client
+	}
 	args, kwargs, err := codec.Encode(in)
 	if err != nil {
 		return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
@@ -74,6 +77,14 @@ func (c *config) decodeOpts() []codec.Option {
 
 func decodeOut[Out any](cfg *config, procedure string, p client.Payload) (Out, error) {
 	var out Out
+	if p.Passthru != nil {
+		if pp, ok := any(&out).(*client.Payload); ok {
+			*pp = p
+			return out, nil
+		}
+		return out, fmt.Errorf("caller: decode result of %s: %w (ppt_scheme %q) cannot be decoded into %T: take a client.Payload",
+			procedure, client.ErrPassthru, p.Passthru.Scheme, out)
+	}
 	if err := codec.DecodeResult(p.Args, p.Kwargs, &out, cfg.decodeOpts()...); err != nil {
 		return out, fmt.Errorf("caller: decode result of %s: %w", procedure, err)
 	}

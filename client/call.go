@@ -133,6 +133,14 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	if req.DiscloseMe {
 		opts[wamp.OptDiscloseMe] = true
 	}
+	args, kwargs := req.Args, req.Kwargs
+	if req.Passthru != nil {
+		var err error
+		if args, opts, err = req.Passthru.wire(req.Args, req.Kwargs, opts); err != nil {
+			return nil, fmt.Errorf("client: call %s: %w", req.Procedure, err)
+		}
+		kwargs = nil
+	}
 	if err := ctx.Err(); err != nil { // nothing is sent for an ended context
 		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, &LocalError{Op: "call", Err: err})
 	}
@@ -141,7 +149,7 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	_, _, err := withSession(ctx, c, "call", req.Procedure, false, func(sess *session.Session) (struct{}, error) {
 		p.state = session.Call{} // fresh for each session tried
 		return struct{}{}, sess.StartCallInto(ctx, session.CallRequest{
-			Procedure: req.Procedure, Args: req.Args, Kwargs: req.Kwargs, Options: opts,
+			Procedure: req.Procedure, Args: args, Kwargs: kwargs, Options: opts,
 			ReceiveProgress: req.ReceiveProgress, Stream: req.Stream, CancelMode: string(req.CancelMode),
 			KillWait: req.KillWait, Buffer: req.Buffer,
 		}, p.call)
@@ -161,16 +169,29 @@ func (p *PendingCall) Next(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, p.wrap(err)
 	}
-	return Result{Payload: Payload{Args: r.Args, Kwargs: r.Kwargs}, Details: r.Details, Progress: r.Progress}, nil
+	payload, err := payloadFrom("RESULT", r.Args, r.Kwargs, r.Details)
+	if err != nil { // refused, not handed on as something else
+		if r.Progress {
+			p.call.Cancel()
+		}
+		return Result{}, fmt.Errorf("client: call %s: %w", p.proc, err)
+	}
+	return Result{Payload: payload, Details: r.Details, Progress: r.Progress}, nil
 }
 
 // Send sends one more input chunk of a streamed call.
 func (p *PendingCall) Send(ctx context.Context, chunk Payload) error {
+	if chunk.Passthru != nil {
+		return fmt.Errorf("client: call %s: %w: not supported in streamed input chunks", p.proc, ErrPassthru)
+	}
 	return p.wrap(p.call.SendProgress(ctx, chunk.Args, chunk.Kwargs))
 }
 
 // SendFinal sends the last input chunk of a streamed call.
 func (p *PendingCall) SendFinal(ctx context.Context, chunk Payload) error {
+	if chunk.Passthru != nil {
+		return fmt.Errorf("client: call %s: %w: not supported in streamed input chunks", p.proc, ErrPassthru)
+	}
 	return p.wrap(p.call.SendFinal(ctx, chunk.Args, chunk.Kwargs))
 }
 

@@ -58,15 +58,29 @@ func protocolError(err error) error {
 	return fmt.Errorf("%w: %s", ErrProtocol, what)
 }
 
+// fromSessionError gives the client's *Error. An ERROR in Payload Passthru
+// Mode has its Passthru set; one that claims PPT in a form that is not keeps
+// its Args, Kwargs and Details as they came.
 func fromSessionError(se *session.Error) *Error {
+	if p, err := passthruFrom("ERROR", se.Args, se.Kwargs, se.Details); p != nil && err == nil {
+		return &Error{URI: se.URI, Details: se.Details, Passthru: p}
+	}
 	return &Error{URI: se.URI, Args: se.Args, Kwargs: se.Kwargs, Details: se.Details}
 }
 
 // toSessionError maps a handler's error to what the engine sends: an *Error
-// anywhere in the chain goes as is; anything else becomes runtime_error.
+// anywhere in the chain goes as is (a Passthru one in PPT); anything else
+// becomes runtime_error.
 func toSessionError(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
+		if e.Passthru != nil {
+			args, details, perr := e.Passthru.wire(e.Args, e.Kwargs, e.Details)
+			if perr != nil {
+				return fmt.Errorf("client: error %s: %w", e.URI, perr)
+			}
+			return &session.Error{URI: e.URI, Args: args, Details: details}
+		}
 		return &session.Error{URI: e.URI, Args: e.Args, Kwargs: e.Kwargs, Details: e.Details}
 	}
 	return err

@@ -198,7 +198,12 @@ func (s *Subscription) call(ev *session.Event) {
 		return
 	}
 	defer s.recover("event handler")
-	s.handler(&Event{Payload: Payload{Args: ev.Args, Kwargs: ev.Kwargs}, Topic: s.topic,
+	p, err := payloadFrom("EVENT", ev.Args, ev.Kwargs, ev.Details)
+	if err != nil { // refused: the handler never sees it as something else
+		s.c.log.Warn("wamp event dropped", "topic", s.topic, "publication", ev.Publication, "err", err)
+		return
+	}
+	s.handler(&Event{Payload: p, Topic: s.topic,
 		Subscription: ID(ev.Subscription), Publication: ID(ev.Publication), Details: ev.Details})
 }
 

@@ -22,6 +22,9 @@ type Error struct {
 	Kwargs map[string]any
 	// Details holds the ERROR message's details dictionary, when there was one.
 	Details map[string]any
+	// Passthru, when set, is the error's payload in Payload Passthru Mode
+	// (see [Passthru]), sent instead of Args and Kwargs.
+	Passthru *Passthru
 }
 
 // NewError returns an *Error with the given URI and positional arguments.

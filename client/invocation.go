@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
@@ -26,8 +27,11 @@ func (i *Invocation) Registration() *Registration { return i.reg }
 func (i *Invocation) Procedure() string { return i.inv.Procedure }
 
 // Payload is the invocation's arguments (for a progressive invocation, the
-// first chunk).
-func (i *Invocation) Payload() Payload { return Payload{Args: i.inv.Args, Kwargs: i.inv.Kwargs} }
+// first chunk); for an invocation in Payload Passthru Mode, its Passthru.
+func (i *Invocation) Payload() Payload {
+	p, _ := payloadFrom("INVOCATION", i.inv.Args, i.inv.Kwargs, i.inv.Details) // checked before the handler ran
+	return p
+}
 
 // Details is the INVOCATION details dictionary (do not modify).
 func (i *Invocation) Details() map[string]any { return i.inv.Details }
@@ -71,6 +75,9 @@ func (i *Invocation) Streaming() bool { return i.inv.Streaming() }
 // not ask for progress, and returns an error once the call was canceled or
 // answered.
 func (i *Invocation) Progress(p Payload) error {
+	if p.Passthru != nil {
+		return fmt.Errorf("client: %w: not supported in progressive results", ErrPassthru)
+	}
 	if err := i.inv.Progress(p.Args, p.Kwargs); err != nil {
 		if err == session.ErrInvocationDone {
 			return ErrCanceled

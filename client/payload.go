@@ -10,7 +10,11 @@ type ID uint64
 type Payload struct {
 	Args   []any
 	Kwargs map[string]any
+	// Passthru, when set, is a payload in Payload Passthru Mode (see
+	// [Passthru]): it is sent instead of Args and Kwargs, which must then
+	// be empty; a received PPT message has it set and no Args or Kwargs.
+	Passthru *Passthru
 }
 
 // IsZero reports whether p carries no arguments at all.
-func (p Payload) IsZero() bool { return len(p.Args) == 0 && len(p.Kwargs) == 0 }
+func (p Payload) IsZero() bool { return len(p.Args) == 0 && len(p.Kwargs) == 0 && p.Passthru == nil }

@@ -347,11 +347,19 @@ func (c *Client) Publish(ctx context.Context, topic string, p Payload, opts Publ
 	if opts.ExcludeMe != nil {
 		o["exclude_me"] = *opts.ExcludeMe
 	}
+	args, kwargs := p.Args, p.Kwargs
+	if p.Passthru != nil {
+		var err error
+		if args, o, err = p.Passthru.wire(p.Args, p.Kwargs, o); err != nil {
+			return 0, fmt.Errorf("client: publish %s: %w", topic, err)
+		}
+		kwargs = nil
+	}
 	sess, err := c.current(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("client: publish %s: %w", topic, withOp("publish", err))
 	}
-	id, err := sess.Publish(ctx, topic, o, p.Args, p.Kwargs, opts.Acknowledge)
+	id, err := sess.Publish(ctx, topic, o, args, kwargs, opts.Acknowledge)
 	if err != nil {
 		return 0, fmt.Errorf("client: publish %s: %w", topic, withOp("publish", convertErr(err, opts.Acknowledge)))
 	}

@@ -198,9 +198,20 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 
 // invoke adapts the engine's handler to the client's.
 func (r *Registration) invoke(ctx context.Context, inv *session.Invocation) (session.Result, error) {
+	if _, err := passthruFrom("INVOCATION", inv.Args, inv.Kwargs, inv.Details); err != nil {
+		// Refused: the handler never sees it as something else.
+		return session.Result{}, &session.Error{URI: string(wamp.ErrInvalidArgument), Args: wamp.List{err.Error()}}
+	}
 	p, err := r.handler(ctx, &Invocation{inv: inv, reg: r})
 	if err != nil {
 		return session.Result{}, toSessionError(err)
+	}
+	if p.Passthru != nil {
+		args, opts, err := p.Passthru.wire(p.Args, p.Kwargs, nil)
+		if err != nil {
+			return session.Result{}, fmt.Errorf("client: result of %s: %w", inv.Procedure, err)
+		}
+		return session.Result{Args: args, Options: opts}, nil
 	}
 	return session.Result{Args: p.Args, Kwargs: p.Kwargs}, nil
 }

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding"
+	"fmt"
 	"reflect"
 	"strconv"
 	"sync"
@@ -13,10 +14,15 @@ import (
 // maxDepth bounds nesting while encoding, which catches pointer cycles.
 const maxDepth = 1000
 
+var errPassthru = fmt.Errorf("codec: %w cannot be encoded as arguments", client.ErrPassthru)
+
 // Encode converts v to WAMP arguments:
 //
 //   - nil, or a nil pointer, gives no arguments;
-//   - a [client.Payload] or *client.Payload is returned as it is;
+//   - a [client.Payload] or *client.Payload is returned as it is, unless it
+//     is in Payload Passthru Mode: that is an error matching
+//     [client.ErrPassthru] (arguments cannot carry it; callers that can,
+//     the callee and caller packages, hand such a Payload on themselves);
 //   - a struct (or pointer to one) with positional fields (`wamp:"#0"`,
 //     `wamp:"#1"`, ...) gives args from those fields in order (a gap is null)
 //     and kwargs from its named fields, nil when there are none;
@@ -26,10 +32,16 @@ func Encode(v any) (args []any, kwargs map[string]any, err error) {
 	case nil:
 		return nil, nil, nil
 	case client.Payload:
+		if p.Passthru != nil {
+			return nil, nil, errPassthru
+		}
 		return p.Args, p.Kwargs, nil
 	case *client.Payload:
 		if p == nil {
 			return nil, nil, nil
+		}
+		if p.Passthru != nil {
+			return nil, nil, errPassthru
 		}
 		return p.Args, p.Kwargs, nil
 	}

@@ -49,6 +49,9 @@ type Result struct {
 	Kwargs   wamp.Dict
 	Details  wamp.Dict
 	Progress bool
+	// Options are the options of the YIELD that answers with a handler's
+	// result (nil: none).
+	Options wamp.Dict
 
 	size int64 // what it was charged against Config.ResultBytes
 }

@@ -179,7 +179,11 @@ func (s *Session) runHandler(inv *Invocation) {
 		_ = s.sendNow(errorMessage(inv, err))
 		return
 	}
-	_ = s.sendNow(&wamp.Yield{Request: inv.ID, Options: noOptions, Arguments: res.Args, ArgumentsKw: res.Kwargs})
+	opts := res.Options
+	if opts == nil {
+		opts = noOptions
+	}
+	_ = s.sendNow(&wamp.Yield{Request: inv.ID, Options: opts, Arguments: res.Args, ArgumentsKw: res.Kwargs})
 }
 
 func safeCall(inv *Invocation) (res Result, err error) {

@@ -14,12 +14,13 @@ func clientRoles() wamp.Dict {
 	}
 	return wamp.Dict{
 		"caller": feat("progressive_call_results", "call_canceling", "progressive_call_invocations",
-			"caller_identification", "call_timeout"),
+			"caller_identification", "call_timeout", "payload_passthru_mode"),
 		"callee": feat("progressive_call_results", "call_canceling", "progressive_call_invocations",
 			"pattern_based_registration", "shared_registration", "caller_identification",
-			"call_timeout", "registration_revocation"),
-		"publisher":  feat("publisher_identification", "subscriber_blackwhite_listing", "publisher_exclusion"),
-		"subscriber": feat("pattern_based_subscription", "publisher_identification"),
+			"call_timeout", "registration_revocation", "payload_passthru_mode"),
+		"publisher": feat("publisher_identification", "subscriber_blackwhite_listing", "publisher_exclusion",
+			"payload_passthru_mode"),
+		"subscriber": feat("pattern_based_subscription", "publisher_identification", "payload_passthru_mode"),
 	}
 }
 
