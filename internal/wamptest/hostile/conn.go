@@ -44,6 +44,8 @@ type Conn struct {
 	local  wamp.Peer       // inproc
 
 	wmu      sync.Mutex // writes
+	encBuf   []byte     // TrySend's, reused (script goroutine only)
+	frameBuf []byte     // rawsocket frames, reused; under wmu
 	silent   atomic.Bool
 	ignore   atomic.Bool
 	mu       sync.Mutex
@@ -300,7 +302,13 @@ func (c *Conn) TrySend(msg wamp.Message) error {
 			return ErrGone
 		}
 	}
-	return c.TrySendFrame(c.Encode(msg))
+	b, err := c.ser.Append(c.encBuf[:0], msg)
+	if err != nil {
+		c.r.t.Errorf("hostile: encode %v: %v", msg.MessageType(), err)
+		c.exit()
+	}
+	c.encBuf = b
+	return c.TrySendFrame(b)
 }
 
 // Encode serializes msg with the connection's serializer (not in process).
@@ -343,7 +351,15 @@ func (c *Conn) TrySendFrame(payload []byte) error {
 		}
 		return nil
 	case "tcp":
-		return c.TryWriteRaw(RawFrame(0, payload))
+		c.wmu.Lock()
+		n := len(payload)
+		c.frameBuf = append(append(c.frameBuf[:0], 0, byte(n>>16), byte(n>>8), byte(n)), payload...)
+		_, err := c.nc.Write(c.frameBuf)
+		c.wmu.Unlock()
+		if err != nil {
+			return ErrGone
+		}
+		return nil
 	}
 	c.r.t.Errorf("hostile: frames on an in-process connection")
 	c.exit()
