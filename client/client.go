@@ -456,7 +456,8 @@ func (c *Client) closeQueues() {
 // Close is idempotent: a later or concurrent call returns nil once the
 // client is Closed (or ctx's error if ctx ends before). After the client
 // closed on its own ([Client.Err]), Close releases what is left and returns
-// nil. Close may be called from the state callback.
+// nil. Close may be called from the state callback and from an event
+// handler (it then does not wait for the event handlers still running).
 func (c *Client) Close(ctx context.Context) error {
 	if err := c.usable(ctx, "close", ""); err != nil {
 		return err
@@ -473,6 +474,7 @@ func (c *Client) Close(ctx context.Context) error {
 	}
 	c.closed, c.closing = true, true
 	c.mu.Unlock()
+	fromHandler := c.onDeliveryGoroutine()
 	c.endLife()         // stops joins, restores and retries in progress
 	c.supervisor.Wait() // no one else touches c.sess from here
 	c.mu.Lock()
@@ -492,7 +494,9 @@ func (c *Client) Close(ctx context.Context) error {
 	errs = append(errs, waitCtx(ctx, &c.retired))
 	c.endHandles(ErrClosed)
 	c.closeQueues()
-	errs = append(errs, waitCtx(ctx, &c.delivering))
+	if !fromHandler { // else the handler's goroutine ends after this Close
+		errs = append(errs, waitCtx(ctx, &c.delivering))
+	}
 	c.setState(Closed)
 	if !c.onCallbackGoroutine() { // else the callback goroutine ends after this Close
 		c.background.Wait()

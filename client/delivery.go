@@ -3,6 +3,7 @@ package client
 import (
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wampkit/wampkit/internal/session"
 )
@@ -33,6 +34,8 @@ type Gap struct {
 type eventQueue struct {
 	c   *Client
 	max int
+
+	runner atomic.Uint64 // the delivery goroutine's number while it runs
 
 	mu      sync.Mutex
 	items   []queued // items[head:] are pending
@@ -148,6 +151,8 @@ func (q *eventQueue) dropLocked(it queued) {
 // run delivers until the queue is empty.
 func (q *eventQueue) run() {
 	defer q.c.delivering.Done()
+	q.runner.Store(goroutineID()) // Close called from a handler must not wait for itself
+	defer q.runner.Store(0)
 	for {
 		q.mu.Lock()
 		if q.head == len(q.items) {
@@ -190,6 +195,23 @@ func (q *eventQueue) close() {
 	q.closed = true
 	clear(q.items[q.head:])
 	q.items, q.head, q.bytes = q.items[:0], 0, 0
+}
+
+// onDeliveryGoroutine reports whether the caller is an event queue's
+// delivery goroutine (an event handler or OnGap callback calling Close).
+func (c *Client) onDeliveryGoroutine() bool {
+	id := goroutineID()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.events.runner.Load() == id {
+		return true
+	}
+	for q := range c.ownQueues {
+		if q.runner.Load() == id {
+			return true
+		}
+	}
+	return false
 }
 
 // call runs the handler on ev unless s ended. A panic is logged.

@@ -313,3 +313,40 @@ func TestSubscribeUnsubscribeChurnKeepsLiveHandle(t *testing.T) {
 	}
 	assert.True(t, routerHasSubscriber(t, pub, "test.churn", sub.ID()))
 }
+
+// Close called from an event handler (ordered or ConcurrentDelivery)
+// returns at once instead of waiting for its own handler until ctx ends.
+func TestCloseFromEventHandler(t *testing.T) {
+	leakCheck(t)
+	for name, opts := range map[string][]client.SubscribeOption{
+		"ordered":    nil,
+		"concurrent": {client.ConcurrentDelivery()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := wamptest.NewRouter(t)
+			ctx := ctxT(t)
+			c, err := client.ConnectLocal(ctx, r)
+			require.NoError(t, err)
+			closed := make(chan error, 1)
+			_, err = c.Subscribe(ctx, "test.close", func(*client.Event) {
+				cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				begin := time.Now()
+				err := c.Close(cctx)
+				if err == nil && time.Since(begin) > 3*time.Second {
+					err = fmt.Errorf("Close took %v", time.Since(begin))
+				}
+				closed <- err
+			}, nil, opts...)
+			require.NoError(t, err)
+			publishSeq(t, r.Local(t), 1, "test.close")
+			select {
+			case err := <-closed:
+				require.NoError(t, err)
+			case <-ctx.Done():
+				t.Fatal("Close from the handler hung")
+			}
+			<-c.Done()
+		})
+	}
+}

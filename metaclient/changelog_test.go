@@ -305,3 +305,51 @@ func TestRegistryRebuildsAfterDroppedEvents(t *testing.T) {
 	assert.NotEmpty(t, log.changes(func(c metaclient.Change) bool { return c.Kind == metaclient.Resynced }),
 		"a rebuild after the drop")
 }
+
+// Two registries and an OnEvents handler on one client share one router
+// subscription: all see every change; a reconnect keeps all of them
+// (both registries rebuild and agree with the router); closing one
+// registry leaves the others live.
+func TestSeveralWatchersOnOneClient(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	ctx := wamptest.Context(t)
+	proxy := wamptest.NewProxy(t, r.WebsocketURL())
+	watcher, err := client.Connect(ctx, proxy.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff))
+	require.NoError(t, err)
+	t.Cleanup(func() { wamptest.Close(t, watcher) })
+	m1, m2 := metaclient.New(watcher), metaclient.New(watcher)
+	reg1, err := m1.Watch(ctx)
+	require.NoError(t, err)
+	log1 := follow(t, reg1)
+	reg2, err := m2.Watch(ctx)
+	require.NoError(t, err)
+	log2 := follow(t, reg2)
+	defer func() { require.NoError(t, reg2.Close(context.Background())) }()
+	var seen sync.Map
+	events, err := metaclient.New(watcher).OnEvents(ctx, func(e metaclient.Event) { seen.Store(e.Registration.ID, e.Kind) })
+	require.NoError(t, err)
+
+	callee := r.Local(t)
+	a := register(t, callee, "com.several.a", nil)
+	waitAgree(t, ctx, m1, reg1, log1)
+	waitAgree(t, ctx, m2, reg2, log2)
+	wamptest.Eventually(t, func() bool { _, ok := seen.Load(a.ID()); return ok })
+
+	proxy.DropAll()
+	require.NoError(t, watcher.WaitState(ctx, client.Reconnecting))
+	require.NoError(t, watcher.WaitState(ctx, client.Connected))
+	b := register(t, callee, "com.several.b", nil)
+	waitAgree(t, ctx, m1, reg1, log1)
+	waitAgree(t, ctx, m2, reg2, log2)
+	wamptest.Eventually(t, func() bool { _, ok := seen.Load(b.ID()); return ok }, "OnEvents after the reconnect")
+
+	require.NoError(t, reg1.Close(ctx))
+	c := register(t, callee, "com.several.c", nil)
+	wamptest.Eventually(t, func() bool { _, ok := reg2.Get(c.ID()); return ok }, "the other registry is still live")
+	wamptest.Eventually(t, func() bool { _, ok := seen.Load(c.ID()); return ok }, "OnEvents is still live")
+	select {
+	case <-events.Done():
+		t.Fatal("closing a registry ended another metaclient's subscription")
+	default:
+	}
+}

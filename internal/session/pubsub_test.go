@@ -1,0 +1,128 @@
+package session_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wampkit/wampkit/internal/session"
+)
+
+// sink records which handles each event went to.
+type sink struct {
+	mu  sync.Mutex
+	got map[*session.Subscription][]wamp.ID // handle -> publications
+}
+
+func (k *sink) on(ev *session.Event, to []*session.Subscription) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, s := range to {
+		k.got[s] = append(k.got[s], ev.Publication)
+	}
+}
+
+func (k *sink) of(s *session.Subscription) []wamp.ID {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]wamp.ID(nil), k.got[s]...)
+}
+
+// subscribe runs a SUBSCRIBE the fake router answers with subscription id.
+func (f *fakeRouter) subscribe(topic string, opts wamp.Dict, id wamp.ID) *session.Subscription {
+	f.t.Helper()
+	done := make(chan *session.Subscription, 1)
+	go func() {
+		s, err := f.sess.Subscribe(context.Background(), topic, opts, nil, nil)
+		assert.NoError(f.t, err)
+		done <- s
+	}()
+	m := f.expect(wamp.SUBSCRIBE).(*wamp.Subscribe)
+	f.send(&wamp.Subscribed{Request: m.Request, Subscription: id})
+	return <-done
+}
+
+// A router answers two SUBSCRIBEs (options differ, so both are sent) with
+// one subscription ID: both handles get every event; UNSUBSCRIBE is sent
+// only when the second ends.
+func TestSharedSubscriptionID(t *testing.T) {
+	k := &sink{got: map[*session.Subscription][]wamp.ID{}}
+	f := joinFake(t, session.Config{OnEvent: k.on})
+	a := f.subscribe("com.topic", wamp.Dict{}, 5)
+	b := f.subscribe("com.topic", wamp.Dict{"x": 1}, 5)
+	f.send(&wamp.Event{Subscription: 5, Publication: 1, Details: wamp.Dict{}})
+	require.Eventually(t, func() bool { return len(k.of(a)) == 1 && len(k.of(b)) == 1 }, 2*time.Second, time.Millisecond)
+
+	require.NoError(t, f.sess.Unsubscribe(context.Background(), a)) // nothing sent
+	f.send(&wamp.Event{Subscription: 5, Publication: 2, Details: wamp.Dict{}})
+	require.Eventually(t, func() bool { return len(k.of(b)) == 2 }, 2*time.Second, time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- f.sess.Unsubscribe(context.Background(), b) }()
+	m := f.expect(wamp.UNSUBSCRIBE).(*wamp.Unsubscribe) // the first message after the events
+	assert.Equal(t, wamp.ID(5), m.Subscription)
+	f.send(&wamp.Unsubscribed{Request: m.Request})
+	require.NoError(t, <-done)
+	assert.Equal(t, []wamp.ID{1}, k.of(a))
+	assert.Equal(t, []wamp.ID{1, 2}, k.of(b))
+}
+
+// The same topic and options again joins the router subscription without
+// a SUBSCRIBE.
+func TestSameSubscribeIsShared(t *testing.T) {
+	f := joinFake(t, session.Config{})
+	a := f.subscribe("com.topic", wamp.Dict{"match": "prefix"}, 9)
+	b, err := f.sess.Subscribe(context.Background(), "com.topic", wamp.Dict{"match": "prefix"}, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, a.ID, b.ID)
+}
+
+// A requester that gives up before SUBSCRIBED: the late subscription is
+// withdrawn, unless another handle already lives on that ID; the next
+// change of subscriptions waits for it.
+func TestAbandonedSubscribe(t *testing.T) {
+	f := joinFake(t, session.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.sess.Subscribe(ctx, "com.late", nil, nil, nil)
+		done <- err
+	}()
+	m := f.expect(wamp.SUBSCRIBE).(*wamp.Subscribe)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	next := make(chan *session.Subscription, 1)
+	go func() { // waits until the orphan is undone
+		s, err := f.sess.Subscribe(context.Background(), "com.other", nil, nil, nil)
+		assert.NoError(t, err)
+		next <- s
+	}()
+	time.Sleep(20 * time.Millisecond)
+	f.send(&wamp.Subscribed{Request: m.Request, Subscription: 3})
+	u := f.expect(wamp.UNSUBSCRIBE).(*wamp.Unsubscribe)
+	assert.Equal(t, wamp.ID(3), u.Subscription, "the late subscription is withdrawn first")
+	f.send(&wamp.Unsubscribed{Request: u.Request})
+	s := f.expect(wamp.SUBSCRIBE).(*wamp.Subscribe)
+	assert.Equal(t, wamp.URI("com.other"), s.Topic)
+	f.send(&wamp.Subscribed{Request: s.Request, Subscription: 4})
+	<-next
+
+	// Abandoned again, now onto a live ID: nothing is withdrawn.
+	live := f.subscribe("com.shared", wamp.Dict{}, 6)
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		_, err := f.sess.Subscribe(ctx, "com.shared", wamp.Dict{"y": true}, nil, nil)
+		done <- err
+	}()
+	m = f.expect(wamp.SUBSCRIBE).(*wamp.Subscribe)
+	cancel()
+	<-done
+	f.send(&wamp.Subscribed{Request: m.Request, Subscription: 6})
+	probe := f.subscribe("com.probe", nil, 7) // the next message is this SUBSCRIBE, no UNSUBSCRIBE
+	assert.Equal(t, wamp.ID(7), probe.ID)
+	assert.NotZero(t, live.ID)
+}
