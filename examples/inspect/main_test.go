@@ -159,10 +159,12 @@ func TestInspectWatchThroughRouterRestart(t *testing.T) {
 		"inspect says it resynchronised")
 	got := events.String()
 	t.Logf("inspect -watch:\n%s", got)
+	// Changes the old router published before it cut the watcher, or the
+	// callee's registering again after the watcher's rebuild, print live;
+	// the rest print "(while away)".
 	for _, want := range []string{
-		fmt.Sprintf("deleted      %d com.example.gone (while away)", goneReg.ID()),
-		"registered   ",
-		fmt.Sprintf("com.example.stay: callee session %d (while away)", stay.ID()),
+		fmt.Sprintf("deleted      %d com.example.gone", goneReg.ID()),
+		fmt.Sprintf("com.example.stay: callee session %d", stay.ID()),
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("-watch output lacks %q:\n%s", want, got)
