@@ -86,6 +86,9 @@ func msgTree(msg wamp.Message, json bool) node {
 	var args, kwargs reflect.Value
 	for i := range v.NumField() {
 		f, name := v.Field(i), v.Type().Field(i).Name
+		if i == v.NumField()-1 && name != "ArgumentsKw" && strings.Contains(v.Type().Field(i).Tag.Get("wamp"), "omitempty") && f.Len() == 0 {
+			continue // an optional last element (UNREGISTERED's Details)
+		}
 		switch {
 		case name == "Arguments":
 			args = f
