@@ -126,9 +126,8 @@ func TestRestartableKeepsItsAddress(t *testing.T) {
 	c, err := client.Connect(ctx, r.WebsocketURL())
 	require.NoError(t, err)
 	t.Cleanup(func() { wamptest.Close(t, c) })
-	first, session := r.Router(), c.ID()
+	session := c.ID()
 	r.Restart(0)
-	assert.NotSame(t, first, r.Router(), "a new router")
 	wamptest.Eventually(t, func() bool { return c.State() == client.Connected && c.ID() != session },
 		"the client rejoins at the same URL")
 	raw, err := client.Connect(ctx, r.RawSocketURL())

@@ -43,23 +43,21 @@ func Context(t testing.TB) context.Context {
 // ends.
 func (r *Router) Connect(t testing.TB, tr Transport, opts ...client.Option) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	opts = append([]client.Option{client.WithSerialization(tr.Serialization)}, opts...)
-	var (
-		c   *client.Client
-		err error
-	)
+	var url string
 	switch tr.Kind {
 	case "inproc":
-		c, err = client.ConnectLocal(ctx, r, opts...)
+		return r.Router.Connect(t, opts...)
 	case "ws":
-		c, err = client.Connect(ctx, r.WebsocketURL(), opts...)
+		url = r.URL()
 	case "tcp":
-		c, err = client.Connect(ctx, r.RawSocketURL(), opts...)
+		url = r.RawSocketURL()
 	default:
 		t.Fatalf("wamptest: unknown transport kind %q", tr.Kind)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, url, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { Close(t, c) })
 	return c
