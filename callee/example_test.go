@@ -9,22 +9,23 @@ import (
 
 	"github.com/wampkit/wampkit/callee"
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/router"
+	"github.com/wampkit/wampkit/client/wamptest"
 )
 
 // exampleSetup starts an in-process router and connects a callee and a
-// caller to it. stop closes everything.
+// caller to it over websocket. stop closes everything. (In a test function,
+// wamptest.NewRouter(t) and r.Connect(t) close them at cleanup.)
 func exampleSetup() (c, caller *client.Client, stop func()) {
-	r, err := router.Start(router.Config{})
+	r, err := wamptest.StartRouter()
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if c, err = client.Connect(ctx, r.WebsocketURL()); err != nil {
+	if c, err = client.Connect(ctx, r.URL()); err != nil {
 		log.Fatal(err)
 	}
-	if caller, err = client.Connect(ctx, r.WebsocketURL()); err != nil {
+	if caller, err = client.Connect(ctx, r.URL()); err != nil {
 		log.Fatal(err)
 	}
 	return c, caller, func() {

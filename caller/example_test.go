@@ -7,6 +7,7 @@ import (
 
 	"github.com/wampkit/wampkit/caller"
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/client/wamptest"
 )
 
 func ExampleCall() {
@@ -94,4 +95,22 @@ func ExampleStream() {
 	}
 	fmt.Println(caller.Stream[int, int, int](ctx, c, "com.example.total", inputs).Result())
 	// Output: 10 <nil>
+}
+
+// exampleRouter starts an in-process reference router and connects a
+// callee client and a caller client, for Example functions (which have no
+// *testing.T; a test uses wamptest.NewRouter(t) and r.Connect(t), closed at
+// cleanup). stop closes all three.
+func exampleRouter(ctx context.Context) (srv, c *client.Client, stop func()) {
+	r, err := wamptest.StartRouter()
+	if err != nil {
+		panic(err)
+	}
+	if srv, err = r.Dial(ctx); err != nil {
+		panic(err)
+	}
+	if c, err = r.Dial(ctx); err != nil {
+		panic(err)
+	}
+	return srv, c, func() { _ = c.Close(ctx); _ = srv.Close(ctx); _ = r.Close() }
 }

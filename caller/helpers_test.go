@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/router"
 	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
@@ -86,21 +85,4 @@ func counter(stopped chan<- struct{}) client.InvocationHandler {
 		}
 		return client.Payload{Args: []any{"done"}}, nil
 	}
-}
-
-// exampleRouter starts an in-process reference router and connects a
-// callee client and a caller client, for Example functions (which have no
-// *testing.T). stop closes all three.
-func exampleRouter(ctx context.Context) (srv, c *client.Client, stop func()) {
-	r, err := router.New(router.Config{})
-	if err != nil {
-		panic(err)
-	}
-	if srv, err = client.ConnectLocal(ctx, r); err != nil {
-		panic(err)
-	}
-	if c, err = client.ConnectLocal(ctx, r); err != nil {
-		panic(err)
-	}
-	return srv, c, func() { _ = c.Close(ctx); _ = srv.Close(ctx); _ = r.Close() }
 }

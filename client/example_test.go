@@ -6,15 +6,19 @@ import (
 	"fmt"
 
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/router"
+	"github.com/wampkit/wampkit/client/wamptest"
 )
 
 func Example() {
 	ctx := context.Background()
-	r, _ := router.New(router.Config{}) // the reference router, in process
+	r, err := wamptest.StartRouter() // the reference router, in process
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer r.Close()
 
-	c, err := client.ConnectLocal(ctx, r)
+	c, err := client.Connect(ctx, r.URL())
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -5,15 +5,15 @@ import (
 	"fmt"
 
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/router"
+	"github.com/wampkit/wampkit/client/wamptest"
 	"github.com/wampkit/wampkit/metaclient"
 )
 
 func Example() {
 	ctx := context.Background()
-	r, _ := router.New(router.Config{})
+	r, _ := wamptest.StartRouter() // the reference router, in process
 	defer r.Close()
-	c, _ := client.ConnectLocal(ctx, r)
+	c, _ := r.Dial(ctx)
 	defer c.Close(ctx)
 	_, _ = c.Register(ctx, "com.example.echo.", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		return inv.Payload(), nil
@@ -34,16 +34,16 @@ func Example() {
 
 func ExampleClient_Watch() {
 	ctx := context.Background()
-	r, _ := router.New(router.Config{})
+	r, _ := wamptest.StartRouter()
 	defer r.Close()
-	watcher, _ := client.ConnectLocal(ctx, r)
+	watcher, _ := r.Dial(ctx)
 	defer watcher.Close(ctx)
 
 	reg, _ := metaclient.New(watcher).Watch(ctx)
 	defer reg.Close(ctx)
 	fmt.Println((<-reg.Changes()).Kind) // the initial snapshot
 
-	callee, _ := client.ConnectLocal(ctx, r)
+	callee, _ := r.Dial(ctx)
 	defer callee.Close(ctx)
 	h, _ := callee.Register(ctx, "com.example.add", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{}, nil

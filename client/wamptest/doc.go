@@ -30,8 +30,7 @@
 // [Router.Delay] adds latency, and [Router.Restart] restarts the router
 // behind the same URLs.
 //
-// A client connected in process sees the same Go values as one connected
-// over the network. Everything the package starts ends with
+// Everything the package starts ends with
 // [Router.Close] (at cleanup for [NewRouter]), so tests stay clean under
 // go.uber.org/goleak; each cleanup is bounded, so a test never hangs on a
 // router or a client that does not close. Programs and Example functions,

@@ -9,11 +9,12 @@ import (
 )
 
 // Drop cuts every client's connection, in process and over the network, as
-// a network failure would: each client sees its transport lost at once (no
-// GOODBYE) and reconnects under its reconnect policy. Drop returns once the
-// router has ended every cut session, removing its registrations and
-// subscriptions, so a client that reconnects after Drop never meets its own
-// stale registration.
+// a network failure would: no GOODBYE, and each client reconnects under its
+// reconnect policy. The router sees the cut first and ends every session,
+// removing its registrations and subscriptions; only then does each client
+// see its transport lost, so a client that reconnects at once never meets
+// its own stale registration. Drop returns once every cut session is ended
+// (or after 5 seconds).
 func (r *Router) Drop() { r.faults.Drop() }
 
 // Stall holds all traffic on every connection, current and new, in both

@@ -3,7 +3,7 @@
 //
 //	go run ./examples/quickstart
 //
-// It starts the reference router, registers typed procedures (plain,
+// It starts the reference router in process (client/wamptest), registers typed procedures (plain,
 // progressive, prefix, shared round-robin), calls them, inspects the
 // registrations through the meta-API, removes a callee with remove_callee
 // and watches the revocation arrive, then closes everything cleanly. Each
@@ -24,7 +24,7 @@ import (
 	"github.com/wampkit/wampkit/callee"
 	"github.com/wampkit/wampkit/caller"
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/router"
+	"github.com/wampkit/wampkit/client/wamptest"
 	"github.com/wampkit/wampkit/metaclient"
 )
 
@@ -53,7 +53,7 @@ type Greeting struct {
 // demo holds the clients of the tour.
 type demo struct {
 	out              io.Writer
-	router           *router.Router
+	router           *wamptest.Router
 	service, user    *client.Client
 	worker1, worker2 *client.Client
 	admin            *client.Client
@@ -61,7 +61,9 @@ type demo struct {
 }
 
 func run(ctx context.Context, out io.Writer) error {
-	r, err := router.New(router.Config{})
+	// The test kit's router runs in this process; a real program would
+	// client.Connect to a router's URL instead.
+	r, err := wamptest.StartRouter()
 	if err != nil {
 		return err
 	}
@@ -84,12 +86,11 @@ func run(ctx context.Context, out io.Writer) error {
 func (d *demo) connect(ctx context.Context) error {
 	var err error
 	for _, c := range []**client.Client{&d.service, &d.user, &d.worker1, &d.worker2} {
-		if *c, err = client.ConnectLocal(ctx, d.router); err != nil {
+		if *c, err = d.router.Dial(ctx); err != nil {
 			return err
 		}
 	}
-	authid, ticket := d.router.AdminCredentials()
-	d.admin, err = client.ConnectLocal(ctx, d.router, client.WithTicket(authid, ticket))
+	d.admin, err = d.router.Dial(ctx, client.WithTicket(d.router.AdminCredentials()))
 	return err
 }
 

@@ -56,6 +56,7 @@ func (f *Faults) Attach(client wamp.Peer, attach func(wamp.Peer) error) error {
 		},
 		write: sendTo(c, client),
 		writerDone: func() {
+			c.afterRouter()
 			client.Close() // the client sees its transport lost
 			c.cut()
 		},

@@ -66,6 +66,16 @@ type conn struct {
 	alive      atomic.Int32
 }
 
+// afterRouter waits until the router has closed its end of c (or force):
+// the client side of a cut connection closes only then, so a client never
+// reconnects while the router still holds its old session.
+func (c *conn) afterRouter() {
+	select {
+	case <-c.routerDone:
+	case <-c.kill:
+	}
+}
+
 // force ends whatever still runs of c, for a router that does not finish a
 // cut session or a client that does not close its end.
 func (c *conn) force() {
@@ -121,10 +131,12 @@ func (f *Faults) Resume() {
 	f.mu.Unlock()
 }
 
-// Drop cuts every connection, as a network failure would: the client sees
-// its transport lost at once. It returns once the router has finished each
-// cut session (the router closed its end, which nexus does after removing
-// the session's registrations and subscriptions), or after dropWait.
+// Drop cuts every connection, as a network failure would. The router sees
+// it first; the client sees its transport lost once the router has finished
+// the session (closed its end, which nexus does after removing the
+// session's registrations and subscriptions), so a client that reconnects
+// at once never meets its own stale registration. Drop returns then, or
+// after dropWait.
 func (f *Faults) Drop() {
 	_ = f.cutAll()
 }

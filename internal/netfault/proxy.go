@@ -77,11 +77,11 @@ func (p *Proxy) accept() {
 }
 
 // proxy pumps bytes between a client connection cc and a router
-// connection rc. A cut closes cc at once and half-closes rc, then reads rc
-// until the router, having ended the session, closes it.
+// connection rc. A cut half-closes rc and reads it until the router, having
+// ended the session, closes it; then it closes cc.
 func (f *Faults) proxy(cc, rc net.Conn) {
 	c := &conn{
-		onCut:   func() { _ = cc.Close(); closeWrite(rc) },
+		onCut:   func() { closeWrite(rc) },
 		onForce: func() { _ = rc.Close() },
 	}
 	if !f.add(c) {
@@ -100,7 +100,7 @@ func (f *Faults) proxy(cc, rc net.Conn) {
 		fromRouter: true,
 		readerDone: func() { _ = rc.Close() },
 		write:      writeTo(cc),
-		writerDone: func() { _ = cc.Close(); c.cut() },
+		writerDone: func() { c.afterRouter(); _ = cc.Close(); c.cut() },
 	})
 }
 
