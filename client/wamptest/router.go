@@ -59,7 +59,7 @@ type Router struct {
 }
 
 func init() {
-	kithook.Attach = func(r any, p wamp.Peer) error { return r.(*Router).attach(p) }
+	kithook.Attach = func(r any, p wamp.Peer) error { return r.(*Router).attachDirect(p) }
 }
 
 // NewRouter starts a router for the test, with a fresh realm, and closes it
@@ -207,6 +207,19 @@ func (r *Router) attach(p wamp.Peer) error {
 		return ErrStopped
 	}
 	return r.faults.Attach(p, cur.Attach)
+}
+
+// attachDirect joins an in-process client peer to the running router
+// without the fault injection.
+func (r *Router) attachDirect(p wamp.Peer) error {
+	r.mu.Lock()
+	cur := r.current
+	r.mu.Unlock()
+	if cur == nil {
+		p.Close()
+		return ErrStopped
+	}
+	return cur.Attach(p)
 }
 
 // attacher is what client.ConnectLocal sees of a Router.

@@ -8,6 +8,7 @@ package kithook
 import "github.com/gammazero/nexus/v3/wamp"
 
 // Attach joins peer, the router-facing end of an in-process client's linked
-// peers, to router (a *wamptest.Router of client/wamptest) through the
-// router's fault injection, as the router's in-process clients are.
+// peers, to router (a *wamptest.Router of client/wamptest) directly, without
+// the router's fault injection: one hop less per message, for the SDK's
+// tests, which inject in-process faults with their own helpers.
 var Attach func(router any, peer wamp.Peer) error

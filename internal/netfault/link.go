@@ -58,7 +58,6 @@ func (f *Faults) Attach(client wamp.Peer, attach func(wamp.Peer) error) error {
 		writerDone: func() {
 			c.afterRouter()
 			client.Close() // the client sees its transport lost
-			c.cut()
 		},
 	})
 	return attach(rtr)

@@ -268,9 +268,24 @@ type direction[T any] struct {
 	readerDone, writerDone func()
 }
 
-// start runs d's reader and writer goroutines for c.
+// start runs d's reader and writer goroutines for c. While no fault is in
+// force and nothing is queued, the reader delivers itself (one hop, not
+// two); pending counts what is queued and not yet delivered, so a direct
+// delivery never overtakes a queued one.
 func start[T any](f *Faults, c *conn, d direction[T]) {
 	q := make(chan item[T], queueLen)
+	var pending atomic.Int64
+	// The writer closes the destination when it ends (writerDone); the
+	// reader's direct deliveries hold wmu, which the writer takes first.
+	var (
+		wmu        sync.Mutex
+		destClosed bool
+	)
+	direct := func(v T) bool {
+		wmu.Lock()
+		defer wmu.Unlock()
+		return !destClosed && d.write(v)
+	}
 	go func() {
 		defer f.exit(c)
 		defer close(q)
@@ -301,10 +316,17 @@ func start[T any](f *Faults, c *conn, d direction[T]) {
 				}
 				delay += more
 			}
+			if delay == 0 && pending.Load() == 0 && f.gate.Load() == nil {
+				if !direct(v) {
+					c.cut() // as the writer does when delivery fails
+				}
+				continue
+			}
 			var due time.Time
 			if delay > 0 {
 				due = time.Now().Add(delay)
 			}
+			pending.Add(1)
 			select {
 			case q <- item[T]{v: v, due: due}:
 			case <-c.cutCh:
@@ -316,15 +338,22 @@ func start[T any](f *Faults, c *conn, d direction[T]) {
 	}()
 	go func() {
 		defer f.exit(c)
-		if d.writerDone != nil {
-			defer d.writerDone()
-		}
+		defer func() {
+			c.cut() // the connection does not outlive either writer; a direct delivery returns
+			wmu.Lock()
+			destClosed = true
+			wmu.Unlock()
+			if d.writerDone != nil {
+				d.writerDone()
+			}
+		}()
 		for {
 			select {
 			case it, ok := <-q:
 				if !ok || !f.await(c, it.due) || !d.write(it.v) {
 					return
 				}
+				pending.Add(-1)
 			case <-c.cutCh:
 				return
 			}

@@ -100,7 +100,7 @@ func (f *Faults) proxy(cc, rc net.Conn) {
 		fromRouter: true,
 		readerDone: func() { _ = rc.Close() },
 		write:      writeTo(cc),
-		writerDone: func() { c.afterRouter(); _ = cc.Close(); c.cut() },
+		writerDone: func() { c.afterRouter(); _ = cc.Close() },
 	})
 }
 

@@ -47,7 +47,13 @@ func (r *Router) Connect(t testing.TB, tr Transport, opts ...client.Option) *cli
 	var url string
 	switch tr.Kind {
 	case "inproc":
-		return r.Router.Connect(t, opts...)
+		opts = append([]client.Option{client.WithRealm(r.Realm())}, opts...)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, err := client.ConnectLocal(ctx, r, opts...)
+		require.NoError(t, err)
+		t.Cleanup(func() { Close(t, c) })
+		return c
 	case "ws":
 		url = r.URL()
 	case "tcp":
