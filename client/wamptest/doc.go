@@ -30,7 +30,10 @@
 // [Router.Delay] adds latency, and [Router.Restart] restarts the router
 // behind the same URLs.
 //
-// Everything the package starts ends with
+// A callee connected in process receives the Go types and values it
+// receives over websocket or rawsocket, with any serializer (int64 for an
+// int8 sent, a copy it may change freely): what passes in a test passes in
+// production. Everything the package starts ends with
 // [Router.Close] (at cleanup for [NewRouter]), so tests stay clean under
 // go.uber.org/goleak; each cleanup is bounded, so a test never hangs on a
 // router or a client that does not close. Programs and Example functions,

@@ -116,8 +116,9 @@ func StartRouter(opts ...RouterOption) (*Router, error) {
 // Realm returns the realm the router serves.
 func (r *Router) Realm() string { return r.cfg.Realm }
 
-// AdminCredentials returns the admin user's WAMP-Ticket credentials, for
-// clients connecting over the network:
+// AdminCredentials returns the admin user's WAMP-Ticket credentials (the
+// ticket is random, made for this Router, and the same across restarts),
+// for clients connecting over the network:
 //
 //	client.Connect(ctx, r.URL(), client.WithTicket(r.AdminCredentials()))
 func (r *Router) AdminCredentials() (authid, ticket string) {
