@@ -1,6 +1,7 @@
 package metaclient_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -72,5 +73,60 @@ func TestLifecycleHandlersSeeRouterOrder(t *testing.T) {
 	require.Len(t, log.per, n)
 	for id, kinds := range log.per {
 		assert.Equal(t, []string{"create", "register", "unregister", "delete"}, kinds, "registration %d", id)
+	}
+}
+
+// The reference router gives the reason of a remove_callee in its
+// on_unregister event (keyword "reason"): OnUnregister, OnEvents and the
+// registry's CalleeRemoved change carry it; an ordinary unregister has none.
+func TestRevocationReasonInEvents(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	ctx := wamptest.Context(t)
+	watcher := r.Local(t)
+	m := metaclient.New(watcher)
+	exact := make(chan metaclient.UnregisterEvent, 4)
+	_, err := m.OnUnregister(ctx, func(e metaclient.UnregisterEvent) { exact <- e })
+	require.NoError(t, err)
+	pattern := make(chan metaclient.Event, 16)
+	_, err = m.OnEvents(ctx, func(e metaclient.Event) {
+		if e.Kind == metaclient.CalleeRemoved {
+			pattern <- e
+		}
+	})
+	require.NoError(t, err)
+	reg, err := m.Watch(ctx)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, reg.Close(context.Background())) }()
+	<-reg.Changes() // the initial sync
+
+	callee := r.Local(t)
+	plain := register(t, callee, "com.reason.plain", nil)
+	require.NoError(t, plain.Unregister(ctx))
+	removed := register(t, callee, "com.reason.removed", nil)
+	admin := r.Admin(t, wamptest.Transport{Name: "inproc", Kind: "inproc"})
+	require.NoError(t, metaclient.New(admin).RemoveCallee(ctx, removed.ID(), callee.ID(), "com.example.maintenance"))
+
+	for _, want := range []struct {
+		id     client.ID
+		reason string
+	}{{plain.ID(), ""}, {removed.ID(), "com.example.maintenance"}} {
+		select {
+		case e := <-exact:
+			assert.Equal(t, metaclient.UnregisterEvent{Session: callee.ID(), RegistrationID: want.id, Reason: want.reason}, e)
+		case <-ctx.Done():
+			t.Fatal("no on_unregister")
+		}
+		select {
+		case e := <-pattern:
+			assert.Equal(t, want.reason, e.Reason, "OnEvents, registration %d", want.id)
+		case <-ctx.Done():
+			t.Fatal("no on_unregister through OnEvents")
+		}
+		for c := range reg.Changes() {
+			if c.Kind == metaclient.CalleeRemoved {
+				assert.Equal(t, want.reason, c.Reason, "registry, registration %d", want.id)
+				break
+			}
+		}
 	}
 }

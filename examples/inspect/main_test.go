@@ -76,8 +76,8 @@ func TestInspectTableWatchAndRemove(t *testing.T) {
 		t.Fatal("the removed callee's registration did not end")
 	}
 	wamptest.Eventually(t, func() bool {
-		return strings.Contains(events.String(), fmt.Sprintf("unregistered %d com.example.work: callee session %d", regA.ID(), a.ID()))
-	}, "the removal shows with the URI learnt from the table")
+		return strings.Contains(events.String(), fmt.Sprintf("unregistered %d com.example.work: callee session %d (revoked: wamp.error.removed_by_inspect)", regA.ID(), a.ID()))
+	}, "the removal shows with its URI and the reason the reference router gives")
 	_ = reg
 	stop()
 	if err := <-done; err != nil {

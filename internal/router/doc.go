@@ -14,7 +14,10 @@
 //   - Registration revocation: the removed callee receives
 //     [UNREGISTERED, 0, {"registration": id, "reason": reason}] only if its
 //     HELLO announced roles.callee.features.registration_revocation, and the
-//     WELCOME announces the feature for the dealer.
+//     WELCOME announces the feature for the dealer. The on_unregister event
+//     of a removal carries the reason as the keyword argument "reason"
+//     (beside the spec's positional [session, registration]), for watchers
+//     (metaclient's UnregisterEvent.Reason, inspect -watch).
 //   - Access control: remove_callee and the wamp.session.kill* procedures are
 //     for [Config.AdminRoles] only; the read-only meta procedures are open
 //     unless [Config.RestrictReadOnlyMeta].

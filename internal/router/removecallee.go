@@ -178,6 +178,7 @@ func (r *Router) inject(ctx context.Context, c *conn, a removeArgs) (*removal, *
 	var msgs []*wamp.Unregister
 	if !closed && held > 0 {
 		rm = &removal{reg: a.reg, reason: a.reason, left: held + 1, done: make(chan struct{})}
+		r.noteRevocation(c.id, a.reg, a.reason)
 		delete(c.track.regs, a.reg)
 		for i := range held + 1 {
 			m := &wamp.Unregister{Request: c.track.privateID(), Registration: a.reg}

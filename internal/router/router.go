@@ -39,6 +39,7 @@ type Router struct {
 	closing  bool
 	conns    map[*conn]struct{} // every attached peer whose pumps run
 	sessions map[wamp.ID]*conn  // welcomed sessions by session ID
+	revoked  revocations        // reasons of recent remove_callee removals
 	ws       *listener          // nil until ListenWebsocket
 	raw      *listener          // nil until ListenRawSocket
 

@@ -25,6 +25,8 @@ type tracker struct {
 	injected     map[wamp.ID]*removal // router's private UNREGISTER request IDs
 	nextPrivate  wamp.ID              // counts down from 2^53
 	settled      chan struct{}        // closed when pendingReg empties; nil if unwatched
+	pendingSub   map[wamp.ID]struct{} // SUBSCRIBE requests for exact on_unregister
+	unregSubs    map[wamp.ID]struct{} // this session's exact on_unregister subscriptions
 }
 
 func newTracker() tracker {
@@ -34,6 +36,8 @@ func newTracker() tracker {
 		pendingUnreg: map[wamp.ID]int{},
 		injected:     map[wamp.ID]*removal{},
 		nextPrivate:  wamp.MaxID,
+		pendingSub:   map[wamp.ID]struct{}{},
+		unregSubs:    map[wamp.ID]struct{}{},
 	}
 }
 
@@ -95,6 +99,12 @@ func (r *Router) observeIn(c *conn, msg wamp.Message) (reply wamp.Message, consu
 		t.pendingReg[m.Request] = struct{}{}
 	case *wamp.Unregister:
 		return r.observeUnregister(c, m)
+	case *wamp.Subscribe:
+		if m.Topic == wamp.MetaEventRegOnUnregister {
+			if match, _ := m.Options["match"].(string); match == "" || match == wamp.MatchExact {
+				t.pendingSub[m.Request] = struct{}{}
+			}
+		}
 	}
 	return nil, false
 }
@@ -159,6 +169,13 @@ func (r *Router) observeOut(c *conn, msg wamp.Message) (wamp.Message, func()) {
 		t.unregReplied(m.Request)
 	case *wamp.Error:
 		return r.observeError(c, m)
+	case *wamp.Subscribed:
+		if _, ok := t.pendingSub[m.Request]; ok {
+			delete(t.pendingSub, m.Request)
+			t.unregSubs[m.Subscription] = struct{}{}
+		}
+	case *wamp.Event:
+		return r.withRevocationReason(c, m), nil
 	}
 	return msg, nil
 }
@@ -166,6 +183,8 @@ func (r *Router) observeOut(c *conn, msg wamp.Message) (wamp.Message, func()) {
 func (r *Router) observeError(c *conn, m *wamp.Error) (wamp.Message, func()) {
 	t := &c.track
 	switch m.Type {
+	case wamp.SUBSCRIBE:
+		delete(t.pendingSub, m.Request)
 	case wamp.REGISTER:
 		t.regReplied(m.Request)
 	case wamp.UNREGISTER:
