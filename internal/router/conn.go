@@ -2,6 +2,7 @@ package router
 
 import (
 	"sync"
+	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
 
@@ -19,6 +20,9 @@ const (
 	// wsOutQueueSize is the send queue of a websocket client's peer, as
 	// nexus's websocket server makes it.
 	wsOutQueueSize = 64
+	// drainTimeout bounds the wait for a client transport to take its last
+	// messages before it is closed.
+	drainTimeout = 500 * time.Millisecond
 )
 
 // conn stands between one client transport and nexus. nexus sees the conn as
@@ -185,12 +189,14 @@ func (c *conn) toNexus(msg wamp.Message) bool {
 }
 
 // pumpOut moves nexus's and the router's messages to the client until nexus
-// closes the session, then closes the client transport.
+// closes the session, then closes the client transport once it has written
+// what it holds.
 func (c *conn) pumpOut() {
 	defer c.r.pumpWG.Done()
 	defer c.r.forget(c)
 	defer close(c.finished)
 	defer c.client.Close()
+	defer c.drainClient()
 	deliver := true
 	out := func(m wamp.Message) {
 		msg, after := c.r.observeOut(c, m)
@@ -218,6 +224,25 @@ func (c *conn) pumpOut() {
 					return
 				}
 			}
+		}
+	}
+}
+
+// drainClient waits, up to drainTimeout, until the client transport has
+// taken every message queued for it: nexus's websocket peer discards its
+// queue on Close, so the last words of a session (an ABORT after a failed
+// authentication, a GOODBYE) were lost when Close came first. A message the
+// peer has taken is written before Close returns.
+func (c *conn) drainClient() {
+	q := c.client.Send()
+	deadline := time.Now().Add(drainTimeout)
+	for len(q) > 0 && time.Now().Before(deadline) {
+		select {
+		case <-c.clientGone:
+			return
+		case <-c.r.done:
+			return
+		case <-time.After(time.Millisecond):
 		}
 	}
 }
