@@ -26,7 +26,8 @@
 //
 // Reconnect logic is tested with injected faults, on every connection of
 // every transport at once: [Router.Drop] cuts the connections as a network
-// failure would, [Router.Stall] holds their traffic until [Router.Resume],
+// failure would ([Router.DropClient]: one in-process client's only),
+// [Router.Stall] holds their traffic until [Router.Resume],
 // [Router.Delay] adds latency, and [Router.Restart] restarts the router
 // behind the same URLs.
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/router"
 )
 
@@ -16,6 +17,22 @@ import (
 // its own stale registration. Drop returns once every cut session is ended
 // (or after 5 seconds).
 func (r *Router) Drop() { r.faults.Drop() }
+
+// DropClient is [Router.Drop] for one client only, one this Router
+// connected in process ([Router.Connect], [Router.Admin], [Router.Dial]):
+// its current connection is cut, the others stay. It fails if c has no
+// in-process connection to the router now (a network client, another
+// router's, or one that is reconnecting).
+func (r *Router) DropClient(c *client.Client) error {
+	n := r.faults.DropWhere(func(tag any) bool {
+		k, ok := tag.(*linkKey)
+		return ok && k.client.Load() == c
+	})
+	if n == 0 {
+		return errors.New("wamptest: drop: the client has no in-process connection to this router")
+	}
+	return nil
+}
 
 // Stall holds all traffic on every connection, current and new, in both
 // directions, until [Router.Resume]: the connections stay open but nothing

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,7 +139,13 @@ func (r *Router) RawSocketURL() string { return "tcp://" + r.raw.Addr() }
 // the router's.
 func (r *Router) Dial(ctx context.Context, opts ...client.Option) (*client.Client, error) {
 	all := append([]client.Option{client.WithRealm(r.cfg.Realm)}, opts...)
-	return client.ConnectLocal(ctx, attacher{r}, all...)
+	key := &linkKey{}
+	c, err := client.ConnectLocal(ctx, attacher{r: r, key: key}, all...)
+	if err != nil {
+		return nil, err
+	}
+	key.client.Store(c)
+	return c, nil
 }
 
 // Connect connects a client in process and closes it when the test ends,
@@ -198,8 +205,8 @@ func (r *Router) Close() error {
 }
 
 // attach joins an in-process client peer to the running router through the
-// fault injection.
-func (r *Router) attach(p wamp.Peer) error {
+// fault injection, its link tagged with key.
+func (r *Router) attach(p wamp.Peer, key *linkKey) error {
 	r.mu.Lock()
 	cur := r.current
 	r.mu.Unlock()
@@ -207,7 +214,7 @@ func (r *Router) attach(p wamp.Peer) error {
 		p.Close()
 		return ErrStopped
 	}
-	return r.faults.Attach(p, cur.Attach)
+	return r.faults.Attach(p, cur.Attach, key)
 }
 
 // attachDirect joins an in-process client peer to the running router
@@ -223,10 +230,20 @@ func (r *Router) attachDirect(p wamp.Peer) error {
 	return cur.Attach(p)
 }
 
-// attacher is what client.ConnectLocal sees of a Router.
-type attacher struct{ r *Router }
+// attacher is what client.ConnectLocal sees of a Router: one per client,
+// so that every connection the client makes, first and reconnects, carries
+// its key.
+type attacher struct {
+	r   *Router
+	key *linkKey
+}
 
-func (a attacher) Attach(p wamp.Peer) error { return a.r.attach(p) }
+func (a attacher) Attach(p wamp.Peer) error { return a.r.attach(p, a.key) }
+
+// linkKey tags the in-process links of one client, for DropClient.
+type linkKey struct {
+	client atomic.Pointer[client.Client] // set once Dial has the client
+}
 
 // bounded runs f and gives up waiting after closeTimeout; f then goes on
 // running (goleak reports it).

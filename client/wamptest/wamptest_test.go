@@ -418,3 +418,42 @@ func TestStartRouterWithoutTB(t *testing.T) {
 		t.Error("Start after Close succeeded")
 	}
 }
+
+// TestDropClientCutsOneClient: DropClient cuts the callee's connection and
+// leaves the caller's; the callee comes back with its registration.
+func TestDropClientCutsOneClient(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	ctx := ctxT(t)
+	svcStates, userStates := newStateLog(), newStateLog()
+	svc := r.Connect(t, fastReconnect(), client.WithStateCallback(svcStates.add))
+	user := r.Connect(t, client.WithStateCallback(userStates.add))
+	if _, err := callee.Register(ctx, svc, "com.example.add", add); err != nil {
+		t.Fatal(err)
+	}
+	svcStates.next(t)
+	userStates.next(t)
+	userSession := user.ID()
+
+	if err := r.DropClient(svc); err != nil {
+		t.Fatal(err)
+	}
+	if s := svcStates.next(t); s != client.Reconnecting {
+		t.Fatalf("callee after DropClient: %s, want reconnecting", s)
+	}
+	if s := svcStates.next(t); s != client.Connected {
+		t.Fatalf("callee then: %s, want connected", s)
+	}
+	if sum, err := callAdd(ctx, user); err != nil || sum != 5 {
+		t.Errorf("add after the callee's reconnect: %d, %v", sum, err)
+	}
+	if user.ID() != userSession || len(userStates.ch) != 0 {
+		t.Errorf("the caller was cut too: session %d -> %d, %d state changes", userSession, user.ID(), len(userStates.ch))
+	}
+
+	if err := r.DropClient(dial(t, r.URL())); err == nil {
+		t.Error("DropClient of a network client succeeded")
+	}
+	if err := r.DropClient(wamptest.NewRouter(t).Connect(t)); err == nil {
+		t.Error("DropClient of another router's client succeeded")
+	}
+}

@@ -20,9 +20,10 @@ const linkQueue = 16384
 // linked peers, to a router through a link of f: attach is the router's
 // Attach, which gets the link's own router-facing peer. Like a router's
 // Attach, it returns once the handshake is answered; on failure client is
-// closed, which the client sees as its connection refused.
-func (f *Faults) Attach(client wamp.Peer, attach func(wamp.Peer) error) error {
-	c := &conn{}
+// closed, which the client sees as its connection refused. tag (nil: none)
+// names the link for [Faults.DropWhere].
+func (f *Faults) Attach(client wamp.Peer, attach func(wamp.Peer) error, tag any) error {
+	c := &conn{tag: tag}
 	if !f.add(c) {
 		client.Close()
 		return ErrClosed

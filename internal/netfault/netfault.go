@@ -63,6 +63,7 @@ type conn struct {
 	kill       chan struct{} // closed by force: readers still draining stop
 	killOnce   sync.Once
 	onForce    func() // closes what force must close (a proxied router connection)
+	tag        any    // the Attach caller's, for DropWhere
 	alive      atomic.Int32
 }
 
@@ -138,7 +139,13 @@ func (f *Faults) Resume() {
 // at once never meets its own stale registration. Drop returns then, or
 // after dropWait.
 func (f *Faults) Drop() {
-	_ = f.cutAll()
+	_ = f.cutWhere(nil)
+}
+
+// DropWhere is Drop for the in-process links whose tag (given to Attach)
+// satisfies match; it returns how many it cut.
+func (f *Faults) DropWhere(match func(tag any) bool) int {
+	return len(f.cutWhere(func(c *conn) bool { return c.tag != nil && match(c.tag) }))
 }
 
 // Close cuts every connection, refuses new ones, and waits for every
@@ -148,20 +155,22 @@ func (f *Faults) Close() {
 	f.closed = true
 	f.mu.Unlock()
 	f.Resume()
-	for _, c := range f.cutAll() {
+	for _, c := range f.cutWhere(nil) {
 		c.force()
 	}
 	f.wg.Wait()
 }
 
-// cutAll cuts every connection and waits, at most dropWait, until the
-// router has closed its end of each; it forces those it did not. It
-// returns the connections it cut.
-func (f *Faults) cutAll() []*conn {
+// cutWhere cuts every connection that match accepts (nil: all) and waits,
+// at most dropWait, until the router has closed its end of each; it forces
+// those it did not. It returns the connections it cut.
+func (f *Faults) cutWhere(match func(*conn) bool) []*conn {
 	f.mu.Lock()
 	cs := make([]*conn, 0, len(f.conns))
 	for c := range f.conns {
-		cs = append(cs, c)
+		if match == nil || match(c) {
+			cs = append(cs, c)
+		}
 	}
 	f.mu.Unlock()
 	for _, c := range cs {

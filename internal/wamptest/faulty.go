@@ -77,4 +77,4 @@ func (f *Faulty) DropAll() { f.faults.Drop() }
 func (f *Faulty) Close() { f.faults.Close() }
 
 // Attach implements client.Attacher.
-func (f *Faulty) Attach(client wamp.Peer) error { return f.faults.Attach(client, f.Inner.Attach) }
+func (f *Faulty) Attach(client wamp.Peer) error { return f.faults.Attach(client, f.Inner.Attach, nil) }
