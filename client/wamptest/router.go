@@ -25,9 +25,10 @@ const (
 	closeTimeout = 10 * time.Second
 )
 
-// ErrStopped is the error of an in-process connection attempted while the
-// router is stopped ([Router.Stop]); the client sees the attempt fail as it
-// would see a refused connection, and retries under its reconnect policy.
+// ErrStopped is the error of [Router.Dial] (and the failure of
+// [Router.Connect]) while the router is stopped ([Router.Stop]). A client
+// that reconnects in process meanwhile sees its connection refused and
+// retries under its reconnect policy.
 var ErrStopped = errors.New("wamptest: router is stopped")
 
 // Router is wampkit's reference router running in the process: nexus plus
@@ -138,6 +139,12 @@ func (r *Router) RawSocketURL() string { return "tcp://" + r.raw.Addr() }
 // caller closes it. opts are the client's options; the realm defaults to
 // the router's.
 func (r *Router) Dial(ctx context.Context, opts ...client.Option) (*client.Client, error) {
+	r.mu.Lock()
+	stopped := r.current == nil
+	r.mu.Unlock()
+	if stopped {
+		return nil, ErrStopped
+	}
 	all := append([]client.Option{client.WithRealm(r.cfg.Realm)}, opts...)
 	key := &linkKey{}
 	c, err := client.ConnectLocal(ctx, attacher{r: r, key: key}, all...)

@@ -332,8 +332,11 @@ func TestRestartSameURL(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	_, err := r.Dial(cctx, client.WithoutReconnect())
 	cancel()
-	if err == nil {
-		t.Fatal("Dial succeeded on a stopped router")
+	if !errors.Is(err, wamptest.ErrStopped) {
+		t.Fatalf("Dial on a stopped router: %v, want ErrStopped", err)
+	}
+	if _, err := client.Connect(ctx, url, client.WithoutReconnect()); err == nil {
+		t.Fatal("Connect succeeded on a stopped router")
 	}
 	if err := r.Start(); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,10 @@
-// Package wamptest is wampkit's test kit: it starts a router per test,
-// connects clients over every transport and serializer, and cleans up with
-// t.Cleanup so that goleak finds nothing left.
+// Package wamptest is wampkit's own test helpers, on top of the public test
+// kit (client/wamptest), which holds the router: NewRouter here is the kit's
+// router with conveniences for the SDK's tests (connecting over every
+// transport and serializer, Local, WS, Attach for client.ConnectLocal),
+// and Restartable, Faulty and Proxy put the fault machinery the kit uses
+// (internal/netfault) in front of one client or one address. Everything is
+// cleaned up with t.Cleanup, so that goleak finds nothing left.
 //
 //	func TestX(t *testing.T) {
 //		r := wamptest.NewRouter(t)
@@ -11,4 +15,6 @@
 //			})
 //		}
 //	}
+//
+// Tests that show how a user tests their code use client/wamptest itself.
 package wamptest
