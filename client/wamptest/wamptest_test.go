@@ -384,7 +384,7 @@ func TestCleanupIsBounded(t *testing.T) {
 			fault(r)
 			begin = time.Now()
 		})
-		if took := time.Since(begin); took > 3*time.Second {
+		if took := time.Since(begin); took > 5*time.Second { // a hung cleanup takes 10 s
 			t.Errorf("%s: cleanup took %s", name, took)
 		}
 	}
