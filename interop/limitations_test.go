@@ -400,3 +400,69 @@ func wampyCBORTypedArray(scenario string) limitation {
 		},
 	}
 }
+
+func init() {
+	limitations = append([]limitation{
+		{
+			peer: autobahnJS, role: roleCaller, scenario: "ppt",
+			reason: "Autobahn|JS has no Payload Passthru Mode: no API for it, and lib/session.js WAMP_FEATURES announces no " +
+				"payload_passthru_mode",
+			check: func(o obs) error {
+				if o.report == nil || o.report["unsupported"] != true || o.report["announced"] != false {
+					return fmt.Errorf("the peer reported %v, want unsupported and not announced", o.report)
+				}
+				return nil
+			},
+		},
+		{
+			peer: wampyJS, role: roleCaller, router: "nxt", scenario: "ppt",
+			reason: "nxt does not announce payload_passthru_mode (wampproto-go acceptor.go RouterRoles), and wampy refuses " +
+				"to send PPT to a router without it (PPTNotSupportedError)",
+			check: func(o obs) error {
+				if e, _ := o.report["error"].(map[string]any); !strings.Contains(fmt.Sprint(e["local"]), "PPTNotSupportedError") {
+					return fmt.Errorf("peer got %v, want its local PPTNotSupportedError", o.report)
+				}
+				return nil
+			},
+		},
+		{
+			peer: wampyJS, role: roleCaller, serializer: "json", scenario: "ppt",
+			reason: "wampy's JsonSerializer (dist/esm/serializers/json-serializer.js) is plain JSON.stringify: the binary " +
+				"passthru payload goes out as {\"type\": \"Buffer\", \"data\": [...]}, not binary, and wampkit refuses an " +
+				"INVOCATION that claims PPT without a binary argument (wamp.error.invalid_argument), as it must",
+			check: func(o obs) error {
+				e, err := reportError(o)
+				if err != nil {
+					return err
+				}
+				if e.URI != client.ErrInvalidArgument.URI || !strings.Contains(fmt.Sprint(e.Args), "not binary") {
+					return fmt.Errorf("got %+v, want %s saying the argument is not binary", e, client.ErrInvalidArgument.URI)
+				}
+				return nil
+			},
+		},
+		{
+			peer: autobahnPy, role: roleCaller, scenario: "ppt",
+			reason: "Autobahn|Python 22.7.1 speaks the pre-PPT \"payload transparency\" draft: a payload codec's bytes go as " +
+				"the bare Arguments element (not a list) with enc_algo/enc_serializer options (autobahn/wamp/message.py " +
+				"Call.marshal), and it announces payload_transparency, not payload_passthru_mode (role.py). No router " +
+				"here takes that for PPT: nexus decodes the bytes as a list (MsgPack, CBOR: the wampkit callee gets plain " +
+				"arguments) or drops the message (JSON), nxt drops the connection; the call is never a PPT call",
+			check: func(o obs) error {
+				if o.report == nil {
+					return errors.New("the peer reported nothing for this scenario")
+				}
+				if args, _, err := reportResult(o); err == nil {
+					if len(args) == 0 || args[0] != "not ppt" {
+						return fmt.Errorf("the peer got %v: did the wampkit callee get a passthru payload after all?", args)
+					}
+					return nil
+				}
+				if e, _ := o.report["error"].(map[string]any); !strings.HasPrefix(fmt.Sprint(e["local"]), "TimeoutError") {
+					return fmt.Errorf("peer got %v, want \"not ppt\" or no answer", o.report["error"])
+				}
+				return nil
+			},
+		},
+	}, limitations...)
+}

@@ -139,9 +139,15 @@ func (l limitation) covers(c cell, scenario string) bool {
 		(l.scenario == scenario || l.scenario == "*")
 }
 
-// findLimitation returns the first limitation that covers the scenario:
-// the list has the more specific ones first.
+// findLimitation returns the limitation that covers the scenario: one that
+// covers the whole cell (the peer cannot join) if any, else the first in the
+// list, which has the more specific ones first.
 func findLimitation(c cell, scenario string) (limitation, bool) {
+	for _, l := range limitations {
+		if l.scenario == "*" && l.covers(c, scenario) {
+			return l, true
+		}
+	}
 	for _, l := range limitations {
 		if l.covers(c, scenario) {
 			return l, true
@@ -207,10 +213,17 @@ var callerScenarios = []scenarioDef{
 		}
 		return wantHandlerCanceled(o, "timeout")
 	}},
+	// Payload Passthru Mode: the peer serializes {args, kwargs} itself
+	// (ppt_scheme mqtt, ppt_serializer msgpack), the wampkit callee gets a
+	// client.Passthru and answers it unchanged, the peer unpacks it.
+	{"ppt", func(o obs) error { return wantReportResult(o, pptFixture.Args, pptFixture.Kwargs) }},
 	{"cancel_kill", wantCanceledBoth("kill")},
 	{"cancel_killnowait", wantCanceledBoth("killnowait")},
 	{"after_cancel", func(o obs) error { return wantReportResult(o, []any{2}, nil) }},
 }
+
+// pptFixture is what the ppt scenario sends inside its passthru payload.
+var pptFixture = client.Payload{Args: []any{1, "x"}, Kwargs: map[string]any{"k": "v"}}
 
 // wantPeerGotBytes: the peer's call gave a value of its own binary type
 // holding want, and (goType not empty) the wampkit callee got the peer's

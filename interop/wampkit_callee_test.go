@@ -127,6 +127,19 @@ func registerCallees(ctx context.Context, c *client.Client, prefix string) (<-ch
 			return err
 		},
 		func() error {
+			// ppt answers a call in Payload Passthru Mode with the same
+			// passthru payload, untouched; anything else with "not ppt"
+			// and what arrived.
+			_, err := c.Register(ctx, prefix+".ppt", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+				in := inv.Payload()
+				if in.Passthru == nil {
+					return client.Payload{Args: []any{"not ppt", fmt.Sprintf("%T", in.Args)}}, nil
+				}
+				return client.Payload{Passthru: in.Passthru}, nil
+			}, nil)
+			return err
+		},
+		func() error {
 			// hang tells the caller it runs (a progressive result), then
 			// waits to be canceled.
 			_, err := callee.RegisterProgressive(ctx, c, prefix+".hang",

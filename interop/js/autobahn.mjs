@@ -109,6 +109,12 @@ async function runCaller() {
     unsupported: true,
     announced: Boolean(session._features?.caller?.progressive_call_invocations),
   }));
+  // Autobahn|JS has no Payload Passthru Mode (lib/session.js WAMP_FEATURES
+  // announces no payload_passthru_mode).
+  await scenario('ppt', async () => ({
+    unsupported: true,
+    announced: Boolean(session._features?.caller?.payload_passthru_mode),
+  }));
   // Session.call sends its options as CALL.Options: timeout in ms.
   await scenario('timeout', async () => ({
     result: payloadOf(await session.call(proc('hang'), ['timeout'], {}, { timeout: 500 })),

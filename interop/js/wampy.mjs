@@ -27,6 +27,9 @@ async function connect() {
     realm: cfg.realm,
     ws: websocket.w3cwebsocket,
     serializer: serializer(),
+    // PPT payloads: wampy knows only json by default, whose encoder gives
+    // a string, not bytes; msgpack gives bytes.
+    payloadSerializers: { json: new JsonSerializer(), msgpack: new MsgpackSerializer() },
     autoReconnect: false,
     onError: (e) => emit({ event: 'library_error', error: errorOf(e) }),
   });
@@ -81,6 +84,12 @@ async function runCaller() {
   }
   await scenario('timeout', async () => ({
     result: payloadOf(await w.call(proc('hang'), ['timeout'], { timeout: 500 })),
+  }));
+  // Payload Passthru Mode: wampy packs {args, kwargs} with its msgpack
+  // payload serializer into the only argument (ppt_scheme mqtt).
+  await scenario('ppt', async () => ({
+    result: payloadOf(await w.call(proc('ppt'), { argsList: [1, 'x'], argsDict: { k: 'v' } },
+      { ppt_scheme: 'mqtt', ppt_serializer: 'msgpack' })),
   }));
   for (const mode of ['kill', 'killnowait']) {
     await scenario(`cancel_${mode}`, async () => {

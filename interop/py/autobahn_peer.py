@@ -24,7 +24,7 @@ from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
 from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
 from autobahn.wamp import serializer as serializers  # noqa: E402
 from autobahn.wamp.exception import ApplicationError  # noqa: E402
-from autobahn.wamp.types import CallOptions, CallResult, ComponentConfig, RegisterOptions  # noqa: E402
+from autobahn.wamp.types import CallOptions, CallResult, ComponentConfig, EncodedPayload, RegisterOptions  # noqa: E402
 
 
 def must(name):
@@ -201,6 +201,23 @@ async def cancel(session, mode):
     return out
 
 
+PPT = {"args": [1, "x"], "kwargs": {"k": "v"}}
+
+
+class PassthruCodec:
+    """A payload codec (autobahn.wamp.interfaces.IPayloadCodec) for
+    enc_algo mqtt with a msgpack-serialized {args, kwargs}."""
+
+    def encode(self, is_originating, uri, args=None, kwargs=None):
+        import msgpack
+        return EncodedPayload(msgpack.packb({"args": list(args or []), "kwargs": kwargs or {}}), "mqtt", "msgpack")
+
+    def decode(self, is_originating, uri, encoded_payload):
+        import msgpack
+        d = msgpack.unpackb(encoded_payload.payload)
+        return uri, d.get("args"), d.get("kwargs")
+
+
 async def run_caller():
     s = await connect()
     echo = CFG["echo"]
@@ -240,6 +257,22 @@ async def run_caller():
         return {"result": payload_of(await s.call(proc("hang"), "timeout", options=CallOptions(timeout=500)))}
 
     await scenario("timeout", timeout)
+
+    async def ppt():
+        # Autobahn|Python's payload transparency (a payload codec): the
+        # codec serializes {args, kwargs} itself, which Autobahn sends as
+        # the bare Arguments element with enc_algo/enc_serializer options.
+        # On a session of its own: a strict router may drop it.
+        own = await connect()
+        own.set_payload_codec(PassthruCodec())
+        try:
+            res = await asyncio.wait_for(own.call(proc("ppt"), *PPT["args"], **PPT["kwargs"]), 3)
+            return {"result": payload_of(res), "announced": announced(own, "caller", "payload_passthru_mode")}
+        finally:
+            if own.is_attached():
+                own.leave()
+
+    await scenario("ppt", ppt)
     await scenario("cancel_kill", lambda: cancel(s, "kill"))
     await scenario("after_cancel", lambda: call("add", 1, 1))
     own = await connect()
