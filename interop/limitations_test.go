@@ -56,7 +56,7 @@ var strictLimitations = []limitation{
 			if !errors.Is(o.call.err, context.DeadlineExceeded) {
 				return fmt.Errorf("got %v (%v), want the local deadline's context.DeadlineExceeded", o.call.err, o.call.result)
 			}
-			if max := callTimeoutFixture + time.Second; o.call.elapsed > max {
+			if max := callTimeoutFixture + timeoutSlack; o.call.elapsed > max {
 				return fmt.Errorf("the call took %s, more than %s", o.call.elapsed, max)
 			}
 			if !o.call.returned {
@@ -262,7 +262,7 @@ func peerCalleeIgnoresTimeout(peer, name string) limitation {
 			if !errors.Is(o.call.err, client.ErrTimeout) {
 				return fmt.Errorf("got %v (%v), want an error matching client.ErrTimeout", o.call.err, o.call.result)
 			}
-			if max := callTimeoutFixture + time.Second; o.call.elapsed > max {
+			if max := callTimeoutFixture + timeoutSlack; o.call.elapsed > max {
 				return fmt.Errorf("the call took %s, more than %s", o.call.elapsed, max)
 			}
 			if !o.call.returned {
