@@ -82,9 +82,16 @@
 //
 // A *Client is safe for concurrent use. Each invocation handler runs on a
 // goroutine of its own (taken from a per-session pool of idle ones, so the
-// next handler does not start on a fresh stack); each subscription delivers
-// its events in order on a goroutine of its own, so a slow subscriber delays
-// nobody else. Nothing runs on the read loop or under the client's locks.
+// next handler does not start on a fresh stack). Event handlers run one at a
+// time, in the order the router sent the events across all the client's
+// subscriptions (the spec's ordering guarantee), on one delivery goroutine
+// of the client, off the read loop: a slow event handler never delays call
+// results or invocations, only later events. [ConcurrentDelivery] gives a
+// subscription its own delivery goroutine instead. Events wait in queues
+// bounded in bytes ([WithEventQueueBytes]); at the bound new events are
+// dropped and counted ([Subscription.Dropped], [OnGap]). Subscribing to one
+// topic several times gives every handle every event over one router
+// subscription. Nothing runs on the read loop or under the client's locks.
 // Every goroutine belongs to the client and is gone when [Client.Close]
 // returns. The client never prints; give it a *slog.Logger with
 // [WithLogger] to see what it reports.
