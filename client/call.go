@@ -51,6 +51,20 @@ type CallRequest struct {
 	KillWait time.Duration
 }
 
+// ErrInvalidPayload matches the error of a call, publication or answer
+// whose payload (or options) no serializer can carry: a cyclic value (or one
+// nested deeper than 128 levels), a complex number, a channel, a func, a map
+// with non-string keys, or NaN or an infinity under JSON. The error says
+// where (args[0].user.score). Nothing was sent; the session goes on.
+var ErrInvalidPayload = session.ErrInvalidPayload
+
+// ErrMessageTooLarge matches the error of a message larger than the router
+// accepts: the limit it announced over rawsocket (at most 2^24-1 bytes),
+// 16 MiB over websocket. Nothing was sent; only that request fails. A
+// callee's answer that is too large reaches its caller as
+// wamp.error.runtime_error.
+var ErrMessageTooLarge = session.ErrMessageTooLarge
+
 // ErrSlowConsumer: progressive results arrived faster than they were read
 // and overflowed the call's buffer; the call was canceled.
 var ErrSlowConsumer = session.ErrSlowConsumer

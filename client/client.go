@@ -147,6 +147,9 @@ func (c *Client) join(ctx context.Context) (*session.Session, error) {
 		ResultBytes:    c.cfg.limits.resultBytes,
 		InputBytes:     c.cfg.limits.inputBytes,
 		MaxInvocations: c.cfg.limits.maxInvocations,
+		// JSON has no NaN or infinities: refusing them at the call beats
+		// the null a serializer would send instead.
+		RejectNonFinite: c.cfg.serialization == JSON,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("client: join realm %q: %w", c.cfg.realm, convertErr(err, false))

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -175,15 +176,20 @@ func (s *Session) runHandler(inv *Invocation) {
 			fmt.Sprintf("callee: streamed input chunks arrived faster than %s took them, past the session's %d-byte budget",
 				inv.Procedure, s.cfg.InputBytes)}}
 	}
-	if err != nil {
-		_ = s.sendNow(errorMessage(inv, err))
-		return
-	}
 	opts := res.Options
 	if opts == nil {
 		opts = noOptions
 	}
-	_ = s.sendNow(&wamp.Yield{Request: inv.ID, Options: opts, Arguments: res.Args, ArgumentsKw: res.Kwargs})
+	var answer wamp.Message = &wamp.Yield{Request: inv.ID, Options: opts, Arguments: res.Args, ArgumentsKw: res.Kwargs}
+	if err != nil {
+		answer = errorMessage(inv, err)
+	}
+	if err := s.sendNow(answer); errors.Is(err, ErrInvalidPayload) || errors.Is(err, ErrMessageTooLarge) {
+		// The caller gets an error rather than waiting for an answer that
+		// cannot go out.
+		s.log.Warn("wamp invocation answer not sent", "procedure", inv.Procedure, "error", err)
+		_ = s.sendNow(unsentAnswer(inv.ID, err))
+	}
 }
 
 func safeCall(inv *Invocation) (res Result, err error) {

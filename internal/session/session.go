@@ -58,10 +58,22 @@ type Config struct {
 	// DefaultMaxInvocations. An INVOCATION arriving at the cap is answered
 	// ERROR URIUnavailable, without starting anything.
 	MaxInvocations int
+	// RejectNonFinite refuses NaN and infinities in outgoing payloads
+	// (ErrInvalidPayload): JSON cannot carry them.
+	RejectNonFinite bool
+}
+
+// sizer is what the session asks a transport that limits message sizes
+// (the wire peers).
+type sizer interface {
+	MaxMessage() int
+	EncodedSize(wamp.Message) (int, error)
 }
 
 // Session is one joined WAMP session.
 type Session struct {
+	limit   int   // the largest message the transport sends; 0: none
+	sizer   sizer // measures a message that may pass limit
 	peer    wamp.Peer
 	local   bool // in-process link: payloads are localized (local.go)
 	id      wamp.ID
@@ -116,7 +128,35 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 		details[k] = v
 	}
 	details["roles"] = clientRoles()
-	welcome, err := handshake(ctx, peer, cfg, details)
+	// A message the transport cannot send during the handshake (a HELLO
+	// larger than the router takes) fails the join at once.
+	unsent := make(chan error, 1)
+	u, reports := peer.(interface {
+		OnUnsent(func(wamp.Message, error))
+	})
+	if reports {
+		u.OnUnsent(func(msg wamp.Message, err error) {
+			select {
+			case unsent <- fmt.Errorf("session: join: %v not sent: %w", msg.MessageType(), unsentError(err)):
+			default:
+			}
+		})
+	}
+	hctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case err := <-unsent:
+			cancel(err)
+		case <-stop:
+		}
+	}()
+	welcome, err := handshake(hctx, peer, cfg, details)
+	if err != nil && context.Cause(hctx) != nil && ctx.Err() == nil {
+		err = context.Cause(hctx)
+	}
 	if err != nil {
 		peer.Close()
 		return nil, err
@@ -132,6 +172,12 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 		goodbye: make(chan struct{}),
 		dying:   make(chan struct{}),
 		done:    make(chan struct{}),
+	}
+	if sz, ok := peer.(sizer); ok {
+		s.limit, s.sizer = sz.MaxMessage(), sz
+	}
+	if reports {
+		u.OnUnsent(s.onUnsent)
 	}
 	s.workers.init()
 	go s.readLoop()
@@ -266,8 +312,13 @@ func (s *Session) Err() error {
 
 func (s *Session) nextID() wamp.ID { return wamp.ID(s.reqID.Add(1)) }
 
-// send writes msg to the peer, unless the session is ending or ctx ends first.
+// send writes msg to the peer, unless the session is ending or ctx ends
+// first, or its payload cannot go out (checkOut: ErrInvalidPayload,
+// ErrMessageTooLarge), which is found here, on the caller's goroutine.
 func (s *Session) send(ctx context.Context, msg wamp.Message) error {
+	if err := s.checkOut(msg); err != nil {
+		return err
+	}
 	s.sendMu.RLock()
 	defer s.sendMu.RUnlock()
 	if s.closed {

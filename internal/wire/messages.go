@@ -1,6 +1,12 @@
 package wire
 
-import "github.com/gammazero/nexus/v3/wamp"
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
 
 // Unregistered is an UNREGISTERED message with its Details dictionary:
 // [UNREGISTERED, Request|id, Details|dict]. A router sends it with Request 0 to
@@ -40,4 +46,43 @@ func RevocationDetails(registration wamp.ID, reason string) wamp.Dict {
 		d["reason"] = reason
 	}
 	return d
+}
+
+// ErrUnencodable matches the error of a message the serializer refused.
+var ErrUnencodable = errors.New("wire: message cannot be serialized")
+
+// TooLargeError is the error of a message larger than the other side
+// accepts.
+type TooLargeError struct {
+	Size, Limit int
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("wire: message of %d bytes exceeds the limit of %d", e.Size, e.Limit)
+}
+
+// unsentReport holds the peer's OnUnsent function.
+type unsentReport struct {
+	f atomic.Pointer[func(wamp.Message, error)]
+}
+
+func (u *unsentReport) set(f func(wamp.Message, error)) { u.f.Store(&f) }
+
+// report tells the OnUnsent function; false when there is none (the
+// router's side of a connection), and the peer then drops the connection
+// rather than the message alone.
+func (u *unsentReport) report(msg wamp.Message, err error) bool {
+	if f := u.f.Load(); f != nil && *f != nil {
+		(*f)(msg, err)
+		return true
+	}
+	return false
+}
+
+func encodedSize(s *Serializer, msg wamp.Message) (int, error) {
+	b, err := s.Append(nil, msg)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnencodable, err)
+	}
+	return len(b), nil
 }

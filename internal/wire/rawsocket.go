@@ -16,11 +16,14 @@ import (
 // Rawsocket frame types and serializer codes (WAMP spec, "RawSocket
 // Transport").
 const (
-	rawMagic       = 0x7f
-	frameRegular   = 0
-	framePing      = 1
-	framePong      = 2
-	rawMaxLenExp   = 0xf // 2^(9+15) = 16 MiB
+	rawMagic     = 0x7f
+	frameRegular = 0
+	framePing    = 1
+	framePong    = 2
+	rawMaxLenExp = 0xf // 2^(9+15) = 16 MiB
+	// rawMaxFrame is the largest payload a frame's 24-bit length carries:
+	// an announced limit of 2^24 bytes means 2^24-1 in practice.
+	rawMaxFrame    = 1<<24 - 1
 	rawQueueLength = 64
 
 	// rawReadBuffer is the reader's buffer: one read system call brings in
@@ -67,6 +70,7 @@ type RawSocketPeer struct {
 	// limit too, on the router its own.
 	readLimit int
 	pongs     chan []byte
+	unsent    unsentReport
 }
 
 // HandshakeRawSocket performs the client handshake on conn and starts the
@@ -97,8 +101,10 @@ func HandshakeRawSocket(ctx context.Context, conn net.Conn, s serialize.Serializ
 	if reply[1]&0x0f != code {
 		return nil, fmt.Errorf("wire: rawsocket handshake: server chose serializer %d, asked for %d", reply[1]&0x0f, code)
 	}
-	limit := 1 << (9 + int(reply[1]>>4))
-	p := &RawSocketPeer{conn: conn, ser: ser, limit: limit, readLimit: limit, pongs: make(chan []byte, 4)}
+	// We send no more than the router announced, and read no more than we
+	// announced (2^24 bytes, which the frame's length cannot exceed).
+	limit := min(1<<(9+int(reply[1]>>4)), rawMaxFrame)
+	p := &RawSocketPeer{conn: conn, ser: ser, limit: limit, readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame), pongs: make(chan []byte, 4)}
 	p.init(conn, rawQueueLength)
 	p.start(p.readLoop, p.writeLoop)
 	return p, nil
@@ -143,7 +149,8 @@ func AcceptRawSocket(conn net.Conn, serializer func(serialize.Serialization) (*S
 	if _, err := conn.Write([]byte{rawMagic, rawMaxLenExp<<4 | hello[1]&0x0f, 0, 0}); err != nil {
 		return nil, fmt.Errorf("wire: rawsocket handshake: %w", err)
 	}
-	p := &RawSocketPeer{conn: conn, ser: ser, limit: 1 << (9 + int(hello[1]>>4)), readLimit: 1 << (9 + rawMaxLenExp), pongs: make(chan []byte, 4)}
+	p := &RawSocketPeer{conn: conn, ser: ser, limit: min(1<<(9+int(hello[1]>>4)), rawMaxFrame),
+		readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame), pongs: make(chan []byte, 4)}
 	p.init(conn, rawQueueLength)
 	p.start(p.readLoop, p.writeLoop)
 	return p, nil
@@ -213,7 +220,7 @@ func (p *RawSocketPeer) writeLoop() {
 					break gather
 				}
 			}
-			if err != nil { // as a broken connection: every request fails now
+			if err != nil { // the connection's own failure
 				p.closeNoWait()
 				return
 			}
@@ -236,18 +243,27 @@ func (p *RawSocketPeer) writeLoop() {
 }
 
 // appendMessage appends msg's frame to batch. A message that cannot be
-// serialized is skipped (the session only sends well-formed messages); one
-// larger than the router accepts is an error.
+// serialized, or is larger than the other side accepts, is not sent and is
+// reported (see OnUnsent) and the connection stays up; without an OnUnsent
+// function (the router's side) that is an error that drops the connection.
 func (p *RawSocketPeer) appendMessage(batch []byte, msg wamp.Message) ([]byte, error) {
 	start := len(batch)
 	// Serialized in place, after a header whose length is filled in below.
 	batch, err := p.ser.Append(append(batch, frameRegular, 0, 0, 0), msg)
 	if err != nil {
-		return batch[:start], nil
+		err = fmt.Errorf("%w: %w", ErrUnencodable, err)
+		if p.unsent.report(msg, err) {
+			err = nil
+		}
+		return batch[:start], err
 	}
 	n := len(batch) - start - 4
 	if n > p.limit {
-		return batch[:start], fmt.Errorf("wire: rawsocket message of %d bytes exceeds the router's limit %d", n, p.limit)
+		var err error = &TooLargeError{Size: n, Limit: p.limit}
+		if p.unsent.report(msg, err) {
+			err = nil
+		}
+		return batch[:start], err
 	}
 	batch[start+1], batch[start+2], batch[start+3] = byte(n>>16), byte(n>>8), byte(n)
 	return batch, nil
@@ -258,3 +274,15 @@ func appendFrame(batch []byte, kind byte, b []byte) []byte {
 	batch = append(batch, kind, byte(n>>16), byte(n>>8), byte(n))
 	return append(batch, b...)
 }
+
+// OnUnsent sets f to be told, on the writer goroutine, of every message
+// that was not sent because it could not be serialized (an error matching
+// ErrUnencodable) or is larger than the router accepts (a *TooLargeError).
+// f must not block.
+func (p *RawSocketPeer) OnUnsent(f func(msg wamp.Message, err error)) { p.unsent.set(f) }
+
+// MaxMessage is the largest message the router accepts, in bytes.
+func (p *RawSocketPeer) MaxMessage() int { return p.limit }
+
+// EncodedSize is the size of msg serialized (without the frame header).
+func (p *RawSocketPeer) EncodedSize(msg wamp.Message) (int, error) { return encodedSize(p.ser, msg) }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/gorilla/websocket"
 )
 
@@ -38,6 +39,7 @@ type WebsocketPeer struct {
 	kind      int // websocket.TextMessage or websocket.BinaryMessage
 	keepAlive time.Duration
 	missed    atomic.Int32 // keepalive pings not answered yet
+	unsent    unsentReport
 }
 
 // NewWebsocketPeer starts a peer on an open connection. Messages are sent as
@@ -103,7 +105,17 @@ func (p *WebsocketPeer) writeLoop() {
 		case msg := <-p.wr:
 			var err error
 			if buf, err = p.ser.Append(buf[:0], msg); err != nil {
-				continue // the session only sends well-formed messages
+				err = fmt.Errorf("%w: %w", ErrUnencodable, err)
+			} else if len(buf) > wsMaxMessage {
+				err = &TooLargeError{Size: len(buf), Limit: wsMaxMessage}
+				buf = nil
+			}
+			if err != nil {
+				if p.unsent.report(msg, err) {
+					continue // the session fails that request alone
+				}
+				p.closeNoWait()
+				return
 			}
 			if err := p.conn.WriteMessage(p.kind, buf); err != nil {
 				p.closeNoWait()
@@ -126,3 +138,16 @@ func (p *WebsocketPeer) writeLoop() {
 		}
 	}
 }
+
+// OnUnsent sets f to be told, on the writer goroutine, of every message
+// that was not sent because it could not be serialized (an error matching
+// ErrUnencodable) or is larger than wsMaxMessage (a *TooLargeError). f must
+// not block.
+func (p *WebsocketPeer) OnUnsent(f func(msg wamp.Message, err error)) { p.unsent.set(f) }
+
+// MaxMessage is the largest message sent, in bytes: 16 MiB, the limit
+// rawsocket negotiates and the one the peer reads.
+func (p *WebsocketPeer) MaxMessage() int { return wsMaxMessage }
+
+// EncodedSize is the size of msg serialized.
+func (p *WebsocketPeer) EncodedSize(msg wamp.Message) (int, error) { return encodedSize(p.ser, msg) }
