@@ -54,7 +54,7 @@ type CallRequest struct {
 // ErrInvalidPayload matches the error of a call, publication or answer
 // whose payload (or options) no serializer can carry: a cyclic value (or one
 // nested deeper than 128 levels), a complex number, a channel, a func, a map
-// with non-string keys, or NaN or an infinity under JSON. The error says
+// with keys that are not strings, or NaN or an infinity under JSON. The error says
 // where (args[0].user.score). Nothing was sent; the session goes on.
 var ErrInvalidPayload = session.ErrInvalidPayload
 

@@ -125,7 +125,10 @@ func TestInProcessValuesAreCopies(t *testing.T) {
 
 // TestInProcessRefusesWhatNoSerializerCarries: a value no serializer can
 // carry fails the call with an error naming it, instead of reaching the
-// callee as a Go value the network could never deliver.
+// callee as a Go value the network could never deliver. The caller's own
+// arguments are refused at the call, before anything is sent
+// (ErrInvalidPayload, as over every transport); a callee's result that
+// cannot travel reaches the caller as wamp.error.runtime_error.
 func TestInProcessRefusesWhatNoSerializerCarries(t *testing.T) {
 	r := startNexus(t)
 	callee, caller := transports()[0].connect(t, r), transports()[0].connect(t, r)
@@ -142,13 +145,13 @@ func TestInProcessRefusesWhatNoSerializerCarries(t *testing.T) {
 	for _, bad := range []any{make(chan int), map[int]string{1: "a"}, complex(1, 2)} {
 		_, err = caller.Call(ctx, client.CallRequest{Procedure: "test.refuse",
 			Payload: client.Payload{Args: []any{"ok", map[string]any{"k": bad}}}}, nil)
-		require.ErrorIs(t, err, client.ErrInvalidArgument, "%T", bad)
-		assert.Contains(t, err.Error(), `Arguments[1]["k"]`)
-		assert.Contains(t, err.Error(), "cannot travel over WAMP")
+		require.ErrorIs(t, err, client.ErrInvalidPayload, "%T", bad)
+		assert.Contains(t, err.Error(), `args[1].k`)
+		assert.Contains(t, err.Error(), "cannot be serialized")
 	}
 	assert.Empty(t, ran, "the handler never ran")
 
 	_, err = caller.Call(ctx, client.CallRequest{Procedure: "test.refuse"}, nil)
-	require.ErrorIs(t, err, client.ErrInvalidArgument)
-	assert.Contains(t, err.Error(), "RESULT Arguments[0]: a func() cannot travel over WAMP")
+	require.ErrorIs(t, err, client.ErrRuntimeError)
+	assert.Contains(t, err.Error(), "args[0]: a func() cannot be serialized")
 }

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"encoding"
 	"errors"
 	"fmt"
 	"math"
@@ -233,10 +232,6 @@ func (w *walker) float(f float64) *walkErr {
 	return nil
 }
 
-var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
-
-// keySize is the upper bound assumed for a map key that is not a string.
-const keySize = 64
 
 func (w *walker) reflect(v reflect.Value, depth int) *walkErr {
 	if depth > MaxPayloadDepth {
@@ -289,26 +284,16 @@ func (w *walker) reflectMap(v reflect.Value, depth int) *walkErr {
 		w.add(1, 5)
 		return nil
 	}
-	kt := v.Type().Key()
-	switch kt.Kind() {
-	case reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-	default:
-		if !kt.Implements(textMarshaler) {
-			return &walkErr{problem: fmt.Sprintf("map key type %s cannot be serialized (WAMP dictionaries have string keys)", kt)}
-		}
+	if kt := v.Type().Key(); kt.Kind() != reflect.String {
+		return &walkErr{problem: fmt.Sprintf("a map with %s keys cannot be serialized (WAMP dictionaries have string keys)", kt)}
 	}
 	w.add(1, 9+2*v.Len())
 	it := v.MapRange()
 	for it.Next() {
-		k := it.Key()
-		if k.Kind() == reflect.String {
-			w.add(k.Len()+1, 6*k.Len()+9)
-		} else {
-			w.add(1, keySize)
-		}
+		k := it.Key().String()
+		w.add(len(k)+1, 6*len(k)+9)
 		if err := w.reflect(it.Value(), depth+1); err != nil {
-			return err.at("[" + fmt.Sprint(k.Interface()) + "]")
+			return err.at(key(k))
 		}
 	}
 	return w.over()

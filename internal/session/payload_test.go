@@ -38,6 +38,7 @@ func careless() map[string]any {
 		"channel":          make(chan int),
 		"func":             func() {},
 		"struct map key":   map[struct{ A int }]int{{1}: 1},
+		"int map key":      map[int]string{1: "a"},
 		"nested in struct": struct{ C chan int }{make(chan int)},
 	}
 }
