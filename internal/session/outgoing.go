@@ -232,7 +232,6 @@ func (w *walker) float(f float64) *walkErr {
 	return nil
 }
 
-
 func (w *walker) reflect(v reflect.Value, depth int) *walkErr {
 	if depth > MaxPayloadDepth {
 		return &walkErr{problem: fmt.Sprintf("nested more than %d levels deep (a cyclic value?)", MaxPayloadDepth)}
