@@ -11,7 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/router"
+	"github.com/wampkit/wampkit/client/wamptest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -40,11 +40,7 @@ func (l *lines) String() string {
 }
 
 func TestCallee(t *testing.T) {
-	r, err := router.Start(router.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = r.Close() })
+	r := wamptest.NewRouter(t)
 	countdownStep = time.Millisecond
 
 	for _, ser := range []string{"json", "msgpack", "cbor"} {
@@ -54,7 +50,7 @@ func TestCallee(t *testing.T) {
 			runCtx, stop := context.WithCancel(ctx)
 			out := &lines{wrote: make(chan struct{}, 1)}
 			done := make(chan error, 1)
-			go func() { done <- run(runCtx, []string{"-url", r.WebsocketURL(), "-ser", ser}, out) }()
+			go func() { done <- run(runCtx, []string{"-url", r.URL(), "-ser", ser}, out) }()
 			select {
 			case <-out.wrote:
 			case err := <-done:

@@ -10,7 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/wamptest"
+	"github.com/wampkit/wampkit/client/wamptest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // exampleProcedures registers, with the raw client (not the callee
 // package), procedures shaped like examples/callee's.
 func exampleProcedures(t *testing.T, c *client.Client) {
-	ctx := wamptest.Context(t)
+	ctx := t.Context()
 	procs := []struct {
 		uri  string
 		opts map[string]any
@@ -69,13 +69,13 @@ func exampleProcedures(t *testing.T, c *client.Client) {
 // TestCallerAgainstExampleProcedures runs the program over each serializer.
 func TestCallerAgainstExampleProcedures(t *testing.T) {
 	r := wamptest.NewRouter(t)
-	exampleProcedures(t, r.Local(t))
+	exampleProcedures(t, r.Connect(t))
 	for _, ser := range []string{"json", "msgpack", "cbor"} {
 		t.Run(ser, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			var out strings.Builder
-			if err := run(ctx, []string{"-url", r.WebsocketURL(), "-ser", ser}, &out); err != nil {
+			if err := run(ctx, []string{"-url", r.URL(), "-ser", ser}, &out); err != nil {
 				t.Fatalf("run: %v\n%s", err, out.String())
 			}
 			for _, want := range []string{
@@ -98,7 +98,7 @@ func TestCallerAgainstExampleProcedures(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	ctx := wamptest.Context(t)
+	ctx := t.Context()
 	var out strings.Builder
 	if err := run(ctx, []string{"-ser", "xml"}, &out); err == nil {
 		t.Error("an unknown serialization is refused")
