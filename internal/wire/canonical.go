@@ -29,8 +29,9 @@ import (
 // without serializing them, makes a canonical deep copy with Localize, so
 // that a receiver gets its own values, as it would from the network.
 //
-// Serializer limits remain, and are the peer's: JSON has no binary type
-// ([]byte goes as a string), writes NaN and the infinities as null, and a
+// Serializer limits remain, and are the peer's: JSON has binary only by the
+// spec's convention ([]byte goes as a "\u0000"+base64 string, spec.go), writes
+// NaN and the infinities as null, and a
 // JavaScript peer reads integers beyond 2^53 inexactly; a MsgPack timestamp
 // or CBOR time tag from another peer arrives as time.Time.
 
@@ -64,6 +65,18 @@ func canonicalize(msg wamp.Message) {
 		canonDict(m.Options)
 	case *Unregistered:
 		canonDict(m.Details)
+	case *wamp.Call: // what the reference router receives
+		canonDict(m.Options)
+		canonList(m.Arguments)
+		canonDict(m.ArgumentsKw)
+	case *wamp.Yield:
+		canonDict(m.Options)
+		canonList(m.Arguments)
+		canonDict(m.ArgumentsKw)
+	case *wamp.Publish:
+		canonDict(m.Options)
+		canonList(m.Arguments)
+		canonDict(m.ArgumentsKw)
 	}
 }
 

@@ -4,9 +4,10 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// The fast paths (msgpack.go, json.go) encode the messages a client sends on
-// every call and event (CALL, YIELD, PUBLISH, ERROR) and decode the ones it
-// receives (RESULT, INVOCATION, EVENT, ERROR) without reflection and without
+// The fast paths (msgpack.go, json.go) encode and decode the messages of
+// every call and event (CALL, YIELD, PUBLISH, ERROR, RESULT, INVOCATION,
+// EVENT: what a client sends and receives, and the other way round what the
+// reference router receives and sends) without reflection and without
 // nexus's detour through []any and copied maps. They give exactly what the
 // fallback gives (nexus's serializers made spec-shaped, spec.go): the same
 // values on decoding, in the canonical Go types (canonical.go) to which the
@@ -95,6 +96,20 @@ func outgoing(msg wamp.Message, fs *[maxElements]field) (wamp.MessageType, []fie
 		uintF(uint64(m.Request))
 		dictF(m.Details)
 		stringF(string(m.Error))
+	case *wamp.Result:
+		t, args, kwargs = wamp.RESULT, m.Arguments, m.ArgumentsKw
+		uintF(uint64(m.Request))
+		dictF(m.Details)
+	case *wamp.Invocation:
+		t, args, kwargs = wamp.INVOCATION, m.Arguments, m.ArgumentsKw
+		uintF(uint64(m.Request))
+		uintF(uint64(m.Registration))
+		dictF(m.Details)
+	case *wamp.Event:
+		t, args, kwargs = wamp.EVENT, m.Arguments, m.ArgumentsKw
+		uintF(uint64(m.Subscription))
+		uintF(uint64(m.Publication))
+		dictF(m.Details)
 	default:
 		return 0, nil, false
 	}
@@ -143,6 +158,13 @@ func incoming(es []element) (wamp.Message, bool) {
 			*out, ok = es[i].v.([]any)
 		}
 	}
+	uri := func(i int, out *wamp.URI) {
+		if set(i) {
+			var s string
+			s, ok = es[i].v.(string)
+			*out = wamp.URI(s)
+		}
+	}
 	// tail reads Details, Arguments and ArgumentsKw from element i on: the
 	// end of every message here but ERROR, which has its URI in between.
 	tail := func(i int, details *wamp.Dict, args *wamp.List, kwargs *wamp.Dict) bool {
@@ -174,14 +196,30 @@ func incoming(es []element) (wamp.Message, bool) {
 		m.Type = wamp.MessageType(t)
 		id(2, &m.Request)
 		dict(3, &m.Details)
-		if set(4) {
-			var s string
-			s, ok = es[4].v.(string)
-			m.Error = wamp.URI(s)
-		}
+		uri(4, &m.Error)
 		list(5, &m.Arguments)
 		dict(6, &m.ArgumentsKw)
 		msg, ok = m, ok && len(es) <= 7
+	case wamp.CALL:
+		m := &wamp.Call{}
+		id(1, &m.Request)
+		dict(2, &m.Options)
+		uri(3, &m.Procedure)
+		list(4, &m.Arguments)
+		dict(5, &m.ArgumentsKw)
+		msg, ok = m, ok && len(es) <= 6
+	case wamp.PUBLISH:
+		m := &wamp.Publish{}
+		id(1, &m.Request)
+		dict(2, &m.Options)
+		uri(3, &m.Topic)
+		list(4, &m.Arguments)
+		dict(5, &m.ArgumentsKw)
+		msg, ok = m, ok && len(es) <= 6
+	case wamp.YIELD:
+		m := &wamp.Yield{}
+		id(1, &m.Request)
+		msg, ok = m, tail(2, &m.Options, &m.Arguments, &m.ArgumentsKw)
 	default:
 		return nil, false
 	}

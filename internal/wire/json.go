@@ -226,7 +226,8 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// decodeJSONMessage decodes the frame of a RESULT, INVOCATION, EVENT or
+// decodeJSONMessage decodes the frame of a CALL, YIELD, PUBLISH, RESULT,
+// INVOCATION, EVENT or
 // ERROR.
 func decodeJSONMessage(data []byte) (wamp.Message, bool) {
 	var scratch [16]any

@@ -214,7 +214,8 @@ func appendUint(b []byte, u uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(b, 0xcf), u)
 }
 
-// decodeMsgPackMessage decodes the frame of a RESULT, INVOCATION, EVENT or
+// decodeMsgPackMessage decodes the frame of a CALL, YIELD, PUBLISH, RESULT,
+// INVOCATION, EVENT or
 // ERROR.
 func decodeMsgPackMessage(data []byte) (wamp.Message, bool) {
 	d := mpDecoder{b: data}
