@@ -84,15 +84,22 @@ func (c *Client) onEvent(ev *session.Event, to []*session.Subscription) {
 // still delivered).
 func (q *eventQueue) push(it queued) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
+		q.mu.Unlock()
 		return
 	}
-	if q.bytes+it.size > q.max && q.head < len(q.items) {
-		q.dropLocked(it)
+	if q.bytes+it.size <= q.max || q.head == len(q.items) {
+		q.appendLocked(it)
+		q.mu.Unlock()
 		return
 	}
-	q.appendLocked(it)
+	slow := q.dropLocked(it)
+	queued := q.bytes
+	q.mu.Unlock()
+	for _, s := range slow { // logged off the lock
+		q.c.log.Warn("wamp events dropped: slow consumer, event queue full",
+			"topic", s.topic, "queued_bytes", queued, "bound", q.max)
+	}
 }
 
 // marker queues a Gap marker for s; markers bypass the bound (a handle has
@@ -121,8 +128,9 @@ func (q *eventQueue) appendLocked(it queued) {
 }
 
 // dropLocked counts a dropped event on each handle it was for and queues
-// one Gap marker per handle and slow episode.
-func (q *eventQueue) dropLocked(it queued) {
+// one Gap marker per handle and slow episode; it returns the handles whose
+// slow episode begins (to log).
+func (q *eventQueue) dropLocked(it queued) (slow []*Subscription) {
 	drop := func(s *Subscription) {
 		if s.stopped.Load() {
 			return
@@ -134,18 +142,18 @@ func (q *eventQueue) dropLocked(it queued) {
 		}
 		s.gapQueued = true
 		q.appendLocked(queued{sub: s, gap: true})
-		q.c.log.Warn("wamp events dropped: slow consumer, event queue full",
-			"topic", s.topic, "queued_bytes", q.bytes, "bound", q.max)
+		slow = append(slow, s)
 	}
 	if it.sub != nil {
 		drop(it.sub)
-		return
+		return slow
 	}
 	for _, t := range it.to {
 		if s, ok := t.Value.(*Subscription); ok && s.own == nil {
 			drop(s)
 		}
 	}
+	return slow
 }
 
 // run delivers until the queue is empty.

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -225,7 +226,8 @@ func TestReconnectRestoresSharedSubscriptionOnce(t *testing.T) {
 func TestEventQueueBoundDropsAndCounts(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRouter(t)
-	sub := r.Local(t, client.WithEventQueueBytes(4096))
+	var logs wamptest.Buffer
+	sub := r.Local(t, client.WithEventQueueBytes(4096), client.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	pub := r.Local(t)
 	ctx := ctxT(t)
 	release := make(chan struct{})
@@ -269,6 +271,7 @@ func TestEventQueueBoundDropsAndCounts(t *testing.T) {
 	}
 	assert.Equal(t, n, events+int(dropped), "every event delivered or counted")
 	assert.Less(t, events, n/2, "the 4 KiB bound held back most of 100 events of ~220 bytes")
+	assert.Equal(t, 1, strings.Count(logs.String(), "slow consumer"), "one warning per slow episode:\n%s", logs.String())
 }
 
 // Handles of one topic come and go from many goroutines while one stays:
