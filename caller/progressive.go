@@ -14,10 +14,11 @@ import (
 //
 // Each progressive result is decoded into P by the same rule as the final
 // result. None is lost or reordered: results that arrive while the loop body
-// runs wait in a buffer of the call (see [Buffer]; 65536 by default). A
-// consumer that falls further behind than the buffer fails the call with
-// client.ErrSlowConsumer, and the call is canceled: nothing is dropped
-// silently.
+// runs wait in a buffer of the call (see [Buffer]; 65536 by default, and
+// the client's budget in bytes for all its calls,
+// client.WithProgressiveResultBytes, 64 MiB by default). A consumer that
+// falls further behind fails the call with client.ErrSlowConsumer, and the
+// call is canceled: nothing is dropped silently.
 //
 // A Results holds no goroutine. The call's state is released when it ends:
 // with its final result or error, when ctx ends, or when the Progress loop is

@@ -126,12 +126,13 @@ func (c *conn) pumpIn() {
 				return
 			}
 			if msg == nil {
-				// nexus's rawsocket peer delivers a nil message for a frame
-				// of a reserved type (3-7), at any stage, HELLO included;
-				// nexus itself would dereference it. The spec forbids those
-				// frames: the session ends as if the client had left (nexus
-				// then closes the session, and pumpOut the transport).
-				c.r.log.Debug("router: malformed transport frame (reserved rawsocket frame type): closing the connection",
+				// A transport that cannot decode a frame may hand over a
+				// nil message (nexus's rawsocket peer does for a frame of a
+				// reserved type, at any stage, HELLO included; an in-process
+				// peer may send one). nexus would dereference it: the
+				// session ends as if the client had left (nexus then closes
+				// the session, and pumpOut the transport).
+				c.r.log.Debug("router: nil message from the client transport: closing the connection",
 					"session", c.sessionID())
 				return
 			}

@@ -206,3 +206,27 @@ func TestForgedMetaEventsRefused(t *testing.T) {
 		t.Errorf("event for subscription %d, want %d", ev.Subscription, sub)
 	}
 }
+
+// A nil message from a client transport (what nexus's rawsocket peer hands
+// over for a reserved frame type; any in-process peer can send one), before
+// HELLO or after WELCOME, ends that session only.
+func TestNilMessageFromTransport(t *testing.T) {
+	r := newRouter(t, router.Config{})
+	bystander := join(t, r, joinOpts{})
+	for _, welcomed := range []bool{false, true} {
+		cli, rtr := transportPair()
+		errc := make(chan error, 1)
+		go func() { errc <- r.Attach(rtr) }()
+		if welcomed {
+			s := handshake(t, cli, r.Realm(), joinOpts{})
+			s.send(nil)
+			if _, ok := s.recv(wait); ok {
+				t.Error("the session goes on after a nil message")
+			}
+		} else {
+			cli.Send() <- nil
+			<-errc
+		}
+		bystander.callOK(string(wamp.MetaProcSessionCount))
+	}
+}
