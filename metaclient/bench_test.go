@@ -42,7 +42,7 @@ func BenchmarkRegistryApply(b *testing.B) {
 }
 
 func benchRegistry() *Registry {
-	return &Registry{m: New(nil), regs: map[client.ID]*RegistrationInfo{}, changes: make(chan Change, 1)}
+	return &Registry{m: New(nil), regs: map[client.ID]*RegistrationInfo{}, changes: make(chan Change), pendingWake: make(chan struct{}, 1)}
 }
 
 func lifecycle(id client.ID) []metaEvt {

@@ -374,3 +374,32 @@ func TestSeveralWatchersOnOneClient(t *testing.T) {
 	default:
 	}
 }
+
+// A rebuild that finds more changes than a channel buffer holds (600
+// registrations made while away: 1,200 notifications in one burst) loses
+// none: the log still agrees with the router.
+func TestRegistryLargeRebuildLosesNoNotification(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	ctx := wamptest.Context(t)
+	proxy := wamptest.NewProxy(t, r.WebsocketURL())
+	watcher, err := client.Connect(ctx, proxy.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff))
+	require.NoError(t, err)
+	t.Cleanup(func() { wamptest.Close(t, watcher) })
+	m := metaclient.New(watcher)
+	reg, err := m.Watch(ctx)
+	require.NoError(t, err)
+	log := follow(t, reg)
+	defer func() { require.NoError(t, reg.Close(context.Background())) }()
+
+	proxy.Pause()
+	proxy.DropAll()
+	require.NoError(t, watcher.WaitState(ctx, client.Reconnecting))
+	callee := r.Local(t)
+	for i := range 600 {
+		register(t, callee, fmt.Sprintf("com.large.p%d", i), nil)
+	}
+	proxy.Resume()
+	waitAgree(t, ctx, m, reg, log)
+	assert.Zero(t, reg.Dropped())
+	assert.Len(t, log.changes(func(c metaclient.Change) bool { return c.Resync }), 1200)
+}

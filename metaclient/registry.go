@@ -68,12 +68,13 @@ type Registry struct {
 	sub       *client.Subscription
 	changes   chan Change
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup // resyncLoop and repairLoop
+	wg        sync.WaitGroup // resyncLoop, repairLoop and feed
 	closeOnce sync.Once
 	closeErr  error
 
 	dirtySignal  chan struct{} // cap 1: dirty has entries
 	resyncSignal chan struct{} // cap 1: events were lost, rebuild
+	pendingWake  chan struct{} // cap 1: pending has entries
 
 	mu      sync.Mutex
 	regs    map[client.ID]*RegistrationInfo
@@ -84,6 +85,9 @@ type Registry struct {
 	epoch   int   // sync epochs: a reconnect starts a new one
 	dirty   map[client.ID]bool
 	closed  bool // Changes is closed
+
+	pending      []Change // notifications not yet taken from Changes
+	pendingBytes int
 }
 
 // metaEvt is one lifecycle event, in the order the router published it.
@@ -95,8 +99,13 @@ type metaEvt struct {
 	reason  string       // on_unregister, when the router gives one
 }
 
-// changeBuffer bounds the Changes channel.
-const changeBuffer = 1024
+// maxPendingBytes bounds the notifications waiting to be read from
+// Changes, by their approximate size (changeSize): 16 MiB, some 150,000
+// notifications.
+const maxPendingBytes = 16 << 20
+
+// changeSize approximates what a pending notification holds.
+func changeSize(c Change) int { return 96 + len(c.URI) + len(c.Reason) }
 
 // Watch builds a live registry. It subscribes to the lifecycle events first
 // (one prefix subscription, so events arrive in the order the router
@@ -107,8 +116,9 @@ const changeBuffer = 1024
 // event queue bound: see client.OnGap) it rebuilds itself the same way and
 // reports what changed meanwhile. Close it when done.
 func (m *Client) Watch(ctx context.Context) (*Registry, error) {
-	r := &Registry{m: m, changes: make(chan Change, changeBuffer), regs: map[client.ID]*RegistrationInfo{}, syncing: true,
-		dirty: map[client.ID]bool{}, dirtySignal: make(chan struct{}, 1), resyncSignal: make(chan struct{}, 1)}
+	r := &Registry{m: m, changes: make(chan Change), regs: map[client.ID]*RegistrationInfo{}, syncing: true,
+		dirty: map[client.ID]bool{}, dirtySignal: make(chan struct{}, 1), resyncSignal: make(chan struct{}, 1),
+		pendingWake: make(chan struct{}, 1)}
 	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", r.onEvent, map[string]any{"match": "prefix"},
 		client.OnGap(r.onGap))
 	if err != nil {
@@ -121,9 +131,10 @@ func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	r.wg.Add(2)
+	r.wg.Add(3)
 	go r.resyncLoop(wctx)
 	go r.repairLoop(wctx)
+	go r.feed(wctx)
 	return r, nil
 }
 
@@ -133,9 +144,11 @@ func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 // lost at the client's queue bound) the changes found by comparing the new
 // view with the old one come first (Change.Resync set: created, callees
 // added or removed, deleted), then Resynced. The registry never blocks on
-// the channel: it buffers 1024 notifications, and when it is full further
-// ones are dropped (counted by Dropped; the view itself misses nothing, so
-// read it with Snapshot then). Close closes the channel.
+// the channel: notifications wait in a queue of their own, bounded at 16
+// MiB (some 150,000 notifications); past it further ones are dropped
+// (counted by Dropped; the view itself misses nothing, so read it with
+// Snapshot then). Close closes the channel; notifications not yet read are
+// discarded.
 func (r *Registry) Changes() <-chan Change { return r.changes }
 
 // Err returns the error of the last failed attempt to rebuild the view
@@ -335,15 +348,50 @@ func (r *Registry) apply(e metaEvt) {
 	}
 }
 
-// notify sends a change without blocking. Called with r.mu held.
+// notify queues a change for Changes, or counts it dropped past the
+// bound. Called with r.mu held.
 func (r *Registry) notify(c Change) {
 	if r.closed {
 		return
 	}
-	select {
-	case r.changes <- c:
-	default:
+	n := changeSize(c)
+	if r.pendingBytes+n > maxPendingBytes {
 		r.dropped++
+		return
+	}
+	r.pending = append(r.pending, c)
+	r.pendingBytes += n
+	select {
+	case r.pendingWake <- struct{}{}:
+	default:
+	}
+}
+
+// feed hands the queued notifications to Changes, in order, until ctx
+// ends (Close).
+func (r *Registry) feed(ctx context.Context) {
+	defer r.wg.Done()
+	for {
+		r.mu.Lock()
+		if len(r.pending) == 0 {
+			r.pending = nil // let a burst's backing array go
+			r.mu.Unlock()
+			select {
+			case <-r.pendingWake:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		c := r.pending[0]
+		r.pending = r.pending[1:]
+		r.pendingBytes -= changeSize(c)
+		r.mu.Unlock()
+		select {
+		case r.changes <- c:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
