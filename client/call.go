@@ -194,19 +194,24 @@ func (p *PendingCall) Next(ctx context.Context) (Result, error) {
 }
 
 // Send sends one more input chunk of a streamed call.
-func (p *PendingCall) Send(ctx context.Context, chunk Payload) error {
-	if chunk.Passthru != nil {
-		return fmt.Errorf("client: call %s: %w: not supported in streamed input chunks", p.proc, ErrPassthru)
-	}
-	return p.wrap(p.call.SendProgress(ctx, chunk.Args, chunk.Kwargs))
-}
+func (p *PendingCall) Send(ctx context.Context, chunk Payload) error { return p.send(ctx, chunk, true) }
 
 // SendFinal sends the last input chunk of a streamed call.
 func (p *PendingCall) SendFinal(ctx context.Context, chunk Payload) error {
+	return p.send(ctx, chunk, false)
+}
+
+func (p *PendingCall) send(ctx context.Context, chunk Payload, more bool) error {
+	args, kwargs := chunk.Args, chunk.Kwargs
+	var opts map[string]any
 	if chunk.Passthru != nil {
-		return fmt.Errorf("client: call %s: %w: not supported in streamed input chunks", p.proc, ErrPassthru)
+		var err error
+		if args, opts, err = chunk.Passthru.wire(chunk.Args, chunk.Kwargs, nil); err != nil {
+			return fmt.Errorf("client: call %s: %w", p.proc, err)
+		}
+		kwargs = nil
 	}
-	return p.wrap(p.call.SendFinal(ctx, chunk.Args, chunk.Kwargs))
+	return p.wrap(p.call.SendChunk(ctx, args, kwargs, opts, more))
 }
 
 // Cancel sends CANCEL with the call's mode and returns without waiting.

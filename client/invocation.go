@@ -75,10 +75,16 @@ func (i *Invocation) Streaming() bool { return i.inv.Streaming() }
 // not ask for progress, and returns an error once the call was canceled or
 // answered.
 func (i *Invocation) Progress(p Payload) error {
+	args, kwargs := p.Args, p.Kwargs
+	var opts map[string]any
 	if p.Passthru != nil {
-		return fmt.Errorf("client: %w: not supported in progressive results", ErrPassthru)
+		var err error
+		if args, opts, err = p.Passthru.wire(p.Args, p.Kwargs, nil); err != nil {
+			return fmt.Errorf("client: progressive result of %s: %w", i.inv.Procedure, err)
+		}
+		kwargs = nil
 	}
-	if err := i.inv.Progress(p.Args, p.Kwargs); err != nil {
+	if err := i.inv.ProgressWith(args, kwargs, opts); err != nil {
 		if err == session.ErrInvocationDone {
 			return ErrCanceled
 		}
@@ -90,14 +96,18 @@ func (i *Invocation) Progress(p Payload) error {
 // NextInput returns the next input chunk of a streamed invocation; ok is
 // false after the final chunk. The first chunk is Payload, not returned here.
 func (i *Invocation) NextInput(ctx context.Context) (p Payload, ok bool, err error) {
-	args, kwargs, ok, err := i.inv.NextInput(ctx)
+	args, kwargs, details, ok, err := i.inv.NextInputDetails(ctx)
 	if err != nil {
 		if err == session.ErrInvocationDone {
 			return Payload{}, false, ErrCanceled
 		}
 		return Payload{}, false, err
 	}
-	return Payload{Args: args, Kwargs: kwargs}, ok, nil
+	p, err = payloadFrom("INVOCATION input chunk", args, kwargs, details)
+	if err != nil { // refused: never handed on as plain arguments
+		return Payload{}, false, fmt.Errorf("client: input of %s: %w", i.inv.Procedure, err)
+	}
+	return p, ok, nil
 }
 
 // InvocationFromContext returns the invocation a handler's context (or a

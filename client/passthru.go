@@ -19,13 +19,17 @@ import (
 // (INVOCATION, RESULT, EVENT, ERROR).
 //
 // Set [Payload.Passthru] (or [Error.Passthru]) to send one with the raw API:
-// [Client.Call], [Client.StartCall], an [InvocationHandler]'s result or
-// error, [Client.Publish]. A received message that carries ppt_scheme comes
-// with Passthru set and no Args or Kwargs. One that carries ppt_scheme but
-// not exactly one binary argument (or has keyword arguments) is refused: the
-// call fails, the invocation is answered with wamp.error.invalid_argument, the
-// event is dropped, each with an error matching [ErrProtocol]; it is never
-// handed on as something else. The typed packages (callee, caller) hand a
+// [Client.Call], [Client.StartCall] and a streamed call's chunks
+// ([PendingCall.Send], [PendingCall.SendFinal]), an [InvocationHandler]'s
+// result, progressive results ([Invocation.Progress]) or error,
+// [Client.Publish]. A received message that carries ppt_scheme comes with
+// Passthru set and no Args or Kwargs (results, progressive or not,
+// invocations and their streamed input chunks, events, errors). One that
+// carries ppt_scheme but not exactly one binary argument (or has keyword
+// arguments) is refused with an error matching [ErrProtocol]: the call
+// fails, the invocation is answered with wamp.error.invalid_argument, the
+// input chunk is an error from [Invocation.NextInput], the event is dropped
+// and logged; it is never handed on as something else. The typed packages (callee, caller) hand a
 // Passthru on only to a client.Payload (the In or Out type, or a result
 // returned as a client.Payload); decoding one into any other type fails with
 // an error matching [ErrPassthru].
@@ -49,8 +53,7 @@ type Passthru struct {
 }
 
 // ErrPassthru: a payload in Payload Passthru Mode reached a place that only
-// takes arguments and keyword arguments (a typed decode, a streamed chunk, a
-// progressive result).
+// takes arguments and keyword arguments (a typed decode or encode).
 var ErrPassthru = errors.New("client: payload in Payload Passthru Mode (PPT)")
 
 // The PPT option and detail keys.

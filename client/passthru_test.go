@@ -140,3 +140,113 @@ func TestPassthruMalformedResultFailsTheCall(t *testing.T) {
 	assert.ErrorIs(t, err, client.ErrProtocol)
 	assert.Contains(t, fmt.Sprint(err), "RESULT in Payload Passthru Mode")
 }
+
+// Progressive results and streamed input chunks in PPT, both ways, through
+// plain nexus (JSON and MsgPack). The bytes arrive in order and as bytes;
+// the results keep their attributes. (nexus forwards a streamed call's
+// ppt_* options with its first chunk only: a router limitation wampkit
+// cannot repair, since a later chunk without them is plain arguments.)
+func TestPassthruProgressiveAndStreamed(t *testing.T) {
+	r := startNexus(t)
+	for _, tc := range transports()[1:3] {
+		t.Run(tc.name, func(t *testing.T) {
+			callee, caller := tc.connect(t, r), tc.connect(t, r)
+			ctx := ctxT(t)
+			proc := "test.ppt.stream." + tc.name
+			_, err := callee.Register(ctx, proc, func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+				var got [][]byte
+				if p := inv.Payload().Passthru; p != nil {
+					got = append(got, p.Payload)
+				}
+				for {
+					p, ok, err := inv.NextInput(ctx)
+					if err != nil {
+						return client.Payload{}, err
+					}
+					if !ok {
+						break
+					}
+					switch {
+					case p.Passthru != nil:
+						got = append(got, p.Passthru.Payload)
+					case len(p.Args) == 1:
+						// nexus 3.3.0 copies the ppt_* options into the
+						// first INVOCATION of a streamed call only; the
+						// later chunks come as one plain binary argument.
+						b, _ := p.Args[0].([]byte)
+						got = append(got, b)
+					default:
+						return client.Payload{}, client.NewError("test.error.not_ppt", p)
+					}
+				}
+				for _, b := range got { // echoed as progressive results
+					if err := inv.Progress(client.Payload{Passthru: &client.Passthru{Scheme: "mqtt", Payload: b}}); err != nil {
+						return client.Payload{}, err
+					}
+				}
+				return client.Payload{Passthru: &client.Passthru{Scheme: "mqtt", Payload: []byte("end")}}, nil
+			}, nil)
+			require.NoError(t, err)
+			chunk := func(s string) client.Payload {
+				return client.Payload{Passthru: &client.Passthru{Scheme: "x_custom", Serializer: "native", Payload: []byte(s)}}
+			}
+			call, err := caller.StartCall(ctx, client.CallRequest{Procedure: proc, Payload: chunk("a"), Stream: true, ReceiveProgress: true})
+			require.NoError(t, err)
+			require.NoError(t, call.Send(ctx, chunk("b")))
+			require.NoError(t, call.SendFinal(ctx, chunk("c")))
+			var got []string
+			for {
+				res, err := call.Next(ctx)
+				require.NoError(t, err)
+				require.NotNil(t, res.Passthru, "result %+v", res)
+				assert.Equal(t, "mqtt", res.Passthru.Scheme)
+				got = append(got, string(res.Passthru.Payload))
+				if !res.Progress {
+					break
+				}
+			}
+			assert.Equal(t, []string{"a", "b", "c", "end"}, got)
+		})
+	}
+}
+
+// A router that forwards ppt_* with every chunk of a streamed call (the
+// spec's reading) has each chunk arrive as a Passthru; a chunk that claims
+// PPT without a binary is an error from NextInput, not plain arguments.
+func TestPassthruStreamedChunksFromARouterThatForwardsThem(t *testing.T) {
+	yields := make(chan *wamp.Yield, 1)
+	r := hostile.New(t, func(c *hostile.Conn) {
+		c.Welcome(nil)
+		reg := c.Expect(wamp.REGISTER).(*wamp.Register)
+		c.Send(&wamp.Registered{Request: reg.Request, Registration: 7})
+		ppt := func(more bool) wamp.Dict { return wamp.Dict{"ppt_scheme": "mqtt", "progress": more} }
+		c.Send(&wamp.Invocation{Request: 1, Registration: 7, Details: ppt(true), Arguments: wamp.List{[]byte("a")}})
+		c.Send(&wamp.Invocation{Request: 1, Registration: 7, Details: ppt(true), Arguments: wamp.List{[]byte("b")}})
+		c.Send(&wamp.Invocation{Request: 1, Registration: 7, Details: ppt(false), Arguments: wamp.List{"not binary"}})
+		yields <- c.Expect(wamp.YIELD).(*wamp.Yield)
+		c.Serve(nil)
+	})
+	cl := dial(t, r.URL())
+	_, err := cl.Register(ctxT(t), "test.ppt.chunks", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+		got := []any{string(inv.Payload().Passthru.Payload)}
+		for {
+			p, ok, err := inv.NextInput(ctx)
+			if err != nil {
+				got = append(got, errors.Is(err, client.ErrProtocol))
+				break
+			}
+			if !ok {
+				break
+			}
+			got = append(got, string(p.Passthru.Payload))
+		}
+		return client.Payload{Args: got}, nil
+	}, nil)
+	require.NoError(t, err)
+	select {
+	case y := <-yields:
+		assert.Equal(t, wamp.List{"a", "b", true}, y.Arguments)
+	case <-ctxT(t).Done():
+		t.Fatal("no YIELD")
+	}
+}

@@ -133,15 +133,18 @@ func (c *Call) ID() wamp.ID { return c.id }
 
 // SendProgress sends one more input chunk of a progressive invocation.
 func (c *Call) SendProgress(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
-	return c.sendChunk(ctx, args, kwargs, true)
+	return c.SendChunk(ctx, args, kwargs, nil, true)
 }
 
 // SendFinal sends the last input chunk of a progressive invocation.
 func (c *Call) SendFinal(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
-	return c.sendChunk(ctx, args, kwargs, false)
+	return c.SendChunk(ctx, args, kwargs, nil, false)
 }
 
-func (c *Call) sendChunk(ctx context.Context, args wamp.List, kwargs wamp.Dict, more bool) error {
+// SendChunk sends an input chunk, more of them to follow or not, with extra
+// CALL options (nil: none; the engine owns a map it is given and adds
+// progress to it).
+func (c *Call) SendChunk(ctx context.Context, args wamp.List, kwargs wamp.Dict, extra wamp.Dict, more bool) error {
 	if !c.req.Stream {
 		return ErrNotStreaming
 	}
@@ -155,7 +158,13 @@ func (c *Call) sendChunk(ctx context.Context, args wamp.List, kwargs wamp.Dict, 
 		return ErrInvocationDone
 	}
 	opts := noOptions
-	if more {
+	switch {
+	case extra != nil:
+		opts = extra
+		if more {
+			opts[wamp.OptProgress] = true
+		}
+	case more:
 		opts = progressOptions
 	}
 	return c.s.send(ctx, &wamp.Call{Request: c.id, Options: opts, Procedure: wamp.URI(c.req.Procedure),

@@ -44,9 +44,10 @@ type Invocation struct {
 }
 
 type chunk struct {
-	args   wamp.List
-	kwargs wamp.Dict
-	size   int64
+	args    wamp.List
+	kwargs  wamp.Dict
+	details wamp.Dict // only when they carry more than progress (PPT)
+	size    int64
 }
 
 // modeInputOverflow is the interrupt mode of an invocation ended because its
@@ -98,6 +99,12 @@ func (inv *Invocation) Streaming() bool {
 // progress it does nothing. After the invocation was interrupted or answered
 // it returns ErrInvocationDone.
 func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
+	return inv.ProgressWith(args, kwargs, nil)
+}
+
+// ProgressWith is Progress with extra YIELD options (nil: none; the engine
+// owns a map it is given and adds progress to it).
+func (inv *Invocation) ProgressWith(args wamp.List, kwargs wamp.Dict, extra wamp.Dict) error {
 	inv.mu.Lock()
 	over := inv.answered || inv.mode != ""
 	inv.mu.Unlock()
@@ -107,13 +114,26 @@ func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
 	if !inv.ReceiveProgress() {
 		return nil
 	}
-	return inv.s.send(inv, &wamp.Yield{Request: inv.ID, Options: progressOptions, Arguments: args, ArgumentsKw: kwargs})
+	opts := progressOptions
+	if extra != nil {
+		opts = extra
+		opts[wamp.OptProgress] = true
+	}
+	return inv.s.send(inv, &wamp.Yield{Request: inv.ID, Options: opts, Arguments: args, ArgumentsKw: kwargs})
 }
 
 // NextInput returns the next streamed input chunk of a progressive
 // invocation. ok is false once the final chunk was taken. The first chunk is
 // the invocation's own Args/Kwargs and is not returned again.
 func (inv *Invocation) NextInput(ctx context.Context) (args wamp.List, kwargs wamp.Dict, ok bool, err error) {
+	args, kwargs, _, ok, err = inv.NextInputDetails(ctx)
+	return args, kwargs, ok, err
+}
+
+// NextInputDetails is NextInput with the chunk's INVOCATION details, kept
+// only when they say something beyond progress (Payload Passthru Mode
+// attributes); nil otherwise.
+func (inv *Invocation) NextInputDetails(ctx context.Context) (args wamp.List, kwargs wamp.Dict, details wamp.Dict, ok bool, err error) {
 	for {
 		inv.mu.Lock()
 		if len(inv.inputs) > 0 {
@@ -122,25 +142,25 @@ func (inv *Invocation) NextInput(ctx context.Context) (args wamp.List, kwargs wa
 			inv.inputs = inv.inputs[1:]
 			inv.releaseLocked(c.size)
 			inv.mu.Unlock()
-			return c.args, c.kwargs, true, nil
+			return c.args, c.kwargs, c.details, true, nil
 		}
 		more, mode := inv.more, inv.mode
 		inv.mu.Unlock()
 		if mode == modeInputOverflow {
-			return nil, nil, false, ErrInputOverflow
+			return nil, nil, nil, false, ErrInputOverflow
 		}
 		if !more {
-			return nil, nil, false, nil
+			return nil, nil, nil, false, nil
 		}
 		if mode != "" {
-			return nil, nil, false, ErrInvocationDone
+			return nil, nil, nil, false, ErrInvocationDone
 		}
 		select {
 		case <-inv.signal:
 		case <-ctx.Done():
-			return nil, nil, false, ctx.Err()
+			return nil, nil, nil, false, ctx.Err()
 		case <-inv.Done():
-			return nil, nil, false, inv.Err()
+			return nil, nil, nil, false, inv.Err()
 		}
 	}
 }
@@ -166,7 +186,11 @@ func (inv *Invocation) addChunk(m *wamp.Invocation) {
 		inv.interrupt(modeInputOverflow)
 		return
 	default:
-		inv.inputs = append(inv.inputs, chunk{args: m.Arguments, kwargs: m.ArgumentsKw, size: size})
+		c := chunk{args: m.Arguments, kwargs: m.ArgumentsKw, size: size}
+		if _, ppt := m.Details["ppt_scheme"]; ppt {
+			c.details = m.Details
+		}
+		inv.inputs = append(inv.inputs, c)
 		inv.charged += size
 		s.inputBytes.Add(size)
 		inv.more = more
