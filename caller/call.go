@@ -30,7 +30,7 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 	if err != nil {
 		return zero, err
 	}
-	req, err := encodeRequest(&cfg, procedure, in)
+	req, err := encodeRequest(&cfg, c, procedure, in)
 	if err != nil {
 		return zero, err
 	}
@@ -46,15 +46,24 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 	return decodeOut[Out](&cfg, procedure, res.Payload)
 }
 
-func encodeRequest(cfg *config, procedure string, in any) (client.CallRequest, error) {
+func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (client.CallRequest, error) {
+	var req client.CallRequest
 	if p, ok := in.(client.Payload); ok && p.Passthru != nil {
-		return cfg.request(procedure, p), nil // sent in Payload Passthru Mode by the client
+		req = cfg.request(procedure, p) // sent in Payload Passthru Mode by the client
+	} else {
+		args, kwargs, err := codec.Encode(in)
+		if err != nil {
+			return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
+		}
+		req = cfg.request(procedure, client.Payload{Args: args, Kwargs: kwargs})
 	}
-	args, kwargs, err := codec.Encode(in)
-	if err != nil {
-		return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
+	if req.Timeout > 0 && !c.RouterFeatures().Dealer(client.FeatureCallTimeout) {
+		// A router that does not announce call_timeout is not asked; the
+		// local deadline (bound) still ends the call and cancels it, which
+		// the spec allows without the feature.
+		req.Timeout = 0
 	}
-	return cfg.request(procedure, client.Payload{Args: args, Kwargs: kwargs}), nil
+	return req, nil
 }
 
 // bound adds the local deadline of a Timeout.

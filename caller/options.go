@@ -53,8 +53,11 @@ const timeoutGrace = 250 * time.Millisecond
 // in milliseconds, as the spec and nexus read it; the router answers
 // wamp.error.timeout) and also bounds the call locally with a deadline of d
 // plus a short grace, so the call ends even against a router that ignores
-// the option (Crossbar reads it in seconds). Timeout(0) means no timeout
-// (it undoes a Timeout given to [New]); a negative d is invalid.
+// the option (Crossbar reads it in seconds). A router whose WELCOME does not
+// announce call_timeout (Crossbar, xconn-go's nxt, fox-wamp) is not sent the
+// option at all: the local deadline alone ends the call, with a CANCEL when
+// the router announces call_canceling. Timeout(0) means no timeout (it
+// undoes a Timeout given to [New]); a negative d is invalid.
 func Timeout(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {

@@ -31,7 +31,7 @@ func Open[In, P, Out any](ctx context.Context, c *client.Client, procedure strin
 	if err != nil {
 		return nil, err
 	}
-	req, err := encodeRequest(&cfg, procedure, first)
+	req, err := encodeRequest(&cfg, c, procedure, first)
 	if err != nil {
 		return nil, err
 	}

@@ -161,6 +161,9 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	p := &PendingCall{c: c, proc: req.Procedure}
 	p.call = &p.state
 	_, _, err := withSession(ctx, c, "call", req.Procedure, false, func(sess *session.Session) (struct{}, error) {
+		if err := callNeeds(sess.Features(), &req, opts); err != nil {
+			return struct{}{}, err
+		}
 		p.state = session.Call{} // fresh for each session tried
 		return struct{}{}, sess.StartCallInto(ctx, session.CallRequest{
 			Procedure: req.Procedure, Args: args, Kwargs: kwargs, Options: opts,

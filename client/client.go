@@ -150,6 +150,7 @@ func (c *Client) join(ctx context.Context) (*session.Session, error) {
 		// JSON has no NaN or infinities: refusing them at the call beats
 		// the null a serializer would send instead.
 		RejectNonFinite: c.cfg.serialization == JSON,
+		AssumeFeatures:  c.cfg.assumeFeatures,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("client: join realm %q: %w", c.cfg.realm, convertErr(err, false))

@@ -57,6 +57,47 @@
 // MsgPack timestamp or CBOR time tag sent by another peer arrives as a
 // time.Time.
 //
+// # Router features
+//
+// The client reads the roles and features the router announces in WELCOME
+// on every session ([Client.RouterFeatures], so after a reconnect they are
+// the new router's). A request that needs a feature the router does not
+// announce fails before anything is sent, with a [*FeatureError] naming it
+// (errors.Is(err, [ErrFeatureNotSupported])), instead of being silently
+// downgraded by a router that ignores the option:
+//
+//	match "prefix" or "wildcard" on Register   pattern_based_registration
+//	invoke other than "single"                  shared_registration
+//	disclose_caller (Register), disclose_me     caller_identification
+//	a call timeout, forward_timeout             call_timeout
+//	ReceiveProgress / a streamed call           progressive_call_results / progressive_call_invocations
+//	an explicit CancelMode                      call_canceling
+//	match "prefix" or "wildcard" on Subscribe   pattern_based_subscription (broker)
+//
+// Without call_canceling, a call whose context ends (or that is canceled)
+// ends at once without sending CANCEL, which such a router would not
+// understand; the call may still run at the router. A registration restored
+// after a reconnect to a router lacking what it needs ends (Done, Err) with
+// the feature error, reported to [WithRestoreErrorHandler].
+//
+// What routers announce, as read in their sources: nexus v3.3.0 announces
+// every feature above but registration_revocation (it never revokes);
+// wampkit's reference router announces them all, registration_revocation
+// included, which it implements (remove_callee); fox-wamp 0.7.28 announces
+// only progressive_call_results (and session_meta_api) on its dealer, and
+// reads neither match nor invoke on REGISTER, nor timeout or disclose_me on
+// CALL, and ignores CANCEL, so each is refused here rather than lost there.
+// xconn-go's nxt (v0.1.0) announces progressive_call_invocations and
+// call_canceling but not progressive_call_results, which its dealer
+// implements: the client takes the first as implying the second.
+// Crossbar.io applies CALL timeouts without announcing call_timeout, but in
+// seconds where the spec says milliseconds, so the client does not assume
+// it: use a context deadline (caller.Timeout falls back to its local
+// deadline alone on such a router). For any other router that supports a
+// feature silently, [WithRouterFeatures] takes its word. registration_revocation gates no
+// request: a registration's Done reports a revocation only from a router
+// that announces it.
+//
 // # Errors
 //
 // An ERROR answered by the router or a callee is an [*Error] carrying the

@@ -197,6 +197,9 @@ func (e *canceledError) Error() string {
 	if e.remote != nil && e.remote.URI != ErrCanceled.URI {
 		return fmt.Sprintf("client: call canceled (%v, mode %s): %v", e.cause, e.mode, e.remote)
 	}
+	if e.mode == "" {
+		return fmt.Sprintf("client: call abandoned (%v): the router does not announce call_canceling, so no CANCEL was sent and the call may still run", e.cause)
+	}
 	return fmt.Sprintf("client: call canceled (%v, mode %s)", e.cause, e.mode)
 }
 

@@ -73,6 +73,7 @@ type config struct {
 	eventQueueBytes int
 	keepAlive       time.Duration
 	limits          limits // see limits.go
+	assumeFeatures  []string
 }
 
 func defaultConfig() config {

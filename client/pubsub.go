@@ -213,6 +213,9 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 		}
 	}
 	sess, cur, err := withSession(ctx, c, "subscribe", topic, true, func(sess *session.Session) (*session.Subscription, error) {
+		if err := subscribeNeeds(sess.Features(), o); err != nil {
+			return nil, err
+		}
 		return sess.Subscribe(ctx, topic, wamp.Dict(o), s, nil)
 	})
 	if err != nil {
@@ -279,6 +282,9 @@ func (c *Client) restoreSubscription(sess *session.Session, s *Subscription) err
 	s.mu.Unlock()
 	if skip {
 		return nil
+	}
+	if err := subscribeNeeds(sess.Features(), s.options); err != nil {
+		return err // the new router lacks what the old one had
 	}
 	ctx, cancel := context.WithTimeout(c.life, defaultRestoreTimeout)
 	defer cancel()

@@ -167,6 +167,9 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 	}
 	r := &Registration{c: c, procedure: procedure, options: opts, handler: h}
 	sess, cur, err := withSession(ctx, c, "register", procedure, true, func(sess *session.Session) (*session.Registration, error) {
+		if err := registerNeeds(sess.Features(), opts); err != nil {
+			return nil, err
+		}
 		return sess.Register(ctx, procedure, wamp.Dict(opts), r.invoke, r)
 	})
 	if err != nil {
@@ -276,8 +279,26 @@ func (c *Client) restoreOrRetry(sess *session.Session, r *Registration) {
 	if err == nil || c.lostDuringRestore(sess, err) {
 		return
 	}
+	var fe *FeatureError
+	if errors.As(err, &fe) { // this router will not gain the feature: no retry
+		c.abandonRestore(r, err)
+		return
+	}
 	c.reportRestore(r, err, true)
 	c.goSupervised(func() { c.retryRestore(sess, r, err) })
+}
+
+// abandonRestore ends r with the restore's last error, reported before Done
+// closes.
+func (c *Client) abandonRestore(r *Registration, last error) {
+	err := fmt.Errorf("client: restore registration %s: %w", r.procedure, last)
+	c.mu.Lock()
+	delete(c.regs, r)
+	c.mu.Unlock()
+	if !r.isEnded() {
+		c.reportRestore(r, err, false)
+	}
+	r.end(err)
 }
 
 // lostDuringRestore reports whether err comes from sess ending or the
@@ -296,6 +317,9 @@ func (c *Client) restoreRegistration(sess *session.Session, r *Registration) err
 	r.mu.Unlock()
 	if skip {
 		return nil
+	}
+	if err := registerNeeds(sess.Features(), r.options); err != nil {
+		return err // the new router lacks what the old one had
 	}
 	ctx, cancel := context.WithTimeout(c.life, defaultRestoreTimeout)
 	defer cancel()
@@ -343,16 +367,7 @@ func (c *Client) retryRestore(sess *session.Session, r *Registration, last error
 		last = err
 		c.reportRestore(r, err, true)
 		return false
-	}, func() {
-		err := fmt.Errorf("client: restore registration %s: %w", r.procedure, last)
-		c.mu.Lock()
-		delete(c.regs, r)
-		c.mu.Unlock()
-		if !r.isEnded() { // reported before Done closes
-			c.reportRestore(r, err, false)
-		}
-		r.end(err)
-	})
+	}, func() { c.abandonRestore(r, last) })
 }
 
 // retryWithBackoff calls attempt after each wait of a fresh backoff policy

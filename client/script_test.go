@@ -80,10 +80,22 @@ func (r *routerSide) send(m wamp.Message) {
 	}
 }
 
-// welcome reads HELLO and answers WELCOME with a dealer and a broker role.
+// welcome reads HELLO and answers WELCOME with a dealer and a broker role
+// announcing every feature the client checks for.
 func (r *routerSide) welcome() {
+	all := wamp.Dict{}
+	for _, f := range []string{"pattern_based_registration", "shared_registration", "caller_identification",
+		"call_timeout", "call_canceling", "progressive_call_results", "progressive_call_invocations",
+		"registration_revocation", "pattern_based_subscription"} {
+		all[f] = true
+	}
+	r.welcomeWith(wamp.Dict{"dealer": wamp.Dict{"features": all}, "broker": wamp.Dict{"features": all}})
+}
+
+// welcomeWith reads HELLO and answers WELCOME with roles.
+func (r *routerSide) welcomeWith(roles wamp.Dict) {
 	expectMsg[*wamp.Hello](r)
-	r.send(&wamp.Welcome{ID: 42, Details: wamp.Dict{"roles": wamp.Dict{"dealer": wamp.Dict{}, "broker": wamp.Dict{}}}})
+	r.send(&wamp.Welcome{ID: 42, Details: wamp.Dict{"roles": roles}})
 }
 
 // serveGoodbye answers the client's GOODBYE and returns when the client

@@ -206,6 +206,10 @@ func (c *Call) Next(ctx context.Context) (Result, error) {
 // Cause is context.Canceled, so a callee that ignores the interrupt cannot
 // keep the call pending.
 func (c *Call) Cancel() {
+	if !c.s.feat.Dealer(featureCallCanceling) {
+		c.abandon(context.Canceled)
+		return
+	}
 	if !c.sendCancel() {
 		return
 	}
@@ -221,6 +225,9 @@ func (c *Call) Cancel() {
 // sendCancel sends CANCEL once, unless the call has ended; it reports
 // whether it sent it.
 func (c *Call) sendCancel() bool {
+	if !c.s.feat.Dealer(featureCallCanceling) {
+		return false
+	}
 	c.mu.Lock()
 	if c.done || c.canceled {
 		c.mu.Unlock()
@@ -236,6 +243,9 @@ func (c *Call) sendCancel() bool {
 // waits (up to KillWait) for the callee's answer and returns it; in the other
 // modes it returns at once and the router's late ERROR is dropped.
 func (c *Call) cancelAndWait(cause error) (Result, error) {
+	if !c.s.feat.Dealer(featureCallCanceling) {
+		return Result{}, c.abandon(cause)
+	}
 	c.sendCancel()
 	cerr := &CanceledError{Cause: cause, Mode: c.req.CancelMode}
 	if c.req.CancelMode != CancelKill {
@@ -267,6 +277,22 @@ func (c *Call) cancelAndWait(cause error) (Result, error) {
 			return Result{}, cerr
 		}
 	}
+}
+
+// featureCallCanceling is the dealer feature CANCEL needs.
+const featureCallCanceling = "call_canceling"
+
+// abandon ends the call locally without sending CANCEL, which a router that
+// does not announce call_canceling would not understand: the call goes on
+// at the router and its answer, when it comes, is dropped. The error says
+// so: its Mode is "" (no CANCEL sent).
+func (c *Call) abandon(cause error) error {
+	c.mu.Lock()
+	c.canceled = true
+	c.mu.Unlock()
+	cerr := &CanceledError{Cause: cause}
+	c.failCanceled(cerr)
+	return cerr
 }
 
 // failCanceled ends the call locally; the router's answer to CANCEL, when

@@ -54,13 +54,16 @@ var (
 // router's or callee's answer when one arrived.
 type CanceledError struct {
 	Cause  error  // context.Canceled or context.DeadlineExceeded
-	Mode   string // the cancel mode sent
+	Mode   string // the cancel mode sent; "" when no CANCEL was sent (the router does not announce call_canceling)
 	Remote *Error // the final ERROR received, if any
 }
 
 func (e *CanceledError) Error() string {
 	if e.Remote != nil {
 		return fmt.Sprintf("session: call canceled (%s, mode %s): %v", e.Cause, e.Mode, e.Remote)
+	}
+	if e.Mode == "" {
+		return fmt.Sprintf("session: call abandoned (%s): the router does not announce call_canceling, so no CANCEL was sent", e.Cause)
 	}
 	return fmt.Sprintf("session: call canceled (%s, mode %s)", e.Cause, e.Mode)
 }

@@ -24,15 +24,35 @@ type fakeRouter struct {
 // hangUp closes the router side once.
 func (f *fakeRouter) hangUp() { f.close.Do(f.peer.Close) }
 
+// fakeRoles is the fake router's roles: a dealer announcing the features
+// the engine uses (call_canceling, progressive results and invocations),
+// or none when bare.
+func fakeRoles(full bool) wamp.Dict {
+	feats := wamp.Dict{}
+	if full {
+		for _, f := range []string{"call_canceling", "progressive_call_results", "progressive_call_invocations", "call_timeout"} {
+			feats[f] = true
+		}
+	}
+	return wamp.Dict{"dealer": wamp.Dict{"features": feats}}
+}
+
 // joinFake joins a session to a scripted router that answers HELLO with
-// WELCOME(session 77).
+// WELCOME(session 77). Its dealer announces the features the engine uses,
+// unless cfg.AssumeFeatures is set (even empty): then it announces none.
 func joinFake(t testing.TB, cfg session.Config) *fakeRouter {
+	t.Helper()
+	return joinFakeWith(t, cfg, wamp.Dict{"roles": fakeRoles(cfg.AssumeFeatures == nil)})
+}
+
+// joinFakeWith is joinFake with the WELCOME details given.
+func joinFakeWith(t testing.TB, cfg session.Config, welcome wamp.Dict) *fakeRouter {
 	t.Helper()
 	cli, rtr := transport.LinkedPeers()
 	f := &fakeRouter{t: t, peer: rtr}
 	go func() {
 		if _, ok := f.expect(wamp.HELLO).(*wamp.Hello); ok {
-			f.send(&wamp.Welcome{ID: 77, Details: wamp.Dict{"roles": wamp.Dict{"dealer": wamp.Dict{}}}})
+			f.send(&wamp.Welcome{ID: 77, Details: welcome})
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

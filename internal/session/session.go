@@ -28,6 +28,9 @@ type Config struct {
 	Auth AuthFunc
 	// Logger receives reports of unexpected input; nil discards them.
 	Logger *slog.Logger
+	// AssumeFeatures are router features taken as announced though the
+	// WELCOME does not say so (see Features).
+	AssumeFeatures []string
 	// OnRevoke is called, without blocking, when the router revokes a
 	// registration. It runs on the read loop and must only record the fact.
 	OnRevoke func(reg *Registration, reason string)
@@ -78,6 +81,7 @@ type Session struct {
 	local   bool // in-process link: payloads are localized (local.go)
 	id      wamp.ID
 	welcome wamp.Dict
+	feat    Features // parsed from welcome
 	cfg     Config
 	log     *slog.Logger
 
@@ -162,7 +166,8 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{
-		peer: peer, local: peer.IsLocal(), id: welcome.ID, welcome: welcome.Details, cfg: cfg, log: log,
+		peer: peer, local: peer.IsLocal(), id: welcome.ID, welcome: welcome.Details,
+		feat: parseFeatures(welcome.Details, cfg.AssumeFeatures), cfg: cfg, log: log,
 		pending: map[wamp.ID]*pending{},
 		calls:   map[wamp.ID]*Call{},
 		regs:    map[wamp.ID]*Registration{},
@@ -293,6 +298,9 @@ func (s *Session) ID() wamp.ID { return s.id }
 
 // Welcome returns the router's WELCOME details (do not modify).
 func (s *Session) Welcome() wamp.Dict { return s.welcome }
+
+// Features returns the roles and features the router announced in WELCOME.
+func (s *Session) Features() Features { return s.feat }
 
 // Ending is closed as soon as the session starts to end: from then on
 // requests fail with ErrClosed, before anything is sent.
