@@ -114,6 +114,10 @@ func TestConcurrentDeliveryIsIndependent(t *testing.T) {
 	require.NoError(t, err)
 	_, err = sub.Call(ctx, client.CallRequest{Procedure: "test.echo", Payload: client.Payload{Args: []any{1}}}, nil)
 	require.NoError(t, err, "call results do not wait for event handlers")
+	_, err = sub.Register(ctx, "test.echo.sub", echoHandler, nil)
+	require.NoError(t, err)
+	_, err = pub.Call(ctx, client.CallRequest{Procedure: "test.echo.sub", Payload: client.Payload{Args: []any{1}}}, nil)
+	require.NoError(t, err, "invocations do not wait for event handlers")
 }
 
 // Two handles on one topic: both receive every event, under the one

@@ -4,6 +4,8 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
@@ -61,6 +63,47 @@ func (s *Session) lockSubs(ctx context.Context) error {
 }
 
 func (s *Session) unlockSubs() { <-s.subOps }
+
+// maxSubHold bounds how long a SUBSCRIBE or UNSUBSCRIBE whose requester
+// gave up keeps lockSubs while its answer is awaited: a router that never
+// answers cannot stall the session's later changes of subscriptions.
+var maxSubHold = 10 * time.Second // a variable for tests
+
+// subHold is lockSubs held by one SUBSCRIBE or UNSUBSCRIBE: released once,
+// by the requester, by the handler of a late answer, or after maxSubHold.
+type subHold struct {
+	s    *Session
+	mu   sync.Mutex
+	done bool
+	t    *time.Timer
+}
+
+func (h *subHold) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done {
+		return
+	}
+	h.done = true
+	if h.t != nil {
+		h.t.Stop()
+	}
+	h.s.unlockSubs()
+}
+
+// settle releases the hold, unless the requester gave up: then the late
+// answer's handler releases it, or the timer does.
+func (h *subHold) settle(abandoned bool) {
+	if !abandoned {
+		h.release()
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.done {
+		h.t = time.AfterFunc(maxSubHold, h.release)
+	}
+}
 
 // shareableLocked returns a live group that a SUBSCRIBE of topic with
 // options would join anyway, so that no SUBSCRIBE is needed: same topic,
@@ -130,6 +173,7 @@ func (s *Session) Subscribe(ctx context.Context, topic string, options wamp.Dict
 	if err := s.lockSubs(ctx); err != nil {
 		return nil, err
 	}
+	hold := &subHold{s: s}
 	s.mu.Lock()
 	if id, ok := s.shareableLocked(topic, options); ok {
 		sub.ID = id
@@ -138,7 +182,7 @@ func (s *Session) Subscribe(ctx context.Context, topic string, options wamp.Dict
 			onAttach(sub)
 		}
 		s.mu.Unlock()
-		s.unlockSubs()
+		hold.release()
 		return sub, nil
 	}
 	s.mu.Unlock()
@@ -157,7 +201,7 @@ func (s *Session) Subscribe(ctx context.Context, topic string, options wamp.Dict
 	}, func(msg wamp.Message) { // the caller gave up; the late answer is undone
 		r, ok := msg.(*wamp.Subscribed)
 		if !ok {
-			s.unlockSubs()
+			hold.release()
 			return
 		}
 		s.mu.Lock()
@@ -170,21 +214,21 @@ func (s *Session) Subscribe(ctx context.Context, topic string, options wamp.Dict
 		}
 		s.mu.Unlock()
 		if !last {
-			s.unlockSubs()
+			hold.release()
 			return
 		}
 		s.handlers.Add(1)
 		go func() {
 			defer s.handlers.Done()
-			defer s.unlockSubs()
-			_, _ = s.request(context.Background(), func(id wamp.ID) wamp.Message {
+			defer hold.release()
+			ctx, cancel := context.WithTimeout(context.Background(), maxSubHold)
+			defer cancel()
+			_, _ = s.request(ctx, func(id wamp.ID) wamp.Message {
 				return &wamp.Unsubscribe{Request: id, Subscription: r.Subscription}
 			})
 		}()
 	})
-	if !abandoned {
-		s.unlockSubs()
-	}
+	hold.settle(abandoned)
 	if err != nil {
 		return nil, err
 	}
@@ -204,8 +248,10 @@ func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
 		s.handlers.Add(1)
 		go func() {
 			defer s.handlers.Done()
-			if s.lockSubs(context.Background()) == nil {
-				s.unsubscribeLocked(context.Background(), sub)
+			ctx, cancel := context.WithTimeout(context.Background(), maxSubHold)
+			defer cancel()
+			if s.lockSubs(ctx) == nil {
+				_ = s.unsubscribeLocked(ctx, sub)
 			}
 		}()
 		return err
@@ -215,19 +261,18 @@ func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
 
 // unsubscribeLocked is Unsubscribe once lockSubs is held; it releases it.
 func (s *Session) unsubscribeLocked(ctx context.Context, sub *Subscription) error {
+	hold := &subHold{s: s}
 	s.mu.Lock()
 	last := s.detachLocked(sub)
 	s.mu.Unlock()
 	if !last {
-		s.unlockSubs()
+		hold.release()
 		return nil
 	}
 	_, abandoned, err := s.requestOwned(ctx, func(id wamp.ID) wamp.Message {
 		return &wamp.Unsubscribe{Request: id, Subscription: sub.ID}
-	}, nil, func(wamp.Message) { s.unlockSubs() })
-	if !abandoned {
-		s.unlockSubs()
-	}
+	}, nil, func(wamp.Message) { hold.release() })
+	hold.settle(abandoned)
 	return err
 }
 

@@ -126,3 +126,21 @@ func TestAbandonedSubscribe(t *testing.T) {
 	assert.Equal(t, wamp.ID(7), probe.ID)
 	assert.NotZero(t, live.ID)
 }
+
+// A router that never answers an UNSUBSCRIBE whose requester gave up holds
+// the session's subscription changes for maxSubHold only.
+func TestUnansweredUnsubscribeHoldsChangesBoundedly(t *testing.T) {
+	defer session.SetMaxSubHold(100 * time.Millisecond)()
+	f := joinFake(t, session.Config{})
+	a := f.subscribe("com.quiet", nil, 8)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- f.sess.Unsubscribe(ctx, a) }()
+	f.expect(wamp.UNSUBSCRIBE) // never answered
+	require.ErrorIs(t, <-done, context.DeadlineExceeded)
+	begin := time.Now()
+	b := f.subscribe("com.next", nil, 9)
+	assert.Equal(t, wamp.ID(9), b.ID)
+	assert.GreaterOrEqual(t, time.Since(begin), 50*time.Millisecond, "held until maxSubHold")
+}
