@@ -129,7 +129,7 @@ func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *
 		}
 		conn = tconn
 	}
-	p, err := wire.HandshakeRawSocket(ctx, conn, cfg.nexusSerialization(), ser)
+	p, err := wire.HandshakeRawSocketKeepAlive(ctx, conn, cfg.nexusSerialization(), ser, cfg.keepAlive)
 	if err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("client: rawsocket %s: %w", addr, err)

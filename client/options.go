@@ -76,8 +76,13 @@ type config struct {
 	assumeFeatures  []string
 }
 
+// DefaultKeepAlive is the keepalive interval of websocket and rawsocket
+// connections unless WithKeepAlive says otherwise.
+const DefaultKeepAlive = 30 * time.Second
+
 func defaultConfig() config {
 	return config{
+		keepAlive: DefaultKeepAlive,
 		realm:     "realm1",
 		reconnect: true,
 		backoff:   defaultBackoff,
@@ -233,10 +238,14 @@ func WithEventQueueBytes(n int) Option {
 	})
 }
 
-// WithKeepAlive sends websocket pings at this interval (zero, the default,
-// sends none). A router that leaves two pings in a row unanswered counts as
-// lost: the connection is dropped and, unless reconnecting is off, the client
-// reconnects.
+// WithKeepAlive sets the keepalive interval (default [DefaultKeepAlive],
+// 30 s; zero turns keepalive off): the client pings the router at this
+// interval (websocket ping frames; rawsocket PING frames, which the spec
+// has every router answer), and when nothing at all came in during a whole
+// interval after a ping, the link counts as stalled: it is dropped and,
+// unless reconnecting is off, the client reconnects. A stalled link is so
+// noticed within two intervals; a router gets one interval to answer a
+// ping. In-process connections have no keepalive.
 func WithKeepAlive(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {

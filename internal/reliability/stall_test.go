@@ -20,13 +20,12 @@ func TestStallDetection(t *testing.T) {
 	for _, tr := range []struct {
 		name string
 		url  func(*hostile.Router) string
-		// asserted: the transport's keepalive is implemented. Rawsocket
-		// pings are issue 17's item 4; until the rawsocket peer honours
-		// WithKeepAlive, its figure is measured and not asserted.
+		// asserted: the transport's keepalive is implemented (both are:
+		// websocket pings, rawsocket PING frames).
 		asserted bool
 	}{
 		{"websocket", (*hostile.Router).URL, true},
-		{"rawsocket", (*hostile.Router).RawSocketURL, false},
+		{"rawsocket", (*hostile.Router).RawSocketURL, true},
 	} {
 		t.Run(tr.name, func(t *testing.T) {
 			stalled := make(chan time.Time, 1)

@@ -3,6 +3,8 @@ package wire
 import (
 	"io"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
@@ -78,4 +80,35 @@ func (l *link) deliver(msg wamp.Message) bool {
 	case <-l.closed:
 		return false
 	}
+}
+
+// keepalive is the liveness check both peers run on their writer: a ping
+// every interval, and the connection counts as dead when nothing at all
+// (a pong, a message, a ping) came in during the whole interval after a
+// ping. A stalled link is so dropped within two intervals of its last
+// sign of life; a router may take up to one interval to answer a ping.
+type keepalive struct {
+	interval time.Duration
+	heard    atomic.Bool // set by the reader on anything received
+	pinged   bool        // a ping went out at the last tick (writer only)
+}
+
+// ticks returns the ticker channel (nil when off) and its stop function.
+func (k *keepalive) ticks() (<-chan time.Time, func()) {
+	if k.interval <= 0 {
+		return nil, func() {}
+	}
+	t := time.NewTicker(k.interval)
+	return t.C, t.Stop
+}
+
+// lost reports, at a tick, whether the peer stayed silent since the last
+// ping; otherwise the writer pings now.
+func (k *keepalive) lost() bool {
+	heard := k.heard.Swap(false)
+	if k.pinged && !heard {
+		return true
+	}
+	k.pinged = true
+	return false
 }

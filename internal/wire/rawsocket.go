@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"time"
 
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
@@ -71,11 +73,21 @@ type RawSocketPeer struct {
 	readLimit int
 	pongs     chan []byte
 	unsent    unsentReport
+	alive     keepalive
+	pingSeq   uint32
 }
 
 // HandshakeRawSocket performs the client handshake on conn and starts the
-// peer. ctx bounds the handshake only.
+// peer, without keepalive pings. ctx bounds the handshake only.
 func HandshakeRawSocket(ctx context.Context, conn net.Conn, s serialize.Serialization, ser *Serializer) (*RawSocketPeer, error) {
+	return HandshakeRawSocketKeepAlive(ctx, conn, s, ser, 0)
+}
+
+// HandshakeRawSocketKeepAlive is HandshakeRawSocket with keepalive: above
+// zero, the peer sends a rawsocket PING frame at that interval and drops
+// the connection when nothing came in for a whole interval after a ping
+// (so a stalled link is dropped within two intervals).
+func HandshakeRawSocketKeepAlive(ctx context.Context, conn net.Conn, s serialize.Serialization, ser *Serializer, keepAlive time.Duration) (*RawSocketPeer, error) {
 	code, err := rawSerializerCode(s)
 	if err != nil {
 		return nil, err
@@ -104,7 +116,8 @@ func HandshakeRawSocket(ctx context.Context, conn net.Conn, s serialize.Serializ
 	// We send no more than the router announced, and read no more than we
 	// announced (2^24 bytes, which the frame's length cannot exceed).
 	limit := min(1<<(9+int(reply[1]>>4)), rawMaxFrame)
-	p := &RawSocketPeer{conn: conn, ser: ser, limit: limit, readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame), pongs: make(chan []byte, 4)}
+	p := &RawSocketPeer{conn: conn, ser: ser, limit: limit, readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame),
+		pongs: make(chan []byte, 4), alive: keepalive{interval: keepAlive}}
 	p.init(conn, rawQueueLength)
 	p.start(p.readLoop, p.writeLoop)
 	return p, nil
@@ -169,6 +182,7 @@ func (p *RawSocketPeer) readLoop() {
 		if _, err := io.ReadFull(r, header[:]); err != nil {
 			return
 		}
+		p.alive.heard.Store(true)
 		n := int(header[1])<<16 | int(header[2])<<8 | int(header[3])
 		if n > p.readLimit {
 			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame of %d bytes exceeds limit %d", n, p.readLimit), Size: n})
@@ -181,6 +195,7 @@ func (p *RawSocketPeer) readLoop() {
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return
 		}
+		p.alive.heard.Store(true)
 		switch header[0] & 0x07 {
 		case frameRegular:
 			if !p.deliver(p.ser.DeserializeBorrowed(buf)) {
@@ -204,6 +219,8 @@ func (p *RawSocketPeer) readLoop() {
 // rawMaxBatch bytes): under concurrent calls this saves a system call per
 // message.
 func (p *RawSocketPeer) writeLoop() {
+	tick, stop := p.alive.ticks()
+	defer stop()
 	var batch []byte
 	for {
 		batch = batch[:0]
@@ -226,6 +243,13 @@ func (p *RawSocketPeer) writeLoop() {
 			}
 		case b := <-p.pongs:
 			batch = appendFrame(batch, framePong, b)
+		case <-tick:
+			if p.alive.lost() {
+				p.closeNoWait() // the reader ends, and the session sees the loss
+				return
+			}
+			p.pingSeq++
+			batch = appendFrame(batch, framePing, binary.BigEndian.AppendUint32(nil, p.pingSeq))
 		case <-p.closed:
 			return
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
@@ -19,9 +18,6 @@ const (
 	// wsKeepBuffer is the largest buffer a loop keeps for the next message:
 	// one huge message does not pin its buffer.
 	wsKeepBuffer = 1 << 20
-	// wsMissedPongs is how many keepalive pings may go unanswered before the
-	// connection counts as dead.
-	wsMissedPongs = 2
 	// wsControlTimeout bounds writing a ping or the closing frame.
 	wsControlTimeout = 5 * time.Second
 )
@@ -34,26 +30,26 @@ const (
 // waits for both.
 type WebsocketPeer struct {
 	link
-	conn      *websocket.Conn
-	ser       *Serializer
-	kind      int // websocket.TextMessage or websocket.BinaryMessage
-	keepAlive time.Duration
-	missed    atomic.Int32 // keepalive pings not answered yet
-	unsent    unsentReport
+	conn   *websocket.Conn
+	ser    *Serializer
+	kind   int // websocket.TextMessage or websocket.BinaryMessage
+	alive  keepalive
+	unsent unsentReport
 }
 
 // NewWebsocketPeer starts a peer on an open connection. Messages are sent as
 // binary frames when binary is set (MsgPack, CBOR), else as text (JSON). A
 // keepAlive above zero pings the router at that interval and drops the
-// connection after wsMissedPongs unanswered pings.
+// connection when nothing came in for a whole interval after a ping (so a
+// stalled link is dropped within two intervals).
 func NewWebsocketPeer(conn *websocket.Conn, ser *Serializer, binary bool, keepAlive time.Duration) *WebsocketPeer {
-	p := &WebsocketPeer{conn: conn, ser: ser, kind: websocket.TextMessage, keepAlive: keepAlive}
+	p := &WebsocketPeer{conn: conn, ser: ser, kind: websocket.TextMessage, alive: keepalive{interval: keepAlive}}
 	if binary {
 		p.kind = websocket.BinaryMessage
 	}
 	p.init(conn, wsQueueLength)
 	conn.SetReadLimit(wsMaxMessage)
-	conn.SetPongHandler(func(string) error { p.missed.Store(0); return nil })
+	conn.SetPongHandler(func(string) error { p.alive.heard.Store(true); return nil })
 	p.start(p.readLoop, p.writeLoop)
 	return p
 }
@@ -73,8 +69,10 @@ func (p *WebsocketPeer) readLoop() {
 	for {
 		_, r, err := p.conn.NextReader()
 		if err == nil {
+			p.alive.heard.Store(true)
 			buf.Reset()
 			_, err = buf.ReadFrom(r)
+			p.alive.heard.Store(true)
 		}
 		if errors.Is(err, websocket.ErrReadLimit) {
 			p.deliver(&Malformed{Err: fmt.Errorf("wire: websocket message exceeds %d bytes", wsMaxMessage), Size: buf.Len()})
@@ -93,12 +91,8 @@ func (p *WebsocketPeer) readLoop() {
 }
 
 func (p *WebsocketPeer) writeLoop() {
-	var tick <-chan time.Time
-	if p.keepAlive > 0 {
-		t := time.NewTicker(p.keepAlive)
-		defer t.Stop()
-		tick = t.C
-	}
+	tick, stop := p.alive.ticks()
+	defer stop()
 	var buf []byte
 	for {
 		select {
@@ -125,7 +119,7 @@ func (p *WebsocketPeer) writeLoop() {
 				buf = nil
 			}
 		case <-tick:
-			if p.missed.Add(1) > wsMissedPongs {
+			if p.alive.lost() {
 				p.closeNoWait() // the reader ends, and the session sees the loss
 				return
 			}
