@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -73,14 +74,11 @@ func TestStallDetection(t *testing.T) {
 	}
 }
 
-// waitState waits up to d for c to be in state s.
+// waitState waits up to d for c to be in state s, or to have entered it
+// since the call (a fast rejoin may leave Reconnecting before a poll sees
+// it).
 func waitState(c *client.Client, s client.State, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if c.State() == s {
-			return true
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return false
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return c.WaitState(ctx, s) == nil
 }
