@@ -66,6 +66,7 @@ type config struct {
 	concurrency    int // 0: unlimited
 	strict         bool
 	extra          map[string]any
+	intercept      []client.Interceptor
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -177,6 +178,23 @@ func WithOptions(extra map[string]any) Option {
 			c.extra = make(map[string]any, len(cp))
 		}
 		maps.Copy(c.extra, cp)
+		return nil
+	})
+}
+
+// WithInterceptors wraps this registration's handler in interceptors,
+// inside the client's own (client.WithInterceptors), the first given
+// outermost: see [client.Interceptor] for the order. They see the handler's
+// answer as it goes to the caller (an error already mapped to its URI).
+// Several WithInterceptors add to the list.
+func WithInterceptors(interceptors ...client.Interceptor) Option {
+	return optionFunc(func(c *config) error {
+		for _, i := range interceptors {
+			if i == nil {
+				return invalid("nil interceptor")
+			}
+		}
+		c.intercept = append(c.intercept[:len(c.intercept):len(c.intercept)], interceptors...)
 		return nil
 	})
 }

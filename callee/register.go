@@ -2,6 +2,7 @@ package callee
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/wampkit/wampkit/client"
 )
@@ -98,7 +99,11 @@ func register(ctx context.Context, c *client.Client, procedure string, opts []Op
 	if cfg.concurrency > 0 {
 		g = newGate(cfg.concurrency)
 	}
-	raw, err := c.Register(ctx, procedure, serve(cfg, g, h), cfg.registerOptions())
+	handler, err := client.ChainInvocation(serve(cfg, g, h), cfg.intercept...)
+	if err != nil {
+		return nil, fmt.Errorf("callee: register %s: %w", procedure, err)
+	}
+	raw, err := c.Register(ctx, procedure, handler, cfg.registerOptions())
 	if err != nil {
 		return nil, err
 	}

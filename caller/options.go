@@ -26,6 +26,7 @@ type config struct {
 	buffer     int
 	killWait   time.Duration
 	strict     bool
+	intercept  []client.Interceptor
 }
 
 func buildConfig(opts []Option) (config, error) {
@@ -162,5 +163,22 @@ func (c *config) request(procedure string, p client.Payload) client.CallRequest 
 	return client.CallRequest{
 		Procedure: procedure, Payload: p, Options: c.extra, Timeout: c.timeout,
 		CancelMode: c.cancelMode, DiscloseMe: c.discloseMe, Buffer: c.buffer, KillWait: c.killWait,
+		Interceptors: c.intercept,
 	}
+}
+
+// WithInterceptors wraps this call (or every call of a [Procedure]) in
+// interceptors, inside the client's own (client.WithInterceptors), the
+// first given outermost: see [client.Interceptor] for the order. Several
+// WithInterceptors add to the list.
+func WithInterceptors(interceptors ...client.Interceptor) Option {
+	return optionFunc(func(c *config) error {
+		for _, i := range interceptors {
+			if i == nil {
+				return fmt.Errorf("caller: %w: nil interceptor", client.ErrInvalidOption)
+			}
+		}
+		c.intercept = append(c.intercept[:len(c.intercept):len(c.intercept)], interceptors...)
+		return nil
+	})
 }

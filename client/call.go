@@ -49,6 +49,9 @@ type CallRequest struct {
 	// cancel, and for the router's answer after Cancel in any mode (default
 	// 5s).
 	KillWait time.Duration
+	// Interceptors wrap this call only, inside the client's own (see
+	// [Interceptor] for the order); caller.WithInterceptors sets them.
+	Interceptors []Interceptor
 }
 
 // ErrInvalidPayload matches the error of a call, publication or answer
@@ -108,14 +111,24 @@ func (c *Client) Call(ctx context.Context, req CallRequest, onProgress func(Resu
 // PendingCall is a call in flight: read results with Next, stream input
 // with Send/SendFinal, abandon it with Cancel.
 type PendingCall struct {
-	c     *Client
 	call  *session.Call // &state
 	proc  string
 	state session.Call // the engine's call, in the same allocation
+	outer CallStream   // the interceptors' call; nil without interceptors
 }
 
-// StartCall sends a CALL and returns without waiting for the result.
+// StartCall sends a CALL and returns without waiting for the result. With
+// interceptors (see [Interceptor]) the call starts through them, and the
+// PendingCall's methods go through them too.
 func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, error) {
+	if c.callChain != nil || len(req.Interceptors) > 0 {
+		return c.startIntercepted(ctx, req)
+	}
+	return c.startCall(ctx, req)
+}
+
+// startCall sends a CALL, past any interceptor.
+func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, error) {
 	if err := c.usable(ctx, "call", req.Procedure); err != nil {
 		return nil, err
 	}
@@ -158,7 +171,7 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	if err := ctx.Err(); err != nil { // nothing is sent for an ended context
 		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, &LocalError{Op: "call", Err: err})
 	}
-	p := &PendingCall{c: c, proc: req.Procedure}
+	p := &PendingCall{proc: req.Procedure}
 	p.call = &p.state
 	_, _, err := withSession(ctx, c, "call", req.Procedure, false, func(sess *session.Session) (struct{}, error) {
 		if err := callNeeds(sess.Features(), &req, opts); err != nil {
@@ -182,6 +195,9 @@ func (c *Client) StartCall(ctx context.Context, req CallRequest) (*PendingCall, 
 // cancel mode and the error matches both ctx's error and ErrCanceled. Next
 // is for one goroutine at a time.
 func (p *PendingCall) Next(ctx context.Context) (Result, error) {
+	if p.outer != nil {
+		return p.outerNext(ctx)
+	}
 	r, err := p.call.Next(ctx)
 	if err != nil {
 		return Result{}, p.wrap(err)
@@ -197,10 +213,18 @@ func (p *PendingCall) Next(ctx context.Context) (Result, error) {
 }
 
 // Send sends one more input chunk of a streamed call.
-func (p *PendingCall) Send(ctx context.Context, chunk Payload) error { return p.send(ctx, chunk, true) }
+func (p *PendingCall) Send(ctx context.Context, chunk Payload) error {
+	if p.outer != nil {
+		return p.outerSend(ctx, chunk, false)
+	}
+	return p.send(ctx, chunk, true)
+}
 
 // SendFinal sends the last input chunk of a streamed call.
 func (p *PendingCall) SendFinal(ctx context.Context, chunk Payload) error {
+	if p.outer != nil {
+		return p.outerSend(ctx, chunk, true)
+	}
 	return p.send(ctx, chunk, false)
 }
 
@@ -222,7 +246,13 @@ func (p *PendingCall) send(ctx context.Context, chunk Payload, more bool) error 
 // none arrives within CallRequest.KillWait, Next returns an error matching
 // ErrCanceled and context.Canceled, so a callee that ignores the interrupt
 // cannot keep the call pending.
-func (p *PendingCall) Cancel() { p.call.Cancel() }
+func (p *PendingCall) Cancel() {
+	if p.outer != nil {
+		p.outerCancel()
+		return
+	}
+	p.call.Cancel()
+}
 
 func (p *PendingCall) wrap(err error) error {
 	if err == nil {

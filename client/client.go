@@ -55,6 +55,8 @@ type Client struct {
 	background sync.WaitGroup // the state callback goroutine
 	delivering sync.WaitGroup // the event queues' delivery goroutines
 	callbackG  atomic.Uint64  // the state callback goroutine's number
+
+	callChain CallFunc // the client's interceptors around a call; nil without
 }
 
 // Connect dials the router at url and joins the realm. URL schemes: ws, wss
@@ -112,6 +114,9 @@ func start(ctx context.Context, d dialer, cfg config) (*Client, error) {
 		wake:    make(chan struct{}, 1),
 
 		ownQueues: map[*eventQueue]struct{}{},
+	}
+	if err := c.buildCallChain(); err != nil {
+		return nil, err
 	}
 	c.events = newEventQueue(c)
 	sess, err := c.join(ctx)

@@ -12,8 +12,9 @@ import (
 
 // Invocation is one call of a registered procedure, as the handler sees it.
 type Invocation struct {
-	inv *session.Invocation
-	reg *Registration
+	inv   *session.Invocation
+	reg   *Registration
+	hooks *invocationHooks // OnProgress, OnInput; nil when none
 }
 
 // ID is the INVOCATION request ID.
@@ -75,6 +76,16 @@ func (i *Invocation) Streaming() bool { return i.inv.Streaming() }
 // not ask for progress, and returns an error once the call was canceled or
 // answered.
 func (i *Invocation) Progress(p Payload) error {
+	err := i.progress(p)
+	if i.hooks != nil {
+		for _, f := range i.hooks.progress {
+			f(p, err)
+		}
+	}
+	return err
+}
+
+func (i *Invocation) progress(p Payload) error {
 	args, kwargs := p.Args, p.Kwargs
 	var opts map[string]any
 	if p.Passthru != nil {
@@ -96,6 +107,16 @@ func (i *Invocation) Progress(p Payload) error {
 // NextInput returns the next input chunk of a streamed invocation; ok is
 // false after the final chunk. The first chunk is Payload, not returned here.
 func (i *Invocation) NextInput(ctx context.Context) (p Payload, ok bool, err error) {
+	p, ok, err = i.nextInput(ctx)
+	if i.hooks != nil {
+		for _, f := range i.hooks.input {
+			f(p, ok, err)
+		}
+	}
+	return p, ok, err
+}
+
+func (i *Invocation) nextInput(ctx context.Context) (p Payload, ok bool, err error) {
 	args, kwargs, details, ok, err := i.inv.NextInputDetails(ctx)
 	if err != nil {
 		if err == session.ErrInvocationDone {
@@ -113,6 +134,9 @@ func (i *Invocation) NextInput(ctx context.Context) (p Payload, ok bool, err err
 // InvocationFromContext returns the invocation a handler's context (or a
 // context derived from it) belongs to.
 func InvocationFromContext(ctx context.Context) (*Invocation, bool) {
+	if i, ok := ctx.Value(invocationKey{}).(*Invocation); ok {
+		return i, true // intercepted: the one with the interceptors' hooks
+	}
 	inv, ok := session.FromContext(ctx)
 	if !ok {
 		return nil, false

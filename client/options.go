@@ -74,6 +74,7 @@ type config struct {
 	keepAlive       time.Duration
 	limits          limits // see limits.go
 	assumeFeatures  []string
+	interceptors    []Interceptor
 }
 
 // DefaultKeepAlive is the keepalive interval of websocket and rawsocket

@@ -165,6 +165,12 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 			opts[k] = v
 		}
 	}
+	if len(c.cfg.interceptors) > 0 {
+		var err error
+		if h, err = ChainInvocation(h, c.cfg.interceptors...); err != nil {
+			return nil, fmt.Errorf("client: register %s: %w", procedure, err)
+		}
+	}
 	r := &Registration{c: c, procedure: procedure, options: opts, handler: h}
 	sess, cur, err := withSession(ctx, c, "register", procedure, true, func(sess *session.Session) (*session.Registration, error) {
 		if err := registerNeeds(sess.Features(), opts); err != nil {
