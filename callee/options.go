@@ -185,8 +185,8 @@ func WithOptions(extra map[string]any) Option {
 // WithInterceptors wraps this registration's handler in interceptors,
 // inside the client's own (client.WithInterceptors), the first given
 // outermost: see [client.Interceptor] for the order. They see the handler's
-// answer as it goes to the caller (an error already mapped to its URI).
-// Several WithInterceptors add to the list.
+// answer: its result, or its error (a *client.Error goes to the caller as
+// is; any other error goes as wamp.error.runtime_error). Several WithInterceptors add to the list.
 func WithInterceptors(interceptors ...client.Interceptor) Option {
 	return optionFunc(func(c *config) error {
 		for _, i := range interceptors {

@@ -114,7 +114,7 @@ type PendingCall struct {
 	call  *session.Call // &state
 	proc  string
 	state session.Call // the engine's call, in the same allocation
-	outer CallStream   // the interceptors' call; nil without interceptors
+	outer *outerCall   // the interceptors' call; nil without interceptors
 }
 
 // StartCall sends a CALL and returns without waiting for the result. With

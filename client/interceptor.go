@@ -199,7 +199,7 @@ func (c *Client) startIntercepted(ctx context.Context, req CallRequest) (_ *Pend
 	if s == nil {
 		return nil, fmt.Errorf("client: call %s: %w: an interceptor returned no call and no error", req.Procedure, ErrInvalidOption)
 	}
-	return &PendingCall{proc: req.Procedure, outer: s}, nil
+	return &PendingCall{proc: req.Procedure, outer: &outerCall{s}}, nil
 }
 
 // startKey carries the start function of one call to the client's
@@ -230,7 +230,11 @@ func (c *Client) buildCallChain() error {
 	return nil
 }
 
-// outer runs one method of the interceptors' stream, turning a panic into
+// outerCall holds the outermost interceptor's stream (a pointer keeps
+// PendingCall as small as it was before interceptors).
+type outerCall struct{ CallStream }
+
+// recovered runs one method of the interceptors' stream, turning a panic into
 // an error.
 func (p *PendingCall) recovered(err *error) {
 	if r := recover(); r != nil {

@@ -12,16 +12,18 @@ import (
 
 // Invocation is one call of a registered procedure, as the handler sees it.
 type Invocation struct {
-	inv   *session.Invocation
-	reg   *Registration
-	hooks *invocationHooks // OnProgress, OnInput; nil when none
+	inv   *session.Invocation // its Owner is the *Registration
+	hooks *invocationHooks    // OnProgress, OnInput; nil when none
 }
 
 // ID is the INVOCATION request ID.
 func (i *Invocation) ID() ID { return ID(i.inv.ID) }
 
 // Registration is the handle the invocation arrived on.
-func (i *Invocation) Registration() *Registration { return i.reg }
+func (i *Invocation) Registration() *Registration {
+	reg, _ := i.inv.Owner.(*Registration)
+	return reg
+}
 
 // Procedure is the URI the caller called: for prefix and wildcard
 // registrations, the full URI; otherwise the registered one.
@@ -141,6 +143,5 @@ func InvocationFromContext(ctx context.Context) (*Invocation, bool) {
 	if !ok {
 		return nil, false
 	}
-	reg, _ := inv.Owner.(*Registration)
-	return &Invocation{inv: inv, reg: reg}, true
+	return &Invocation{inv: inv}, true
 }

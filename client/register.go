@@ -211,7 +211,7 @@ func (r *Registration) invoke(ctx context.Context, inv *session.Invocation) (ses
 		// Refused: the handler never sees it as something else.
 		return session.Result{}, &session.Error{URI: string(wamp.ErrInvalidArgument), Args: wamp.List{err.Error()}}
 	}
-	p, err := r.handler(ctx, &Invocation{inv: inv, reg: r})
+	p, err := r.handler(ctx, &Invocation{inv: inv})
 	if err != nil {
 		return session.Result{}, toSessionError(err)
 	}
