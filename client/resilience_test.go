@@ -99,15 +99,20 @@ func TestCloseWhileReconnecting(t *testing.T) {
 		}
 		begin := time.Now()
 		require.NoError(t, c.Close(ctxT(t)))
-		assert.Less(t, time.Since(begin), 2*time.Second)
+		// Close is bounded (a silent router costs at most 2 s for the
+		// UNREGISTERs and 2 s for the GOODBYE); the rest is slack for a
+		// loaded machine. A hang would be the bug.
+		assert.Less(t, time.Since(begin), 8*time.Second)
 		select {
 		case err := <-waiting:
-			// Answered before Close, refused by Close, or crossed with
-			// Close's UNREGISTER (no_such_registration): never a hang.
-			if err != nil && !client.IsRemote(err) {
+			// Answered before Close, refused by Close, crossed with
+			// Close's UNREGISTER (no_such_registration), or sent on the
+			// restored session and cut by Close's GOODBYE (connection
+			// lost, it may have run): never a hang.
+			if err != nil && !client.IsRemote(err) && !errors.Is(err, client.ErrConnectionLost) {
 				assert.ErrorIs(t, err, client.ErrClosed)
 			}
-		case <-time.After(2 * time.Second):
+		case <-time.After(10 * time.Second):
 			t.Fatal("a call waiting for the connection must end with Close")
 		}
 		s := states.get()
