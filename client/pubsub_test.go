@@ -256,25 +256,30 @@ func TestEventQueueBoundDropsAndCounts(t *testing.T) {
 	require.NoError(t, err)
 	wamptest.Eventually(t, func() bool { return h.Dropped() > 0 })
 	close(release)
-	wamptest.Eventually(t, func() bool { return log.len() > 0 && gaps.Load() > 0 })
-	time.Sleep(50 * time.Millisecond) // nothing more is coming
-	got := log.snapshot()
+	countEvents := func() int {
+		n := 0
+		for _, s := range log.snapshot() {
+			if s != "gap" {
+				n++
+			}
+		}
+		return n
+	}
+	wamptest.Eventually(t, func() bool {
+		return countEvents()+int(h.Dropped()) == n && gaps.Load() == h.Dropped()
+	}, "every event delivered or counted as dropped, every drop reported by OnGap")
 	dropped := h.Dropped()
-	assert.Equal(t, dropped, gaps.Load(), "OnGap reports every drop")
-	events := 0
 	last := -1
-	for _, s := range got {
+	for _, s := range log.snapshot() {
 		if s == "gap" {
 			continue
 		}
-		events++
 		var i int
 		_, _ = fmt.Sscan(s, &i)
 		assert.Greater(t, i, last, "in order")
 		last = i
 	}
-	assert.Equal(t, n, events+int(dropped), "every event delivered or counted")
-	assert.Less(t, events, n/2, "the 4 KiB bound held back most of 100 events of ~220 bytes")
+	assert.Greater(t, dropped, uint64(n/2), "the 4 KiB bound held back most of 100 events of ~220 bytes")
 	assert.Equal(t, 1, strings.Count(logs.String(), "slow consumer"), "one warning per slow episode:\n%s", logs.String())
 }
 
