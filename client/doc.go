@@ -47,8 +47,8 @@
 // any Go integer, float, string, slice or map with string keys (named types
 // included); a struct or json.Marshaler travels as encoding/json writes it.
 // A value no serializer can carry (a channel, a function, a complex number,
-// a map with other keys) fails the call with [ErrInvalidArgument], its
-// message naming the value.
+// a map with other keys) fails the call before anything is sent, on every
+// transport, with [ErrInvalidPayload] naming the value.
 //
 // What the serializers cannot carry stays a limit of the peer at the other
 // end: JSON has no binary type unless both sides follow WAMP's "\x00"+base64

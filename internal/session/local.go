@@ -13,7 +13,9 @@ import (
 // sender.
 //
 // A payload no serializer can carry (a channel, a function...) is refused
-// with an error naming the value: an INVOCATION is answered with
+// by the sender's own check (outgoing.go) before it is sent; one that gets
+// here all the same (a router's own values, a sender that is not wampkit) is
+// refused with an error naming the value: an INVOCATION is answered with
 // wamp.error.invalid_argument, a RESULT fails its call with the same URI,
 // an ERROR keeps its URI with the reason as its only argument, and an EVENT
 // is dropped (reported to the logger). ok is false when nothing is left to
