@@ -167,11 +167,13 @@ func TestWebsocketKeepAliveKeepsAnAnsweringRouter(t *testing.T) {
 			}
 		}
 	})
-	p := dialWS(t, url, "wamp.2.json", serialize.JSON, 20*time.Millisecond)
+	// A router gets one interval to answer a ping: 200 ms leaves room for
+	// a loaded machine.
+	p := dialWS(t, url, "wamp.2.json", serialize.JSON, 200*time.Millisecond)
 	select {
 	case <-p.Recv():
 		t.Fatal("the connection ended although the router answered every ping")
-	case <-time.After(300 * time.Millisecond): // 15 pings
+	case <-time.After(1200 * time.Millisecond): // 6 pings
 	}
 }
 
