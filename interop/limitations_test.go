@@ -156,8 +156,6 @@ var strictLimitations = []limitation{
 	jsonBinaryCaller(autobahnJS, "binary_typed", "Autobahn|JS's JSONSerializer (lib/serializer.js) is plain JSON.stringify"),
 	jsonBinaryCaller(wampyJS, "binary", "wampy's JsonSerializer (dist/esm/serializers/json-serializer.js) is plain JSON.stringify"),
 	jsonBinaryCaller(wampyJS, "binary_typed", "wampy's JsonSerializer (dist/esm/serializers/json-serializer.js) is plain JSON.stringify"),
-	wampyCBORTypedArray("binary"),
-	wampyCBORTypedArray("binary_typed"),
 }
 
 func init() {
@@ -360,41 +358,6 @@ func jsonBinaryCaller(peer, scenario, reason string) limitation {
 			}
 			if e.URI != client.ErrInvalidArgument.URI {
 				return fmt.Errorf("got %+v, want %s", e, client.ErrInvalidArgument.URI)
-			}
-			return nil
-		},
-	}
-}
-
-// wampyCBORTypedArray: cbor-x, wampy's CBOR encoder, sends a Uint8Array
-// that is not a node Buffer as an RFC 8746 typed array (tag 64 around the
-// byte string), not as the plain byte string the WAMP spec names. wampkit
-// does not take tag 64 for binary (yet: reported to the wire owners), so
-// the bytes wampy sends back arrive as a tagged value.
-func wampyCBORTypedArray(scenario string) limitation {
-	return limitation{
-		peer: wampyJS, role: roleCallee, serializer: "cbor", scenario: scenario,
-		reason: "wampy's CborSerializer (cbor-x) encodes a plain Uint8Array, such as the one it decoded, as CBOR tag 64 " +
-			"(RFC 8746 uint8 typed array) around the bytes instead of the bare byte string the WAMP spec names; wampkit " +
-			"does not read tag 64 as []byte (not absorbed yet), so the echoed bytes arrive as a tagged value",
-		check: func(o obs) error {
-			if err := wantInvokedBytes(o); err != nil {
-				return err
-			}
-			if o.call.err == nil {
-				if p, ok := o.call.result.(client.Payload); ok && len(p.Args) > 0 {
-					if _, isBytes := p.Args[0].([]byte); isBytes {
-						return errors.New("the bytes came back as []byte: the limitation is gone")
-					}
-					if !strings.Contains(fmt.Sprintf("%+v", p.Args[0]), "64") {
-						return fmt.Errorf("the bytes came back as %T %v, want a tag-64 value", p.Args[0], p.Args[0])
-					}
-					return nil
-				}
-				return fmt.Errorf("got %v, want a tag-64 value", o.call.result)
-			}
-			if !strings.Contains(o.call.err.Error(), "64") {
-				return fmt.Errorf("got %v, want a decode error about a tag-64 value", o.call.err)
 			}
 			return nil
 		},

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/ugorji/go/codec"
 )
 
 // Canonical payload values.
@@ -34,6 +35,11 @@ import (
 // NaN and the infinities as null, and a
 // JavaScript peer reads integers beyond 2^53 inexactly; a MsgPack timestamp
 // or CBOR time tag from another peer arrives as time.Time.
+//
+// A CBOR byte string inside tag 64 (RFC 8746's "uint8 typed array", which
+// cbor-x, wampy's CBOR encoder, sends for a JavaScript Uint8Array that is not
+// a node Buffer) is the same bytes to a WAMP peer and arrives as []byte. Other
+// tags (other typed arrays included) stay as the inner serializer gives them.
 
 // maxCanonicalDepth bounds the nesting Localize copies; deeper values (or a
 // map that holds itself) are refused.
@@ -116,8 +122,37 @@ func canonOwned(v any) (any, bool) {
 		}
 	case float32:
 		return float64(x), true
+	case codec.RawExt:
+		if b, ok := uint8TypedArray(x); ok {
+			return b, true
+		}
+	case *codec.RawExt:
+		if x != nil {
+			if b, ok := uint8TypedArray(*x); ok {
+				return b, true
+			}
+		}
 	}
 	return v, false
+}
+
+// cborTagUint8Array is RFC 8746's tag for a uint8 typed array: a byte string.
+const cborTagUint8Array = 64
+
+// uint8TypedArray returns the bytes of a decoded CBOR tag 64 around a byte
+// string.
+func uint8TypedArray(x codec.RawExt) ([]byte, bool) {
+	if x.Tag != cborTagUint8Array {
+		return nil, false
+	}
+	b, ok := x.Value.([]byte)
+	if !ok {
+		return nil, false
+	}
+	if b == nil {
+		b = []byte{} // h'': empty, not nil
+	}
+	return b, true
 }
 
 // Localize makes the payload of msg, received over the in-process link,
