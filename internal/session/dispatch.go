@@ -92,6 +92,17 @@ func (s *Session) reply(id wamp.ID, msg wamp.Message) bool {
 		s.abort(string(wamp.ErrProtocolViolation), fmt.Sprintf("request %d: %v answered with %v", id, p.kind, msg.MessageType()))
 		return false
 	}
+	if !ok && id != 0 {
+		if c, isCall := s.calls[id]; isCall {
+			// A REGISTERED, PUBLISHED... (or an ERROR for another request
+			// type) in answer to a CALL.
+			delete(s.calls, id)
+			s.mu.Unlock()
+			c.fail(wrongReply(wamp.CALL, msg))
+			s.abort(string(wamp.ErrProtocolViolation), fmt.Sprintf("request %d: CALL answered with %v", id, msg.MessageType()))
+			return false
+		}
+	}
 	_, isErr := msg.(*wamp.Error)
 	if ok && !isErr && !p.abandoned && p.onReply != nil {
 		p.onReply(msg)

@@ -156,3 +156,27 @@ func replyOf(kind wamp.MessageType) wamp.MessageType {
 		wamp.UNSUBSCRIBE: wamp.UNSUBSCRIBED, wamp.PUBLISH: wamp.PUBLISHED,
 	}[kind]
 }
+
+// A CALL answered with anything but RESULT or a CALL ERROR (here
+// REGISTERED, or an ERROR for SUBSCRIBE) fails with ErrProtocol and aborts
+// the session, instead of leaving the call waiting.
+func TestCallAnsweredWithWrongType(t *testing.T) {
+	for _, wrong := range []func(id wamp.ID) wamp.Message{
+		func(id wamp.ID) wamp.Message { return &wamp.Registered{Request: id, Registration: 4} },
+		func(id wamp.ID) wamp.Message {
+			return &wamp.Error{Type: wamp.SUBSCRIBE, Request: id, Details: wamp.Dict{}, Error: "x"}
+		},
+	} {
+		f := joinFake(t, session.Config{})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		c, m := f.startCall(ctx, session.CallRequest{Procedure: "com.p"})
+		f.send(wrong(m.Request))
+		_, err := c.Next(ctx)
+		cancel()
+		assert.ErrorIs(t, err, session.ErrProtocol)
+		assert.Contains(t, err.Error(), "CALL answered with")
+		if a := f.expectAbort(); a != nil {
+			assert.Equal(t, wamp.ErrProtocolViolation, a.Reason)
+		}
+	}
+}
