@@ -23,9 +23,9 @@ import (
 // loop, handler goroutines, the reconnect supervisor, the state callback's
 // goroutine) belong to it and are gone when Close returns.
 type Client struct {
-	cfg  config
-	dial dialer
-	log  *slog.Logger
+	cfg     config
+	targets []target // the router, then the WithFailover ones
+	log     *slog.Logger
 
 	// life ends when the client starts closing: join attempts, restores
 	// and backoff waits of the supervisor end with it.
@@ -34,6 +34,7 @@ type Client struct {
 
 	mu      sync.Mutex
 	sess    *session.Session
+	at      int // index in targets of the router of sess
 	state   State
 	entered [Closed + 1]uint64 // how many times each state was entered
 	changed chan struct{}      // closed and replaced on every state change
@@ -47,7 +48,7 @@ type Client struct {
 	// ConcurrentDelivery subscriptions. Close closes them all.
 	events    *eventQueue
 	ownQueues map[*eventQueue]struct{}
-	pending   []State       // state changes the callback has not seen yet
+	pending   []StateChange // state changes the callback has not seen yet
 	wake      chan struct{} // one token: pending grew
 
 	supervisor sync.WaitGroup // supervise and restore retries; Add under mu while !closing
@@ -74,7 +75,30 @@ func Connect(ctx context.Context, url string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return start(ctx, d, cfg)
+	targets, err := cfg.withFailover(target{url: url, dial: d})
+	if err != nil {
+		return nil, err
+	}
+	return start(ctx, targets, cfg)
+}
+
+// target is one router the client may join.
+type target struct {
+	url  string // "" for an in-process router
+	dial dialer
+}
+
+// withFailover returns first followed by the WithFailover routers.
+func (cfg *config) withFailover(first target) ([]target, error) {
+	targets := []target{first}
+	for _, u := range cfg.failover {
+		d, err := urlDialer(u, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("client: failover: %w", err)
+		}
+		targets = append(targets, target{url: u, dial: d})
+	}
+	return targets, nil
 }
 
 // ConnectLocal joins a router running in the same process, through an
@@ -88,7 +112,11 @@ func ConnectLocal(ctx context.Context, r Attacher, opts ...Option) (*Client, err
 	if err != nil {
 		return nil, err
 	}
-	return start(ctx, localDialer(r), cfg)
+	targets, err := cfg.withFailover(target{dial: localDialer(r)})
+	if err != nil {
+		return nil, err
+	}
+	return start(ctx, targets, cfg)
 }
 
 func buildConfig(opts []Option) (config, error) {
@@ -104,9 +132,9 @@ func buildConfig(opts []Option) (config, error) {
 	return cfg, nil
 }
 
-func start(ctx context.Context, d dialer, cfg config) (*Client, error) {
+func start(ctx context.Context, targets []target, cfg config) (*Client, error) {
 	c := &Client{
-		cfg: cfg, dial: d, log: cfg.log(),
+		cfg: cfg, targets: targets, log: cfg.log(),
 		changed: make(chan struct{}),
 		done:    make(chan struct{}),
 		regs:    map[*Registration]struct{}{},
@@ -119,13 +147,13 @@ func start(ctx context.Context, d dialer, cfg config) (*Client, error) {
 		return nil, err
 	}
 	c.events = newEventQueue(c)
-	sess, err := c.join(ctx)
+	sess, at, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c.life, c.endLife = context.WithCancel(context.Background())
-	c.sess = sess
-	if cfg.onState != nil {
+	c.sess, c.at = sess, at
+	if cfg.onState != nil || cfg.onChange != nil {
 		c.background.Add(1)
 		go c.runCallbacks()
 	}
@@ -135,9 +163,74 @@ func start(ctx context.Context, d dialer, cfg config) (*Client, error) {
 	return c, nil
 }
 
+// connect makes the first connection: one round over the routers, or with
+// WithConnectRetry rounds under the reconnect backoff policy until one
+// router answers, ctx ends or the policy stops.
+func (c *Client) connect(ctx context.Context) (*session.Session, int, error) {
+	if !c.cfg.connectRetry {
+		return c.joinRound(ctx, 0, len(c.targets) > 1)
+	}
+	b := c.cfg.backoff()
+	b.Reset()
+	for round := 1; ; round++ {
+		sess, at, err := c.joinRound(ctx, 0, true)
+		if err == nil {
+			return sess, at, nil
+		}
+		if ctx.Err() != nil {
+			return nil, 0, fmt.Errorf("client: connect: no router answered in %d rounds before the context ended: %w (last error: %w)",
+				round, ctx.Err(), err)
+		}
+		wait := b.NextBackOff()
+		if wait == backoff.Stop {
+			return nil, 0, &ReconnectError{Attempts: round, Last: err}
+		}
+		c.log.Info("wamp connect failed", "round", round, "retry_in", wait, "error", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, 0, fmt.Errorf("client: connect: no router answered in %d rounds before the context ended: %w (last error: %w)",
+				round, ctx.Err(), err)
+		}
+	}
+}
+
+// joinRound tries each router once, starting with targets[first], and
+// returns the first session and its router's index. With bound, each
+// attempt is bounded by joinAttemptTimeout, so a router that accepts and
+// never answers does not keep the others from being tried.
+func (c *Client) joinRound(ctx context.Context, first int, bound bool) (*session.Session, int, error) {
+	var errs []error
+	for i := range c.targets {
+		k := (first + i) % len(c.targets)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if bound {
+			actx, cancel = context.WithTimeout(ctx, joinAttemptTimeout)
+		}
+		sess, err := c.join(actx, c.targets[k].dial)
+		cancel()
+		if err == nil {
+			return sess, k, nil
+		}
+		if len(c.targets) > 1 && c.targets[k].url != "" {
+			err = fmt.Errorf("client: router %s: %w", c.targets[k].url, err)
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(errs) == 1 {
+		return nil, 0, errs[0]
+	}
+	return nil, 0, errors.Join(errs...)
+}
+
 // join dials and joins once.
-func (c *Client) join(ctx context.Context) (*session.Session, error) {
-	peer, err := c.dial(ctx)
+func (c *Client) join(ctx context.Context, dial dialer) (*session.Session, error) {
+	peer, err := dial(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +264,15 @@ func (c *Client) ID() ID {
 		return 0
 	}
 	return ID(c.sess.ID())
+}
+
+// URL returns the URL of the router the client is connected to: the one
+// of Connect or one of [WithFailover]. While reconnecting it is the router
+// of the lost session; for an in-process router ([ConnectLocal]) it is "".
+func (c *Client) URL() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.targets[c.at].url
 }
 
 // Realm returns the realm the client joins.
@@ -325,14 +427,20 @@ func (c *Client) retire(sess *session.Session) {
 
 // rejoin dials with backoff until it has a session (restored), the client
 // closes, or the backoff policy gives up (the client then closes with a
-// *ReconnectError).
+// *ReconnectError). Each attempt is one round over the routers, starting
+// with the one after the lost session's (so with WithFailover the next
+// router is tried at once, and the lost one last); the backoff waits come
+// between rounds.
 func (c *Client) rejoin() *session.Session {
 	b := c.cfg.backoff()
 	b.Reset()
 	for attempt := 1; ; attempt++ {
-		sess, err := c.attemptJoin()
+		c.mu.Lock()
+		next := (c.at + 1) % len(c.targets)
+		c.mu.Unlock()
+		sess, at, err := c.joinRound(c.life, next, true)
 		if err == nil {
-			switch c.install(sess) {
+			switch c.install(sess, at) {
 			case installClosing:
 				return nil
 			case installConnected:
@@ -369,12 +477,6 @@ func (c *Client) rejoin() *session.Session {
 // reconnect.
 const joinAttemptTimeout = 10 * time.Second
 
-func (c *Client) attemptJoin() (*session.Session, error) {
-	ctx, cancel := context.WithTimeout(c.life, joinAttemptTimeout)
-	defer cancel()
-	return c.join(ctx)
-}
-
 type installResult int
 
 const (
@@ -385,7 +487,7 @@ const (
 
 // install makes sess the client's session, restores the registrations and
 // subscriptions on it, then moves to Connected unless sess ended meanwhile.
-func (c *Client) install(sess *session.Session) installResult {
+func (c *Client) install(sess *session.Session, at int) installResult {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
@@ -397,7 +499,7 @@ func (c *Client) install(sess *session.Session) installResult {
 	// The swap and the snapshot happen together: a Register or Subscribe
 	// that completes on the old session after this sees c.sess changed
 	// and restores its handle itself.
-	c.sess = sess
+	c.sess, c.at = sess, at
 	regs := make([]*Registration, 0, len(c.regs))
 	for r := range c.regs {
 		regs = append(regs, r)

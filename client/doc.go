@@ -119,6 +119,17 @@
 // at once with [WithFailFast]). The state is observable with [Client.State],
 // [Client.WaitState] and [WithStateCallback].
 //
+// # Several routers
+//
+// [WithFailover] names routers to use after the one given to Connect. The
+// first connect tries them in order; after a lost session the client tries
+// the next router at once and walks the list round by round, with the
+// reconnect backoff between rounds, restoring registrations and
+// subscriptions on whichever router answers (handles stay valid).
+// [Client.URL] and [WithStateListener] say which router is in use.
+// [WithConnectRetry] makes the first Connect wait for a router the same
+// way, until its ctx ends, instead of failing when none answers.
+//
 // # Concurrency
 //
 // A *Client is safe for concurrent use. Each invocation handler runs on a

@@ -65,6 +65,9 @@ type config struct {
 	hello           map[string]any
 	logger          *slog.Logger
 	onState         func(State)
+	onChange        func(StateChange)
+	failover        []string
+	connectRetry    bool
 	onRestoreErr    func(r *Registration, err error)
 	reconnect       bool
 	backoff         func() backoff.BackOff
@@ -151,6 +154,55 @@ func WithLogger(l *slog.Logger) Option {
 func WithStateCallback(f func(State)) Option {
 	return optionFunc(func(c *config) error {
 		c.onState = f
+		return nil
+	})
+}
+
+// WithStateListener calls f on every state change like
+// [WithStateCallback] (in order, once each, on the client's callback
+// goroutine, the last call for Closed), with the URL of the router the
+// change concerns: the one joined for Connected, the lost one for
+// Reconnecting. Both options may be given; each is called.
+func WithStateListener(f func(StateChange)) Option {
+	return optionFunc(func(c *config) error {
+		c.onChange = f
+		return nil
+	})
+}
+
+// WithFailover adds routers to try after the one given to Connect (or
+// ConnectLocal), in order. The first connect tries each once, in order,
+// until one answers (with [WithConnectRetry], round after round). After a
+// lost session the client tries the router after the lost one first,
+// walking the list round by round with the reconnect backoff policy
+// ([WithReconnect]) between rounds; registrations and subscriptions are
+// restored on whichever router answers and their handles stay valid.
+// [Client.URL] and [WithStateListener] say which router is in use. Each
+// attempt (dial and join) is bounded by 10s. The URLs are checked by
+// Connect; an empty one is an error.
+func WithFailover(urls ...string) Option {
+	return optionFunc(func(c *config) error {
+		for _, u := range urls {
+			if u == "" {
+				return fmt.Errorf("%w: empty failover URL", ErrInvalidOption)
+			}
+		}
+		c.failover = append(c.failover, urls...)
+		return nil
+	})
+}
+
+// WithConnectRetry makes the first connect wait for a router, as a
+// reconnect would: Connect tries the routers (the Connect URL, then the
+// [WithFailover] ones) round after round, with the reconnect backoff policy
+// ([WithReconnect], the default one even with [WithoutReconnect]) between
+// rounds, until one answers or ctx ends. When ctx ends first, the error
+// wraps ctx's error (errors.Is(err, context.DeadlineExceeded)) and the
+// last attempt's; when the policy stops first, it is a *ReconnectError.
+// Without this option a Connect that finds no router fails at once.
+func WithConnectRetry() Option {
+	return optionFunc(func(c *config) error {
+		c.connectRetry = true
 		return nil
 	})
 }

@@ -36,6 +36,15 @@ func (s State) String() string {
 	return fmt.Sprintf("State(%d)", int(s))
 }
 
+// StateChange is one state change as [WithStateListener] sees it.
+type StateChange struct {
+	State State
+	// URL is the router's URL: the one joined for Connected, the one
+	// whose session was lost for Reconnecting, the last one for Closed;
+	// "" for an in-process router (ConnectLocal).
+	URL string
+}
+
 // State returns the connection state.
 func (c *Client) State() State {
 	c.mu.Lock()
@@ -106,8 +115,8 @@ func (c *Client) setState(s State) {
 	if s == Closed {
 		close(c.done)
 	}
-	if c.cfg.onState != nil {
-		c.pending = append(c.pending, s)
+	if c.cfg.onState != nil || c.cfg.onChange != nil {
+		c.pending = append(c.pending, StateChange{State: s, URL: c.targets[c.at].url})
 		select {
 		case c.wake <- struct{}{}:
 		default: // a wake-up is already due
@@ -126,7 +135,12 @@ func (c *Client) runCallbacks() {
 		c.pending = nil
 		c.mu.Unlock()
 		for _, s := range batch {
-			c.cfg.onState(s)
+			if c.cfg.onState != nil {
+				c.cfg.onState(s.State)
+			}
+			if c.cfg.onChange != nil {
+				c.cfg.onChange(s)
+			}
 		}
 		if last {
 			return
