@@ -92,13 +92,17 @@ func invalid(format string, args ...any) error {
 // MatchPrefix registers the procedure as a URI prefix: a call of any URI
 // that starts with it reaches the handler ("com.app.echo." matches
 // "com.app.echo.hello"). [InvocationFrom] gives the URI actually called.
-// It cannot be combined with [MatchWildcard].
+// It cannot be combined with [MatchWildcard]. On a router whose WELCOME does
+// not announce pattern_based_registration, Register fails with
+// client.ErrFeatureNotSupported before anything is sent (a router that
+// ignores the option would register the exact URI instead).
 func MatchPrefix() Option { return matchOption(matchPrefix) }
 
 // MatchWildcard registers the procedure as a wildcard pattern: an empty
 // component matches any one component ("com.app..get" matches
 // "com.app.user.get"). [InvocationFrom] gives the URI actually called.
-// It cannot be combined with [MatchPrefix].
+// It cannot be combined with [MatchPrefix]. It needs the router's
+// pattern_based_registration, as [MatchPrefix] does.
 func MatchWildcard() Option { return matchOption(matchWildcard) }
 
 func matchOption(m string) Option {
@@ -113,7 +117,9 @@ func matchOption(m string) Option {
 
 // Invoke makes the registration shared with the given invocation policy,
 // so that several callees (sessions) can register the same procedure.
-// An unknown policy is an error.
+// An unknown policy is an error. A policy other than Single needs the
+// router's shared_registration: without it Register fails with
+// client.ErrFeatureNotSupported before anything is sent.
 func Invoke(p Policy) Option {
 	return optionFunc(func(c *config) error {
 		if !p.Valid() {
