@@ -17,14 +17,24 @@ type link struct {
 	rd     chan wamp.Message
 	wr     chan wamp.Message
 	closed chan struct{}
-	once   sync.Once
-	wg     sync.WaitGroup
+	// flushing is closed by Close before anything else: the writer writes
+	// what the session queued (an ABORT after a protocol violation, the
+	// last YIELDs) within flushTimeout, then ends (writerDone).
+	flushing   chan struct{}
+	writerDone chan struct{}
+	once       sync.Once
+	wg         sync.WaitGroup
 }
+
+// flushTimeout bounds how long Close lets the writer write what is queued
+// (a router that does not read cannot hold Close longer).
+const flushTimeout = 500 * time.Millisecond
 
 func (l *link) init(conn io.Closer, queue int) {
 	l.conn = conn
 	l.rd, l.wr = make(chan wamp.Message, queue), make(chan wamp.Message, queue)
 	l.closed = make(chan struct{})
+	l.flushing, l.writerDone = make(chan struct{}), make(chan struct{})
 }
 
 // start runs the peer's reader and writer. The reader closes the receive
@@ -39,6 +49,7 @@ func (l *link) start(read, write func()) {
 	}()
 	go func() {
 		defer l.wg.Done()
+		defer close(l.writerDone)
 		write()
 	}()
 }
@@ -52,11 +63,18 @@ func (l *link) Send() chan<- wamp.Message { return l.wr }
 // IsLocal implements wamp.Peer.
 func (l *link) IsLocal() bool { return false }
 
-// closeWith closes the peer once: it signals closing, runs before (a last
-// word on the connection), closes the connection, and waits for both
-// goroutines.
+// closeWith closes the peer once: the writer writes what is queued (up to
+// flushTimeout), then closing is signalled, before runs (a last word on the
+// connection) and the connection closes; it waits for both goroutines.
 func (l *link) closeWith(before func()) {
 	l.once.Do(func() {
+		close(l.flushing)
+		t := time.NewTimer(flushTimeout)
+		select {
+		case <-l.writerDone:
+		case <-t.C: // a write blocked on a router that does not read: closing the connection ends it
+		}
+		t.Stop()
 		close(l.closed)
 		if before != nil {
 			before()

@@ -250,6 +250,9 @@ func (p *RawSocketPeer) writeLoop() {
 			}
 			p.pingSeq++
 			batch = appendFrame(batch, framePing, binary.BigEndian.AppendUint32(nil, p.pingSeq))
+		case <-p.flushing:
+			p.flush(batch)
+			return
 		case <-p.closed:
 			return
 		}
@@ -262,6 +265,26 @@ func (p *RawSocketPeer) writeLoop() {
 		}
 		if cap(batch) > 4*rawMaxBatch {
 			batch = nil // one huge message does not pin its buffer
+		}
+	}
+}
+
+// flush writes what the session queued before Close (see link.flushing),
+// within flushTimeout.
+func (p *RawSocketPeer) flush(batch []byte) {
+	_ = p.conn.SetWriteDeadline(time.Now().Add(flushTimeout))
+	for {
+		select {
+		case msg := <-p.wr:
+			var err error
+			if batch, err = p.appendMessage(batch, msg); err != nil {
+				return
+			}
+		default:
+			if len(batch) > 0 {
+				_, _ = p.conn.Write(batch)
+			}
+			return
 		}
 	}
 }

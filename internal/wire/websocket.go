@@ -127,7 +127,30 @@ func (p *WebsocketPeer) writeLoop() {
 				p.closeNoWait()
 				return
 			}
+		case <-p.flushing:
+			p.flush()
+			return
 		case <-p.closed:
+			return
+		}
+	}
+}
+
+// flush writes what the session queued before Close (see link.flushing),
+// within flushTimeout. What cannot be sent is dropped: the peer is closing.
+func (p *WebsocketPeer) flush() {
+	_ = p.conn.SetWriteDeadline(time.Now().Add(flushTimeout))
+	for {
+		select {
+		case msg := <-p.wr:
+			buf, err := p.ser.Append(nil, msg)
+			if err != nil || len(buf) > wsMaxMessage {
+				continue
+			}
+			if p.conn.WriteMessage(p.kind, buf) != nil {
+				return
+			}
+		default:
 			return
 		}
 	}

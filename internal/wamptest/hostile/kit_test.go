@@ -99,7 +99,8 @@ func TestSubprotocolChoice(t *testing.T) {
 }
 
 // Frames sent raw reach the client as they are: an undecodable frame after
-// WELCOME ends the session with a protocol violation.
+// WELCOME ends the session with a protocol violation, which the client
+// reports with ABORT.
 func TestSendFrameGarbage(t *testing.T) {
 	for _, tr := range transports[1:] {
 		t.Run(tr.name, func(t *testing.T) {
@@ -116,8 +117,10 @@ func TestSendFrameGarbage(t *testing.T) {
 			case <-ctx.Done():
 				t.Fatal("the client did not end its session")
 			}
-			t.Logf("client error: %v", cl.Err())
-			assert.ErrorIs(t, cl.Err(), client.ErrConnectionLost)
+			assert.ErrorIs(t, cl.Err(), client.ErrProtocol)
+			require.Eventually(t, func() bool { return r.Count(wamp.ABORT) == 1 }, 5*time.Second, 10*time.Millisecond,
+				"the client says ABORT before it hangs up")
+			assert.Equal(t, wamp.ErrProtocolViolation, r.Find(wamp.ABORT).(*wamp.Abort).Reason)
 			_ = cl.Close(ctx)
 		})
 	}
