@@ -202,3 +202,17 @@ func TestUnsentMessageFailsItsRequest(t *testing.T) {
 	_, err = c2.Next(ctx)
 	require.NoError(t, err, "the session goes on")
 }
+
+// HELLO details the application gave (WithHelloDetails) are checked too:
+// a cyclic value fails the join, it does not reach the transport.
+func TestCarelessHelloDetailsFailJoin(t *testing.T) {
+	cli, rtr := transport.LinkedPeers()
+	defer rtr.Close()
+	cyclic := careless()["cyclic map"]
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := session.Join(ctx, cli, session.Config{Realm: "realm1", Hello: wamp.Dict{"authextra": wamp.Dict{"x": cyclic}}})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, session.ErrInvalidPayload)
+	assert.Contains(t, err.Error(), "details.authextra.x")
+}

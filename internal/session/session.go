@@ -132,6 +132,14 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 		details[k] = v
 	}
 	details["roles"] = clientRoles()
+	// HELLO details come from the application (WithHelloDetails,
+	// WithAuthExtra): a value no serializer carries fails the join here,
+	// not on the transport's writer.
+	w := walker{finite: cfg.RejectNonFinite}
+	if werr := w.dict(details, 1); werr != nil {
+		peer.Close()
+		return nil, fmt.Errorf("session: join: HELLO details: %w", (&Session{}).walkFailed(werr.at("details")))
+	}
 	// A message the transport cannot send during the handshake (a HELLO
 	// larger than the router takes) fails the join at once.
 	unsent := make(chan error, 1)
