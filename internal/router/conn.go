@@ -158,6 +158,7 @@ func (c *conn) inbound(msg wamp.Message) bool {
 		if c.intercept(m) {
 			return true
 		}
+		msg = carryCustom(m)
 	case *wamp.Publish:
 		if c.refusePublish(m) {
 			return true

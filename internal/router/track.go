@@ -176,6 +176,8 @@ func (r *Router) observeOut(c *conn, msg wamp.Message) (wamp.Message, func()) {
 		}
 	case *wamp.Event:
 		return r.withRevocationReason(c, m), nil
+	case *wamp.Invocation:
+		return deliverCustom(m), nil
 	}
 	return msg, nil
 }

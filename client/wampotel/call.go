@@ -1,0 +1,130 @@
+package wampotel
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/wampkit/wampkit/client"
+)
+
+// WrapCall implements client.Interceptor: a client span per call, trace
+// context in the CALL's Options.
+func (i *interceptor) WrapCall(next client.CallFunc) client.CallFunc {
+	return func(ctx context.Context, req *client.CallRequest) (client.CallStream, error) {
+		method := keyMethod.String(req.Procedure)
+		ctx, span := i.tracer.Start(ctx, req.Procedure, trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(systemWAMP, method))
+		if req.Options == nil {
+			req.Options = make(map[string]any, 2)
+		}
+		i.prop.Inject(ctx, carrier(req.Options)) // the request's own copy
+		m := &measure{span: span, inst: &i.client, attrs: []attribute.KeyValue{systemWAMP, method}, start: time.Now()}
+		m.begin(ctx)
+		s, err := next(ctx, req)
+		if err != nil {
+			m.end(err)
+			return nil, err
+		}
+		return &callStream{next: s, m: m}, nil
+	}
+}
+
+// callStream observes one call in flight.
+type callStream struct {
+	next     client.CallStream
+	m        *measure
+	received atomic.Int64
+	sent     atomic.Int64
+}
+
+func (s *callStream) Next(ctx context.Context) (client.Result, error) {
+	r, err := s.next.Next(ctx)
+	switch {
+	case err != nil:
+		s.m.end(err)
+	case r.Progress:
+		s.m.span.AddEvent("rpc.message", trace.WithAttributes(keyMessageType.String("RECEIVED"),
+			keyMessageID.Int64(s.received.Add(1))))
+	default:
+		s.m.end(nil)
+	}
+	return r, err
+}
+
+func (s *callStream) Send(ctx context.Context, chunk client.Payload) error {
+	err := s.next.Send(ctx, chunk)
+	s.sentEvent(err)
+	return err
+}
+
+func (s *callStream) SendFinal(ctx context.Context, chunk client.Payload) error {
+	err := s.next.SendFinal(ctx, chunk)
+	s.sentEvent(err)
+	return err
+}
+
+func (s *callStream) sentEvent(err error) {
+	if err != nil {
+		return // the call's end tells why
+	}
+	s.m.span.AddEvent("rpc.message", trace.WithAttributes(keyMessageType.String("SENT"),
+		keyMessageID.Int64(s.sent.Add(1))))
+}
+
+// Cancel ends the span: the caller may read nothing more.
+func (s *callStream) Cancel() {
+	s.next.Cancel()
+	s.m.end(client.ErrCanceled)
+}
+
+// measure is one call's or invocation's span and metrics, ended once.
+type measure struct {
+	span  trace.Span
+	inst  *instruments
+	attrs []attribute.KeyValue // rpc.system, rpc.method
+	start time.Time
+	once  sync.Once
+}
+
+func (m *measure) begin(ctx context.Context) {
+	if m.inst.active != nil {
+		m.inst.active.Add(ctx, 1, metric.WithAttributes(m.attrs...))
+	}
+}
+
+// end records err (nil for success) once, whichever of the call's ends
+// comes first.
+func (m *measure) end(err error) {
+	m.once.Do(func() {
+		outcome, errType := classify(err)
+		if err != nil {
+			m.span.SetAttributes(keyErrorType.String(errType))
+			m.span.SetStatus(codes.Error, err.Error())
+		}
+		m.span.End()
+		// Metrics are recorded without the span's context: exemplars are
+		// not needed, and the call's ctx may have ended.
+		ctx := context.Background()
+		set := metric.WithAttributes(m.attrs...)
+		if m.inst.active != nil {
+			m.inst.active.Add(ctx, -1, set)
+		}
+		attrs := append(m.attrs[:len(m.attrs):len(m.attrs)], keyOutcome.String(outcome))
+		if m.inst.calls != nil {
+			m.inst.calls.Add(ctx, 1, metric.WithAttributes(attrs...))
+		}
+		if errType != "" {
+			attrs = append(attrs, keyErrorType.String(errType))
+		}
+		if m.inst.duration != nil {
+			m.inst.duration.Record(ctx, time.Since(m.start).Seconds(), metric.WithAttributes(attrs...))
+		}
+	})
+}
