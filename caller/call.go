@@ -2,8 +2,10 @@ package caller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
@@ -41,7 +43,7 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 	defer cancel()
 	res, err := c.Call(ctx, req, nil)
 	if err != nil {
-		return zero, err
+		return zero, cfg.timedOut(ctx, procedure, err)
 	}
 	return decodeOut[Out](&cfg, procedure, res.Payload)
 }
@@ -74,7 +76,53 @@ func (c *config) bound(ctx context.Context) (context.Context, context.CancelFunc
 	if c.timeout > math.MaxInt64-timeoutGrace { // beyond any deadline: none
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, c.timeout+timeoutGrace)
+	return context.WithTimeoutCause(ctx, c.timeout+timeoutGrace, errLocalTimeout)
+}
+
+// errLocalTimeout is the cause of a Timeout's local deadline, which tells it
+// from a deadline of the caller's own ctx.
+var errLocalTimeout = errors.New("caller: local deadline of Timeout")
+
+// timedOut returns err, the end of a call bounded by ctx (from bound), as a
+// *timeoutError when the call's Timeout ended it: the router answered
+// wamp.error.timeout, or the local deadline expired first (a router that
+// ignores the option). A deadline of the caller's own ctx stays a context
+// error.
+func (c *config) timedOut(ctx context.Context, procedure string, err error) error {
+	if err == nil || c.timeout <= 0 {
+		return err
+	}
+	local := errors.Is(err, context.DeadlineExceeded) && errors.Is(context.Cause(ctx), errLocalTimeout)
+	if !local && !errors.Is(err, client.ErrTimeout) {
+		return err
+	}
+	return &timeoutError{procedure: procedure, timeout: c.timeout, err: err}
+}
+
+// timeoutError is a call ended by its Timeout, whichever side ended it. It
+// matches client.ErrTimeout and context.DeadlineExceeded, and unwraps to the
+// call's own error: the router's *client.Error, or the cancel of the local
+// deadline (which also matches client.ErrCanceled).
+type timeoutError struct {
+	procedure string
+	timeout   time.Duration
+	err       error
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("caller: call %s timed out after %s: %v", e.procedure, e.timeout, e.err)
+}
+
+func (e *timeoutError) Unwrap() error { return e.err }
+
+// Is makes errors.Is(err, client.ErrTimeout) and
+// errors.Is(err, context.DeadlineExceeded) hold.
+func (e *timeoutError) Is(target error) bool {
+	if target == context.DeadlineExceeded {
+		return true
+	}
+	t, ok := target.(*client.Error)
+	return ok && t.URI == client.ErrTimeout.URI
 }
 
 func (c *config) decodeOpts() []codec.Option {

@@ -56,7 +56,8 @@
 // wrapping client.ErrInvalidOption, before anything is sent.
 //
 // [Timeout] asks the router to give up after a duration (it answers
-// wamp.error.timeout) and also bounds the call locally. When ctx ends, the
+// wamp.error.timeout) and also bounds the call locally; whichever ends it,
+// the error matches client.ErrTimeout and context.DeadlineExceeded. When ctx ends, the
 // call is canceled with its [CancelMode] (KillNoWait by default) and the
 // error matches both ctx's error and client.ErrCanceled; with [Kill], the
 // callee's own answer to the interruption is reachable with errors.As.

@@ -57,8 +57,12 @@ const timeoutGrace = 250 * time.Millisecond
 // the option (Crossbar reads it in seconds). A router whose WELCOME does not
 // announce call_timeout (Crossbar, xconn-go's nxt, fox-wamp) is not sent the
 // option at all: the local deadline alone ends the call, with a CANCEL when
-// the router announces call_canceling. Timeout(0) means no timeout (it
-// undoes a Timeout given to [New]); a negative d is invalid.
+// the router announces call_canceling. Either way, a call ended by its
+// Timeout fails with an error matching both client.ErrTimeout and
+// context.DeadlineExceeded (ended by the local deadline, it also matches
+// client.ErrCanceled); a deadline of the caller's own ctx stays a context
+// error. Timeout(0) means no timeout (it undoes a Timeout given to [New]); a
+// negative d is invalid.
 func Timeout(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {

@@ -205,6 +205,6 @@ func (r *Results[P, Out]) settle(ctx context.Context, err error) {
 
 // end records the call's end and releases its deadline.
 func (r *Results[P, Out]) end(err error) {
-	r.err, r.finished = err, true
+	r.err, r.finished = r.cfg.timedOut(r.ctx, r.proc, err), true
 	r.cancel()
 }
