@@ -52,8 +52,9 @@
 //
 // What the serializers cannot carry stays a limit of the peer at the other
 // end: JSON has no binary type unless both sides follow WAMP's "\x00"+base64
-// convention, writes NaN and the infinities as null, and a JavaScript peer
-// reads integers above 2^53 inexactly (wampkit reads them exactly); a
+// convention and cannot carry NaN or the infinities (a client using JSON
+// refuses them with [ErrInvalidPayload] rather than send null), and a
+// JavaScript peer reads integers above 2^53 inexactly (wampkit reads them exactly); a
 // MsgPack timestamp or CBOR time tag sent by another peer arrives as a
 // time.Time.
 //
