@@ -573,6 +573,30 @@ func (c *Client) Close(ctx context.Context) error {
 	if err := c.usable(ctx, "close", ""); err != nil {
 		return err
 	}
+	return c.close(ctx, false)
+}
+
+// Drain takes the client out of service without failing a call: it
+// unregisters every registration and waits for the router to confirm (so
+// the router routes new calls of a shared registration to other callees;
+// an invocation it routed here before reading the UNREGISTER is still
+// served), lets the invocations in flight finish, then closes as
+// [Client.Close] does. New requests fail with ErrClosed from the start.
+//
+// ctx bounds the unregistering and the wait for invocations. When it ends
+// first, the invocations still running are interrupted (their contexts are
+// canceled, their callers get an error from the router), the client closes
+// anyway (GOODBYE bounded by 2 s) and Drain returns an error wrapping ctx's.
+// On a client already closing or closed, Drain is Close.
+func (c *Client) Drain(ctx context.Context) error {
+	if err := c.usable(ctx, "drain", ""); err != nil {
+		return err
+	}
+	return c.close(ctx, true)
+}
+
+// close is Close, or with drain Drain.
+func (c *Client) close(ctx context.Context, drain bool) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -592,7 +616,20 @@ func (c *Client) Close(ctx context.Context) error {
 	sess := c.sess
 	c.mu.Unlock()
 	var errs []error
-	if !ended(sess) {
+	if drain && !ended(sess) {
+		// The router gets ctx to confirm the UNREGISTERs and the
+		// handlers get ctx to finish; after that, Close's bounded steps
+		// run on a fresh context.
+		c.unregisterAll(ctx, sess)
+		if err := sess.Drain(ctx); err != nil {
+			c.log.Warn("wamp drain: invocations still running when the context ended", "error", err)
+			errs = append(errs, fmt.Errorf("invocations still running: %w", err))
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(context.Background(), session.GoodbyeWait)
+			defer cancel()
+		}
+		errs = append(errs, sess.Close(ctx)) // cancels what still runs
+	} else if !ended(sess) {
 		// A router that stopped answering does not hold Close: the
 		// UNREGISTERs and the GOODBYE each get a bounded wait.
 		uctx, cancel := context.WithTimeout(ctx, session.GoodbyeWait)
@@ -613,6 +650,9 @@ func (c *Client) Close(ctx context.Context) error {
 		c.background.Wait()
 	}
 	if err := errors.Join(errs...); err != nil {
+		if drain {
+			return fmt.Errorf("client: drain: %w", err)
+		}
 		return fmt.Errorf("client: close: %w", err)
 	}
 	return nil

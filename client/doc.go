@@ -131,6 +131,11 @@
 // [WithConnectRetry] makes the first Connect wait for a router the same
 // way, until its ctx ends, instead of failing when none answers.
 //
+// [Client.Drain] takes a callee out of service without failing a call: it
+// unregisters everything and waits for the router's confirmation (so calls
+// of a shared registration go to the other callees), lets the invocations
+// in flight finish (bounded by its ctx), then closes.
+//
 // # Concurrency
 //
 // A *Client is safe for concurrent use. Each invocation handler runs on a

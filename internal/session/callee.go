@@ -72,12 +72,13 @@ func (s *Session) Register(ctx context.Context, procedure string, options wamp.D
 	return reg, nil
 }
 
-// Unregister removes reg. It is gone locally at once; invocations already
-// running finish.
+// Unregister removes reg. Until the router's answer (or ctx's end) reg
+// still takes invocations: the router may have routed a call to it before
+// it read UNREGISTER, and that call is served rather than refused.
+// Invocations already running finish.
 func (s *Session) Unregister(ctx context.Context, reg *Registration) error {
 	s.mu.Lock()
 	_, ok := s.regs[reg.ID]
-	delete(s.regs, reg.ID)
 	s.mu.Unlock()
 	if !ok {
 		if revoked, _ := reg.Revoked(); revoked {
@@ -87,6 +88,11 @@ func (s *Session) Unregister(ctx context.Context, reg *Registration) error {
 	_, err := s.request(ctx, func(id wamp.ID) wamp.Message {
 		return &wamp.Unregister{Request: id, Registration: reg.ID}
 	})
+	s.mu.Lock()
+	if s.regs[reg.ID] == reg {
+		delete(s.regs, reg.ID)
+	}
+	s.mu.Unlock()
 	return err
 }
 
