@@ -234,15 +234,15 @@ func (c *conn) pumpOut() {
 // taken every message queued for it: nexus's websocket peer discards its
 // queue on Close, so the last words of a session (an ABORT after a failed
 // authentication, a GOODBYE) were lost when Close came first. A message the
-// peer has taken is written before Close returns.
+// peer has taken is written before Close returns. The router's own Close
+// waits too (bounded, and for every client at once): the GOODBYE it sends
+// each session on shutdown is such a last word.
 func (c *conn) drainClient() {
 	q := c.client.Send()
 	deadline := time.Now().Add(drainTimeout)
 	for len(q) > 0 && time.Now().Before(deadline) {
 		select {
 		case <-c.clientGone:
-			return
-		case <-c.r.done:
 			return
 		case <-time.After(time.Millisecond):
 		}
