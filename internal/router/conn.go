@@ -29,7 +29,8 @@ const (
 // the client's peer; two pumps move the messages:
 //
 //   - pumpIn, client to nexus: notes HELLO features, REGISTER and UNREGISTER
-//     requests, and answers intercepted CALLs itself;
+//     requests, answers intercepted CALLs itself, and aborts a caller that
+//     streams a call without announcing progressive_call_invocations;
 //   - pumpOut, nexus to client: notes WELCOME, REGISTERED, UNREGISTERED and
 //     ERROR replies, advertises registration_revocation, and swallows the
 //     replies to the UNREGISTERs the router injected.
@@ -55,7 +56,14 @@ type conn struct {
 	id         wamp.ID
 	authrole   string
 	revocation bool // HELLO announced callee feature registration_revocation
-	track      tracker
+	// progressiveCalls: HELLO announced caller feature
+	// progressive_call_invocations.
+	progressiveCalls bool
+
+	// aborted: the router aborted the session; pumpIn drops what the client
+	// still sends until nexus has ended it. Only pumpIn uses it.
+	aborted bool
+	track   tracker
 }
 
 func newConn(r *Router, client wamp.Peer) *conn {
@@ -147,6 +155,9 @@ func (c *conn) pumpIn() {
 
 // inbound handles one client message; false means the session is over.
 func (c *conn) inbound(msg wamp.Message) bool {
+	if c.aborted {
+		return true // read and dropped, so that closing the socket does not reset it before the ABORT
+	}
 	switch m := msg.(type) {
 	case *wire.Malformed:
 		// A frame that is no WAMP message: dropped, as nexus's peers do. (A
@@ -156,6 +167,11 @@ func (c *conn) inbound(msg wamp.Message) bool {
 		return true
 	case *wamp.Call:
 		if c.intercept(m) {
+			return true
+		}
+		if c.unannouncedProgress(m) {
+			c.aborted = true
+			c.closeInbound() // nexus ends the session
 			return true
 		}
 		msg = carryCustom(m)
@@ -218,10 +234,14 @@ func (c *conn) pumpOut() {
 				deliver = c.deliver(msg)
 			}
 		case <-c.ended:
-			for { // what nexus queued before closing the session
+			for { // what nexus and the router queued before the session ended
 				select {
 				case m := <-c.fromRouter:
 					out(m)
+				case msg := <-c.local:
+					if deliver {
+						deliver = c.deliver(msg)
+					}
 				default:
 					return
 				}
@@ -275,4 +295,30 @@ func (c *conn) sendLocal(msg wamp.Message) {
 	case <-c.finished:
 	case <-c.r.ctx.Done():
 	}
+}
+
+// unannouncedProgress ends the session of a caller that streams a call
+// (CALL with progress: true) without having announced
+// progressive_call_invocations in HELLO: an ABORT
+// wamp.error.protocol_violation, and nexus never sees the chunk. nexus v3.3.0
+// aborts such a caller itself, but keeps answering the chunks that follow on
+// the session it has closed (router/dealer.go, syncCall): a peer whose Close
+// closes its send channel, as nexus's own transports do, then panics the
+// whole router with a send on a closed channel. It reports whether it
+// ended the session.
+func (c *conn) unannouncedProgress(call *wamp.Call) bool {
+	if progress, _ := call.Options[wamp.OptProgress].(bool); !progress {
+		return false
+	}
+	c.r.mu.Lock()
+	welcomed, announced := c.id != 0, c.progressiveCalls
+	c.r.mu.Unlock()
+	if !welcomed || announced {
+		return false // before WELCOME, nexus's protocol violation to handle
+	}
+	c.r.log.Debug("router: progressive CALL from a caller that did not announce progressive_call_invocations: aborting",
+		"session", c.sessionID(), "procedure", call.Procedure)
+	c.sendLocal(&wamp.Abort{Reason: wamp.ErrProtocolViolation, Details: wamp.Dict{wamp.OptMessage: "router: a CALL " +
+		"with progress: true from a caller whose HELLO did not announce roles.caller.features." + featureProgressiveCalls}})
+	return true
 }

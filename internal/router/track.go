@@ -95,6 +95,7 @@ func (r *Router) observeIn(c *conn, msg wamp.Message) (reply wamp.Message, consu
 	switch m := msg.(type) {
 	case *wamp.Hello:
 		c.revocation = announcesRevocation(m.Details)
+		c.progressiveCalls = announces(m.Details, wamp.RoleCaller, featureProgressiveCalls)
 	case *wamp.Register:
 		t.pendingReg[m.Request] = struct{}{}
 	case *wamp.Unregister:
@@ -213,14 +214,23 @@ func (r *Router) registrationKnown(reg wamp.ID) bool {
 // announcesRevocation reports whether HELLO.Details announce
 // roles.callee.features.registration_revocation = true.
 func announcesRevocation(details wamp.Dict) bool {
+	return announces(details, wamp.RoleCallee, featureRevocation)
+}
+
+// featureProgressiveCalls is the progressive_call_invocations feature key.
+const featureProgressiveCalls = "progressive_call_invocations"
+
+// announces reports whether HELLO.Details announce
+// roles.<role>.features.<feature> = true.
+func announces(details wamp.Dict, role, feature string) bool {
 	d := details
-	for _, k := range []string{"roles", wamp.RoleCallee, "features"} {
+	for _, k := range []string{"roles", role, "features"} {
 		var ok bool
 		if d, ok = wire.AsDict(d[k]); !ok {
 			return false
 		}
 	}
-	v, _ := d[featureRevocation].(bool)
+	v, _ := d[feature].(bool)
 	return v
 }
 
