@@ -555,14 +555,16 @@ func (c *Client) closeQueues() {
 
 // Close leaves the realm gracefully: new requests fail with ErrClosed, the
 // reconnect supervisor stops, every registration is unregistered (so no new
-// invocations arrive), running handlers are waited for until ctx ends, then
-// GOODBYE is exchanged and the transport closed. It returns ctx's error if
-// ctx ended first (handlers' contexts are canceled then).
+// invocations arrive), running handlers get up to 2 s to finish, then
+// GOODBYE is exchanged, the handlers still running have their contexts
+// canceled and are waited for until ctx ends, and the transport is closed.
+// It returns ctx's error if ctx ended first. To let invocations in flight
+// finish however long they take, use [Client.Drain].
 //
-// Close is bounded even with a context that never ends: the UNREGISTERs
-// and the GOODBYE exchange each wait at most 2 s for a router that does
-// not answer (then the connection is dropped); only handlers that ignore
-// their canceled context can keep it waiting, until ctx ends.
+// Close is bounded even with a context that never ends: the UNREGISTERs,
+// the handlers' grace and the GOODBYE exchange each wait at most 2 s (a
+// router that does not answer has its connection dropped); only handlers
+// that ignore their canceled context can keep it waiting, until ctx ends.
 //
 // Close is idempotent: a later or concurrent call returns nil once the
 // client is Closed (or ctx's error if ctx ends before). After the client
@@ -635,7 +637,15 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 		uctx, cancel := context.WithTimeout(ctx, session.GoodbyeWait)
 		c.unregisterAll(uctx, sess)
 		cancel()
-		errs = append(errs, sess.Drain(ctx), sess.Close(ctx))
+		// Running handlers get the same bounded grace to finish on their
+		// own; then Close cancels their contexts and waits for them
+		// until ctx ends. (Drain is the one that waits for them.)
+		hctx, cancel := context.WithTimeout(ctx, session.GoodbyeWait)
+		if err := sess.Drain(hctx); err != nil && ctx.Err() != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+		errs = append(errs, sess.Close(ctx))
 	} else {
 		errs = append(errs, sess.Drain(ctx))
 	}

@@ -410,3 +410,50 @@ func TestKeepAliveReplacesAStalledLink(t *testing.T) {
 	require.NoError(t, c.WaitState(ctx, client.Connected))
 	assert.NotEqual(t, first, c.ID())
 }
+
+// TestCloseCancelsAHandlerThatWaitsForIt: a handler that runs until its
+// context is canceled does not hold Close(context.Background()) forever:
+// after a bounded grace the handler's context is canceled, it returns, and
+// Close returns (its caller gets an answer rather than a hang).
+func TestCloseCancelsAHandlerThatWaitsForIt(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	c, err := client.ConnectLocal(ctxT(t), r)
+	require.NoError(t, err)
+	callerC := r.Local(t)
+	ctx := ctxT(t)
+	running := make(chan struct{})
+	canceled := make(chan struct{})
+	_, err = c.Register(ctx, "test.forever", func(ctx context.Context, _ *client.Invocation) (client.Payload, error) {
+		close(running)
+		<-ctx.Done()
+		close(canceled)
+		return client.Payload{}, ctx.Err()
+	}, nil)
+	require.NoError(t, err)
+	res := make(chan error, 1)
+	go func() {
+		_, err := callerC.Call(ctx, client.CallRequest{Procedure: "test.forever"}, nil)
+		res <- err
+	}()
+	<-running
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close(context.Background()) }()
+	select {
+	case err := <-closed:
+		assert.NoError(t, err)
+	case <-time.After(8 * time.Second): // grace 2 s + GOODBYE at most 2 s, with room for a loaded machine
+		t.Fatal("Close(context.Background()) waited for a handler that waits for its context")
+	}
+	select {
+	case <-canceled:
+	default:
+		t.Error("Close returned before the handler saw its context canceled")
+	}
+	select {
+	case err := <-res:
+		assert.Error(t, err, "the interrupted call fails")
+	case <-ctx.Done():
+		t.Fatal("the caller of the interrupted call got no answer")
+	}
+}
