@@ -9,21 +9,21 @@ func eventSize(m *wamp.Event) int {
 	return 16 + ApproxSize(m.Details) + ApproxSize(m.Arguments) + ApproxSize(m.ArgumentsKw)
 }
 
-// maxSizeDepth bounds the walk of nested values; anything deeper counts as
-// a fixed size (decoders bound nesting anyway).
-const maxSizeDepth = 64
-
 // ApproxSize approximates the encoded size in bytes of a decoded WAMP value
 // (a JSON-like encoding: strings and binary at their length, numbers at 8
 // bytes, a few bytes of framing per element). It is what queues charge a
 // message against their byte bounds: cheap (one walk of the value) and
 // within a small factor of what any of the serializers produce.
-func ApproxSize(v any) int { return approxSize(v, 0) }
+//
+// The walk has no depth limit: a value nested deeper than a limit would be
+// charged for less than it holds, so a hostile router could slip any amount
+// past a byte bound inside 65 lists. Received values are trees that a
+// decoder built (the decoders bound nesting: encoding/json at 10,000
+// levels, the MsgPack and CBOR decoders lower), or the in-process link's
+// copies of them, so the walk ends and its stack stays small.
+func ApproxSize(v any) int { return approxSize(v) }
 
-func approxSize(v any, depth int) int {
-	if depth > maxSizeDepth {
-		return 8
-	}
+func approxSize(v any) int {
 	switch x := v.(type) {
 	case nil:
 		return 1
@@ -34,13 +34,13 @@ func approxSize(v any, depth int) int {
 	case bool:
 		return 1
 	case wamp.List:
-		return listSize(x, depth)
+		return listSize(x)
 	case []any:
-		return listSize(x, depth)
+		return listSize(x)
 	case wamp.Dict:
-		return dictSize(x, depth)
+		return dictSize(x)
 	case map[string]any:
-		return dictSize(x, depth)
+		return dictSize(x)
 	case []string:
 		n := 2
 		for _, s := range x {
@@ -51,18 +51,18 @@ func approxSize(v any, depth int) int {
 	return 8 // numbers, IDs and anything else a decoder produces
 }
 
-func listSize(l []any, depth int) int {
+func listSize(l []any) int {
 	n := 2
 	for _, e := range l {
-		n += approxSize(e, depth+1) + 1
+		n += approxSize(e) + 1
 	}
 	return n
 }
 
-func dictSize(d map[string]any, depth int) int {
+func dictSize(d map[string]any) int {
 	n := 2
 	for k, e := range d {
-		n += len(k) + 4 + approxSize(e, depth+1)
+		n += len(k) + 4 + approxSize(e)
 	}
 	return n
 }
