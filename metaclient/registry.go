@@ -240,10 +240,34 @@ func (r *Registry) onEvent(ev *client.Event) {
 		return
 	}
 	if r.syncing {
-		r.queue = append(r.queue, e)
+		if len(r.queue) < maxQueuedEvents {
+			r.queue = append(r.queue, e)
+			return
+		}
+		// A sync that keeps failing (the meta API refused, a router
+		// that answers not_implemented) must not hold every event since:
+		// past the bound a full rebuild, which reads everything again,
+		// replaces the queue.
+		r.startRebuildLocked()
 		return
 	}
 	r.apply(e)
+}
+
+// maxQueuedEvents bounds the events held while the registry syncs (each
+// some 100 to 300 bytes: a few MiB); past it the sync becomes a full
+// rebuild.
+const maxQueuedEvents = 1 << 14
+
+// startRebuildLocked makes the view stale until a rebuild (resyncLoop) has
+// read the router again; r.mu is held.
+func (r *Registry) startRebuildLocked() {
+	r.syncing, r.queue = true, nil // the snapshot supersedes them
+	r.epoch++                      // a rebuild or repair under way gives up
+	select {
+	case r.resyncSignal <- struct{}{}:
+	default:
+	}
 }
 
 // onGap runs in the event order where events may be missing: the view is
@@ -255,13 +279,8 @@ func (r *Registry) onGap(client.Gap) {
 		r.mu.Unlock()
 		return
 	}
-	r.syncing, r.queue = true, nil // the snapshot supersedes them
-	r.epoch++                      // a rebuild or repair under way gives up
+	r.startRebuildLocked()
 	r.mu.Unlock()
-	select {
-	case r.resyncSignal <- struct{}{}:
-	default:
-	}
 }
 
 func parseEvent(ev *client.Event) (metaEvt, error) {
