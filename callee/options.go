@@ -21,34 +21,25 @@ func (f optionFunc) apply(c *config) error { return f(c) }
 
 // Policy is a shared registration's invocation policy (REGISTER
 // Options.invoke): which of the callees registered for one procedure gets
-// a call.
-type Policy string
+// a call. It is [client.Policy], the type metaclient reports too.
+type Policy = client.Policy
 
 // The WAMP invocation policies. Every callee of a shared registration must
 // register with the same policy; the router refuses the others.
 const (
 	// Single (the default): one callee only; a second REGISTER is refused
 	// with wamp.error.procedure_already_exists.
-	Single Policy = "single"
+	Single = client.InvokeSingle
 	// RoundRobin cycles through the callees in registration order.
-	RoundRobin Policy = "roundrobin"
+	RoundRobin = client.InvokeRoundRobin
 	// Random picks a callee at random for every call.
-	Random Policy = "random"
+	Random = client.InvokeRandom
 	// First sends every call to the earliest registered callee still
 	// present (hot standby).
-	First Policy = "first"
+	First = client.InvokeFirst
 	// Last sends every call to the latest registered callee.
-	Last Policy = "last"
+	Last = client.InvokeLast
 )
-
-// Valid reports whether p is one of the five WAMP policies.
-func (p Policy) Valid() bool {
-	switch p {
-	case Single, RoundRobin, Random, First, Last:
-		return true
-	}
-	return false
-}
 
 // Match kinds (REGISTER Options.match).
 const (

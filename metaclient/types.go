@@ -17,16 +17,17 @@ const (
 	Wildcard Match = "wildcard"
 )
 
-// Policy is a shared registration's invocation policy.
-type Policy string
+// Policy is a shared registration's invocation policy: [client.Policy],
+// the type callee registers with.
+type Policy = client.Policy
 
 // The invocation policies.
 const (
-	Single     Policy = "single"
-	RoundRobin Policy = "roundrobin"
-	Random     Policy = "random"
-	First      Policy = "first"
-	Last       Policy = "last"
+	Single     = client.InvokeSingle
+	RoundRobin = client.InvokeRoundRobin
+	Random     = client.InvokeRandom
+	First      = client.InvokeFirst
+	Last       = client.InvokeLast
 )
 
 // Lists is the answer of wamp.registration.list: registration IDs by
