@@ -39,11 +39,9 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 	if err := notSent(ctx, procedure); err != nil {
 		return zero, err
 	}
-	ctx, cancel := cfg.bound(ctx)
-	defer cancel()
-	res, err := c.Call(ctx, req, nil)
+	res, err := cfg.callRetrying(ctx, c, req)
 	if err != nil {
-		return zero, cfg.timedOut(ctx, procedure, err)
+		return zero, err
 	}
 	return decodeOut[Out](&cfg, procedure, res.Payload)
 }

@@ -27,6 +27,7 @@ type config struct {
 	killWait   time.Duration
 	strict     bool
 	intercept  []client.Interceptor
+	retry      retryPolicy
 }
 
 func buildConfig(opts []Option) (config, error) {

@@ -82,6 +82,8 @@ func TestInvalidOptionsSendNothing(t *testing.T) {
 		"negative buffer":  caller.Buffer(-1),
 		"zero kill wait":   caller.KillWait(0),
 		"nil option":       nil,
+		"zero retries":     caller.RetrySafe(0, 0),
+		"negative backoff": caller.RetrySafe(2, -time.Millisecond),
 	}
 	for name, opt := range bad {
 		t.Run(name, func(t *testing.T) {

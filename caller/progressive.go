@@ -61,6 +61,9 @@ type Results[P, Out any] struct {
 // not encode, a closed client) is the error of Progress and Result.
 func Progressive[P, Out any](ctx context.Context, c *client.Client, procedure string, in any, opts ...Option) *Results[P, Out] {
 	cfg, err := buildConfig(opts)
+	if err == nil {
+		err = cfg.noRetry(procedure)
+	}
 	if err != nil {
 		return failed[P, Out](procedure, err)
 	}

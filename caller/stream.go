@@ -28,6 +28,9 @@ type Sender[In, P, Out any] struct {
 // with client.ErrFeatureNotSupported.
 func Open[In, P, Out any](ctx context.Context, c *client.Client, procedure string, first In, opts ...Option) (*Sender[In, P, Out], error) {
 	cfg, err := buildConfig(opts)
+	if err == nil {
+		err = cfg.noRetry(procedure)
+	}
 	if err != nil {
 		return nil, err
 	}

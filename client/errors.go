@@ -88,6 +88,10 @@ var (
 	ErrFeatureNotSupported        = &Error{URI: "wamp.error.feature_not_supported"}
 	ErrProtocolViolation          = &Error{URI: "wamp.error.protocol_violation"}
 	ErrNoEligibleCallee           = &Error{URI: "wamp.error.no_eligible_callee"}
+	// ErrNoAvailableCallee: a router that reroutes calls (the spec's call
+	// rerouting) found every callee of the procedure unavailable (each
+	// answered [ErrUnavailable]), so none ran the call.
+	ErrNoAvailableCallee = &Error{URI: "wamp.error.no_available_callee"}
 )
 
 // Local failures: the interaction did not complete because of this side or

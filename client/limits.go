@@ -29,6 +29,13 @@ var (
 	// that cannot take an invocation now) answers an INVOCATION that arrives
 	// while the session runs [WithMaxConcurrentInvocations] handlers or
 	// holds [WithInvocationBytes] of invocation input. Nothing is started.
+	//
+	// A handler may return it too (as is or wrapped; it is sent as is, also
+	// through the callee package) to refuse an invocation it cannot take
+	// now, so that a router that reroutes calls (the spec's call rerouting)
+	// tries another callee of a shared registration, and a caller with
+	// caller.RetrySafe may call again. Return it only before the handler has
+	// done anything: callers retry it as a call that never ran.
 	ErrUnavailable = &Error{URI: session.URIUnavailable}
 	// ErrInputOverflow (wampkit.error.input_overflow) answers a progressive
 	// invocation whose streamed input chunks arrived faster than its handler
