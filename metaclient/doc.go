@@ -31,6 +31,16 @@
 //
 //	metaclient: remove_callee: the router does not implement wamp.registration.remove_callee: ...
 //
+// # Waiting for a procedure
+//
+// [Client.WaitForProcedure] returns once a call of a URI would reach a
+// callee: an exact registration of it, or a prefix or wildcard pattern
+// that matches it (the router decides, through wamp.registration.match).
+// It wakes on the lifecycle events and re-checks at least every second
+// (registrations that fire no events, such as those of Crossbar's
+// router-to-router links); without meta events it polls, 20ms backing off
+// to 1s; without match it asks lookup for an exact registration.
+//
 // # Events
 //
 // [Client.OnCreate], [Client.OnRegister], [Client.OnUnregister] and
