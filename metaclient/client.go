@@ -76,12 +76,24 @@ func (m *Client) call(ctx context.Context, proc string, args ...any) (any, error
 	return res.Args[0], nil
 }
 
+// ErrNotSupported is in the chain of every error from a meta procedure the
+// router does not offer: it answered wamp.error.no_such_procedure (nexus
+// and Bondy have no remove_callee), wamp.error.not_implemented (Bondy's
+// list_callees and count_callees) or wamp.error.feature_not_supported.
+// The router's own error stays in the chain too. Match it with errors.Is.
+var ErrNotSupported = errors.New("metaclient: not supported by this router")
+
+// errNotImplemented matches the ERROR Bondy answers for meta procedures it
+// does not implement.
+var errNotImplemented = &client.Error{URI: "wamp.error.not_implemented"}
+
 // explain wraps a meta-API error with what it means, keeping it matchable.
 func explain(proc string, err error) error {
 	name := proc[len("wamp.registration."):]
 	switch {
-	case errors.Is(err, client.ErrNoSuchProcedure):
-		return fmt.Errorf("metaclient: %s: the router does not implement %s: %w", name, proc, err)
+	case errors.Is(err, client.ErrNoSuchProcedure), errors.Is(err, errNotImplemented),
+		errors.Is(err, client.ErrFeatureNotSupported):
+		return &notSupported{fmt.Errorf("metaclient: %s: the router does not implement %s: %w", name, proc, err)}
 	case errors.Is(err, client.ErrNoSuchRegistration):
 		return fmt.Errorf("metaclient: %s: no such registration: %w", name, err)
 	case errors.Is(err, client.ErrNoSuchSession):
@@ -91,6 +103,12 @@ func explain(proc string, err error) error {
 	}
 	return fmt.Errorf("metaclient: %s: %w", name, err)
 }
+
+// notSupported is a meta procedure's error that also matches
+// ErrNotSupported.
+type notSupported struct{ error }
+
+func (e *notSupported) Unwrap() []error { return []error{e.error, ErrNotSupported} }
 
 func malformed(proc string, v any, err error) error {
 	return fmt.Errorf("metaclient: %s: malformed answer %v: %w", proc[len("wamp.registration."):], v, err)

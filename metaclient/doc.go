@@ -24,10 +24,27 @@
 // procedures on nexus; [Client.UserRegistrations] and
 // [Registration.IsMeta] leave them out.
 //
+// The shapes absorbed, router by router (read in their sources):
+//   - nexus: "none" is 0; match is one ID; match and invoke echo "" for
+//     exact and single; created is local time with a "-1000" offset; list
+//     includes its own wamp.* procedures; no remove_callee.
+//   - Crossbar: "none" is null; match and lookup answer one ID or null;
+//     created is RFC 3339 with fractions; registrations forwarded by
+//     router-to-router links fire no meta events (WaitForProcedure
+//     re-checks every second for them).
+//   - Bondy: match answers a list of IDs (the first is the route);
+//     lookup answers with no arguments when nothing matches;
+//     list_callees and count_callees answer wamp.error.not_implemented
+//     and remove_callee is missing (both [ErrNotSupported]); on_delete
+//     may never be published, so the [Registry] deletes a registration
+//     when its last callee's on_unregister arrives (an on_delete that
+//     follows, as nexus and Crossbar send it, changes nothing).
+//
 // Errors stay matchable with errors.Is and say what is missing:
 // client.ErrNoSuchRegistration, client.ErrNoSuchSession,
-// client.ErrNotAuthorized, and client.ErrNoSuchProcedure from a router
-// without remove_callee (plain nexus, Bondy):
+// client.ErrNotAuthorized, and [ErrNotSupported] (with the router's own
+// error, client.ErrNoSuchProcedure or wamp.error.not_implemented, still in
+// the chain) from a router without the procedure:
 //
 //	metaclient: remove_callee: the router does not implement wamp.registration.remove_callee: ...
 //

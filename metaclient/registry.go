@@ -356,6 +356,14 @@ func (r *Registry) apply(e metaEvt) {
 		if i := slices.Index(info.Callees, e.session); i >= 0 {
 			info.Callees = slices.Delete(info.Callees, i, i+1)
 			r.notify(Change{Kind: CalleeRemoved, Registration: e.regID, URI: info.URI, Session: e.session, Reason: e.reason})
+			if len(info.Callees) == 0 {
+				// A registration ends with its last callee (spec: the
+				// router deletes it). Bondy may never publish on_delete,
+				// so the last on_unregister deletes it here; a later
+				// on_delete finds it gone and changes nothing.
+				delete(r.regs, e.regID)
+				r.notify(Change{Kind: Deleted, Registration: e.regID, URI: info.URI})
+			}
 		} else {
 			r.markDirtyLocked(e.regID)
 		}

@@ -333,3 +333,54 @@ func normalizeArg(v any) any {
 	}
 	return v
 }
+
+// Bondy answers list_callees and count_callees with
+// wamp.error.not_implemented, and has no remove_callee (no_such_procedure):
+// each is ErrNotSupported, and the router's error stays matchable.
+func TestNotSupportedByThisRouter(t *testing.T) {
+	notImpl := &wamp.Error{Type: wamp.CALL, Details: wamp.Dict{}, Error: "wamp.error.not_implemented"}
+	m := connectScripted(t, scripted{
+		metaclient.ProcListCallees:  notImpl,
+		metaclient.ProcCountCallees: notImpl,
+		metaclient.ProcGet:          &wamp.Error{Type: wamp.CALL, Details: wamp.Dict{}, Error: "wamp.error.no_such_registration"},
+	})
+	ctx := context.Background()
+	_, err := m.ListCallees(ctx, 5)
+	assert.ErrorIs(t, err, metaclient.ErrNotSupported)
+	assert.ErrorIs(t, err, &client.Error{URI: "wamp.error.not_implemented"})
+	assert.ErrorContains(t, err, "metaclient: list_callees: the router does not implement wamp.registration.list_callees")
+	_, err = m.CountCallees(ctx, 5)
+	assert.ErrorIs(t, err, metaclient.ErrNotSupported)
+	err = m.RemoveCallee(ctx, 5, 6, "")
+	assert.ErrorIs(t, err, metaclient.ErrNotSupported)
+	assert.ErrorIs(t, err, client.ErrNoSuchProcedure)
+	// A missing registration is not a missing procedure.
+	_, err = m.Get(ctx, 5)
+	assert.ErrorIs(t, err, client.ErrNoSuchRegistration)
+	assert.NotErrorIs(t, err, metaclient.ErrNotSupported)
+}
+
+// Bondy's shapes for match (a list of IDs) and lookup (no arguments when
+// nothing matches), as WaitForProcedure meets them.
+func TestBondyMatchAndLookupShapes(t *testing.T) {
+	ctx := context.Background()
+	m := connectScripted(t, scripted{
+		metaclient.ProcMatch:  result([]any{uint64(8), uint64(9)}),
+		metaclient.ProcLookup: result(),
+	})
+	ids, err := m.Match(ctx, "com.x")
+	require.NoError(t, err)
+	assert.Equal(t, []client.ID{8, 9}, ids)
+	_, found, err := m.Lookup(ctx, "com.x", metaclient.Exact)
+	require.NoError(t, err)
+	assert.False(t, found)
+	id, err := m.WaitForProcedure(ctx, "com.x")
+	require.NoError(t, err)
+	assert.Equal(t, client.ID(8), id)
+
+	m = connectScripted(t, scripted{metaclient.ProcMatch: result([]any{})})
+	wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	_, err = m.WaitForProcedure(wctx, "com.x")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
