@@ -24,17 +24,42 @@ type link struct {
 	writerDone chan struct{}
 	once       sync.Once
 	wg         sync.WaitGroup
+
+	// The receive queue's bound in bytes (reader goroutine only): the frame
+	// sizes of the messages sent into rd, oldest first, in a ring as deep
+	// as rd; the last len(rd) of them are still queued. See deliver.
+	rdSizes         []int
+	rdHead, rdCount int
+	rdBytes         int // sum of the ring's sizes
+	rdWait          *time.Timer
 }
 
 // flushTimeout bounds how long Close lets the writer write what is queued
 // (a router that does not read cannot hold Close longer).
 const flushTimeout = 500 * time.Millisecond
 
+// recvBudget bounds the bytes (frame sizes) of the messages a peer has
+// decoded and queued for the session but the session has not taken yet;
+// the queue's count bound (64) applies too. At the bound the reader waits
+// before queueing the next message, and so stops reading the connection:
+// backpressure onto the transport, as TCP flow control gives it. A
+// message is always let in when the queue is empty, so one message
+// larger than the budget still passes. Held by a peer at most: the budget,
+// plus the one decoded message waiting, plus the read buffer.
+const recvBudget = 32 << 20
+
+// recvPoll is how often a reader waiting at recvBudget looks whether the
+// session took messages: Recv is a plain channel (wamp.Peer), so taking
+// cannot signal. Only a queue holding recvBudget bytes waits, which is
+// far more work for the session than one poll interval.
+const recvPoll = time.Millisecond
+
 func (l *link) init(conn io.Closer, queue int) {
 	l.conn = conn
 	l.rd, l.wr = make(chan wamp.Message, queue), make(chan wamp.Message, queue)
 	l.closed = make(chan struct{})
 	l.flushing, l.writerDone = make(chan struct{}), make(chan struct{})
+	l.rdSizes = make([]int, queue+1)
 }
 
 // start runs the peer's reader and writer. The reader closes the receive
@@ -90,14 +115,48 @@ func (l *link) closeNoWait() {
 	l.once.Do(func() { close(l.closed); _ = l.conn.Close() })
 }
 
-// deliver queues msg for the session; false when the peer is closing.
-func (l *link) deliver(msg wamp.Message) bool {
+// deliver queues msg, whose frame was size bytes, for the session; false
+// when the peer is closing. It waits (and so the reader reads no further)
+// while the messages still queued and msg exceed recvBudget; see
+// recvBudget.
+func (l *link) deliver(msg wamp.Message, size int) bool {
+	for l.queued() > 0 && l.rdBytes+size > recvBudget {
+		if l.rdWait == nil {
+			l.rdWait = time.NewTimer(recvPoll)
+		} else {
+			l.rdWait.Reset(recvPoll)
+		}
+		select {
+		case <-l.rdWait.C:
+		case <-l.closed:
+			l.rdWait.Stop()
+			return false
+		}
+	}
 	select {
 	case l.rd <- msg:
-		return true
 	case <-l.closed:
 		return false
 	}
+	// Recorded after the send: rd holds at most cap(rd) of the ring's
+	// entries, and the ring has room for one more.
+	l.rdSizes[(l.rdHead+l.rdCount)%len(l.rdSizes)] = size
+	l.rdCount++
+	l.rdBytes += size
+	return true
+}
+
+// queued forgets the sizes of the messages the session took (rd is first
+// in, first out, and only the reader sends into it) and returns how many
+// are still queued.
+func (l *link) queued() int {
+	n := len(l.rd)
+	for l.rdCount > n {
+		l.rdBytes -= l.rdSizes[l.rdHead]
+		l.rdHead = (l.rdHead + 1) % len(l.rdSizes)
+		l.rdCount--
+	}
+	return n
 }
 
 // keepalive is the liveness check both peers run on their writer: a ping

@@ -185,7 +185,7 @@ func (p *RawSocketPeer) readLoop() {
 		p.alive.heard.Store(true)
 		n := int(header[1])<<16 | int(header[2])<<8 | int(header[3])
 		if n > p.readLimit {
-			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame of %d bytes exceeds limit %d", n, p.readLimit), Size: n})
+			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame of %d bytes exceeds limit %d", n, p.readLimit), Size: n}, 0)
 			return
 		}
 		if cap(buf) < n || cap(buf) > rawKeepBuffer {
@@ -198,7 +198,7 @@ func (p *RawSocketPeer) readLoop() {
 		p.alive.heard.Store(true)
 		switch header[0] & 0x07 {
 		case frameRegular:
-			if !p.deliver(p.ser.DeserializeBorrowed(buf)) {
+			if !p.deliver(p.ser.DeserializeBorrowed(buf), n) {
 				return
 			}
 		case framePing:
@@ -208,7 +208,7 @@ func (p *RawSocketPeer) readLoop() {
 			}
 		case framePong:
 		default:
-			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame type %d", header[0]&0x07), Size: n})
+			p.deliver(&Malformed{Err: fmt.Errorf("wire: rawsocket frame type %d", header[0]&0x07), Size: n}, 0)
 			return
 		}
 	}

@@ -75,13 +75,13 @@ func (p *WebsocketPeer) readLoop() {
 			p.alive.heard.Store(true)
 		}
 		if errors.Is(err, websocket.ErrReadLimit) {
-			p.deliver(&Malformed{Err: fmt.Errorf("wire: websocket message exceeds %d bytes", wsMaxMessage), Size: buf.Len()})
+			p.deliver(&Malformed{Err: fmt.Errorf("wire: websocket message exceeds %d bytes", wsMaxMessage), Size: buf.Len()}, 0)
 			return
 		}
 		if err != nil {
 			return
 		}
-		if !p.deliver(p.ser.DeserializeBorrowed(buf.Bytes())) {
+		if !p.deliver(p.ser.DeserializeBorrowed(buf.Bytes()), buf.Len()) {
 			return
 		}
 		if buf.Cap() > wsKeepBuffer {
