@@ -57,10 +57,12 @@ const maxBackoffFactor = 32
 //     callee that is not deployed, which waiting does not fix; retrying it
 //     hides the mistake behind the backoff. To wait for a procedure during a
 //     rolling start, wait for its registration instead.
-//   - wamp.error.no_eligible_callee: Bondy answers it not only when no callee
-//     may take the call but also to calls in flight whose callee died
-//     (reference/routers-at-scale.md), which may have run; the caller cannot
-//     tell the two apart.
+//   - wamp.error.no_eligible_callee: Bondy answers it both where the call
+//     never ran (bondy_dealer.erl sends it when an invocation forwarded to
+//     another node finds the callee's registration gone) and to the calls in
+//     flight of a callee that died, which may have run; the answer is the
+//     same URI, so the caller cannot tell them apart. Spec routers use it
+//     for callee exclusion, which a retry does not change either.
 //   - client.ErrConnectionLost and any other local failure after the CALL
 //     was written (Sent true), timeouts, cancels, and every other error: the
 //     call may have run.
