@@ -38,7 +38,13 @@
 //     and remove_callee is missing (both [ErrNotSupported]); on_delete
 //     may never be published, so the [Registry] deletes a registration
 //     when its last callee's on_unregister arrives (an on_delete that
-//     follows, as nexus and Crossbar send it, changes nothing).
+//     follows, as nexus and Crossbar send it, changes nothing). Without
+//     list_callees the registry still watches: a registration's Callees
+//     are those its on_register events brought since Watch (empty for
+//     one read in the snapshot; best effort: one that arrives while the
+//     registry reads the router again may be missed), and a callee leaving that it does not
+//     know makes it read the registration again with get, which finds
+//     the registration gone when it was the last.
 //
 // Errors stay matchable with errors.Is and say what is missing:
 // client.ErrNoSuchRegistration, client.ErrNoSuchSession,

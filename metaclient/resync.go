@@ -153,6 +153,15 @@ func (r *Registry) read(ctx context.Context, id client.ID) (*RegistrationInfo, e
 	if errors.Is(err, client.ErrNoSuchRegistration) {
 		return nil, nil
 	}
+	if errors.Is(err, ErrNotSupported) {
+		// Bondy has no list_callees: keep the callees the events brought.
+		r.mu.Lock()
+		if info := r.regs[id]; info != nil {
+			callees = slices.Clone(info.Callees)
+		}
+		r.mu.Unlock()
+		err = nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("metaclient: watch: %w", err)
 	}

@@ -79,11 +79,11 @@ func (eventBatch) MessageType() wamp.MessageType { return wamp.EVENT }
 
 func result(args ...any) *wamp.Result { return &wamp.Result{Details: wamp.Dict{}, Arguments: args} }
 
-func connectScripted(t *testing.T, s scripted) *metaclient.Client {
+func connectScripted(t *testing.T, s scripted, opts ...client.Option) *metaclient.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := client.ConnectLocal(ctx, s, client.WithoutReconnect())
+	c, err := client.ConnectLocal(ctx, s, append([]client.Option{client.WithoutReconnect()}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -383,4 +383,28 @@ func TestBondyMatchAndLookupShapes(t *testing.T) {
 	defer cancel()
 	_, err = m.WaitForProcedure(wctx, "com.x")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+// On Bondy list_callees is not implemented: Watch still builds the view
+// from list and get, with the callees unknown.
+func TestWatchWithoutListCallees(t *testing.T) {
+	m := connectScripted(t, scripted{
+		metaclient.ProcList:        result(map[string]any{"exact": []any{uint64(5)}}),
+		metaclient.ProcGet:         result(map[string]any{"id": uint64(5), "uri": "com.bondy.add", "match": "exact", "invoke": "roundrobin"}),
+		metaclient.ProcListCallees: &wamp.Error{Type: wamp.CALL, Details: wamp.Dict{}, Error: "wamp.error.not_implemented"},
+	}, client.WithRouterFeatures("pattern_based_subscription"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	reg, err := m.Watch(ctx)
+	require.NoError(t, err)
+	defer func() { // the scripted router does not answer UNSUBSCRIBE
+		cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		_ = reg.Close(cctx)
+	}()
+	info, ok := reg.Get(5)
+	require.True(t, ok)
+	assert.Equal(t, "com.bondy.add", info.URI)
+	assert.Equal(t, metaclient.RoundRobin, info.Invoke)
+	assert.Empty(t, info.Callees)
 }
