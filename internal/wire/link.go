@@ -45,7 +45,9 @@ const flushTimeout = 500 * time.Millisecond
 // backpressure onto the transport, as TCP flow control gives it. A
 // message is always let in when the queue is empty, so one message
 // larger than the budget still passes. Held by a peer at most: the budget,
-// plus the one decoded message waiting, plus the read buffer.
+// plus the one decoded message waiting, plus the read buffer. While it
+// waits the reader hears no pongs either: a session that takes nothing for
+// two keepalive intervals loses the link (as at the count bound).
 const recvBudget = 32 << 20
 
 // recvPoll is how often a reader waiting at recvBudget looks whether the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -154,4 +155,50 @@ func BenchmarkRawSocketRecv(b *testing.B) {
 	b.StopTimer()
 	p.Close()
 	<-routerDone
+}
+
+// The same over websocket: the server's writes stop once the client's
+// queue holds the budget, give or take what the kernel's socket buffers
+// hold (a few MiB on loopback), far short of 64 messages.
+func TestWebsocketReceiveQueueIsBoundedInBytes(t *testing.T) {
+	const frames, payload = 80, 1 << 20
+	var written atomic.Int64
+	url := wsServer(t, func(conn *websocket.Conn) {
+		head := []byte{0x95, 36, 1, 0xce, 0, 0, 0, 0, 0x80, 0x91, 0xc6}
+		head = binary.BigEndian.AppendUint32(head, payload)
+		msg := append(head, strings.Repeat("a", payload)...)
+		for i := 1; i <= frames; i++ {
+			binary.BigEndian.PutUint32(msg[4:], uint32(i))
+			if conn.WriteMessage(websocket.BinaryMessage, msg) != nil {
+				return
+			}
+			written.Add(1)
+		}
+		_, _, _ = conn.ReadMessage() // until the client closes
+	})
+	p := dialWS(t, url, "wamp.2.msgpack", serialize.MSGPACK, 0)
+
+	deadline := time.Now().Add(30 * time.Second)
+	last, since := written.Load(), time.Now()
+	for time.Now().Before(deadline) && (written.Load() < 31 || time.Since(since) < 500*time.Millisecond) {
+		time.Sleep(20 * time.Millisecond)
+		if n := written.Load(); n != last {
+			last, since = n, time.Now()
+		}
+	}
+	n := written.Load()
+	t.Logf("nobody reading: the server wrote %d messages of %d bytes", n, payload)
+	assert.GreaterOrEqual(t, n, int64(31))
+	assert.Less(t, n, int64(50), "the reader read past its budget")
+	for i := 1; i <= frames; i++ {
+		select {
+		case m, ok := <-p.Recv():
+			require.True(t, ok, "the peer ended")
+			ev, isEvent := m.(*wamp.Event)
+			require.True(t, isEvent, "%T", m)
+			require.Equal(t, wamp.ID(i), ev.Publication)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("message %d did not arrive", i)
+		}
+	}
 }
