@@ -57,6 +57,36 @@ func (i *Invocation) CallerAuthRole() string {
 	return s
 }
 
+// Hop is one router-to-router link a call crossed on its way to this
+// callee (an entry of INVOCATION Details.forward_for): the session that
+// forwarded it on the next router, and its authentication.
+type Hop struct {
+	Session  ID
+	AuthID   string
+	AuthRole string
+}
+
+// ForwardFor is the chain of router links the call crossed, in the order
+// the router gives it (Details.forward_for: Crossbar's router-to-router
+// links set it, as lists of {session, authid, authrole}); nil when the
+// call came straight from a caller on this callee's router. Entries that
+// are not dictionaries are skipped.
+func (i *Invocation) ForwardFor() []Hop {
+	list, _ := i.inv.Details["forward_for"].([]any)
+	var hops []Hop
+	for _, e := range list {
+		d, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		id, _ := wamp.AsID(d["session"])
+		authid, _ := d["authid"].(string)
+		authrole, _ := d["authrole"].(string)
+		hops = append(hops, Hop{Session: ID(id), AuthID: authid, AuthRole: authrole})
+	}
+	return hops
+}
+
 // ReceiveProgress reports whether the caller asked for progressive results.
 func (i *Invocation) ReceiveProgress() bool { return i.inv.ReceiveProgress() }
 
