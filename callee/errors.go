@@ -9,6 +9,7 @@ import (
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
+	"github.com/wampkit/wampkit/internal/payload"
 )
 
 // ErrRevoked matches, with errors.Is, the [Registration.Err] of a
@@ -27,30 +28,24 @@ const (
 // decodeInput decodes a payload into dst by the callee-side rule. A value
 // that does not fit is a *client.Error wamp.error.invalid_argument whose
 // message names the field; its kwargs carry "path", "want" and, for a
-// scalar, "got".
+// scalar, "got". A payload in Payload Passthru Mode that dst cannot take is
+// wamp.error.invalid_argument too.
 func decodeInput(p client.Payload, dst any, cfg *config) error {
-	if p.Passthru != nil {
-		if pp, ok := dst.(*client.Payload); ok {
-			*pp = p
-			return nil
-		}
-		return &client.Error{URI: uriInvalidArgument, Args: []any{fmt.Sprintf(
-			"callee: decode argument: %v (ppt_scheme %q) cannot be decoded into %T: take a client.Payload",
-			client.ErrPassthru, p.Passthru.Scheme, dst)}}
-	}
 	var opts []codec.Option
 	if cfg.strict {
 		opts = append(opts, codec.Strict())
 	}
-	err := codec.DecodeArgs(p.Args, p.Kwargs, dst, opts...)
-	if err == nil {
-		return nil
-	}
+	err := payload.DecodeArgs(p, dst, opts...)
 	var de *codec.DecodeError
-	if !errors.As(err, &de) {
-		return fmt.Errorf("callee: decode argument: %w", err)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &de):
+		return invalidArgument(de)
+	case errors.Is(err, client.ErrPassthru):
+		return &client.Error{URI: uriInvalidArgument, Args: []any{"callee: decode argument: " + err.Error()}}
 	}
-	return invalidArgument(de)
+	return fmt.Errorf("callee: decode argument: %w", err)
 }
 
 func invalidArgument(de *codec.DecodeError) *client.Error {
@@ -84,14 +79,11 @@ func isScalar(v any) bool {
 // nil gives no arguments, a client.Payload goes as is, anything else as
 // args=[v].
 func encodeOutput(v any, what string) (client.Payload, error) {
-	if p, ok := v.(client.Payload); ok && p.Passthru != nil {
-		return p, nil // sent in Payload Passthru Mode by the client
-	}
-	args, kwargs, err := codec.Encode(v)
+	p, err := payload.Encode(v)
 	if err != nil {
 		return client.Payload{}, fmt.Errorf("callee: encode %s: %w", what, err)
 	}
-	return client.Payload{Args: args, Kwargs: kwargs}, nil
+	return p, nil
 }
 
 // answerError maps a handler's error to what goes to the caller. A

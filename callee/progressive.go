@@ -43,16 +43,16 @@ func progressFunc[P any](ctx context.Context, inv *client.Invocation) func(P) er
 		if ctx.Err() != nil {
 			return callOver("progress", ctx, nil)
 		}
-		var payload client.Payload
+		var out client.Payload
 		if inv.ReceiveProgress() {
 			var err error
-			if payload, err = encodeOutput(p, "progress"); err != nil {
+			if out, err = encodeOutput(p, "progress"); err != nil {
 				return err
 			}
 		}
 		// Without receive_progress this sends nothing but still reports a
 		// call that is over.
-		if err := inv.Progress(payload); err != nil {
+		if err := inv.Progress(out); err != nil {
 			if errors.Is(err, client.ErrCanceled) {
 				return callOver("progress", ctx, err)
 			}

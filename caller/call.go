@@ -9,6 +9,7 @@ import (
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
+	"github.com/wampkit/wampkit/internal/payload"
 )
 
 // Args returns positional arguments as a payload: Call(ctx, c, uri,
@@ -47,16 +48,11 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 }
 
 func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (client.CallRequest, error) {
-	var req client.CallRequest
-	if p, ok := in.(client.Payload); ok && p.Passthru != nil {
-		req = cfg.request(procedure, p) // sent in Payload Passthru Mode by the client
-	} else {
-		args, kwargs, err := codec.Encode(in)
-		if err != nil {
-			return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
-		}
-		req = cfg.request(procedure, client.Payload{Args: args, Kwargs: kwargs})
+	p, err := payload.Encode(in)
+	if err != nil {
+		return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
 	}
+	req := cfg.request(procedure, p)
 	if req.Timeout > 0 && !c.RouterFeatures().Dealer(client.FeatureCallTimeout) {
 		// A router that does not announce call_timeout is not asked; the
 		// local deadline (bound) still ends the call and cancels it, which
@@ -132,15 +128,7 @@ func (c *config) decodeOpts() []codec.Option {
 
 func decodeOut[Out any](cfg *config, procedure string, p client.Payload) (Out, error) {
 	var out Out
-	if p.Passthru != nil {
-		if pp, ok := any(&out).(*client.Payload); ok {
-			*pp = p
-			return out, nil
-		}
-		return out, fmt.Errorf("caller: decode result of %s: %w (ppt_scheme %q) cannot be decoded into %T: take a client.Payload",
-			procedure, client.ErrPassthru, p.Passthru.Scheme, out)
-	}
-	if err := codec.DecodeResult(p.Args, p.Kwargs, &out, cfg.decodeOpts()...); err != nil {
+	if err := payload.DecodeResult(p, &out, cfg.decodeOpts()...); err != nil {
 		return out, fmt.Errorf("caller: decode result of %s: %w", procedure, err)
 	}
 	return out, nil

@@ -7,7 +7,7 @@ import (
 	"iter"
 
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/codec"
+	"github.com/wampkit/wampkit/internal/payload"
 )
 
 // Sender is a call whose input is streamed (progressive call invocations),
@@ -91,11 +91,11 @@ func (s *Sender[In, P, Out]) Results() *Results[P, Out] { return s.results }
 func (s *Sender[In, P, Out]) Cancel() { s.results.call.Cancel() }
 
 func encodeChunk(procedure string, v any) (client.Payload, error) {
-	args, kwargs, err := codec.Encode(v)
+	p, err := payload.Encode(v)
 	if err != nil {
 		return client.Payload{}, fmt.Errorf("caller: encode input chunk of %s: %w", procedure, err)
 	}
-	return client.Payload{Args: args, Kwargs: kwargs}, nil
+	return p, nil
 }
 
 // Stream calls procedure streaming each value of inputs as one input chunk

@@ -1,15 +1,10 @@
 package codec
 
-import (
-	"reflect"
-
-	"github.com/wampkit/wampkit/client"
-)
+import "reflect"
 
 // DecodeArgs decodes call arguments into dst, a non-nil pointer, by the
 // callee-side rule (see the package documentation):
 //
-//   - [client.Payload] takes args and kwargs as they are;
 //   - a pointer stays nil when there are no arguments at all, else it is
 //     allocated and the rule applies to what it points to;
 //   - a struct takes keyword arguments by field name; fields tagged with a
@@ -37,9 +32,6 @@ func (d *decodeState) decodeArgs(args []any, kwargs map[string]any, v reflect.Va
 	t := v.Type()
 	plan := objectPlan(t)
 	switch {
-	case t == payloadType:
-		v.Set(reflect.ValueOf(client.Payload{Args: args, Kwargs: kwargs}))
-		return nil
 	case t.Kind() == reflect.Pointer:
 		if len(args) == 0 && len(kwargs) == 0 {
 			v.SetZero()
@@ -89,7 +81,7 @@ func canHoldList(t reflect.Type) bool {
 		return true
 	case reflect.Struct:
 		p := objectPlan(t)
-		return t == payloadType || (p != nil && len(p.positional) > 0)
+		return p != nil && len(p.positional) > 0
 	}
 	return false
 }

@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
 )
 
@@ -42,7 +41,6 @@ func runArgsCases(t *testing.T, result bool, cases []argsCase) {
 
 func TestDecodeArgs(t *testing.T) {
 	kw := map[string]any{"name": "n", "count": uint64(2)}
-	payload := client.Payload{Args: []any{"a"}, Kwargs: map[string]any{"k": "v"}}
 	runArgsCases(t, false, []argsCase{
 		{name: "struct from kwargs", kwargs: kw, want: Opt{Name: "n", Count: 2}},
 		{name: "struct from single object", args: []any{kw}, want: Opt{Name: "n", Count: 2}},
@@ -76,7 +74,6 @@ func TestDecodeArgs(t *testing.T) {
 		{name: "map takes args[0]", args: []any{map[string]any{"a": "b"}}, kwargs: kw, want: map[string]string{"a": "b"}},
 		{name: "map takes kwargs without args", kwargs: map[string]any{"a": "b"}, want: map[string]string{"a": "b"}},
 		{name: "any takes kwargs without args", kwargs: map[string]any{"a": "b"}, want: any(map[string]any{"a": "b"})},
-		{name: "payload as is", args: payload.Args, kwargs: payload.Kwargs, want: payload},
 		{name: "unknown kwargs ignored", kwargs: map[string]any{"name": "n", "zzz": 1}, want: Opt{Name: "n"}},
 		{name: "unknown kwargs strict", kwargs: map[string]any{"name": "n", "zzz": int64(1), "aaa": int64(2)}, want: Opt{},
 			opts: []codec.Option{codec.Strict()}, err: `codec: decode "aaa": unknown field of codec_test.Opt, got 2 (int64)`},
@@ -91,7 +88,6 @@ func TestDecodeArgs(t *testing.T) {
 }
 
 func TestDecodeResult(t *testing.T) {
-	payload := client.Payload{Args: []any{"a", "b"}, Kwargs: map[string]any{"k": "v"}}
 	runArgsCases(t, true, []argsCase{
 		{name: "args[0]", args: []any{uint64(5)}, want: 5},
 		{name: "args[0] wins over kwargs", args: []any{map[string]any{"name": "a"}}, kwargs: map[string]any{"name": "b"}, want: Opt{Name: "a"}},
@@ -99,12 +95,11 @@ func TestDecodeResult(t *testing.T) {
 		{name: "kwargs object as map", kwargs: map[string]any{"name": "b"}, want: map[string]any{"name": "b"}},
 		{name: "nothing is zero", want: Opt{}},
 		{name: "list result", args: []any{[]any{int64(1), int64(2)}}, want: []int{1, 2}},
-		{name: "payload", args: payload.Args, kwargs: payload.Kwargs, want: payload},
 		{name: "extra args ignored", args: []any{"a", "b"}, want: "a"},
 		{name: "extra args strict", args: []any{"a", "b"}, want: "", opts: []codec.Option{codec.Strict()}, err: "unexpected extra positional arguments"},
-		{name: "lookup null is zero ID", args: []any{nil}, want: client.ID(0)},
-		{name: "ID", args: []any{uint64(1 << 53)}, want: client.ID(1 << 53)},
-		{name: "ids list null", args: []any{nil}, want: []client.ID(nil)},
+		{name: "lookup null is zero ID", args: []any{nil}, want: ID(0)},
+		{name: "ID", args: []any{uint64(1 << 53)}, want: ID(1 << 53)},
+		{name: "ids list null", args: []any{nil}, want: []ID(nil)},
 	})
 }
 

@@ -5,8 +5,6 @@ import (
 	"reflect"
 	"sync"
 	"time"
-
-	"github.com/wampkit/wampkit/client"
 )
 
 // decodeState carries the options of one Decode call.
@@ -20,7 +18,6 @@ type decoder func(d *decodeState, in any, v reflect.Value) *DecodeError
 
 var (
 	timeType            = reflect.TypeFor[time.Time]()
-	payloadType         = reflect.TypeFor[client.Payload]()
 	bytesType           = reflect.TypeFor[[]byte]()
 	anyType             = reflect.TypeFor[any]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
@@ -57,8 +54,6 @@ func decoderFor(t reflect.Type) decoder {
 // newDecoder picks the decoder for t: special types first, then by kind.
 func newDecoder(t reflect.Type) decoder {
 	switch {
-	case t == payloadType:
-		return decodePayload
 	case t == timeType:
 		return decodeTime
 	case t.Kind() == reflect.Interface:
@@ -158,7 +153,7 @@ func DecodeValue(v any, dst any, opts ...Option) error {
 }
 
 // DecodeResult decodes a call result into dst, the caller-side rule: a
-// [client.Payload] takes args and kwargs as they are; a struct whose fields
+// struct whose fields
 // are tagged only with positions (`wamp:"#0"`) takes the positional
 // arguments, as [Encode] sends it; any other type takes args[0] when
 // present, else the kwargs object, else its zero value. With
@@ -168,10 +163,6 @@ func DecodeResult(args []any, kwargs map[string]any, dst any, opts ...Option) er
 	rv, err := target("DecodeResult", dst)
 	if err != nil {
 		return err
-	}
-	if rv.Type() == payloadType {
-		rv.Set(reflect.ValueOf(client.Payload{Args: args, Kwargs: kwargs}))
-		return nil
 	}
 	d := newState(opts)
 	// A struct with positional-only fields is encoded as positional

@@ -6,30 +6,9 @@ import (
 	"reflect"
 	"strings"
 	"time"
-
-	"github.com/wampkit/wampkit/client"
 )
 
 // Each decoder sets its target to the zero value when it receives null.
-
-func decodePayload(_ *decodeState, in any, v reflect.Value) *DecodeError {
-	var p client.Payload
-	switch x := in.(type) {
-	case nil:
-	case client.Payload:
-		p = x
-	case []any:
-		p.Args = x
-	default:
-		if m, ok := asObject(in); ok {
-			p.Kwargs = m
-		} else {
-			p.Args = []any{in}
-		}
-	}
-	v.Set(reflect.ValueOf(p))
-	return nil
-}
 
 func decodeAny(_ *decodeState, in any, v reflect.Value) *DecodeError {
 	if in == nil {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
 )
 
@@ -72,8 +71,8 @@ func TestFieldNames(t *testing.T) {
 		{name: "map[any]any object", in: map[any]any{"name": "ann", "age": int8(3), 5: "x"}, want: User{Name: "ann", Age: 3}},
 		{name: "nested struct and pointer", in: map[string]any{"name": "a", "friend": map[string]any{"name": "b", "tags": []any{uint64(1)}}},
 			want: User{Name: "a", Friend: &User{Name: "b", Tags: []int{1}}}},
-		{name: "payload field unchanged", in: map[string]any{"payload": []any{"x", int64(1)}},
-			want: Wrapper{Payload: client.Payload{Args: []any{"x", int64(1)}}}},
+		{name: "struct field by name", in: map[string]any{"user": map[string]any{"name": "x"}, "ids": []any{uint64(1)}},
+			want: Wrapper{User: User{Name: "x"}, IDs: []ID{1}}},
 	})
 }
 
@@ -134,8 +133,6 @@ func TestKinds(t *testing.T) {
 		{name: "bool from number", in: int64(1), want: false, err: "want bool, got 1 (int64)"},
 		{name: "text unmarshaler", in: "10.0.0.1", want: netip.MustParseAddr("10.0.0.1")},
 		{name: "text unmarshaler error", in: "nope", want: netip.Addr{}, err: `want netip.Addr, got "nope" (string): invalid text`},
-		{name: "payload from list", in: []any{"a"}, want: client.Payload{Args: []any{"a"}}},
-		{name: "payload from object", in: map[string]any{"a": "b"}, want: client.Payload{Kwargs: map[string]any{"a": "b"}}},
 		{name: "interface not implemented", in: "x", want: (*error)(nil), err: "want error"},
 	})
 }

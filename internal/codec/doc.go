@@ -1,11 +1,13 @@
 // Package codec is wampkit's one mapping between Go values and WAMP
 // positional and keyword arguments (args and kwargs). The callee, caller and
 // metaclient packages use it, so every typed API follows the same rules.
+// It imports neither client nor the typed packages: a client.Payload, which
+// is arguments already, is recognised before codec is asked (see
+// internal/payload).
 //
 // # Go to WAMP
 //
-// [Encode] turns a value into arguments: nil sends none; a [client.Payload]
-// is sent as it is; a struct with positional fields (`wamp:"#0"`,
+// [Encode] turns a value into arguments: nil sends none; a struct with positional fields (`wamp:"#0"`,
 // `wamp:"#1"`, ...) sends those as args and its other fields as kwargs; any
 // other value v is sent as args=[v]. Values are first made plain
 // ([EncodeValue]) so that the JSON, MsgPack and CBOR serializers all see the

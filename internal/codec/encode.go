@@ -2,48 +2,25 @@ package codec
 
 import (
 	"encoding"
-	"fmt"
 	"reflect"
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/wampkit/wampkit/client"
 )
 
 // maxDepth bounds nesting while encoding, which catches pointer cycles.
 const maxDepth = 1000
 
-var errPassthru = fmt.Errorf("codec: %w cannot be encoded as arguments", client.ErrPassthru)
-
 // Encode converts v to WAMP arguments:
 //
 //   - nil, or a nil pointer, gives no arguments;
-//   - a [client.Payload] or *client.Payload is returned as it is, unless it
-//     is in Payload Passthru Mode: that is an error matching
-//     [client.ErrPassthru] (arguments cannot carry it; callers that can,
-//     the callee and caller packages, hand such a Payload on themselves);
 //   - a struct (or pointer to one) with positional fields (`wamp:"#0"`,
 //     `wamp:"#1"`, ...) gives args from those fields in order (a gap is null)
 //     and kwargs from its named fields, nil when there are none;
 //   - any other value v gives args=[EncodeValue(v)].
 func Encode(v any) (args []any, kwargs map[string]any, err error) {
-	switch p := v.(type) {
-	case nil:
+	if v == nil {
 		return nil, nil, nil
-	case client.Payload:
-		if p.Passthru != nil {
-			return nil, nil, errPassthru
-		}
-		return p.Args, p.Kwargs, nil
-	case *client.Payload:
-		if p == nil {
-			return nil, nil, nil
-		}
-		if p.Passthru != nil {
-			return nil, nil, errPassthru
-		}
-		return p.Args, p.Kwargs, nil
 	}
 	rv := reflect.ValueOf(v)
 	for rv.Kind() == reflect.Pointer {

@@ -8,12 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
 )
 
 func TestEncode(t *testing.T) {
-	payload := client.Payload{Args: []any{1}, Kwargs: map[string]any{"k": 2}}
 	tests := []struct {
 		name   string
 		in     any
@@ -22,9 +20,6 @@ func TestEncode(t *testing.T) {
 	}{
 		{name: "nil", in: nil},
 		{name: "nil pointer", in: (*Opt)(nil)},
-		{name: "payload", in: payload, args: payload.Args, kwargs: payload.Kwargs},
-		{name: "payload pointer", in: &payload, args: payload.Args, kwargs: payload.Kwargs},
-		{name: "nil payload pointer", in: (*client.Payload)(nil)},
 		{name: "scalar", in: 5, args: []any{5}},
 		{name: "struct is one object", in: Opt{Name: "n"}, args: []any{map[string]any{"name": "n", "count": 0}}},
 		{name: "positional struct", in: Add{A: 1, B: 2, Note: "x"}, args: []any{1, 2}, kwargs: map[string]any{"note": "x"}},
@@ -63,7 +58,7 @@ func TestEncodeValue(t *testing.T) {
 		{name: "time", in: ts, want: "2026-03-03T09:16:37.000000005+01:00"},
 		{name: "bytes stay bytes", in: []byte{1}, want: []byte{1}},
 		{name: "byte array becomes bytes", in: [2]byte{1, 2}, want: []byte{1, 2}},
-		{name: "named ints become predeclared", in: client.ID(7), want: uint64(7)},
+		{name: "named ints become predeclared", in: ID(7), want: uint64(7)},
 		{name: "predeclared widths kept", in: int8(-1), want: int8(-1)},
 		{name: "pointer followed", in: &n, want: 3},
 		{name: "nil slice", in: []int(nil), want: nil},

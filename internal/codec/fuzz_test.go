@@ -4,7 +4,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
 )
 
@@ -13,7 +12,7 @@ func fuzzTargets() []any {
 	return []any{
 		new(User), new(Everything), new(Add), new(Numbers), new(Ten), new(Bin),
 		new([]int), new([3]string), new(map[int]string), new(map[string][]Opt),
-		new(any), new(client.Payload), new(*Opt), new(uint64), new(float32),
+		new(any), new(Wrapper), new(*Opt), new(uint64), new(float32),
 	}
 }
 

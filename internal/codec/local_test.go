@@ -6,7 +6,6 @@ import (
 
 	"github.com/gammazero/nexus/v3/wamp"
 
-	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
 )
 
@@ -14,14 +13,14 @@ import (
 // router in the same process hands them over: named nexus types.
 func TestLocalValues(t *testing.T) {
 	type Reg struct {
-		ID      client.ID   `json:"id"`
-		Callees []client.ID `json:"callees"`
-		Match   string      `json:"match"`
+		ID      ID     `json:"id"`
+		Callees []ID   `json:"callees"`
+		Match   string `json:"match"`
 	}
 	runValueCases(t, []valueCase{
 		{name: "wamp.Dict with wamp.ID", in: wamp.Dict{"id": wamp.ID(5), "callees": []wamp.ID{1, 2}, "match": "exact"},
-			want: Reg{ID: 5, Callees: []client.ID{1, 2}, Match: "exact"}},
-		{name: "wamp.List", in: wamp.List{wamp.ID(1), uint64(2)}, want: []client.ID{1, 2}},
+			want: Reg{ID: 5, Callees: []ID{1, 2}, Match: "exact"}},
+		{name: "wamp.List", in: wamp.List{wamp.ID(1), uint64(2)}, want: []ID{1, 2}},
 		{name: "map of named values", in: map[string]wamp.ID{"a": 1}, want: map[string]uint64{"a": 1}},
 		{name: "wamp.URI into string", in: wamp.URI("a.b"), want: "a.b"},
 	})

@@ -336,6 +336,6 @@ func objectPlan(t reflect.Type) *structPlan {
 // isLeafStruct reports struct types that are values on the wire, not objects:
 // they are never flattened when embedded.
 func isLeafStruct(t reflect.Type) bool {
-	return t == timeType || t == payloadType ||
+	return t == timeType ||
 		reflect.PointerTo(t).Implements(textUnmarshalerType) || t.Implements(textMarshalerType)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
 
-	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
 )
 
@@ -45,7 +44,7 @@ type Everything struct {
 	Small    []int8            `json:"small"`
 	Floats   []float64         `json:"floats"`
 	F32      float32           `json:"f32"`
-	IDs      []client.ID       `json:"ids"`
+	IDs      []ID              `json:"ids"`
 	When     time.Time         `json:"when"`
 	Blob     []byte            `json:"blob"`
 	Key      [4]byte           `json:"key"`
@@ -69,7 +68,7 @@ func everything() Everything {
 		Small:    []int8{-128, 127},
 		Floats:   []float64{0.1, -2.5e300, 3},
 		F32:      1.25,
-		IDs:      []client.ID{1, 1 << 53},
+		IDs:      []ID{1, 1 << 53},
 		When:     time.Date(2026, 3, 3, 9, 16, 37, 123456789, time.FixedZone("", -10*3600)),
 		Blob:     []byte{0, 1, 2, 255},
 		Key:      [4]byte{9, 8, 7, 6},

@@ -3,8 +3,6 @@ package codec_test
 import (
 	"net/netip"
 	"time"
-
-	"github.com/wampkit/wampkit/client"
 )
 
 // Types shared by the tests, benchmarks and fuzz target.
@@ -43,9 +41,12 @@ type Add struct {
 }
 
 type Wrapper struct {
-	User    User           `json:"user"`
-	Payload client.Payload `json:"payload"`
+	User User `json:"user"`
+	IDs  []ID `json:"ids"`
 }
+
+// ID is a named uint64, as WAMP IDs are in package client.
+type ID uint64
 
 type Numbers struct {
 	I   int     `json:"i"`

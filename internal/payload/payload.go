@@ -1,0 +1,86 @@
+// Package payload is where the typed packages (callee, caller) apply the
+// payload convention to a [client.Payload], so that [codec], which maps Go
+// values to arguments, knows nothing of client:
+//
+//   - a client.Payload, or what a *client.Payload points to, is sent as it
+//     is (Payload Passthru Mode included); any other value as codec.Encode
+//     maps it;
+//   - a client.Payload target takes the received payload as it is; a
+//     *client.Payload target stays nil when the payload carries nothing and
+//     points to a copy otherwise; any other target is decoded by the rule
+//     in use, and a payload in Payload Passthru Mode cannot be decoded into
+//     it: that is an error matching [client.ErrPassthru].
+//
+// The functions are safe for concurrent use.
+package payload
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/codec"
+)
+
+// Encode gives the payload that sends v.
+func Encode(v any) (client.Payload, error) {
+	switch p := v.(type) {
+	case client.Payload:
+		return p, nil
+	case *client.Payload:
+		if p == nil {
+			return client.Payload{}, nil
+		}
+		return *p, nil
+	}
+	args, kwargs, err := codec.Encode(v)
+	if err != nil {
+		return client.Payload{}, err
+	}
+	return client.Payload{Args: args, Kwargs: kwargs}, nil
+}
+
+// DecodeArgs decodes p into dst, a non-nil pointer, by the callee-side
+// rule ([codec.DecodeArgs]).
+func DecodeArgs(p client.Payload, dst any, opts ...codec.Option) error {
+	return decode(p, dst, codec.DecodeArgs, opts)
+}
+
+// DecodeResult decodes p into dst, a non-nil pointer, by the caller-side
+// rule ([codec.DecodeResult]).
+func DecodeResult(p client.Payload, dst any, opts ...codec.Option) error {
+	return decode(p, dst, codec.DecodeResult, opts)
+}
+
+// decode applies the package rule for client.Payload targets, else rule.
+func decode(p client.Payload, dst any, rule func([]any, map[string]any, any, ...codec.Option) error, opts []codec.Option) error {
+	switch d := dst.(type) {
+	case *client.Payload:
+		if d != nil {
+			*d = p
+			return nil
+		}
+	case **client.Payload:
+		if d != nil {
+			*d = nil
+			if !p.IsZero() {
+				*d = &p
+			}
+			return nil
+		}
+	}
+	if p.Passthru != nil {
+		return fmt.Errorf("%w (ppt_scheme %q) cannot be decoded into %s: take a client.Payload",
+			client.ErrPassthru, p.Passthru.Scheme, targetType(dst))
+	}
+	return rule(p.Args, p.Kwargs, dst, opts...)
+}
+
+// targetType names the type dst points to.
+func targetType(dst any) string {
+	t := reflect.TypeOf(dst)
+	if t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return fmt.Sprint(t)
+}
