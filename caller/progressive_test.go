@@ -155,7 +155,7 @@ func TestEarlyExitCancelsAndReleases(t *testing.T) {
 			// The handler's goroutine may stay as an idle pooled worker of
 			// the callee's session (it ends with the session; the package's
 			// goleak check covers that).
-			goleak.VerifyNone(t, baseline, goleak.IgnoreTopFunction("github.com/wampkit/wampkit/internal/session.(*Session).work"))
+			goleak.VerifyNone(t, baseline, goleak.IgnoreTopFunction("github.com/wampkit/wampkit/client.(*session).work"))
 		})
 	}
 }

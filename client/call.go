@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // CancelMode is how a call is canceled when its context ends.
@@ -54,24 +52,6 @@ type CallRequest struct {
 	Interceptors []Interceptor
 }
 
-// ErrInvalidPayload matches the error of a call, publication or answer
-// whose payload (or options) no serializer can carry: a cyclic value (or one
-// nested deeper than 128 levels), a complex number, a channel, a func, a map
-// with keys that are not strings, or NaN or an infinity under JSON. The error says
-// where (args[0].user.score). Nothing was sent; the session goes on.
-var ErrInvalidPayload = session.ErrInvalidPayload
-
-// ErrMessageTooLarge matches the error of a message larger than the router
-// accepts: the limit it announced over rawsocket (at most 2^24-1 bytes),
-// 16 MiB over websocket. Nothing was sent; only that request fails. A
-// callee's answer that is too large reaches its caller as
-// wamp.error.runtime_error.
-var ErrMessageTooLarge = session.ErrMessageTooLarge
-
-// ErrSlowConsumer: progressive results arrived faster than they were read
-// and overflowed the call's buffer; the call was canceled.
-var ErrSlowConsumer = session.ErrSlowConsumer
-
 // Result is a RESULT: progressive (Progress) or final.
 type Result struct {
 	Payload
@@ -111,10 +91,10 @@ func (c *Client) Call(ctx context.Context, req CallRequest, onProgress func(Resu
 // PendingCall is a call in flight: read results with Next, stream input
 // with Send/SendFinal, abandon it with Cancel.
 type PendingCall struct {
-	call  *session.Call // &state
+	call  *callState // &state
 	proc  string
-	state session.Call // the engine's call, in the same allocation
-	outer *outerCall   // the interceptors' call; nil without interceptors
+	state callState  // the engine's call, in the same allocation
+	outer *outerCall // the interceptors' call; nil without interceptors
 }
 
 // StartCall sends a CALL and returns without waiting for the result. With
@@ -173,12 +153,12 @@ func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	}
 	p := &PendingCall{proc: req.Procedure}
 	p.call = &p.state
-	_, _, err := withSession(ctx, c, "call", req.Procedure, false, func(sess *session.Session) (struct{}, error) {
+	_, _, err := withSession(ctx, c, "call", req.Procedure, false, func(sess *session) (struct{}, error) {
 		if err := callNeeds(sess.Features(), &req, opts); err != nil {
 			return struct{}{}, err
 		}
-		p.state = session.Call{} // fresh for each session tried
-		return struct{}{}, sess.StartCallInto(ctx, session.CallRequest{
+		p.state = callState{} // fresh for each session tried
+		return struct{}{}, sess.StartCallInto(ctx, engineCallRequest{
 			Procedure: req.Procedure, Args: args, Kwargs: kwargs, Options: opts,
 			ReceiveProgress: req.ReceiveProgress, Stream: req.Stream, CancelMode: string(req.CancelMode),
 			KillWait: req.KillWait, Buffer: req.Buffer,

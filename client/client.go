@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // Client is a WAMP client: one session at a time with a router, re-joined
@@ -33,7 +31,7 @@ type Client struct {
 	endLife context.CancelFunc
 
 	mu      sync.Mutex
-	sess    *session.Session
+	sess    *session
 	at      int // index in targets of the router of sess
 	state   State
 	entered [Closed + 1]uint64 // how many times each state was entered
@@ -166,7 +164,7 @@ func start(ctx context.Context, targets []target, cfg config) (*Client, error) {
 // connect makes the first connection: one round over the routers, or with
 // WithConnectRetry rounds under the reconnect backoff policy until one
 // router answers, ctx ends or the policy stops.
-func (c *Client) connect(ctx context.Context) (*session.Session, int, error) {
+func (c *Client) connect(ctx context.Context) (*session, int, error) {
 	if !c.cfg.connectRetry {
 		return c.joinRound(ctx, 0, len(c.targets) > 1)
 	}
@@ -201,7 +199,7 @@ func (c *Client) connect(ctx context.Context) (*session.Session, int, error) {
 // returns the first session and its router's index. With bound, each
 // attempt is bounded by joinAttemptTimeout, so a router that accepts and
 // never answers does not keep the others from being tried.
-func (c *Client) joinRound(ctx context.Context, first int, bound bool) (*session.Session, int, error) {
+func (c *Client) joinRound(ctx context.Context, first int, bound bool) (*session, int, error) {
 	var errs []error
 	for i := range c.targets {
 		k := (first + i) % len(c.targets)
@@ -229,12 +227,12 @@ func (c *Client) joinRound(ctx context.Context, first int, bound bool) (*session
 }
 
 // join dials and joins once.
-func (c *Client) join(ctx context.Context, dial dialer) (*session.Session, error) {
+func (c *Client) join(ctx context.Context, dial dialer) (*session, error) {
 	peer, err := dial(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sess, err := session.Join(ctx, peer, session.Config{
+	sess, err := joinSession(ctx, peer, sessionConfig{
 		Realm:    c.cfg.realm,
 		Hello:    c.cfg.helloDetails(),
 		Auth:     c.cfg.authFunc(),
@@ -291,7 +289,7 @@ func (c *Client) RouterDetails() map[string]any {
 
 // current returns the session to use for a request, waiting through a
 // reconnect (until its registrations are restored) unless fail-fast is on.
-func (c *Client) current(ctx context.Context) (*session.Session, error) {
+func (c *Client) current(ctx context.Context) (*session, error) {
 	for {
 		c.mu.Lock()
 		st, sess, ch, closing := c.state, c.sess, c.changed, c.closing
@@ -320,7 +318,7 @@ func (c *Client) current(ctx context.Context) (*session.Session, error) {
 // anything was sent is not an error: try runs again on the next one. Errors
 // read "client: <op> <target>: ..."; sent says whether a request that failed
 // on the session may have reached the router.
-func withSession[T any](ctx context.Context, c *Client, op, target string, sent bool, try func(*session.Session) (T, error)) (*session.Session, T, error) {
+func withSession[T any](ctx context.Context, c *Client, op, target string, sent bool, try func(*session) (T, error)) (*session, T, error) {
 	var zero T
 	for {
 		sess, err := c.current(ctx)
@@ -328,7 +326,7 @@ func withSession[T any](ctx context.Context, c *Client, op, target string, sent 
 			return nil, zero, fmt.Errorf("client: %s %s: %w", op, target, withOp(op, err))
 		}
 		v, err := try(sess)
-		if errors.Is(err, session.ErrClosed) && ended(sess) {
+		if errors.Is(err, errEngineClosed) && ended(sess) {
 			continue
 		}
 		if err != nil {
@@ -365,7 +363,7 @@ func (c *Client) goSupervised(f func()) bool {
 // supervise owns reconnection: it waits for the session to end and, unless
 // the client is closing or reconnect is off, joins again with backoff and
 // restores registrations and subscriptions.
-func (c *Client) supervise(sess *session.Session) {
+func (c *Client) supervise(sess *session) {
 	defer c.supervisor.Done()
 	for {
 		select {
@@ -395,19 +393,19 @@ func (c *Client) supervise(sess *session.Session) {
 // ErrConnectionLost that keeps the reason: the router's GOODBYE or ABORT
 // (an *Error with its URI and message, reachable with errors.As), or the
 // protocol violation that made us abort (matching ErrProtocol).
-func lostCause(sess *session.Session) error {
+func lostCause(sess *session) error {
 	err := sess.Err()
-	var se *session.Error
+	var se *engineError
 	switch {
 	case err == nil:
 		return &LocalError{Err: ErrConnectionLost, Sent: true}
-	case errors.Is(err, session.ErrConnectionLost):
+	case errors.Is(err, errEngineLost):
 		return convertErr(err, true)
 	case errors.As(err, &se):
 		re := fromSessionError(se)
 		return &LocalError{Err: &causes{text: "client: connection lost: the router ended the session: " + re.Error(),
 			errs: []error{ErrConnectionLost, re}}, Sent: true}
-	case errors.Is(err, session.ErrProtocol):
+	case errors.Is(err, errEngineProtocol):
 		pe := protocolError(err)
 		return &LocalError{Err: &causes{text: "client: connection lost: " + strings.TrimPrefix(pe.Error(), "client: "),
 			errs: []error{ErrConnectionLost, pe}}, Sent: true}
@@ -417,7 +415,7 @@ func lostCause(sess *session.Session) error {
 
 // retire lets the handlers of a lost session finish on their own (their
 // contexts are canceled); Close waits for them. Only the supervisor calls it.
-func (c *Client) retire(sess *session.Session) {
+func (c *Client) retire(sess *session) {
 	c.retired.Add(1)
 	go func() {
 		defer c.retired.Done()
@@ -431,7 +429,7 @@ func (c *Client) retire(sess *session.Session) {
 // with the one after the lost session's (so with WithFailover the next
 // router is tried at once, and the lost one last); the backoff waits come
 // between rounds.
-func (c *Client) rejoin() *session.Session {
+func (c *Client) rejoin() *session {
 	b := c.cfg.backoff()
 	b.Reset()
 	for attempt := 1; ; attempt++ {
@@ -487,7 +485,7 @@ const (
 
 // install makes sess the client's session, restores the registrations and
 // subscriptions on it, then moves to Connected unless sess ended meanwhile.
-func (c *Client) install(sess *session.Session, at int) installResult {
+func (c *Client) install(sess *session, at int) installResult {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
@@ -627,20 +625,20 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 			c.log.Warn("wamp drain: invocations still running when the context ended", "error", err)
 			errs = append(errs, fmt.Errorf("invocations still running: %w", err))
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(context.Background(), session.GoodbyeWait)
+			ctx, cancel = context.WithTimeout(context.Background(), goodbyeWait)
 			defer cancel()
 		}
 		errs = append(errs, sess.Close(ctx)) // cancels what still runs
 	} else if !ended(sess) {
 		// A router that stopped answering does not hold Close: the
 		// UNREGISTERs and the GOODBYE each get a bounded wait.
-		uctx, cancel := context.WithTimeout(ctx, session.GoodbyeWait)
+		uctx, cancel := context.WithTimeout(ctx, goodbyeWait)
 		c.unregisterAll(uctx, sess)
 		cancel()
 		// Running handlers get the same bounded grace to finish on their
 		// own; then Close cancels their contexts and waits for them
 		// until ctx ends. (Drain is the one that waits for them.)
-		hctx, cancel := context.WithTimeout(ctx, session.GoodbyeWait)
+		hctx, cancel := context.WithTimeout(ctx, goodbyeWait)
 		if err := sess.Drain(hctx); err != nil && ctx.Err() != nil {
 			errs = append(errs, err)
 		}
@@ -681,7 +679,7 @@ func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
 }
 
 // ended reports whether s has started to end (requests to it fail unsent).
-func ended(s *session.Session) bool {
+func ended(s *session) bool {
 	select {
 	case <-s.Ending():
 		return true

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // convertErr maps the engine's errors to the client's. sent says whether the
@@ -15,7 +13,7 @@ func convertErr(err error, sent bool) error {
 	if err == nil {
 		return nil
 	}
-	var ce *session.CanceledError
+	var ce *engineCanceledError
 	if errors.As(err, &ce) {
 		out := &canceledError{cause: ce.Cause, mode: ce.Mode}
 		if ce.Remote != nil {
@@ -23,8 +21,8 @@ func convertErr(err error, sent bool) error {
 		}
 		return out
 	}
-	if !errors.Is(err, session.ErrConnectionLost) { // a lost connection may wrap the router's GOODBYE
-		var se *session.Error
+	if !errors.Is(err, errEngineLost) { // a lost connection may wrap the router's GOODBYE
+		var se *engineError
 		if errors.As(err, &se) {
 			return fromSessionError(se)
 		}
@@ -32,15 +30,15 @@ func convertErr(err error, sent bool) error {
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return &LocalError{Err: err, Sent: sent}
-	case errors.Is(err, session.ErrConnectionLost):
-		if err != session.ErrConnectionLost { // it says more than the sentinel
-			detail := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "session: "), session.ErrConnectionLost.Error()[len("session: "):]+": ")
+	case errors.Is(err, errEngineLost):
+		if err != errEngineLost { // it says more than the sentinel
+			detail := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "session: "), errEngineLost.Error()[len("session: "):]+": ")
 			return &LocalError{Err: fmt.Errorf("%w: %s", ErrConnectionLost, detail), Sent: sent}
 		}
 		return &LocalError{Err: ErrConnectionLost, Sent: sent}
-	case errors.Is(err, session.ErrClosed):
+	case errors.Is(err, errEngineClosed):
 		return &LocalError{Err: ErrClosed, Sent: false}
-	case errors.Is(err, session.ErrProtocol):
+	case errors.Is(err, errEngineProtocol):
 		return &LocalError{Err: protocolError(err), Sent: sent}
 	}
 	return err
@@ -50,8 +48,8 @@ func convertErr(err error, sent bool) error {
 // ErrProtocol, with what happened.
 func protocolError(err error) error {
 	what := strings.TrimPrefix(err.Error(), "session: ")
-	what = strings.TrimPrefix(what, strings.TrimPrefix(session.ErrProtocol.Error(), "session: "))
-	what = strings.TrimSuffix(strings.TrimPrefix(what, ": "), ": "+session.ErrProtocol.Error())
+	what = strings.TrimPrefix(what, strings.TrimPrefix(errEngineProtocol.Error(), "session: "))
+	what = strings.TrimSuffix(strings.TrimPrefix(what, ": "), ": "+errEngineProtocol.Error())
 	if what == "" {
 		return ErrProtocol
 	}
@@ -61,7 +59,7 @@ func protocolError(err error) error {
 // fromSessionError gives the client's *Error. An ERROR in Payload Passthru
 // Mode has its Passthru set; one that claims PPT in a form that is not keeps
 // its Args, Kwargs and Details as they came.
-func fromSessionError(se *session.Error) *Error {
+func fromSessionError(se *engineError) *Error {
 	if p, err := passthruFrom("ERROR", se.Args, se.Kwargs, se.Details); p != nil && err == nil {
 		return &Error{URI: se.URI, Details: se.Details, Passthru: p}
 	}
@@ -79,9 +77,9 @@ func toSessionError(err error) error {
 			if perr != nil {
 				return fmt.Errorf("client: error %s: %w", e.URI, perr)
 			}
-			return &session.Error{URI: e.URI, Args: args, Details: details}
+			return &engineError{URI: e.URI, Args: args, Details: details}
 		}
-		return &session.Error{URI: e.URI, Args: e.Args, Kwargs: e.Kwargs, Details: e.Details}
+		return &engineError{URI: e.URI, Args: e.Args, Kwargs: e.Kwargs, Details: e.Details}
 	}
 	return err
 }

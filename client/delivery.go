@@ -4,8 +4,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // DefaultEventQueueBytes is the default bound of an event queue (see
@@ -47,11 +45,11 @@ type eventQueue struct {
 
 // queued is one entry: an event for some handles, or a gap marker for one.
 type queued struct {
-	ev    *session.Event
-	to    []*session.Subscription // the client's queue: the handles of ev
-	sub   *Subscription           // an own queue's handle, or the marker's
-	gap   bool                    // a Gap marker for sub
-	resub bool                    // the marker says Resubscribed
+	ev    *engineEvent
+	to    []*sessionSub // the client's queue: the handles of ev
+	sub   *Subscription // an own queue's handle, or the marker's
+	gap   bool          // a Gap marker for sub
+	resub bool          // the marker says Resubscribed
 	size  int
 }
 
@@ -61,7 +59,7 @@ func newEventQueue(c *Client) *eventQueue {
 
 // onEvent is the session's event sink: it runs on the read loop and only
 // queues.
-func (c *Client) onEvent(ev *session.Event, to []*session.Subscription) {
+func (c *Client) onEvent(ev *engineEvent, to []*sessionSub) {
 	ordered := false
 	for _, t := range to {
 		s, ok := t.Value.(*Subscription)
@@ -223,7 +221,7 @@ func (c *Client) onDeliveryGoroutine() bool {
 }
 
 // call runs the handler on ev unless s ended. A panic is logged.
-func (s *Subscription) call(ev *session.Event) {
+func (s *Subscription) call(ev *engineEvent) {
 	if s.stopped.Load() {
 		return
 	}

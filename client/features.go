@@ -4,15 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gammazero/nexus/v3/wamp"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
-
-// Features is what the router announced in its WELCOME: its roles and each
-// role's features (Has, Dealer, Broker, HasRole, Roles, Announced, Agent).
-// The client reads them again on every session, so after a reconnect they
-// are the new router's.
-type Features = session.Features
 
 // Router features wampkit checks before it sends a request that needs one.
 const (

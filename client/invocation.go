@@ -6,14 +6,12 @@ import (
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // Invocation is one call of a registered procedure, as the handler sees it.
 type Invocation struct {
-	inv   *session.Invocation // its Owner is the *Registration
-	hooks *invocationHooks    // OnProgress, OnInput; nil when none
+	inv   *engineInvocation // its Owner is the *Registration
+	hooks *invocationHooks  // OnProgress, OnInput; nil when none
 }
 
 // ID is the INVOCATION request ID.
@@ -128,7 +126,7 @@ func (i *Invocation) progress(p Payload) error {
 		kwargs = nil
 	}
 	if err := i.inv.ProgressWith(args, kwargs, opts); err != nil {
-		if err == session.ErrInvocationDone {
+		if err == errInvocationDone {
 			return ErrCanceled
 		}
 		return convertErr(err, true)
@@ -151,7 +149,7 @@ func (i *Invocation) NextInput(ctx context.Context) (p Payload, ok bool, err err
 func (i *Invocation) nextInput(ctx context.Context) (p Payload, ok bool, err error) {
 	args, kwargs, details, ok, err := i.inv.NextInputDetails(ctx)
 	if err != nil {
-		if err == session.ErrInvocationDone {
+		if err == errInvocationDone {
 			return Payload{}, false, ErrCanceled
 		}
 		return Payload{}, false, err
@@ -169,7 +167,7 @@ func InvocationFromContext(ctx context.Context) (*Invocation, bool) {
 	if i, ok := ctx.Value(invocationKey{}).(*Invocation); ok {
 		return i, true // intercepted: the one with the interceptors' hooks
 	}
-	inv, ok := session.FromContext(ctx)
+	inv, ok := engineFromContext(ctx)
 	if !ok {
 		return nil, false
 	}

@@ -2,8 +2,6 @@ package client
 
 import (
 	"fmt"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // A session's resource bounds. A router (or whoever speaks through it) can
@@ -15,11 +13,11 @@ import (
 // length, numbers at 8 bytes, a few bytes per element.
 const (
 	// DefaultProgressiveResultBytes: see [WithProgressiveResultBytes].
-	DefaultProgressiveResultBytes = session.DefaultResultBytes
+	DefaultProgressiveResultBytes = 64 << 20
 	// DefaultInvocationBytes: see [WithInvocationBytes].
-	DefaultInvocationBytes = session.DefaultInputBytes
+	DefaultInvocationBytes = 64 << 20
 	// DefaultMaxConcurrentInvocations: see [WithMaxConcurrentInvocations].
-	DefaultMaxConcurrentInvocations = session.DefaultMaxInvocations
+	DefaultMaxConcurrentInvocations = 1024
 )
 
 // Error URIs the client answers invocations with at its bounds. Callers
@@ -36,18 +34,12 @@ var (
 	// tries another callee of a shared registration, and a caller with
 	// caller.RetrySafe may call again. Return it only before the handler has
 	// done anything: callers retry it as a call that never ran.
-	ErrUnavailable = &Error{URI: session.URIUnavailable}
+	ErrUnavailable = &Error{URI: uriUnavailable}
 	// ErrInputOverflow (wampkit.error.input_overflow) answers a progressive
 	// invocation whose streamed input chunks arrived faster than its handler
 	// read them, past [WithInvocationBytes].
-	ErrInputOverflow = &Error{URI: session.URIInputOverflow}
+	ErrInputOverflow = &Error{URI: uriInputOverflow}
 )
-
-// ErrStreamOverflow is what [Invocation.NextInput] returns once the
-// invocation's streamed input overflowed [WithInvocationBytes]; the
-// handler's context is canceled too, and whatever it returns, the caller
-// gets [ErrInputOverflow].
-var ErrStreamOverflow = session.ErrInputOverflow
 
 type limits struct {
 	resultBytes    int

@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/gammazero/nexus/v3/wamp"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // Event is one event delivered to a subscription.
@@ -75,8 +73,8 @@ type Subscription struct {
 	restoring sync.Mutex // one restore at a time
 
 	mu      sync.Mutex
-	current *session.Subscription
-	on      *session.Session // the session current belongs to
+	current *sessionSub
+	on      *session // the session current belongs to
 	done    chan struct{}
 	err     error
 	ended   bool
@@ -150,7 +148,7 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 		return nil
 	}
 	err := sess.Unsubscribe(ctx, cur)
-	if err != nil && !errors.Is(err, session.ErrClosed) && !errors.Is(err, session.ErrConnectionLost) {
+	if err != nil && !errors.Is(err, errEngineClosed) && !errors.Is(err, errEngineLost) {
 		return fmt.Errorf("client: unsubscribe %s: %w", s.topic, withOp("unsubscribe", convertErr(err, true)))
 	}
 	return nil
@@ -212,7 +210,7 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 			return nil, fmt.Errorf("client: subscribe %s: %w", topic, &LocalError{Op: "subscribe", Err: err})
 		}
 	}
-	sess, cur, err := withSession(ctx, c, "subscribe", topic, true, func(sess *session.Session) (*session.Subscription, error) {
+	sess, cur, err := withSession(ctx, c, "subscribe", topic, true, func(sess *session) (*sessionSub, error) {
 		if err := subscribeNeeds(sess.Features(), o); err != nil {
 			return nil, err
 		}
@@ -262,7 +260,7 @@ func (s *Subscription) queue() *eventQueue {
 
 // restoreSubOrRetry subscribes s again on sess; a refusal is logged and
 // retried in the background with backoff.
-func (c *Client) restoreSubOrRetry(sess *session.Session, s *Subscription) {
+func (c *Client) restoreSubOrRetry(sess *session, s *Subscription) {
 	err := c.restoreSubscription(sess, s)
 	if err == nil || c.lostDuringRestore(sess, err) {
 		return
@@ -274,7 +272,7 @@ func (c *Client) restoreSubOrRetry(sess *session.Session, s *Subscription) {
 // restoreSubscription subscribes s again on sess. The Gap marker is queued
 // as the handle starts to receive the new session's events, so OnGap sees
 // it before the first of them.
-func (c *Client) restoreSubscription(sess *session.Session, s *Subscription) error {
+func (c *Client) restoreSubscription(sess *session, s *Subscription) error {
 	s.restoring.Lock()
 	defer s.restoring.Unlock()
 	s.mu.Lock()
@@ -288,7 +286,7 @@ func (c *Client) restoreSubscription(sess *session.Session, s *Subscription) err
 	}
 	ctx, cancel := context.WithTimeout(c.life, defaultRestoreTimeout)
 	defer cancel()
-	cur, err := sess.Subscribe(ctx, s.topic, wamp.Dict(s.options), s, func(*session.Subscription) {
+	cur, err := sess.Subscribe(ctx, s.topic, wamp.Dict(s.options), s, func(*sessionSub) {
 		s.queue().marker(s, true)
 	})
 	if err != nil {
@@ -308,7 +306,7 @@ func (c *Client) restoreSubscription(sess *session.Session, s *Subscription) err
 
 // retrySubscription is retryRestore for a subscription: when the backoff
 // policy stops, the subscription ends with the last refusal.
-func (c *Client) retrySubscription(sess *session.Session, s *Subscription, last error) {
+func (c *Client) retrySubscription(sess *session, s *Subscription, last error) {
 	c.retryWithBackoff(sess, s.done, func() bool {
 		err := c.restoreSubscription(sess, s)
 		if err == nil || c.lostDuringRestore(sess, err) {

@@ -9,8 +9,6 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/gammazero/nexus/v3/wamp"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // InvocationHandler answers an invocation. Returning an *Error (anywhere in
@@ -33,8 +31,8 @@ type Registration struct {
 	restoring sync.Mutex // one restore at a time
 
 	mu      sync.Mutex
-	current *session.Registration
-	on      *session.Session // the session current belongs to
+	current *sessionReg
+	on      *session // the session current belongs to
 	done    chan struct{}
 	err     error
 	ended   bool
@@ -138,7 +136,7 @@ func (r *Registration) Unregister(ctx context.Context) error {
 		return nil // the lost session took it along
 	}
 	err := sess.Unregister(ctx, cur)
-	if err != nil && !errors.Is(err, session.ErrClosed) && !errors.Is(err, session.ErrConnectionLost) {
+	if err != nil && !errors.Is(err, errEngineClosed) && !errors.Is(err, errEngineLost) {
 		return fmt.Errorf("client: unregister %s: %w", r.procedure, withOp("unregister", convertErr(err, true)))
 	}
 	return nil
@@ -172,7 +170,7 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 		}
 	}
 	r := &Registration{c: c, procedure: procedure, options: opts, handler: h}
-	sess, cur, err := withSession(ctx, c, "register", procedure, true, func(sess *session.Session) (*session.Registration, error) {
+	sess, cur, err := withSession(ctx, c, "register", procedure, true, func(sess *session) (*sessionReg, error) {
 		if err := registerNeeds(sess.Features(), opts); err != nil {
 			return nil, err
 		}
@@ -206,28 +204,28 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 }
 
 // invoke adapts the engine's handler to the client's.
-func (r *Registration) invoke(ctx context.Context, inv *session.Invocation) (session.Result, error) {
+func (r *Registration) invoke(ctx context.Context, inv *engineInvocation) (engineResult, error) {
 	if _, err := passthruFrom("INVOCATION", inv.Args, inv.Kwargs, inv.Details); err != nil {
 		// Refused: the handler never sees it as something else.
-		return session.Result{}, &session.Error{URI: string(wamp.ErrInvalidArgument), Args: wamp.List{err.Error()}}
+		return engineResult{}, &engineError{URI: string(wamp.ErrInvalidArgument), Args: wamp.List{err.Error()}}
 	}
 	p, err := r.handler(ctx, &Invocation{inv: inv})
 	if err != nil {
-		return session.Result{}, toSessionError(err)
+		return engineResult{}, toSessionError(err)
 	}
 	if p.Passthru != nil {
 		args, opts, err := p.Passthru.wire(p.Args, p.Kwargs, nil)
 		if err != nil {
-			return session.Result{}, fmt.Errorf("client: result of %s: %w", inv.Procedure, err)
+			return engineResult{}, fmt.Errorf("client: result of %s: %w", inv.Procedure, err)
 		}
-		return session.Result{Args: args, Options: opts}, nil
+		return engineResult{Args: args, Options: opts}, nil
 	}
-	return session.Result{Args: p.Args, Kwargs: p.Kwargs}, nil
+	return engineResult{Args: p.Args, Kwargs: p.Kwargs}, nil
 }
 
 // onRevoke runs on the read loop when the router revokes a registration: it
 // only records the end.
-func (c *Client) onRevoke(reg *session.Registration, reason string) {
+func (c *Client) onRevoke(reg *sessionReg, reason string) {
 	r, ok := reg.Value.(*Registration)
 	if !ok {
 		return
@@ -239,7 +237,7 @@ func (c *Client) onRevoke(reg *session.Registration, reason string) {
 }
 
 // unregisterAll withdraws every registration (graceful close).
-func (c *Client) unregisterAll(ctx context.Context, sess *session.Session) {
+func (c *Client) unregisterAll(ctx context.Context, sess *session) {
 	c.mu.Lock()
 	regs := make([]*Registration, 0, len(c.regs))
 	for r := range c.regs {
@@ -280,7 +278,7 @@ func (c *Client) endHandles(err error) {
 // restoreOrRetry registers r again on sess; a refusal is reported and
 // retried in the background with backoff. A lost session is not an error:
 // the next one restores r.
-func (c *Client) restoreOrRetry(sess *session.Session, r *Registration) {
+func (c *Client) restoreOrRetry(sess *session, r *Registration) {
 	err := c.restoreRegistration(sess, r)
 	if err == nil || c.lostDuringRestore(sess, err) {
 		return
@@ -309,13 +307,13 @@ func (c *Client) abandonRestore(r *Registration, last error) {
 
 // lostDuringRestore reports whether err comes from sess ending or the
 // client closing rather than from the router.
-func (c *Client) lostDuringRestore(sess *session.Session, err error) bool {
+func (c *Client) lostDuringRestore(sess *session, err error) bool {
 	return ended(sess) || c.life.Err() != nil || errors.Is(err, ErrConnectionLost) || errors.Is(err, ErrClosed)
 }
 
 // restoreRegistration registers r on sess unless r has ended or is already
 // registered there.
-func (c *Client) restoreRegistration(sess *session.Session, r *Registration) error {
+func (c *Client) restoreRegistration(sess *session, r *Registration) error {
 	r.restoring.Lock()
 	defer r.restoring.Unlock()
 	r.mu.Lock()
@@ -360,7 +358,7 @@ func (c *Client) reportRestore(r *Registration, err error, retrying bool) {
 // handle ends, the session ends (the next one restores it) or the client
 // closes. When the backoff policy stops, the registration ends with the
 // last refusal (Done is closed, Err says why): never silently.
-func (c *Client) retryRestore(sess *session.Session, r *Registration, last error) {
+func (c *Client) retryRestore(sess *session, r *Registration, last error) {
 	c.retryWithBackoff(sess, r.Done(), func() bool {
 		err := c.restoreRegistration(sess, r)
 		if err == nil {
@@ -380,7 +378,7 @@ func (c *Client) retryRestore(sess *session.Session, r *Registration, last error
 // until attempt reports it is finished, the handle ends (done), sess ends
 // (the next session restores the handle) or the client closes. When the
 // policy stops first, it calls giveUp.
-func (c *Client) retryWithBackoff(sess *session.Session, done <-chan struct{}, attempt func() bool, giveUp func()) {
+func (c *Client) retryWithBackoff(sess *session, done <-chan struct{}, attempt func() bool, giveUp func()) {
 	b := c.cfg.backoff()
 	b.Reset()
 	for {

@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"strings"
@@ -13,7 +13,7 @@ func TestApproxSizeChargesDeepValues(t *testing.T) {
 	for range 200 {
 		v = []any{v}
 	}
-	if got := ApproxSize(v); got < 1<<20 {
+	if got := approxSize(v); got < 1<<20 {
 		t.Fatalf("ApproxSize of 1 MiB nested 200 deep = %d bytes", got)
 	}
 }

@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"context"
@@ -47,18 +47,18 @@ func answers(kind wamp.MessageType, msg wamp.Message) bool {
 // wrongReply is the error of a request answered with the wrong message.
 func wrongReply(kind wamp.MessageType, msg wamp.Message) error {
 	if e, ok := msg.(*wamp.Error); ok {
-		return fmt.Errorf("session: %v answered with an ERROR for %v: %w", kind, e.Type, ErrProtocol)
+		return fmt.Errorf("session: %v answered with an ERROR for %v: %w", kind, e.Type, errEngineProtocol)
 	}
-	return fmt.Errorf("session: %v answered with %v: %w", kind, msg.MessageType(), ErrProtocol)
+	return fmt.Errorf("session: %v answered with %v: %w", kind, msg.MessageType(), errEngineProtocol)
 }
 
 // request sends msg (built with a fresh request ID) and waits for its reply.
-// An ERROR reply comes back as *Error.
-func (s *Session) request(ctx context.Context, build func(id wamp.ID) wamp.Message) (wamp.Message, error) {
+// An ERROR reply comes back as *engineError.
+func (s *session) request(ctx context.Context, build func(id wamp.ID) wamp.Message) (wamp.Message, error) {
 	return s.requestHooked(ctx, build, nil, nil)
 }
 
-func (s *Session) requestHooked(ctx context.Context, build func(id wamp.ID) wamp.Message,
+func (s *session) requestHooked(ctx context.Context, build func(id wamp.ID) wamp.Message,
 	onReply, onOrphan func(wamp.Message)) (wamp.Message, error) {
 	msg, _, err := s.requestOwned(ctx, build, onReply, onOrphan)
 	return msg, err
@@ -67,14 +67,14 @@ func (s *Session) requestHooked(ctx context.Context, build func(id wamp.ID) wamp
 // requestOwned is requestHooked that also reports whether the requester
 // gave up waiting for a sent request: then onOrphan (when not nil) owns the
 // reply, if one comes.
-func (s *Session) requestOwned(ctx context.Context, build func(id wamp.ID) wamp.Message,
+func (s *session) requestOwned(ctx context.Context, build func(id wamp.ID) wamp.Message,
 	onReply, onOrphan func(wamp.Message)) (wamp.Message, bool, error) {
 	id := s.nextID()
 	p := &pending{ch: make(chan wamp.Message, 1), onReply: onReply, onOrphan: onOrphan}
 	s.mu.Lock()
 	if s.endErr != nil {
 		s.mu.Unlock()
-		return nil, false, ErrClosed
+		return nil, false, errEngineClosed
 	}
 	msg := build(id)
 	p.kind = msg.MessageType()
@@ -90,7 +90,7 @@ func (s *Session) requestOwned(ctx context.Context, build func(id wamp.ID) wamp.
 			if p.err != nil {
 				return nil, false, p.err
 			}
-			return nil, false, ErrConnectionLost
+			return nil, false, errEngineLost
 		}
 		if e, isErr := msg.(*wamp.Error); isErr {
 			return nil, false, errorFromMsg(e)
@@ -114,7 +114,7 @@ func (s *Session) requestOwned(ctx context.Context, build func(id wamp.ID) wamp.
 // forget drops a pending request and reports whether it was still pending.
 // With keep, the entry stays so that a late reply is still seen by
 // onOrphan.
-func (s *Session) forget(id wamp.ID, keep bool) bool {
+func (s *session) forget(id wamp.ID, keep bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.pending[id]

@@ -1,4 +1,4 @@
-package session_test
+package client
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
 
-	"github.com/wampkit/wampkit/internal/session"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
@@ -34,10 +33,10 @@ func FuzzDispatch(f *testing.F) {
 		if err != nil || msg == nil {
 			t.Fatalf("wire.Serializer must report undecodable input as *wire.Malformed, got %v, %v", msg, err)
 		}
-		fr := joinFake(t, session.Config{})
-		fr.register("com.fuzz", 1, func(ctx context.Context, inv *session.Invocation) (session.Result, error) {
+		fr := joinFake(t, sessionConfig{})
+		fr.register("com.fuzz", 1, func(ctx context.Context, inv *engineInvocation) (engineResult, error) {
 			_, _, _, _ = inv.NextInput(ctx)
-			return session.Result{}, nil
+			return engineResult{}, nil
 		}, nil)
 		go func() { // the router side keeps reading what the client answers
 			for range fr.peer.Recv() {

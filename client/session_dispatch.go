@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 
 // dispatch routes one inbound message. It returns false when the session has
 // ended. It never blocks on application code.
-func (s *Session) dispatch(msg wamp.Message) bool {
+func (s *session) dispatch(msg wamp.Message) bool {
 	switch m := msg.(type) {
 	case *wamp.Result:
 		s.onResult(m)
@@ -59,7 +59,7 @@ func (s *Session) dispatch(msg wamp.Message) bool {
 
 // gotGoodbye handles the router's GOODBYE: either the answer to ours, or the
 // router ending the session, which we acknowledge.
-func (s *Session) gotGoodbye(m *wamp.Goodbye) {
+func (s *session) gotGoodbye(m *wamp.Goodbye) {
 	s.mu.Lock()
 	leaving := s.leaving
 	select {
@@ -69,7 +69,7 @@ func (s *Session) gotGoodbye(m *wamp.Goodbye) {
 	}
 	s.mu.Unlock()
 	if leaving {
-		s.end(ErrClosed)
+		s.end(errEngineClosed)
 		return
 	}
 	_ = s.sendNow(&wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}})
@@ -79,8 +79,8 @@ func (s *Session) gotGoodbye(m *wamp.Goodbye) {
 // reply hands a response to whoever waits on request id. A response nobody
 // waits for (the requester gave up) is dropped. A response of the wrong type
 // (SUBSCRIBED to a REGISTER) is a protocol violation: the request fails with
-// ErrProtocol and the session is aborted; reply then returns false.
-func (s *Session) reply(id wamp.ID, msg wamp.Message) bool {
+// errEngineProtocol and the session is aborted; reply then returns false.
+func (s *session) reply(id wamp.ID, msg wamp.Message) bool {
 	s.mu.Lock()
 	p, ok := s.pending[id]
 	delete(s.pending, id)
@@ -120,7 +120,7 @@ func (s *Session) reply(id wamp.ID, msg wamp.Message) bool {
 	return true
 }
 
-func (s *Session) onError(m *wamp.Error) bool {
+func (s *session) onError(m *wamp.Error) bool {
 	switch m.Type {
 	case wamp.CALL:
 		s.onCallError(m)
@@ -132,7 +132,7 @@ func (s *Session) onError(m *wamp.Error) bool {
 	return true
 }
 
-func (s *Session) onRevocation(m *wire.Unregistered) bool {
+func (s *session) onRevocation(m *wire.Unregistered) bool {
 	regID, ok := wamp.AsID(m.Details["registration"])
 	if !ok {
 		s.abort(string(wamp.ErrProtocolViolation), "revocation (UNREGISTERED 0) without a registration ID")

@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// Invocation is one INVOCATION being handled. Its methods are safe for
+// engineInvocation is one INVOCATION being handled. Its methods are safe for
 // concurrent use.
-type Invocation struct {
+type engineInvocation struct {
 	ID           wamp.ID
 	Registration wamp.ID
 	// Procedure is the URI the caller called (Details.procedure when the
@@ -23,8 +23,8 @@ type Invocation struct {
 	// Owner is the registration's Value.
 	Owner any
 
-	s   *Session
-	reg *Registration
+	s   *session
+	reg *sessionReg
 
 	// The invocation is its own context (see context.go): no allocation
 	// for a handler that never looks at cancellation.
@@ -54,13 +54,13 @@ type chunk struct {
 // streamed input overflowed the session's budget.
 const modeInputOverflow = "input_overflow"
 
-func newInvocation(s *Session, reg *Registration, m *wamp.Invocation) *Invocation {
+func newInvocation(s *session, reg *sessionReg, m *wamp.Invocation) *engineInvocation {
 	proc, _ := wamp.AsString(m.Details[wamp.OptProcedure])
 	if proc == "" {
 		proc = reg.Procedure
 	}
 	more, _ := m.Details[wamp.OptProgress].(bool)
-	inv := &Invocation{
+	inv := &engineInvocation{
 		ID: m.Request, Registration: m.Registration, Procedure: proc, Details: m.Details,
 		Args: m.Arguments, Kwargs: m.ArgumentsKw, Owner: reg.Value,
 		s: s, reg: reg, more: more,
@@ -80,36 +80,36 @@ func newInvocation(s *Session, reg *Registration, m *wamp.Invocation) *Invocatio
 
 // Context is the handler's context (the invocation itself): canceled by
 // INTERRUPT, by a forwarded call timeout, or when the session ends.
-func (inv *Invocation) Context() context.Context { return inv }
+func (inv *engineInvocation) Context() context.Context { return inv }
 
 // ReceiveProgress reports whether the caller asked for progressive results.
-func (inv *Invocation) ReceiveProgress() bool {
+func (inv *engineInvocation) ReceiveProgress() bool {
 	b, _ := inv.Details[wamp.OptReceiveProgress].(bool)
 	return b
 }
 
 // Streaming reports whether this is a progressive invocation whose first
 // INVOCATION announced more input chunks.
-func (inv *Invocation) Streaming() bool {
+func (inv *engineInvocation) Streaming() bool {
 	p, _ := inv.Details[wamp.OptProgress].(bool)
 	return p
 }
 
 // Progress sends a progressive result. When the caller did not ask for
 // progress it does nothing. After the invocation was interrupted or answered
-// it returns ErrInvocationDone.
-func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
+// it returns errInvocationDone.
+func (inv *engineInvocation) Progress(args wamp.List, kwargs wamp.Dict) error {
 	return inv.ProgressWith(args, kwargs, nil)
 }
 
 // ProgressWith is Progress with extra YIELD options (nil: none; the engine
 // owns a map it is given and adds progress to it).
-func (inv *Invocation) ProgressWith(args wamp.List, kwargs wamp.Dict, extra wamp.Dict) error {
+func (inv *engineInvocation) ProgressWith(args wamp.List, kwargs wamp.Dict, extra wamp.Dict) error {
 	inv.mu.Lock()
 	over := inv.answered || inv.mode != ""
 	inv.mu.Unlock()
 	if over {
-		return ErrInvocationDone
+		return errInvocationDone
 	}
 	if !inv.ReceiveProgress() {
 		return nil
@@ -125,7 +125,7 @@ func (inv *Invocation) ProgressWith(args wamp.List, kwargs wamp.Dict, extra wamp
 // NextInput returns the next streamed input chunk of a progressive
 // invocation. ok is false once the final chunk was taken. The first chunk is
 // the invocation's own Args/Kwargs and is not returned again.
-func (inv *Invocation) NextInput(ctx context.Context) (args wamp.List, kwargs wamp.Dict, ok bool, err error) {
+func (inv *engineInvocation) NextInput(ctx context.Context) (args wamp.List, kwargs wamp.Dict, ok bool, err error) {
 	args, kwargs, _, ok, err = inv.NextInputDetails(ctx)
 	return args, kwargs, ok, err
 }
@@ -133,7 +133,7 @@ func (inv *Invocation) NextInput(ctx context.Context) (args wamp.List, kwargs wa
 // NextInputDetails is NextInput with the chunk's INVOCATION details, kept
 // only when they say something beyond progress (Payload Passthru Mode
 // attributes); nil otherwise.
-func (inv *Invocation) NextInputDetails(ctx context.Context) (args wamp.List, kwargs wamp.Dict, details wamp.Dict, ok bool, err error) {
+func (inv *engineInvocation) NextInputDetails(ctx context.Context) (args wamp.List, kwargs wamp.Dict, details wamp.Dict, ok bool, err error) {
 	for {
 		inv.mu.Lock()
 		if len(inv.inputs) > 0 {
@@ -147,13 +147,13 @@ func (inv *Invocation) NextInputDetails(ctx context.Context) (args wamp.List, kw
 		more, mode := inv.more, inv.mode
 		inv.mu.Unlock()
 		if mode == modeInputOverflow {
-			return nil, nil, nil, false, ErrInputOverflow
+			return nil, nil, nil, false, ErrStreamOverflow
 		}
 		if !more {
 			return nil, nil, nil, false, nil
 		}
 		if mode != "" {
-			return nil, nil, nil, false, ErrInvocationDone
+			return nil, nil, nil, false, errInvocationDone
 		}
 		select {
 		case <-inv.signal:
@@ -165,7 +165,7 @@ func (inv *Invocation) NextInputDetails(ctx context.Context) (args wamp.List, kw
 	}
 }
 
-func (inv *Invocation) addChunk(m *wamp.Invocation) {
+func (inv *engineInvocation) addChunk(m *wamp.Invocation) {
 	more, _ := m.Details[wamp.OptProgress].(bool)
 	size := int64(invocationSize(m))
 	s := inv.s
@@ -175,7 +175,7 @@ func (inv *Invocation) addChunk(m *wamp.Invocation) {
 		// after the last chunk, or after an overflow: dropped
 	case len(inv.inputs) > 0 && s.inputBytes.Load()+size > int64(s.cfg.InputBytes):
 		// The handler does not keep up and the session is over its
-		// budget: the invocation ends (see Config.InputBytes).
+		// budget: the invocation ends (see sessionConfig.InputBytes).
 		clear(inv.inputs)
 		inv.inputs = nil
 		inv.releaseLocked(inv.charged)
@@ -206,7 +206,7 @@ func (inv *Invocation) addChunk(m *wamp.Invocation) {
 
 // releaseLocked gives n bytes of the invocation's charge back to the
 // session; inv.mu is held.
-func (inv *Invocation) releaseLocked(n int64) {
+func (inv *engineInvocation) releaseLocked(n int64) {
 	n = min(n, inv.charged)
 	if n > 0 {
 		inv.charged -= n
@@ -216,7 +216,7 @@ func (inv *Invocation) releaseLocked(n int64) {
 
 // releaseInput drops what the invocation still holds once its handler has
 // returned, and reports whether input chunks are still to come.
-func (inv *Invocation) releaseInput() (more bool) {
+func (inv *engineInvocation) releaseInput() (more bool) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	clear(inv.inputs)
@@ -225,7 +225,7 @@ func (inv *Invocation) releaseInput() (more bool) {
 	return inv.more
 }
 
-func (inv *Invocation) interrupt(mode string) {
+func (inv *engineInvocation) interrupt(mode string) {
 	inv.mu.Lock()
 	if inv.mode == "" {
 		inv.mode = mode
@@ -234,7 +234,7 @@ func (inv *Invocation) interrupt(mode string) {
 	inv.cancelWith(context.Canceled)
 }
 
-func (inv *Invocation) interruptMode() string {
+func (inv *engineInvocation) interruptMode() string {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	return inv.mode
@@ -242,9 +242,9 @@ func (inv *Invocation) interruptMode() string {
 
 // finish marks the invocation answered and reports whether the answer is
 // still wanted: not after killnowait, and not once the session has ended.
-func (inv *Invocation) finish() bool {
+func (inv *engineInvocation) finish() bool {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.answered = true
-	return inv.mode != CancelKillNoWait
+	return inv.mode != cancelKillNoWait
 }

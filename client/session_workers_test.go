@@ -1,4 +1,4 @@
-package session_test
+package client
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // Handlers run on pooled goroutines: the pool never makes one handler wait
@@ -19,13 +17,13 @@ func TestHandlerPoolRunsAllAtOnceAndEndsWithSession(t *testing.T) {
 	// What exists before the test (other tests' leftovers in their last
 	// moments, the runtime's own) is not this test's business.
 	ignore := goleak.IgnoreCurrent()
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	const n = 300 // more than the pool keeps idle
 	started, release := make(chan struct{}, n), make(chan struct{})
-	f.register("com.app.block", 1, func(context.Context, *session.Invocation) (session.Result, error) {
+	f.register("com.app.block", 1, func(context.Context, *engineInvocation) (engineResult, error) {
 		started <- struct{}{}
 		<-release
-		return session.Result{}, nil
+		return engineResult{}, nil
 	}, nil)
 	for i := range n {
 		f.send(&wamp.Invocation{Request: wamp.ID(i + 1), Registration: 1, Details: wamp.Dict{}})

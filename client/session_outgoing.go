@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"errors"
@@ -26,34 +26,42 @@ import (
 // upper bound passes the limit is serialized once more to measure it
 // exactly; a small call costs a type switch per value.
 
-// MaxPayloadDepth is how deeply an outgoing payload may nest (lists, maps,
+// maxPayloadDepth is how deeply an outgoing payload may nest (lists, maps,
 // structs and pointers). Deeper is refused as ErrInvalidPayload: a cyclic
 // value is nested infinitely.
-const MaxPayloadDepth = 128
+const maxPayloadDepth = 128
 
-var (
-	// ErrInvalidPayload matches the error of a message whose payload (or
-	// options) cannot be serialized. Nothing was sent.
-	ErrInvalidPayload = errors.New("session: payload cannot be serialized")
-	// ErrMessageTooLarge matches the error of a message larger than the
-	// other side accepts (the rawsocket limit the router announced, 16 MiB
-	// over websocket). Nothing was sent; the session goes on.
-	ErrMessageTooLarge = errors.New("session: message too large")
-)
+// ErrInvalidPayload matches the error of a call, publication or answer
+// whose payload (or options) no serializer can carry: a cyclic value (or one
+// nested deeper than 128 levels), a complex number, a channel, a func, a map
+// with keys that are not strings, or NaN or an infinity under JSON. The error says
+// where (args[0].user.score). Nothing was sent; the session goes on.
+var ErrInvalidPayload = errors.New("client: payload cannot be serialized")
 
-// PayloadError says where in a payload a value cannot be serialized. It
+// ErrMessageTooLarge matches the error of a message larger than the router
+// accepts: the limit it announced over rawsocket (at most 2^24-1 bytes),
+// 16 MiB over websocket. Nothing was sent; only that request fails. A
+// callee's answer that is too large reaches its caller as
+// wamp.error.runtime_error.
+var ErrMessageTooLarge = errors.New("client: message too large")
+
+// ErrSlowConsumer: progressive results arrived faster than they were read
+// and overflowed the call's buffer; the call was canceled.
+var ErrSlowConsumer = errors.New("client: slow consumer: buffer limit reached")
+
+// payloadError says where in a payload a value cannot be serialized. It
 // matches ErrInvalidPayload.
-type PayloadError struct {
+type payloadError struct {
 	Path    string // args[1].user.tags[3]
 	Problem string
 }
 
-func (e *PayloadError) Error() string {
+func (e *payloadError) Error() string {
 	return fmt.Sprintf("session: payload %s: %s", e.Path, e.Problem)
 }
 
 // Is makes errors.Is(err, ErrInvalidPayload) hold.
-func (e *PayloadError) Is(target error) bool { return target == ErrInvalidPayload }
+func (e *payloadError) Is(target error) bool { return target == ErrInvalidPayload }
 
 // walker walks one message's values.
 type walker struct {
@@ -76,7 +84,7 @@ func (e *walkErr) at(step string) *walkErr {
 
 // checkOut checks the payload and options of a message the session is about
 // to send. Messages without a payload pass.
-func (s *Session) checkOut(msg wamp.Message) error {
+func (s *session) checkOut(msg wamp.Message) error {
 	var (
 		uri    wamp.URI
 		opts   wamp.Dict
@@ -123,7 +131,7 @@ func (s *Session) checkOut(msg wamp.Message) error {
 	return nil
 }
 
-func (s *Session) walkFailed(e *walkErr) error {
+func (s *session) walkFailed(e *walkErr) error {
 	if e.large > 0 {
 		return fmt.Errorf("%w: at least %d bytes, the limit is %d", ErrMessageTooLarge, e.large, s.limit)
 	}
@@ -135,7 +143,7 @@ func (s *Session) walkFailed(e *walkErr) error {
 		}
 		b.WriteString(e.path[i])
 	}
-	return &PayloadError{Path: b.String(), Problem: e.problem}
+	return &payloadError{Path: b.String(), Problem: e.problem}
 }
 
 func (w *walker) add(lo, hi int) { w.lo, w.hi = w.lo+lo, w.hi+hi }
@@ -154,8 +162,8 @@ func (w *walker) list(l []any, depth int) *walkErr {
 	if l == nil {
 		return nil
 	}
-	if depth > MaxPayloadDepth {
-		return &walkErr{problem: fmt.Sprintf("nested more than %d levels deep (a cyclic value?)", MaxPayloadDepth)}
+	if depth > maxPayloadDepth {
+		return &walkErr{problem: fmt.Sprintf("nested more than %d levels deep (a cyclic value?)", maxPayloadDepth)}
 	}
 	w.add(1, 9+len(l))
 	for i, v := range l {
@@ -170,8 +178,8 @@ func (w *walker) dict(d map[string]any, depth int) *walkErr {
 	if d == nil {
 		return nil
 	}
-	if depth > MaxPayloadDepth {
-		return &walkErr{problem: fmt.Sprintf("nested more than %d levels deep (a cyclic value?)", MaxPayloadDepth)}
+	if depth > maxPayloadDepth {
+		return &walkErr{problem: fmt.Sprintf("nested more than %d levels deep (a cyclic value?)", maxPayloadDepth)}
 	}
 	w.add(1, 9+2*len(d))
 	for k, v := range d {
@@ -233,8 +241,8 @@ func (w *walker) float(f float64) *walkErr {
 }
 
 func (w *walker) reflect(v reflect.Value, depth int) *walkErr {
-	if depth > MaxPayloadDepth {
-		return &walkErr{problem: fmt.Sprintf("nested more than %d levels deep (a cyclic value?)", MaxPayloadDepth)}
+	if depth > maxPayloadDepth {
+		return &walkErr{problem: fmt.Sprintf("nested more than %d levels deep (a cyclic value?)", maxPayloadDepth)}
 	}
 	t := v.Type()
 	switch v.Kind() {
@@ -318,7 +326,7 @@ func (w *walker) reflectStruct(v reflect.Value, depth int) *walkErr {
 // that was not sent (it could not be serialized, or was larger than the
 // router accepts): the request it belongs to fails with that error, alone.
 // It must not block: anything to send goes from a goroutine of its own.
-func (s *Session) onUnsent(msg wamp.Message, err error) {
+func (s *session) onUnsent(msg wamp.Message, err error) {
 	err = unsentError(err)
 	s.log.Warn("wamp message not sent", "type", msg.MessageType(), "error", err)
 	switch m := msg.(type) {
@@ -367,7 +375,7 @@ func unsentAnswer(req wamp.ID, err error) *wamp.Error {
 }
 
 // goSend runs f (which sends) on a goroutine that Drain waits for.
-func (s *Session) goSend(f func()) {
+func (s *session) goSend(f func()) {
 	s.handlers.Add(1)
 	go func() {
 		defer s.handlers.Done()
@@ -376,7 +384,7 @@ func (s *Session) goSend(f func()) {
 }
 
 // failPending ends a pending request with err, without a reply.
-func (s *Session) failPending(id wamp.ID, err error) {
+func (s *session) failPending(id wamp.ID, err error) {
 	s.mu.Lock()
 	p, ok := s.pending[id]
 	delete(s.pending, id)

@@ -1,4 +1,4 @@
-package session_test
+package client
 
 import (
 	"context"
@@ -9,15 +9,13 @@ import (
 	"github.com/gammazero/nexus/v3/transport"
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/require"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // fakeRouter is the router side of an in-memory link, driven by the test.
 type fakeRouter struct {
 	t     testing.TB
 	peer  wamp.Peer
-	sess  *session.Session
+	sess  *session
 	close sync.Once
 }
 
@@ -40,13 +38,13 @@ func fakeRoles(full bool) wamp.Dict {
 // joinFake joins a session to a scripted router that answers HELLO with
 // WELCOME(session 77). Its dealer announces the features the engine uses,
 // unless cfg.AssumeFeatures is set (even empty): then it announces none.
-func joinFake(t testing.TB, cfg session.Config) *fakeRouter {
+func joinFake(t testing.TB, cfg sessionConfig) *fakeRouter {
 	t.Helper()
 	return joinFakeWith(t, cfg, wamp.Dict{"roles": fakeRoles(cfg.AssumeFeatures == nil)})
 }
 
 // joinFakeWith is joinFake with the WELCOME details given.
-func joinFakeWith(t testing.TB, cfg session.Config, welcome wamp.Dict) *fakeRouter {
+func joinFakeWith(t testing.TB, cfg sessionConfig, welcome wamp.Dict) *fakeRouter {
 	t.Helper()
 	cli, rtr := transport.LinkedPeers()
 	f := &fakeRouter{t: t, peer: rtr}
@@ -60,7 +58,7 @@ func joinFakeWith(t testing.TB, cfg session.Config, welcome wamp.Dict) *fakeRout
 	if cfg.Realm == "" {
 		cfg.Realm = "realm1"
 	}
-	s, err := session.Join(ctx, cli, cfg)
+	s, err := joinSession(ctx, cli, cfg)
 	require.NoError(t, err)
 	f.sess = s
 	t.Cleanup(func() {
@@ -110,9 +108,9 @@ func (f *fakeRouter) expect(typ wamp.MessageType) wamp.Message {
 }
 
 // register performs a registration and answers it with router ID regID.
-func (f *fakeRouter) register(proc string, regID wamp.ID, h session.Handler, opts wamp.Dict) *session.Registration {
+func (f *fakeRouter) register(proc string, regID wamp.ID, h engineHandler, opts wamp.Dict) *sessionReg {
 	f.t.Helper()
-	done := make(chan *session.Registration, 1)
+	done := make(chan *sessionReg, 1)
 	go func() {
 		reg, err := f.sess.Register(context.Background(), proc, opts, h, nil)
 		require.NoError(f.t, err)
@@ -136,7 +134,7 @@ func joinFakeHello(t testing.TB, hello chan<- *wamp.Hello) *fakeRouter {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := session.Join(ctx, cli, session.Config{Realm: "realm1"})
+	s, err := joinSession(ctx, cli, sessionConfig{Realm: "realm1"})
 	require.NoError(t, err)
 	f.sess = s
 	t.Cleanup(func() {
@@ -150,10 +148,10 @@ func joinFakeHello(t testing.TB, hello chan<- *wamp.Hello) *fakeRouter {
 
 // startCall starts a call while the router reads its CALL (the in-memory
 // link is unbuffered towards the router).
-func (f *fakeRouter) startCall(ctx context.Context, req session.CallRequest) (*session.Call, *wamp.Call) {
+func (f *fakeRouter) startCall(ctx context.Context, req engineCallRequest) (*callState, *wamp.Call) {
 	f.t.Helper()
 	type res struct {
-		c   *session.Call
+		c   *callState
 		err error
 	}
 	done := make(chan res, 1)

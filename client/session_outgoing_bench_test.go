@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"testing"
@@ -9,7 +9,7 @@ import (
 // BenchmarkCheckOut is the cost the payload check adds to a small call on
 // the caller's goroutine.
 func BenchmarkCheckOut(b *testing.B) {
-	s := &Session{cfg: Config{RejectNonFinite: true}, limit: 16 << 20}
+	s := &session{cfg: sessionConfig{RejectNonFinite: true}, limit: 16 << 20}
 	msg := &wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "com.example.add",
 		Arguments: wamp.List{1, "hello", 2.5, wamp.Dict{"a": 1, "b": "x"}}}
 	b.ReportAllocs()

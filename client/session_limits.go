@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"sync"
@@ -6,34 +6,27 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// Defaults of the session's resource bounds (see Config).
+// engineError URIs the session answers with at its bounds.
 const (
-	DefaultResultBytes    = 64 << 20
-	DefaultInputBytes     = 64 << 20
-	DefaultMaxInvocations = 1024
-)
-
-// Error URIs the session answers with at its bounds.
-const (
-	// URIUnavailable answers an INVOCATION refused because the session
-	// already runs Config.MaxInvocations handlers, or holds
-	// Config.InputBytes of invocation input. It is the spec's URI for a
+	// uriUnavailable answers an INVOCATION refused because the session
+	// already runs sessionConfig.MaxInvocations handlers, or holds
+	// sessionConfig.InputBytes of invocation input. It is the spec's URI for a
 	// callee that cannot take an invocation now (a dealer may reroute it).
-	URIUnavailable = "wamp.error.unavailable"
-	// URIInputOverflow answers a progressive invocation whose streamed
+	uriUnavailable = "wamp.error.unavailable"
+	// uriInputOverflow answers a progressive invocation whose streamed
 	// input chunks arrived faster than the handler took them, past
-	// Config.InputBytes.
-	URIInputOverflow = "wampkit.error.input_overflow"
+	// sessionConfig.InputBytes.
+	uriInputOverflow = "wampkit.error.input_overflow"
 )
 
-// resultSize approximates what a RESULT holds in memory (see ApproxSize).
+// resultSize approximates what a RESULT holds in memory (see approxSize).
 func resultSize(m *wamp.Result) int {
-	return 16 + ApproxSize(m.Details) + ApproxSize(m.Arguments) + ApproxSize(m.ArgumentsKw)
+	return 16 + approxSize(m.Details) + approxSize(m.Arguments) + approxSize(m.ArgumentsKw)
 }
 
 // invocationSize approximates what an INVOCATION holds in memory.
 func invocationSize(m *wamp.Invocation) int {
-	return 24 + ApproxSize(m.Details) + ApproxSize(m.Arguments) + ApproxSize(m.ArgumentsKw)
+	return 24 + approxSize(m.Details) + approxSize(m.Arguments) + approxSize(m.ArgumentsKw)
 }
 
 // maxEndedStreams bounds the set of streamed invocations that ended (or were

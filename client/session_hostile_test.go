@@ -1,4 +1,4 @@
-package session_test
+package client
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // expectAbort reads until the ABORT the session sends after a violation.
@@ -35,7 +33,7 @@ func (f *fakeRouter) expectAbort() *wamp.Abort {
 }
 
 // A reply of the wrong type to any request fails that request with
-// ErrProtocol (no panic, no success with a zero ID) and aborts the session
+// errEngineProtocol (no panic, no success with a zero ID) and aborts the session
 // with wamp.error.protocol_violation.
 func TestWrongReplyTypeIsProtocolViolation(t *testing.T) {
 	wrong := func(req wamp.ID) []wamp.Message {
@@ -66,14 +64,14 @@ func TestWrongReplyTypeIsProtocolViolation(t *testing.T) {
 		}},
 		{"subscribe", wamp.SUBSCRIBE, func(f *fakeRouter) func(ctx context.Context) error {
 			return func(ctx context.Context) error {
-				_, err := f.sess.Subscribe(ctx, "com.t", nil, func(*session.Event) {}, nil)
+				_, err := f.sess.Subscribe(ctx, "com.t", nil, func(*engineEvent) {}, nil)
 				return err
 			}
 		}},
 		{"unsubscribe", wamp.UNSUBSCRIBE, func(f *fakeRouter) func(ctx context.Context) error {
-			done := make(chan *session.Subscription, 1)
+			done := make(chan *sessionSub, 1)
 			go func() {
-				sub, err := f.sess.Subscribe(context.Background(), "com.t", nil, func(*session.Event) {}, nil)
+				sub, err := f.sess.Subscribe(context.Background(), "com.t", nil, func(*engineEvent) {}, nil)
 				assert.NoError(t, err)
 				done <- sub
 			}()
@@ -92,7 +90,7 @@ func TestWrongReplyTypeIsProtocolViolation(t *testing.T) {
 	for _, rq := range requests {
 		for i := range wrong(0) {
 			t.Run(rq.name+"/"+wrong(0)[i].MessageType().String(), func(t *testing.T) {
-				f := joinFake(t, session.Config{})
+				f := joinFake(t, sessionConfig{})
 				do := rq.setup(f)
 				errc := make(chan error, 1)
 				go func() {
@@ -117,7 +115,7 @@ func TestWrongReplyTypeIsProtocolViolation(t *testing.T) {
 				f.send(answer)
 				err := <-errc
 				require.Error(t, err)
-				assert.ErrorIs(t, err, session.ErrProtocol)
+				assert.ErrorIs(t, err, errEngineProtocol)
 				assert.Contains(t, err.Error(), rq.kind.String()+" answered with")
 				a := f.expectAbort()
 				if a != nil {
@@ -128,7 +126,7 @@ func TestWrongReplyTypeIsProtocolViolation(t *testing.T) {
 				case <-time.After(3 * time.Second):
 					t.Fatal("session did not end")
 				}
-				assert.ErrorIs(t, f.sess.Err(), session.ErrProtocol)
+				assert.ErrorIs(t, f.sess.Err(), errEngineProtocol)
 			})
 		}
 	}
@@ -158,7 +156,7 @@ func replyOf(kind wamp.MessageType) wamp.MessageType {
 }
 
 // A CALL answered with anything but RESULT or a CALL ERROR (here
-// REGISTERED, or an ERROR for SUBSCRIBE) fails with ErrProtocol and aborts
+// REGISTERED, or an ERROR for SUBSCRIBE) fails with errEngineProtocol and aborts
 // the session, instead of leaving the call waiting.
 func TestCallAnsweredWithWrongType(t *testing.T) {
 	for _, wrong := range []func(id wamp.ID) wamp.Message{
@@ -167,13 +165,13 @@ func TestCallAnsweredWithWrongType(t *testing.T) {
 			return &wamp.Error{Type: wamp.SUBSCRIBE, Request: id, Details: wamp.Dict{}, Error: "x"}
 		},
 	} {
-		f := joinFake(t, session.Config{})
+		f := joinFake(t, sessionConfig{})
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		c, m := f.startCall(ctx, session.CallRequest{Procedure: "com.p"})
+		c, m := f.startCall(ctx, engineCallRequest{Procedure: "com.p"})
 		f.send(wrong(m.Request))
 		_, err := c.Next(ctx)
 		cancel()
-		assert.ErrorIs(t, err, session.ErrProtocol)
+		assert.ErrorIs(t, err, errEngineProtocol)
 		assert.Contains(t, err.Error(), "CALL answered with")
 		if a := f.expectAbort(); a != nil {
 			assert.Equal(t, wamp.ErrProtocolViolation, a.Reason)

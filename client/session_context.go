@@ -1,32 +1,32 @@
-package session
+package client
 
 import (
 	"context"
 	"time"
 )
 
-// Invocation implements context.Context, so that a handler's context costs
+// engineInvocation implements context.Context, so that a handler's context costs
 // no allocation until someone waits on it: Done makes its channel on first
 // use. It also implements the AfterFunc method that the context package
 // looks for, so contexts derived from it need no goroutine.
 
-// invocationKey finds the Invocation behind a handler's context.
-type invocationKey struct{}
+// engineInvocationKey finds the engineInvocation behind a handler's context.
+type engineInvocationKey struct{}
 
-// FromContext returns the invocation whose handler ctx belongs to (ctx
+// engineFromContext returns the invocation whose handler ctx belongs to (ctx
 // itself or a context derived from it).
-func FromContext(ctx context.Context) (*Invocation, bool) {
-	inv, ok := ctx.Value(invocationKey{}).(*Invocation)
+func engineFromContext(ctx context.Context) (*engineInvocation, bool) {
+	inv, ok := ctx.Value(engineInvocationKey{}).(*engineInvocation)
 	return inv, ok
 }
 
 // Deadline implements context.Context: the forwarded call timeout.
-func (inv *Invocation) Deadline() (time.Time, bool) {
+func (inv *engineInvocation) Deadline() (time.Time, bool) {
 	return inv.deadline, !inv.deadline.IsZero()
 }
 
 // Done implements context.Context.
-func (inv *Invocation) Done() <-chan struct{} {
+func (inv *engineInvocation) Done() <-chan struct{} {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	if inv.done == nil {
@@ -39,15 +39,15 @@ func (inv *Invocation) Done() <-chan struct{} {
 }
 
 // Err implements context.Context.
-func (inv *Invocation) Err() error {
+func (inv *engineInvocation) Err() error {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	return inv.err
 }
 
 // Value implements context.Context.
-func (inv *Invocation) Value(key any) any {
-	if key == (invocationKey{}) {
+func (inv *engineInvocation) Value(key any) any {
+	if key == (engineInvocationKey{}) {
 		return inv
 	}
 	return nil
@@ -57,7 +57,7 @@ type afterFunc struct{ f func() }
 
 // AfterFunc arranges for f to run in its own goroutine once the context is
 // canceled, like context.AfterFunc; stop unschedules it.
-func (inv *Invocation) AfterFunc(f func()) (stop func() bool) {
+func (inv *engineInvocation) AfterFunc(f func()) (stop func() bool) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	if inv.err != nil {
@@ -79,7 +79,7 @@ func (inv *Invocation) AfterFunc(f func()) (stop func() bool) {
 }
 
 // cancelWith cancels the context with err (once).
-func (inv *Invocation) cancelWith(err error) {
+func (inv *engineInvocation) cancelWith(err error) {
 	inv.mu.Lock()
 	if inv.err != nil {
 		inv.mu.Unlock()
@@ -101,4 +101,4 @@ func (inv *Invocation) cancelWith(err error) {
 	}
 }
 
-var _ context.Context = (*Invocation)(nil)
+var _ context.Context = (*engineInvocation)(nil)

@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"sync"
@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Invocation handlers run on pooled goroutines. A
+// engineInvocation handlers run on pooled goroutines. A
 // goroutine that has run a handler keeps the stack it grew for it, so the
 // next invocation does not start on a fresh 2 KiB stack and copy it while
 // it grows through decoding, the handler and encoding. (Growing stacks was
@@ -21,7 +21,7 @@ const (
 	maxIdleWorkers = 256
 )
 
-// task is what a worker runs: an *Invocation (an
+// task is what a worker runs: an *engineInvocation (an
 // interface holding a pointer, so handing one over allocates nothing).
 type task interface{ run() }
 
@@ -43,7 +43,7 @@ func (w *workers) init() {
 // spawn runs t on an idle worker, or on a new one. Once the session is
 // ending, t runs on a plain goroutine (its caller accounts for it in
 // handlers, as for any task).
-func (s *Session) spawn(t task) {
+func (s *session) spawn(t task) {
 	w := &s.workers
 	select {
 	case w.handoff <- t:
@@ -65,7 +65,7 @@ func (s *Session) spawn(t task) {
 // for every task (that was 2% of the CPU of 32 concurrent in-process calls):
 // it ticks every workerIdleTime, and a worker that ran nothing since the
 // last tick ends, so an idle worker lasts one to two workerIdleTimes.
-func (s *Session) work(t task) {
+func (s *session) work(t task) {
 	w := &s.workers
 	defer w.exit()
 	var idle *time.Timer

@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"context"
@@ -14,18 +14,36 @@ import (
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
-// AuthFunc answers a CHALLENGE: it returns the AUTHENTICATE signature and
-// extra dictionary, or an error to abandon the join.
-type AuthFunc func(ctx context.Context, ch *wamp.Challenge) (signature string, extra wamp.Dict, err error)
+// The session engine: one WAMP session over one wamp.Peer, from HELLO to
+// GOODBYE. The Client above it reconnects, restores and keeps the durable
+// handles; a session does not reconnect: when its peer goes away it ends,
+// fails what is in flight and reports through Done.
+//
+// It owns the protocol state machine that nexus's client gets wrong for an
+// SDK (see DESIGN.md): registrations and subscriptions are keyed by router
+// ID, never by URI; router-initiated UNREGISTERED (revocation) is delivered
+// with its registration ID and reason; INVOCATION request IDs may come in
+// any order; every request takes a context; invocation handlers never run on
+// the read loop. Events go, in the order the router sent them, to one sink
+// (sessionConfig.OnEvent) that only queues them; the Client delivers them
+// off the read loop. Handles that share one router subscription ID (one
+// topic subscribed twice) each receive every event.
+//
+// Every method of *session, *callState and *engineInvocation is safe for
+// concurrent use, except where its doc says otherwise.
 
-// Config is what a session needs to join a realm.
-type Config struct {
+// challengeFunc answers a CHALLENGE: it returns the AUTHENTICATE signature and
+// extra dictionary, or an error to abandon the join.
+type challengeFunc func(ctx context.Context, ch *wamp.Challenge) (signature string, extra wamp.Dict, err error)
+
+// sessionConfig is what a session needs to join a realm.
+type sessionConfig struct {
 	Realm string
 	// Hello holds extra HELLO details (authid, authmethods, authextra...).
 	// The roles are always the engine's own.
 	Hello wamp.Dict
 	// Auth answers CHALLENGE messages; nil refuses any challenge.
-	Auth AuthFunc
+	Auth challengeFunc
 	// Logger receives reports of unexpected input; nil discards them.
 	Logger *slog.Logger
 	// AssumeFeatures are router features taken as announced though the
@@ -33,14 +51,14 @@ type Config struct {
 	AssumeFeatures []string
 	// OnRevoke is called, without blocking, when the router revokes a
 	// registration. It runs on the read loop and must only record the fact.
-	OnRevoke func(reg *Registration, reason string)
-	// OnEvent receives every EVENT, on the read loop (see EventSink); nil
+	OnRevoke func(reg *sessionReg, reason string)
+	// OnEvent receives every EVENT, on the read loop (see eventSink); nil
 	// drops them.
-	OnEvent EventSink
+	OnEvent eventSink
 
 	// ResultBytes bounds the progressive results received for calls in
-	// flight and not yet taken by Call.Next, summed over the session's
-	// calls, in approximate bytes (ApproxSize); default DefaultResultBytes.
+	// flight and not yet taken by callState.Next, summed over the session's
+	// calls, in approximate bytes (approxSize); default DefaultProgressiveResultBytes.
 	// A progressive RESULT arriving over the bound fails its call with an
 	// error matching ErrSlowConsumer (the call is canceled and its unread
 	// results are discarded), unless that call has nothing queued: a caller
@@ -50,16 +68,16 @@ type Config struct {
 	// InputBytes bounds the invocation input the session holds, in
 	// approximate bytes: the arguments of invocations whose handler runs,
 	// and the streamed input chunks not yet taken by NextInput; default
-	// DefaultInputBytes. An INVOCATION arriving over it is answered ERROR
-	// URIUnavailable at once (when nothing else is held, any size is
+	// DefaultInvocationBytes. An INVOCATION arriving over it is answered ERROR
+	// uriUnavailable at once (when nothing else is held, any size is
 	// taken). A streamed chunk arriving over it, for an invocation with
 	// chunks already waiting, ends that invocation: its handler's context is
 	// canceled, its queued chunks are dropped, and the caller gets ERROR
-	// URIInputOverflow.
+	// uriInputOverflow.
 	InputBytes int
 	// MaxInvocations caps the invocation handlers running at once; default
-	// DefaultMaxInvocations. An INVOCATION arriving at the cap is answered
-	// ERROR URIUnavailable, without starting anything.
+	// DefaultMaxConcurrentInvocations. An INVOCATION arriving at the cap is answered
+	// ERROR uriUnavailable, without starting anything.
 	MaxInvocations int
 	// RejectNonFinite refuses NaN and infinities in outgoing payloads
 	// (ErrInvalidPayload): JSON cannot carry them.
@@ -73,8 +91,8 @@ type sizer interface {
 	EncodedSize(wamp.Message) (int, error)
 }
 
-// Session is one joined WAMP session.
-type Session struct {
+// session is one joined WAMP session.
+type session struct {
 	limit   int   // the largest message the transport sends; 0: none
 	sizer   sizer // measures a message that may pass limit
 	peer    wamp.Peer
@@ -82,18 +100,18 @@ type Session struct {
 	id      wamp.ID
 	welcome wamp.Dict
 	feat    Features // parsed from welcome
-	cfg     Config
+	cfg     sessionConfig
 	log     *slog.Logger
 
 	reqID atomic.Uint64
 
 	mu       sync.Mutex
 	pending  map[wamp.ID]*pending // REGISTER, SUBSCRIBE, ... replies
-	calls    map[wamp.ID]*Call
-	regs     map[wamp.ID]*Registration
+	calls    map[wamp.ID]*callState
+	regs     map[wamp.ID]*sessionReg
 	subs     map[wamp.ID]*subGroup
 	subOps   chan struct{} // one change of subscriptions at a time (lockSubs)
-	invs     map[wamp.ID]*Invocation
+	invs     map[wamp.ID]*engineInvocation
 	goodbye  chan struct{} // closed when the router's GOODBYE arrives
 	leaving  bool          // we sent GOODBYE
 	endErr   error
@@ -111,21 +129,21 @@ type Session struct {
 	once   sync.Once
 }
 
-// Join says HELLO on peer and returns the session once the router says
-// WELCOME. On failure the peer is closed. A refusal (ABORT) is an *Error.
-func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
+// joinSession says HELLO on peer and returns the session once the router says
+// WELCOME. On failure the peer is closed. A refusal (ABORT) is an *engineError.
+func joinSession(ctx context.Context, peer wamp.Peer, cfg sessionConfig) (*session, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.ResultBytes <= 0 {
-		cfg.ResultBytes = DefaultResultBytes
+		cfg.ResultBytes = DefaultProgressiveResultBytes
 	}
 	if cfg.InputBytes <= 0 {
-		cfg.InputBytes = DefaultInputBytes
+		cfg.InputBytes = DefaultInvocationBytes
 	}
 	if cfg.MaxInvocations <= 0 {
-		cfg.MaxInvocations = DefaultMaxInvocations
+		cfg.MaxInvocations = DefaultMaxConcurrentInvocations
 	}
 	details := wamp.Dict{}
 	for k, v := range cfg.Hello {
@@ -138,7 +156,7 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 	w := walker{finite: cfg.RejectNonFinite}
 	if werr := w.dict(details, 1); werr != nil {
 		peer.Close()
-		return nil, fmt.Errorf("session: join: HELLO details: %w", (&Session{}).walkFailed(werr.at("details")))
+		return nil, fmt.Errorf("session: join: HELLO details: %w", (&session{}).walkFailed(werr.at("details")))
 	}
 	// A message the transport cannot send during the handshake (a HELLO
 	// larger than the router takes) fails the join at once.
@@ -173,15 +191,15 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 		peer.Close()
 		return nil, err
 	}
-	s := &Session{
+	s := &session{
 		peer: peer, local: peer.IsLocal(), id: welcome.ID, welcome: welcome.Details,
 		feat: parseFeatures(welcome.Details, cfg.AssumeFeatures), cfg: cfg, log: log,
 		pending: map[wamp.ID]*pending{},
-		calls:   map[wamp.ID]*Call{},
-		regs:    map[wamp.ID]*Registration{},
+		calls:   map[wamp.ID]*callState{},
+		regs:    map[wamp.ID]*sessionReg{},
 		subs:    map[wamp.ID]*subGroup{},
 		subOps:  make(chan struct{}, 1),
-		invs:    map[wamp.ID]*Invocation{},
+		invs:    map[wamp.ID]*engineInvocation{},
 		goodbye: make(chan struct{}),
 		dying:   make(chan struct{}),
 		done:    make(chan struct{}),
@@ -197,7 +215,7 @@ func Join(ctx context.Context, peer wamp.Peer, cfg Config) (*Session, error) {
 	return s, nil
 }
 
-func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dict) (*wamp.Welcome, error) {
+func handshake(ctx context.Context, peer wamp.Peer, cfg sessionConfig, details wamp.Dict) (*wamp.Welcome, error) {
 	if err := sendCtx(ctx, peer, &wamp.Hello{Realm: wamp.URI(cfg.Realm), Details: details}); err != nil {
 		return nil, err
 	}
@@ -209,9 +227,9 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 			if !ok {
 				if authenticating != "" {
 					return nil, fmt.Errorf("session: join: router closed the connection after %s authentication (credentials refused?): %w",
-						authenticating, ErrConnectionLost)
+						authenticating, errEngineLost)
 				}
-				return nil, fmt.Errorf("session: join: %w", ErrConnectionLost)
+				return nil, fmt.Errorf("session: join: %w", errEngineLost)
 			}
 			msg = m
 		case <-ctx.Done():
@@ -229,7 +247,7 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 			if authenticating != "" {
 				abortJoin(peer, "a second CHALLENGE")
 				return nil, fmt.Errorf("session: join: router sent a second CHALLENGE (%q after answering %q): %w",
-					m.AuthMethod, authenticating, ErrProtocol)
+					m.AuthMethod, authenticating, errEngineProtocol)
 			}
 			if cfg.Auth == nil {
 				return nil, fmt.Errorf("session: join: router asks for %q authentication and no credentials are configured", m.AuthMethod)
@@ -247,7 +265,7 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg Config, details wamp.Dic
 			authenticating = m.AuthMethod
 		default:
 			abortJoin(peer, fmt.Sprintf("%v before WELCOME", msg.MessageType()))
-			return nil, fmt.Errorf("session: join: unexpected %v before WELCOME: %w", msg.MessageType(), ErrProtocol)
+			return nil, fmt.Errorf("session: join: unexpected %v before WELCOME: %w", msg.MessageType(), errEngineProtocol)
 		}
 	}
 }
@@ -269,14 +287,14 @@ const abortJoinWait = 100 * time.Millisecond
 // abortSendWait bounds handing our ABORT to a transport whose queue is full.
 const abortSendWait = time.Second
 
-// closeError is the router's ABORT or GOODBYE as an *Error whose args
+// closeError is the router's ABORT or GOODBYE as an *engineError whose args
 // carry the message in its details.
-func closeError(reason wamp.URI, details wamp.Dict) *Error {
+func closeError(reason wamp.URI, details wamp.Dict) *engineError {
 	var args wamp.List
 	if m, ok := details["message"].(string); ok {
 		args = wamp.List{m}
 	}
-	return &Error{URI: string(reason), Details: details, Args: args}
+	return &engineError{URI: string(reason), Details: details, Args: args}
 }
 
 // sendCtx sends a handshake message. The router says nothing before it has
@@ -290,71 +308,71 @@ func sendCtx(ctx context.Context, peer wamp.Peer, msg wamp.Message) error {
 		return nil
 	case m, ok := <-peer.Recv():
 		if !ok {
-			return fmt.Errorf("session: join: %w", ErrConnectionLost)
+			return fmt.Errorf("session: join: %w", errEngineLost)
 		}
 		if a, isAbort := m.(*wamp.Abort); isAbort {
 			return closeError(a.Reason, a.Details)
 		}
-		return fmt.Errorf("session: join: unexpected %v before %v was sent: %w", m.MessageType(), msg.MessageType(), ErrProtocol)
+		return fmt.Errorf("session: join: unexpected %v before %v was sent: %w", m.MessageType(), msg.MessageType(), errEngineProtocol)
 	case <-ctx.Done():
 		return fmt.Errorf("session: join: %w", ctx.Err())
 	}
 }
 
 // ID is the session ID the router assigned.
-func (s *Session) ID() wamp.ID { return s.id }
+func (s *session) ID() wamp.ID { return s.id }
 
 // Welcome returns the router's WELCOME details (do not modify).
-func (s *Session) Welcome() wamp.Dict { return s.welcome }
+func (s *session) Welcome() wamp.Dict { return s.welcome }
 
 // Features returns the roles and features the router announced in WELCOME.
-func (s *Session) Features() Features { return s.feat }
+func (s *session) Features() Features { return s.feat }
 
 // Ending is closed as soon as the session starts to end: from then on
-// requests fail with ErrClosed, before anything is sent.
-func (s *Session) Ending() <-chan struct{} { return s.dying }
+// requests fail with errEngineClosed, before anything is sent.
+func (s *session) Ending() <-chan struct{} { return s.dying }
 
 // Done is closed when the session has ended and its read loop is gone.
-func (s *Session) Done() <-chan struct{} { return s.done }
+func (s *session) Done() <-chan struct{} { return s.done }
 
 // Err reports why the session ended: nil after a clean GOODBYE exchange,
-// ErrConnectionLost, ErrProtocol, or the router's GOODBYE/ABORT as *Error.
+// errEngineLost, errEngineProtocol, or the router's GOODBYE/ABORT as *engineError.
 // Valid after Done.
-func (s *Session) Err() error {
+func (s *session) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.endErr
 }
 
-func (s *Session) nextID() wamp.ID { return wamp.ID(s.reqID.Add(1)) }
+func (s *session) nextID() wamp.ID { return wamp.ID(s.reqID.Add(1)) }
 
 // send writes msg to the peer, unless the session is ending or ctx ends
 // first, or its payload cannot go out (checkOut: ErrInvalidPayload,
 // ErrMessageTooLarge), which is found here, on the caller's goroutine.
-func (s *Session) send(ctx context.Context, msg wamp.Message) error {
+func (s *session) send(ctx context.Context, msg wamp.Message) error {
 	if err := s.checkOut(msg); err != nil {
 		return err
 	}
 	s.sendMu.RLock()
 	defer s.sendMu.RUnlock()
 	if s.closed {
-		return ErrClosed
+		return errEngineClosed
 	}
 	select {
 	case s.peer.Send() <- msg:
 		return nil
 	case <-s.dying:
-		return ErrClosed
+		return errEngineClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
 // sendNow sends a reply that must not wait on a caller's context.
-func (s *Session) sendNow(msg wamp.Message) error { return s.send(context.Background(), msg) }
+func (s *session) sendNow(msg wamp.Message) error { return s.send(context.Background(), msg) }
 
 // end starts the session's end: pending work fails with err, the peer closes.
-func (s *Session) end(err error) {
+func (s *session) end(err error) {
 	s.once.Do(func() {
 		s.mu.Lock()
 		if s.endErr == nil {
@@ -371,32 +389,32 @@ func (s *Session) end(err error) {
 }
 
 // abort ends the session with ABORT reason uri after a protocol violation.
-func (s *Session) abort(uri, message string) {
+func (s *session) abort(uri, message string) {
 	s.log.Error("wamp session aborted", "session", s.id, "reason", uri, "message", message)
 	// A stalled transport must not hold the read loop: the ABORT is given
 	// up after a moment, the session ends anyway.
 	ctx, cancel := context.WithTimeout(context.Background(), abortSendWait)
 	defer cancel()
 	_ = s.send(ctx, &wamp.Abort{Reason: wamp.URI(uri), Details: wamp.Dict{"message": message}})
-	s.end(fmt.Errorf("%w: %s", ErrProtocol, message))
+	s.end(fmt.Errorf("%w: %s", errEngineProtocol, message))
 }
 
-// GoodbyeWait bounds how long Close waits for the router's GOODBYE (and
+// goodbyeWait bounds how long Close waits for the router's GOODBYE (and
 // for handing ours to a stalled transport), whatever ctx allows: a router
 // that does not answer is then dropped.
-const GoodbyeWait = 2 * time.Second
+const goodbyeWait = 2 * time.Second
 
 // Close leaves the realm: it sends GOODBYE, waits for the router's GOODBYE
-// until ctx ends or GoodbyeWait has passed, then closes the peer. Running
+// until ctx ends or goodbyeWait has passed, then closes the peer. Running
 // handlers get their context canceled; Close waits for them until ctx ends.
 // Close is idempotent.
-func (s *Session) Close(ctx context.Context) error {
+func (s *session) Close(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.leaving
 	s.leaving = true
 	s.mu.Unlock()
 	if first {
-		gctx, cancel := context.WithTimeout(ctx, GoodbyeWait)
+		gctx, cancel := context.WithTimeout(ctx, goodbyeWait)
 		if err := s.send(gctx, &wamp.Goodbye{Reason: wamp.CloseRealm, Details: wamp.Dict{}}); err == nil {
 			select {
 			case <-s.goodbye:
@@ -406,13 +424,13 @@ func (s *Session) Close(ctx context.Context) error {
 		}
 		cancel()
 	}
-	s.end(ErrClosed)
+	s.end(errEngineClosed)
 	return s.wait(ctx)
 }
 
 // Drain waits until no invocation handler (or background UNSUBSCRIBE) runs, or ctx
 // ends. On an ending session it also waits for the goroutines they ran on.
-func (s *Session) Drain(ctx context.Context) error {
+func (s *session) Drain(ctx context.Context) error {
 	idle := make(chan struct{})
 	go func() { s.handlers.Wait(); close(idle) }()
 	select {
@@ -433,7 +451,7 @@ func (s *Session) Drain(ctx context.Context) error {
 	}
 }
 
-func (s *Session) wait(ctx context.Context) error {
+func (s *session) wait(ctx context.Context) error {
 	select {
 	case <-s.done:
 	case <-ctx.Done():
@@ -444,14 +462,14 @@ func (s *Session) wait(ctx context.Context) error {
 
 // readLoop owns the inbound side: it dispatches every message, and on exit
 // fails everything still pending.
-func (s *Session) readLoop() {
+func (s *session) readLoop() {
 	defer close(s.done)
 	defer s.failAll()
 	for {
 		select {
 		case msg, ok := <-s.peer.Recv():
 			if !ok {
-				s.end(ErrConnectionLost)
+				s.end(errEngineLost)
 				return
 			}
 			if s.local {
@@ -473,7 +491,7 @@ func (s *Session) readLoop() {
 
 // drainRecv consumes what the peer still delivers after the session ended so
 // that the transport goroutines can exit.
-func (s *Session) drainRecv() {
+func (s *session) drainRecv() {
 	for msg := range s.peer.Recv() {
 		if g, ok := msg.(*wamp.Goodbye); ok {
 			s.gotGoodbye(g)
@@ -481,14 +499,14 @@ func (s *Session) drainRecv() {
 	}
 }
 
-func (s *Session) failAll() {
+func (s *session) failAll() {
 	s.mu.Lock()
 	err := s.endErr
-	if err == nil || errors.Is(err, ErrClosed) && !s.leaving {
-		err = ErrConnectionLost
+	if err == nil || errors.Is(err, errEngineClosed) && !s.leaving {
+		err = errEngineLost
 	}
 	pend, calls, invs := s.pending, s.calls, s.invs
-	s.pending, s.calls, s.invs = map[wamp.ID]*pending{}, map[wamp.ID]*Call{}, map[wamp.ID]*Invocation{}
+	s.pending, s.calls, s.invs = map[wamp.ID]*pending{}, map[wamp.ID]*callState{}, map[wamp.ID]*engineInvocation{}
 	s.mu.Unlock()
 	for _, p := range pend {
 		close(p.ch)
@@ -497,8 +515,8 @@ func (s *Session) failAll() {
 	// whatever ended the session (the router's GOODBYE or ABORT, a broken
 	// transport), for the call the connection is lost.
 	lost := err
-	if !errors.Is(err, ErrConnectionLost) {
-		lost = fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	if !errors.Is(err, errEngineLost) {
+		lost = fmt.Errorf("%w: %w", errEngineLost, err)
 	}
 	for _, c := range calls {
 		c.fail(lost)

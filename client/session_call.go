@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"context"
@@ -12,13 +12,13 @@ import (
 
 // Cancel modes for CANCEL.
 const (
-	CancelSkip       = "skip"
-	CancelKill       = "kill"
-	CancelKillNoWait = "killnowait"
+	cancelSkip       = "skip"
+	cancelKill       = "kill"
+	cancelKillNoWait = "killnowait"
 )
 
-// CallRequest describes one outbound CALL.
-type CallRequest struct {
+// engineCallRequest describes one outbound CALL.
+type engineCallRequest struct {
 	Procedure string
 	Args      wamp.List
 	Kwargs    wamp.Dict
@@ -43,8 +43,8 @@ type CallRequest struct {
 	Buffer int
 }
 
-// Result is one RESULT: progressive (Progress true) or final.
-type Result struct {
+// engineResult is one RESULT: progressive (Progress true) or final.
+type engineResult struct {
 	Args     wamp.List
 	Kwargs   wamp.Dict
 	Details  wamp.Dict
@@ -53,21 +53,21 @@ type Result struct {
 	// result (nil: none).
 	Options wamp.Dict
 
-	size int64 // what it was charged against Config.ResultBytes
+	size int64 // what it was charged against sessionConfig.ResultBytes
 }
 
-// Call is an outbound call in flight. Next is for one goroutine; Cancel and
+// callState is an outbound call in flight. Next is for one goroutine; Cancel and
 // SendProgress may be called from any.
-type Call struct {
-	s   *Session
+type callState struct {
+	s   *session
 	id  wamp.ID
-	req CallRequest
+	req engineCallRequest
 	msg wamp.Call // the first CALL; never changed once sent
 
 	mu       sync.Mutex
-	queue    []Result
+	queue    []engineResult
 	charged  int64 // bytes of queue charged to the session's ResultBytes
-	final    Result
+	final    engineResult
 	err      error
 	done     bool // final result or error arrived (or failed locally)
 	canceled bool
@@ -76,19 +76,19 @@ type Call struct {
 }
 
 // StartCall sends the CALL and returns the in-flight call.
-func (s *Session) StartCall(ctx context.Context, req CallRequest) (*Call, error) {
-	c := new(Call)
+func (s *session) StartCall(ctx context.Context, req engineCallRequest) (*callState, error) {
+	c := new(callState)
 	if err := s.StartCallInto(ctx, req, c); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// StartCallInto is StartCall into a Call the caller provides (a zero Call,
+// StartCallInto is StartCall into a callState the caller provides (a zero callState,
 // typically embedded in a handle of its own, to save an allocation).
-func (s *Session) StartCallInto(ctx context.Context, req CallRequest, c *Call) error {
+func (s *session) StartCallInto(ctx context.Context, req engineCallRequest, c *callState) error {
 	if req.CancelMode == "" {
-		req.CancelMode = CancelKillNoWait
+		req.CancelMode = cancelKillNoWait
 	}
 	if req.Buffer <= 0 {
 		req.Buffer = 65536
@@ -96,7 +96,7 @@ func (s *Session) StartCallInto(ctx context.Context, req CallRequest, c *Call) e
 	if req.KillWait <= 0 {
 		req.KillWait = 5 * time.Second
 	}
-	opts := req.Options // the engine owns it now (see CallRequest.Options)
+	opts := req.Options // the engine owns it now (see engineCallRequest.Options)
 	switch {
 	case opts != nil:
 	case req.ReceiveProgress || req.Stream:
@@ -117,7 +117,7 @@ func (s *Session) StartCallInto(ctx context.Context, req CallRequest, c *Call) e
 	s.mu.Lock()
 	if s.endErr != nil {
 		s.mu.Unlock()
-		return ErrClosed
+		return errEngineClosed
 	}
 	s.calls[c.id] = c
 	s.mu.Unlock()
@@ -129,24 +129,24 @@ func (s *Session) StartCallInto(ctx context.Context, req CallRequest, c *Call) e
 }
 
 // ID is the call's request ID.
-func (c *Call) ID() wamp.ID { return c.id }
+func (c *callState) ID() wamp.ID { return c.id }
 
 // SendProgress sends one more input chunk of a progressive invocation.
-func (c *Call) SendProgress(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
+func (c *callState) SendProgress(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
 	return c.SendChunk(ctx, args, kwargs, nil, true)
 }
 
 // SendFinal sends the last input chunk of a progressive invocation.
-func (c *Call) SendFinal(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
+func (c *callState) SendFinal(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
 	return c.SendChunk(ctx, args, kwargs, nil, false)
 }
 
 // SendChunk sends an input chunk, more of them to follow or not, with extra
 // CALL options (nil: none; the engine owns a map it is given and adds
 // progress to it).
-func (c *Call) SendChunk(ctx context.Context, args wamp.List, kwargs wamp.Dict, extra wamp.Dict, more bool) error {
+func (c *callState) SendChunk(ctx context.Context, args wamp.List, kwargs wamp.Dict, extra wamp.Dict, more bool) error {
 	if !c.req.Stream {
-		return ErrNotStreaming
+		return errNotStreaming
 	}
 	c.mu.Lock()
 	done, err := c.done, c.err
@@ -155,7 +155,7 @@ func (c *Call) SendChunk(ctx context.Context, args wamp.List, kwargs wamp.Dict, 
 		if err != nil {
 			return err
 		}
-		return ErrInvocationDone
+		return errInvocationDone
 	}
 	opts := noOptions
 	switch {
@@ -174,13 +174,13 @@ func (c *Call) SendChunk(ctx context.Context, args wamp.List, kwargs wamp.Dict, 
 // Next returns the next progressive result, or the final one (Progress
 // false), or the call's error. After the final result or an error it keeps
 // returning them. When ctx ends, Next cancels the call (see Cancel) and
-// returns a *CanceledError.
-func (c *Call) Next(ctx context.Context) (Result, error) {
+// returns a *engineCanceledError.
+func (c *callState) Next(ctx context.Context) (engineResult, error) {
 	for {
 		c.mu.Lock()
 		if len(c.queue) > 0 {
 			r := c.queue[0]
-			c.queue[0] = Result{}
+			c.queue[0] = engineResult{}
 			c.queue = c.queue[1:]
 			c.release(r.size)
 			c.mu.Unlock()
@@ -202,10 +202,10 @@ func (c *Call) Next(ctx context.Context) (Result, error) {
 
 // Cancel sends CANCEL with the call's mode and returns without waiting. The
 // call then ends with the router's answer (in kill mode, the callee's); if
-// none arrives within KillWait, it ends locally with a *CanceledError whose
+// none arrives within KillWait, it ends locally with a *engineCanceledError whose
 // Cause is context.Canceled, so a callee that ignores the interrupt cannot
 // keep the call pending.
-func (c *Call) Cancel() {
+func (c *callState) Cancel() {
 	if !c.s.feat.Dealer(featureCallCanceling) {
 		c.abandon(context.Canceled)
 		return
@@ -216,7 +216,7 @@ func (c *Call) Cancel() {
 	c.mu.Lock()
 	if !c.done && c.giveUp == nil {
 		c.giveUp = time.AfterFunc(c.req.KillWait, func() {
-			c.failCanceled(&CanceledError{Cause: context.Canceled, Mode: c.req.CancelMode})
+			c.failCanceled(&engineCanceledError{Cause: context.Canceled, Mode: c.req.CancelMode})
 		})
 	}
 	c.mu.Unlock()
@@ -224,7 +224,7 @@ func (c *Call) Cancel() {
 
 // sendCancel sends CANCEL once, unless the call has ended; it reports
 // whether it sent it.
-func (c *Call) sendCancel() bool {
+func (c *callState) sendCancel() bool {
 	if !c.s.feat.Dealer(featureCallCanceling) {
 		return false
 	}
@@ -242,15 +242,15 @@ func (c *Call) sendCancel() bool {
 // cancelAndWait cancels the call after its context ended. In kill mode it
 // waits (up to KillWait) for the callee's answer and returns it; in the other
 // modes it returns at once and the router's late ERROR is dropped.
-func (c *Call) cancelAndWait(cause error) (Result, error) {
+func (c *callState) cancelAndWait(cause error) (engineResult, error) {
 	if !c.s.feat.Dealer(featureCallCanceling) {
-		return Result{}, c.abandon(cause)
+		return engineResult{}, c.abandon(cause)
 	}
 	c.sendCancel()
-	cerr := &CanceledError{Cause: cause, Mode: c.req.CancelMode}
-	if c.req.CancelMode != CancelKill {
+	cerr := &engineCanceledError{Cause: cause, Mode: c.req.CancelMode}
+	if c.req.CancelMode != cancelKill {
 		c.failCanceled(cerr)
-		return Result{}, cerr
+		return engineResult{}, cerr
 	}
 	timer := time.NewTimer(c.req.KillWait)
 	defer timer.Stop()
@@ -260,11 +260,11 @@ func (c *Call) cancelAndWait(cause error) (Result, error) {
 			final, err := c.final, c.err
 			c.mu.Unlock()
 			if err != nil {
-				var re *Error
+				var re *engineError
 				if errors.As(err, &re) {
 					cerr.Remote = re
 				}
-				return Result{}, cerr
+				return engineResult{}, cerr
 			}
 			return final, nil
 		}
@@ -274,7 +274,7 @@ func (c *Call) cancelAndWait(cause error) (Result, error) {
 		case <-c.signal:
 		case <-timer.C:
 			c.failCanceled(cerr)
-			return Result{}, cerr
+			return engineResult{}, cerr
 		}
 	}
 }
@@ -286,23 +286,23 @@ const featureCallCanceling = "call_canceling"
 // does not announce call_canceling would not understand: the call goes on
 // at the router and its answer, when it comes, is dropped. The error says
 // so: its Mode is "" (no CANCEL sent).
-func (c *Call) abandon(cause error) error {
+func (c *callState) abandon(cause error) error {
 	c.mu.Lock()
 	c.canceled = true
 	c.mu.Unlock()
-	cerr := &CanceledError{Cause: cause}
+	cerr := &engineCanceledError{Cause: cause}
 	c.failCanceled(cerr)
 	return cerr
 }
 
 // failCanceled ends the call locally; the router's answer to CANCEL, when
 // it comes, finds no call and is dropped.
-func (c *Call) failCanceled(err error) {
+func (c *callState) failCanceled(err error) {
 	c.s.dropCall(c.id)
-	c.finish(Result{}, err)
+	c.finish(engineResult{}, err)
 }
 
-func (c *Call) finish(final Result, err error) {
+func (c *callState) finish(final engineResult, err error) {
 	c.mu.Lock()
 	if !c.done {
 		c.done, c.final, c.err = true, final, err
@@ -319,7 +319,7 @@ func (c *Call) finish(final Result, err error) {
 
 // release gives n bytes of the call's charge back to the session; c.mu is
 // held.
-func (c *Call) release(n int64) {
+func (c *callState) release(n int64) {
 	n = min(n, c.charged)
 	if n > 0 {
 		c.charged -= n
@@ -328,28 +328,28 @@ func (c *Call) release(n int64) {
 }
 
 // discardLocked drops the unread progressive results; c.mu is held.
-func (c *Call) discardLocked() {
+func (c *callState) discardLocked() {
 	clear(c.queue)
 	c.queue = nil
 	c.release(c.charged)
 }
 
-func (c *Call) fail(err error) { c.finish(Result{}, err) }
+func (c *callState) fail(err error) { c.finish(engineResult{}, err) }
 
-func (c *Call) wake() {
+func (c *callState) wake() {
 	select {
 	case c.signal <- struct{}{}:
 	default:
 	}
 }
 
-func (s *Session) dropCall(id wamp.ID) {
+func (s *session) dropCall(id wamp.ID) {
 	s.mu.Lock()
 	delete(s.calls, id)
 	s.mu.Unlock()
 }
 
-func (s *Session) onResult(m *wamp.Result) {
+func (s *session) onResult(m *wamp.Result) {
 	progress, _ := m.Details[wamp.OptProgress].(bool)
 	s.mu.Lock()
 	c, ok := s.calls[m.Request]
@@ -360,7 +360,7 @@ func (s *Session) onResult(m *wamp.Result) {
 	if !ok {
 		return // canceled or abandoned call: its late RESULT is expected noise
 	}
-	r := Result{Args: m.Arguments, Kwargs: m.ArgumentsKw, Details: m.Details, Progress: progress}
+	r := engineResult{Args: m.Arguments, Kwargs: m.ArgumentsKw, Details: m.Details, Progress: progress}
 	if !progress {
 		c.finish(r, nil)
 		return
@@ -396,7 +396,7 @@ func (s *Session) onResult(m *wamp.Result) {
 	c.wake()
 }
 
-func (s *Session) onCallError(m *wamp.Error) {
+func (s *session) onCallError(m *wamp.Error) {
 	s.mu.Lock()
 	c, ok := s.calls[m.Request]
 	delete(s.calls, m.Request)

@@ -1,4 +1,4 @@
-package session_test
+package client
 
 import (
 	"context"
@@ -9,13 +9,12 @@ import (
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
 
-	"github.com/wampkit/wampkit/internal/session"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
 // FuzzJoin feeds the router's side of the opening handshake: two frames,
 // decoded by each serializer, in answer to HELLO (and to AUTHENTICATE),
-// then the router hangs up. Join must return a session or an error, never
+// then the router hangs up. joinSession must return a session or an error, never
 // panic, and within its context.
 func FuzzJoin(f *testing.F) {
 	for _, seed := range [][2]string{
@@ -64,7 +63,7 @@ func FuzzJoin(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		begin := time.Now()
-		s, err := session.Join(ctx, cli, session.Config{Realm: "realm1",
+		s, err := joinSession(ctx, cli, sessionConfig{Realm: "realm1",
 			Auth: func(context.Context, *wamp.Challenge) (string, wamp.Dict, error) { return "sig", nil, nil }})
 		if d := time.Since(begin); d > 4*time.Second {
 			t.Fatalf("Join returned after %s", d)

@@ -1,4 +1,4 @@
-package session
+package client
 
 import "github.com/gammazero/nexus/v3/wamp"
 

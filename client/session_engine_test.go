@@ -1,4 +1,4 @@
-package session_test
+package client
 
 import (
 	"context"
@@ -12,20 +12,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/wampkit/wampkit/internal/session"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
-func echo(_ context.Context, inv *session.Invocation) (session.Result, error) {
-	return session.Result{Args: inv.Args}, nil
+func echo(_ context.Context, inv *engineInvocation) (engineResult, error) {
+	return engineResult{Args: inv.Args}, nil
 }
 
 func TestRevocationReachesEngineWithIDAndReason(t *testing.T) {
 	var mu sync.Mutex
-	var gotReg *session.Registration
+	var gotReg *sessionReg
 	var gotReason string
 	revoked := make(chan struct{})
-	f := joinFake(t, session.Config{OnRevoke: func(reg *session.Registration, reason string) {
+	f := joinFake(t, sessionConfig{OnRevoke: func(reg *sessionReg, reason string) {
 		mu.Lock()
 		gotReg, gotReason = reg, reason
 		mu.Unlock()
@@ -54,7 +53,7 @@ func TestRevocationReachesEngineWithIDAndReason(t *testing.T) {
 }
 
 func TestInvocationIDsInAnyOrder(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	f.register("com.app.echo", 1, echo, nil)
 	// fox-wamp style random IDs: decreasing and sparse.
 	ids := []wamp.ID{900000, 17, 123456789, 3, 42}
@@ -72,7 +71,7 @@ func TestInvocationIDsInAnyOrder(t *testing.T) {
 }
 
 func TestMalformedMessageEndsSessionWithProtocolViolation(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	f.send(&wire.Malformed{Err: errors.New("bad frame"), Size: 3})
 	a := f.expect(wamp.ABORT).(*wamp.Abort)
 	assert.Equal(t, wamp.ErrProtocolViolation, a.Reason)
@@ -81,11 +80,11 @@ func TestMalformedMessageEndsSessionWithProtocolViolation(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("session did not end")
 	}
-	assert.ErrorIs(t, f.sess.Err(), session.ErrProtocol)
+	assert.ErrorIs(t, f.sess.Err(), errEngineProtocol)
 }
 
 func TestUnexpectedMessageEndsSession(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	f.send(&wamp.Welcome{ID: 5, Details: wamp.Dict{}})
 	a := f.expect(wamp.ABORT).(*wamp.Abort)
 	assert.Equal(t, wamp.ErrProtocolViolation, a.Reason)
@@ -93,18 +92,18 @@ func TestUnexpectedMessageEndsSession(t *testing.T) {
 }
 
 func TestPendingCallFailsOnConnectionLoss(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	ctx := context.Background()
-	call, _ := f.startCall(ctx, session.CallRequest{Procedure: "com.app.x"})
+	call, _ := f.startCall(ctx, engineCallRequest{Procedure: "com.app.x"})
 	f.hangUp() // router goes away
 	_, err := call.Next(ctx)
-	assert.ErrorIs(t, err, session.ErrConnectionLost)
+	assert.ErrorIs(t, err, errEngineLost)
 }
 
 func TestLateResultAfterKillNoWaitIsDropped(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	ctx, cancel := context.WithCancel(context.Background())
-	call, c := f.startCall(ctx, session.CallRequest{Procedure: "com.app.x"})
+	call, c := f.startCall(ctx, engineCallRequest{Procedure: "com.app.x"})
 	cancel()
 	cancelMsg := f.expectAsync(wamp.CANCEL)
 	_, err := call.Next(ctx)
@@ -114,7 +113,7 @@ func TestLateResultAfterKillNoWaitIsDropped(t *testing.T) {
 	// The router's answer and a stray RESULT arrive late: nothing breaks.
 	f.send(&wamp.Error{Type: wamp.CALL, Request: c.Request, Details: wamp.Dict{}, Error: wamp.ErrCanceled})
 	f.send(&wamp.Result{Request: c.Request, Details: wamp.Dict{}})
-	call2, c2 := f.startCall(context.Background(), session.CallRequest{Procedure: "com.app.y"})
+	call2, c2 := f.startCall(context.Background(), engineCallRequest{Procedure: "com.app.y"})
 	f.send(&wamp.Result{Request: c2.Request, Details: wamp.Dict{}, Arguments: wamp.List{"ok"}})
 	r, err := call2.Next(context.Background())
 	require.NoError(t, err)
@@ -122,12 +121,12 @@ func TestLateResultAfterKillNoWaitIsDropped(t *testing.T) {
 }
 
 func TestInterruptCancelsHandler(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	started := make(chan struct{})
-	f.register("com.app.slow", 1, func(ctx context.Context, _ *session.Invocation) (session.Result, error) {
+	f.register("com.app.slow", 1, func(ctx context.Context, _ *engineInvocation) (engineResult, error) {
 		close(started)
 		<-ctx.Done()
-		return session.Result{}, ctx.Err()
+		return engineResult{}, ctx.Err()
 	}, nil)
 	f.send(&wamp.Invocation{Request: 5, Registration: 1, Details: wamp.Dict{}})
 	<-started
@@ -137,12 +136,12 @@ func TestInterruptCancelsHandler(t *testing.T) {
 }
 
 func TestGoodbyeFromRouterIsAcknowledged(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	f.send(&wamp.Goodbye{Reason: wamp.CloseSystemShutdown, Details: wamp.Dict{}})
 	g := f.expect(wamp.GOODBYE).(*wamp.Goodbye)
 	assert.Equal(t, wamp.CloseGoodbyeAndOut, g.Reason)
 	<-f.sess.Done()
-	var e *session.Error
+	var e *engineError
 	require.ErrorAs(t, f.sess.Err(), &e)
 	assert.Equal(t, string(wamp.CloseSystemShutdown), e.URI)
 }
@@ -151,7 +150,7 @@ func TestAnnouncedFeatures(t *testing.T) {
 	cliHello := make(chan *wamp.Hello, 1)
 	f := &fakeRouter{t: t}
 	_ = f
-	// Join against a router that records HELLO.
+	// joinSession against a router that records HELLO.
 	fr := joinFakeHello(t, cliHello)
 	_ = fr
 	h := <-cliHello
@@ -170,11 +169,11 @@ func TestAnnouncedFeatures(t *testing.T) {
 // Cancel in kill mode waits for the callee's answer; a callee (or router)
 // that never answers cannot keep the call pending past KillWait.
 func TestExplicitCancelEndsWithinKillWait(t *testing.T) {
-	for _, mode := range []string{session.CancelKill, session.CancelKillNoWait, session.CancelSkip} {
+	for _, mode := range []string{cancelKill, cancelKillNoWait, cancelSkip} {
 		t.Run(mode, func(t *testing.T) {
-			f := joinFake(t, session.Config{})
+			f := joinFake(t, sessionConfig{})
 			ctx := context.Background()
-			call, _ := f.startCall(ctx, session.CallRequest{Procedure: "com.app.deaf", CancelMode: mode, KillWait: 100 * time.Millisecond})
+			call, _ := f.startCall(ctx, engineCallRequest{Procedure: "com.app.deaf", CancelMode: mode, KillWait: 100 * time.Millisecond})
 			cancelMsg := f.expectAsync(wamp.CANCEL)
 			begin := time.Now()
 			call.Cancel()
@@ -182,7 +181,7 @@ func TestExplicitCancelEndsWithinKillWait(t *testing.T) {
 			assert.Equal(t, mode, cn.Options["mode"])
 			// The router never answers.
 			_, err := call.Next(ctx)
-			var ce *session.CanceledError
+			var ce *engineCanceledError
 			require.ErrorAs(t, err, &ce)
 			assert.ErrorIs(t, err, context.Canceled)
 			assert.Equal(t, mode, ce.Mode)
@@ -193,15 +192,15 @@ func TestExplicitCancelEndsWithinKillWait(t *testing.T) {
 
 // When the answer comes in time, it is what Next returns.
 func TestExplicitCancelReturnsTheAnswer(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	ctx := context.Background()
-	call, c := f.startCall(ctx, session.CallRequest{Procedure: "com.app.x", CancelMode: session.CancelKill, KillWait: time.Minute})
+	call, c := f.startCall(ctx, engineCallRequest{Procedure: "com.app.x", CancelMode: cancelKill, KillWait: time.Minute})
 	cancelMsg := f.expectAsync(wamp.CANCEL)
 	call.Cancel()
 	<-cancelMsg
 	f.send(&wamp.Error{Type: wamp.CALL, Request: c.Request, Details: wamp.Dict{}, Error: wamp.ErrCanceled, Arguments: wamp.List{"interrupted"}})
 	_, err := call.Next(ctx)
-	var re *session.Error
+	var re *engineError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, string(wamp.ErrCanceled), re.URI)
 }
@@ -214,7 +213,7 @@ func TestJoinFailsAtOnceWhenTheLinkDiesBeforeHello(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	begin := time.Now()
-	_, err := session.Join(ctx, cli, session.Config{Realm: "realm1"})
-	assert.ErrorIs(t, err, session.ErrConnectionLost)
+	_, err := joinSession(ctx, cli, sessionConfig{Realm: "realm1"})
+	assert.ErrorIs(t, err, errEngineLost)
 	assert.Less(t, time.Since(begin), 2*time.Second, "not held until the context ends")
 }

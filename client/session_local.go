@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"github.com/gammazero/nexus/v3/wamp"
@@ -20,7 +20,7 @@ import (
 // an ERROR keeps its URI with the reason as its only argument, and an EVENT
 // is dropped (reported to the logger). ok is false when nothing is left to
 // dispatch.
-func (s *Session) localize(msg wamp.Message) (out wamp.Message, ok bool) {
+func (s *session) localize(msg wamp.Message) (out wamp.Message, ok bool) {
 	err := wire.Localize(msg)
 	if err == nil {
 		return msg, true

@@ -1,4 +1,4 @@
-package session_test
+package client
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // inbox reads everything the client sends on a goroutine (the in-memory
@@ -51,12 +49,12 @@ func blob(n int) string { return strings.Repeat("x", n) }
 // each excess invocation is answered wamp.error.unavailable at once, and
 // the admitted ones finish normally.
 func TestInvocationsPastTheCapAreRefused(t *testing.T) {
-	f := joinFake(t, session.Config{MaxInvocations: 10})
+	f := joinFake(t, sessionConfig{MaxInvocations: 10})
 	started, release := make(chan struct{}, 100), make(chan struct{})
-	f.register("com.app.block", 1, func(context.Context, *session.Invocation) (session.Result, error) {
+	f.register("com.app.block", 1, func(context.Context, *engineInvocation) (engineResult, error) {
 		started <- struct{}{}
 		<-release
-		return session.Result{}, nil
+		return engineResult{}, nil
 	}, nil)
 	out := inbox(f)
 	for i := range 50 {
@@ -66,10 +64,18 @@ func TestInvocationsPastTheCapAreRefused(t *testing.T) {
 	for range 40 {
 		e, ok := next(t, out).(*wamp.Error)
 		require.True(t, ok, "an excess invocation is answered ERROR")
-		assert.Equal(t, wamp.URI(session.URIUnavailable), e.Error)
+		assert.Equal(t, wamp.URI(uriUnavailable), e.Error)
 		refused[e.Request] = true
 	}
-	assert.Len(t, started, 10, "10 handlers run, no more")
+	// The admitted handlers start on their own goroutines: wait for ten.
+	for i := range 10 {
+		select {
+		case <-started:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d handlers started within 5s, want 10", i)
+		}
+	}
+	assert.Empty(t, started, "10 handlers run, no more")
 	for i := range 10 {
 		assert.False(t, refused[wamp.ID(i+1)], "the first ten are admitted")
 	}
@@ -82,15 +88,15 @@ func TestInvocationsPastTheCapAreRefused(t *testing.T) {
 	assert.Equal(t, wamp.YIELD, next(t, out).MessageType())
 }
 
-// Invocation arguments count against InputBytes while their handler runs:
+// engineInvocation arguments count against InputBytes while their handler runs:
 // an invocation that would go over is refused; once the first ends, the
 // next is admitted. An invocation alone is taken whatever its size.
 func TestInvocationInputBudget(t *testing.T) {
-	f := joinFake(t, session.Config{InputBytes: 10000})
+	f := joinFake(t, sessionConfig{InputBytes: 10000})
 	release := make(chan struct{})
-	f.register("com.app.block", 1, func(context.Context, *session.Invocation) (session.Result, error) {
+	f.register("com.app.block", 1, func(context.Context, *engineInvocation) (engineResult, error) {
 		<-release
-		return session.Result{}, nil
+		return engineResult{}, nil
 	}, nil)
 	out := inbox(f)
 	f.send(&wamp.Invocation{Request: 1, Registration: 1, Details: wamp.Dict{}, Arguments: wamp.List{blob(20000)}})
@@ -98,7 +104,7 @@ func TestInvocationInputBudget(t *testing.T) {
 	e, ok := next(t, out).(*wamp.Error)
 	require.True(t, ok)
 	assert.Equal(t, wamp.ID(2), e.Request)
-	assert.Equal(t, wamp.URI(session.URIUnavailable), e.Error)
+	assert.Equal(t, wamp.URI(uriUnavailable), e.Error)
 	assert.Contains(t, e.Arguments[0], "budget")
 	release <- struct{}{}
 	assert.Equal(t, wamp.YIELD, next(t, out).MessageType())
@@ -115,21 +121,21 @@ func TestInvocationInputBudget(t *testing.T) {
 // overflow, the caller gets wampkit.error.input_overflow, the chunks still
 // coming are dropped (they start nothing), and another invocation runs on.
 func TestStreamedInputOverflowEndsThatInvocation(t *testing.T) {
-	f := joinFake(t, session.Config{InputBytes: 50000})
+	f := joinFake(t, sessionConfig{InputBytes: 50000})
 	gotErr := make(chan error, 1)
 	slow := make(chan struct{})
-	f.register("com.app.stream", 1, func(ctx context.Context, inv *session.Invocation) (session.Result, error) {
+	f.register("com.app.stream", 1, func(ctx context.Context, inv *engineInvocation) (engineResult, error) {
 		<-slow // does not read while the chunks come
 		for {
 			_, _, ok, err := inv.NextInput(ctx)
 			if err != nil || !ok {
 				gotErr <- err
-				return session.Result{Args: wamp.List{"partial"}}, nil // ignored: the caller gets the overflow
+				return engineResult{Args: wamp.List{"partial"}}, nil // ignored: the caller gets the overflow
 			}
 		}
 	}, nil)
-	f.register("com.app.echo", 2, func(_ context.Context, inv *session.Invocation) (session.Result, error) {
-		return session.Result{Args: inv.Args}, nil
+	f.register("com.app.echo", 2, func(_ context.Context, inv *engineInvocation) (engineResult, error) {
+		return engineResult{Args: inv.Args}, nil
 	}, nil)
 	out := inbox(f)
 	stream := func(more bool) *wamp.Invocation {
@@ -146,14 +152,14 @@ func TestStreamedInputOverflowEndsThatInvocation(t *testing.T) {
 	close(slow)
 	select {
 	case err := <-gotErr:
-		assert.ErrorIs(t, err, session.ErrInputOverflow)
+		assert.ErrorIs(t, err, ErrStreamOverflow)
 	case <-time.After(5 * time.Second):
 		t.Fatal("NextInput did not report the overflow")
 	}
 	e, ok := next(t, out).(*wamp.Error)
 	require.True(t, ok, "the overflowing invocation is answered ERROR")
 	assert.Equal(t, wamp.ID(7), e.Request)
-	assert.Equal(t, wamp.URI(session.URIInputOverflow), e.Error)
+	assert.Equal(t, wamp.URI(uriInputOverflow), e.Error)
 	// The rest of the stream finds the invocation ended: nothing starts.
 	f.send(stream(true))
 	f.send(stream(false))
@@ -165,11 +171,11 @@ func TestStreamedInputOverflowEndsThatInvocation(t *testing.T) {
 
 // A refused streamed invocation's later chunks start nothing either.
 func TestRefusedStreamDropsItsChunks(t *testing.T) {
-	f := joinFake(t, session.Config{MaxInvocations: 1})
+	f := joinFake(t, sessionConfig{MaxInvocations: 1})
 	release := make(chan struct{})
-	f.register("com.app.block", 1, func(context.Context, *session.Invocation) (session.Result, error) {
+	f.register("com.app.block", 1, func(context.Context, *engineInvocation) (engineResult, error) {
 		<-release
-		return session.Result{}, nil
+		return engineResult{}, nil
 	}, nil)
 	out := inbox(f)
 	f.send(&wamp.Invocation{Request: 1, Registration: 1, Details: wamp.Dict{}})
@@ -189,10 +195,10 @@ func TestRefusedStreamDropsItsChunks(t *testing.T) {
 // it that call fails with ErrSlowConsumer and is canceled, its unread
 // results dropped. A call that keeps up meanwhile is not failed.
 func TestProgressiveResultBudget(t *testing.T) {
-	f := joinFake(t, session.Config{ResultBytes: 50000})
+	f := joinFake(t, sessionConfig{ResultBytes: 50000})
 	ctx := context.Background()
-	slow, slowMsg := f.startCall(ctx, session.CallRequest{Procedure: "com.app.slow", ReceiveProgress: true})
-	quick, quickMsg := f.startCall(ctx, session.CallRequest{Procedure: "com.app.quick", ReceiveProgress: true})
+	slow, slowMsg := f.startCall(ctx, engineCallRequest{Procedure: "com.app.slow", ReceiveProgress: true})
+	quick, quickMsg := f.startCall(ctx, engineCallRequest{Procedure: "com.app.quick", ReceiveProgress: true})
 	out := inbox(f)
 	progress := func(id wamp.ID) *wamp.Result {
 		return &wamp.Result{Request: id, Details: wamp.Dict{"progress": true}, Arguments: wamp.List{blob(10000)}}
@@ -204,7 +210,7 @@ func TestProgressiveResultBudget(t *testing.T) {
 	require.True(t, ok, "the overflowing call is canceled at the router")
 	assert.Equal(t, slowMsg.Request, c.Request)
 	_, err := slow.Next(ctx)
-	assert.ErrorIs(t, err, session.ErrSlowConsumer, "its unread results are dropped: the error comes first")
+	assert.ErrorIs(t, err, ErrSlowConsumer, "its unread results are dropped: the error comes first")
 	assert.Contains(t, err.Error(), "50000-byte budget")
 
 	// The budget is free again: a call that reads as results come is fine,

@@ -1,15 +1,15 @@
-package session
+package client
 
 import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// eventSize approximates the encoded size of an EVENT (see ApproxSize).
+// eventSize approximates the encoded size of an EVENT (see approxSize).
 func eventSize(m *wamp.Event) int {
-	return 16 + ApproxSize(m.Details) + ApproxSize(m.Arguments) + ApproxSize(m.ArgumentsKw)
+	return 16 + approxSize(m.Details) + approxSize(m.Arguments) + approxSize(m.ArgumentsKw)
 }
 
-// ApproxSize approximates the encoded size in bytes of a decoded WAMP value
+// approxSize approximates the encoded size in bytes of a decoded WAMP value
 // (a JSON-like encoding: strings and binary at their length, numbers at 8
 // bytes, a few bytes of framing per element). It is what queues charge a
 // message against their byte bounds: cheap (one walk of the value) and
@@ -21,8 +21,6 @@ func eventSize(m *wamp.Event) int {
 // decoder built (the decoders bound nesting: encoding/json at 10,000
 // levels, the MsgPack and CBOR decoders lower), or the in-process link's
 // copies of them, so the walk ends and its stack stays small.
-func ApproxSize(v any) int { return approxSize(v) }
-
 func approxSize(v any) int {
 	switch x := v.(type) {
 	case nil:

@@ -1,4 +1,4 @@
-package session_test
+package client
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/wampkit/wampkit/internal/session"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
@@ -57,23 +56,23 @@ func (f *fakeRouter) noMessage(d time.Duration) {
 // with ErrInvalidPayload naming where; nothing is sent and the session goes
 // on.
 func TestCarelessPayloadFailsTheCall(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for name, v := range careless() {
-		_, err := f.sess.StartCall(ctx, session.CallRequest{Procedure: "com.p", Args: wamp.List{"ok", v}})
+		_, err := f.sess.StartCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{"ok", v}})
 		require.Error(t, err, name)
-		assert.ErrorIs(t, err, session.ErrInvalidPayload, name)
+		assert.ErrorIs(t, err, ErrInvalidPayload, name)
 		assert.Contains(t, err.Error(), "args[1]", name)
 		t.Logf("%s: %v", name, err)
 
 		_, err = f.sess.Publish(ctx, "com.t", nil, nil, wamp.Dict{"x": wamp.Dict{"y": v}}, false)
-		assert.ErrorIs(t, err, session.ErrInvalidPayload, name)
+		assert.ErrorIs(t, err, ErrInvalidPayload, name)
 		assert.Contains(t, err.Error(), "kwargs.x.y", name)
 	}
 	f.noMessage(100 * time.Millisecond)
 	// The session is intact.
-	c, m := f.startCall(ctx, session.CallRequest{Procedure: "com.p", Args: wamp.List{1.5}})
+	c, m := f.startCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{1.5}})
 	f.send(&wamp.Result{Request: m.Request, Details: wamp.Dict{}})
 	_, err := c.Next(ctx)
 	require.NoError(t, err)
@@ -84,16 +83,16 @@ func TestCarelessPayloadFailsTheCall(t *testing.T) {
 func TestNonFiniteFloats(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	strict := joinFake(t, session.Config{RejectNonFinite: true})
+	strict := joinFake(t, sessionConfig{RejectNonFinite: true})
 	for _, v := range []any{math.NaN(), math.Inf(1), float32(math.Inf(-1)), []any{map[string]any{"f": math.NaN()}}} {
-		_, err := strict.sess.StartCall(ctx, session.CallRequest{Procedure: "com.p", Args: wamp.List{v}})
-		assert.ErrorIs(t, err, session.ErrInvalidPayload)
+		_, err := strict.sess.StartCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{v}})
+		assert.ErrorIs(t, err, ErrInvalidPayload)
 		assert.Contains(t, err.Error(), "JSON")
 	}
 	strict.noMessage(50 * time.Millisecond)
 
-	lax := joinFake(t, session.Config{})
-	_, m := lax.startCall(ctx, session.CallRequest{Procedure: "com.p", Args: wamp.List{math.NaN()}})
+	lax := joinFake(t, sessionConfig{})
+	_, m := lax.startCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{math.NaN()}})
 	assert.True(t, math.IsNaN(m.Arguments[0].(float64)))
 }
 
@@ -101,12 +100,12 @@ func TestNonFiniteFloats(t *testing.T) {
 // wamp.error.runtime_error instead of waiting forever; a careless progress
 // is an error to the handler.
 func TestCarelessAnswerFromHandler(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	cyclic := careless()["cyclic map"]
 	progressErr := make(chan error, 1)
-	f.register("com.p", 3, func(_ context.Context, inv *session.Invocation) (session.Result, error) {
+	f.register("com.p", 3, func(_ context.Context, inv *engineInvocation) (engineResult, error) {
 		progressErr <- inv.Progress(wamp.List{cyclic}, nil)
-		return session.Result{Args: wamp.List{cyclic}}, nil
+		return engineResult{Args: wamp.List{cyclic}}, nil
 	}, nil)
 	f.send(&wamp.Invocation{Request: 11, Registration: 3, Details: wamp.Dict{wamp.OptReceiveProgress: true}})
 	m, _ := f.expect(wamp.ERROR).(*wamp.Error)
@@ -114,12 +113,12 @@ func TestCarelessAnswerFromHandler(t *testing.T) {
 	assert.Equal(t, wamp.ID(11), m.Request)
 	assert.Equal(t, wamp.URI("wamp.error.runtime_error"), m.Error)
 	assert.Contains(t, m.Arguments[0], "could not be sent")
-	assert.ErrorIs(t, <-progressErr, session.ErrInvalidPayload)
+	assert.ErrorIs(t, <-progressErr, ErrInvalidPayload)
 }
 
 // Deep but finite nesting within the bound passes; past it is refused.
 func TestPayloadDepthBound(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	nest := func(n int) any {
@@ -129,9 +128,9 @@ func TestPayloadDepthBound(t *testing.T) {
 		}
 		return v
 	}
-	_, err := f.sess.StartCall(ctx, session.CallRequest{Procedure: "com.p", Args: wamp.List{nest(session.MaxPayloadDepth + 5)}})
-	assert.True(t, errors.Is(err, session.ErrInvalidPayload), "%v", err)
-	_, m := f.startCall(ctx, session.CallRequest{Procedure: "com.p", Args: wamp.List{nest(session.MaxPayloadDepth - 5)}})
+	_, err := f.sess.StartCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{nest(maxPayloadDepth + 5)}})
+	assert.True(t, errors.Is(err, ErrInvalidPayload), "%v", err)
+	_, m := f.startCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{nest(maxPayloadDepth - 5)}})
 	assert.NotNil(t, m)
 }
 
@@ -167,7 +166,7 @@ func TestUnsentMessageFailsItsRequest(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := session.Join(ctx, rp, session.Config{Realm: "realm1"})
+	s, err := joinSession(ctx, rp, sessionConfig{Realm: "realm1"})
 	require.NoError(t, err)
 	f.sess = s
 	t.Cleanup(func() {
@@ -177,10 +176,10 @@ func TestUnsentMessageFailsItsRequest(t *testing.T) {
 	})
 	tooLarge := &wire.TooLargeError{Size: 9000, Limit: 8192}
 
-	c, m := f.startCall(ctx, session.CallRequest{Procedure: "com.p"})
+	c, m := f.startCall(ctx, engineCallRequest{Procedure: "com.p"})
 	rp.unsent(m, tooLarge)
 	_, err = c.Next(ctx)
-	assert.ErrorIs(t, err, session.ErrMessageTooLarge)
+	assert.ErrorIs(t, err, ErrMessageTooLarge)
 
 	errc := make(chan error, 1)
 	go func() {
@@ -189,7 +188,7 @@ func TestUnsentMessageFailsItsRequest(t *testing.T) {
 	}()
 	pub := f.expect(wamp.PUBLISH)
 	rp.unsent(pub, tooLarge)
-	assert.ErrorIs(t, <-errc, session.ErrMessageTooLarge)
+	assert.ErrorIs(t, <-errc, ErrMessageTooLarge)
 
 	rp.unsent(&wamp.Yield{Request: 12, Options: wamp.Dict{}}, tooLarge)
 	e, _ := f.expect(wamp.ERROR).(*wamp.Error)
@@ -197,7 +196,7 @@ func TestUnsentMessageFailsItsRequest(t *testing.T) {
 	assert.Equal(t, wamp.ID(12), e.Request)
 	assert.Equal(t, wamp.URI("wamp.error.runtime_error"), e.Error)
 
-	c2, m2 := f.startCall(ctx, session.CallRequest{Procedure: "com.p"})
+	c2, m2 := f.startCall(ctx, engineCallRequest{Procedure: "com.p"})
 	f.send(&wamp.Result{Request: m2.Request, Details: wamp.Dict{}})
 	_, err = c2.Next(ctx)
 	require.NoError(t, err, "the session goes on")
@@ -211,8 +210,8 @@ func TestCarelessHelloDetailsFailJoin(t *testing.T) {
 	cyclic := careless()["cyclic map"]
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := session.Join(ctx, cli, session.Config{Realm: "realm1", Hello: wamp.Dict{"authextra": wamp.Dict{"x": cyclic}}})
+	_, err := joinSession(ctx, cli, sessionConfig{Realm: "realm1", Hello: wamp.Dict{"authextra": wamp.Dict{"x": cyclic}}})
 	require.Error(t, err)
-	assert.ErrorIs(t, err, session.ErrInvalidPayload)
+	assert.ErrorIs(t, err, ErrInvalidPayload)
 	assert.Contains(t, err.Error(), "details.authextra.x")
 }

@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"context"
@@ -10,17 +10,17 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// Handler answers one invocation. It returns the final result, or an error:
-// an *Error is sent as is, any other error as wamp.error.runtime_error with
+// engineHandler answers one invocation. It returns the final result, or an error:
+// an *engineError is sent as is, any other error as wamp.error.runtime_error with
 // its message. A panic is recovered and sent as wamp.error.runtime_error.
-type Handler func(ctx context.Context, inv *Invocation) (Result, error)
+type engineHandler func(ctx context.Context, inv *engineInvocation) (engineResult, error)
 
-// Registration is one registration of this session, keyed by its router ID.
-type Registration struct {
+// sessionReg is one registration of this session, keyed by its router ID.
+type sessionReg struct {
 	ID        wamp.ID
 	Procedure string
 	Options   wamp.Dict
-	handler   Handler
+	handler   engineHandler
 
 	mu      sync.Mutex
 	revoked bool
@@ -31,25 +31,25 @@ type Registration struct {
 }
 
 // Revoked reports whether the router revoked the registration, and why.
-func (r *Registration) Revoked() (bool, string) {
+func (r *sessionReg) Revoked() (bool, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.revoked, r.reason
 }
 
-func (r *Registration) revoke(reason string) {
+func (r *sessionReg) revoke(reason string) {
 	r.mu.Lock()
 	r.revoked, r.reason = true, reason
 	r.mu.Unlock()
 }
 
 // Register registers procedure with options and routes its invocations to h.
-// A refusal is an *Error (procedure_already_exists, invalid_uri...).
-func (s *Session) Register(ctx context.Context, procedure string, options wamp.Dict, h Handler, value any) (*Registration, error) {
+// A refusal is an *engineError (procedure_already_exists, invalid_uri...).
+func (s *session) Register(ctx context.Context, procedure string, options wamp.Dict, h engineHandler, value any) (*sessionReg, error) {
 	if options == nil {
 		options = noOptions
 	}
-	reg := &Registration{Procedure: procedure, Options: options, handler: h, Value: value}
+	reg := &sessionReg{Procedure: procedure, Options: options, handler: h, Value: value}
 	// The registration is recorded by the read loop as it reads REGISTERED
 	// (onReply runs under s.mu), so an INVOCATION right behind the reply
 	// finds it. If the caller gave up before the reply, the late
@@ -76,7 +76,7 @@ func (s *Session) Register(ctx context.Context, procedure string, options wamp.D
 // still takes invocations: the router may have routed a call to it before
 // it read UNREGISTER, and that call is served rather than refused.
 // Invocations already running finish.
-func (s *Session) Unregister(ctx context.Context, reg *Registration) error {
+func (s *session) Unregister(ctx context.Context, reg *sessionReg) error {
 	s.mu.Lock()
 	_, ok := s.regs[reg.ID]
 	s.mu.Unlock()
@@ -97,17 +97,17 @@ func (s *Session) Unregister(ctx context.Context, reg *Registration) error {
 }
 
 // Registrations returns the live registrations.
-func (s *Session) Registrations() []*Registration {
+func (s *session) Registrations() []*sessionReg {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*Registration, 0, len(s.regs))
+	out := make([]*sessionReg, 0, len(s.regs))
 	for _, r := range s.regs {
 		out = append(out, r)
 	}
 	return out
 }
 
-func (s *Session) onInvocation(m *wamp.Invocation) {
+func (s *session) onInvocation(m *wamp.Invocation) {
 	s.mu.Lock()
 	if inv, ok := s.invs[m.Request]; ok {
 		s.mu.Unlock()
@@ -136,7 +136,7 @@ func (s *Session) onInvocation(m *wamp.Invocation) {
 		s.log.Warn("wamp invocation refused: the session is at its bound", "procedure", reg.Procedure,
 			"request", m.Request, "reason", refusal)
 		_ = s.sendNow(&wamp.Error{Type: wamp.INVOCATION, Request: m.Request, Details: wamp.Dict{},
-			Error: URIUnavailable, Arguments: wamp.List{"callee: " + refusal}})
+			Error: uriUnavailable, Arguments: wamp.List{"callee: " + refusal}})
 		return
 	}
 	inv := newInvocation(s, reg, m)
@@ -150,7 +150,7 @@ func (s *Session) onInvocation(m *wamp.Invocation) {
 
 // admit says why a new invocation of size bytes cannot start now ("" when
 // it can); s.mu is held.
-func (s *Session) admit(size int64) string {
+func (s *session) admit(size int64) string {
 	if len(s.invs) >= s.cfg.MaxInvocations {
 		return fmt.Sprintf("%d invocations already running (the session's cap)", len(s.invs))
 	}
@@ -162,9 +162,9 @@ func (s *Session) admit(size int64) string {
 }
 
 // run runs the handler and answers (a worker task).
-func (inv *Invocation) run() { inv.s.runHandler(inv) }
+func (inv *engineInvocation) run() { inv.s.runHandler(inv) }
 
-func (s *Session) runHandler(inv *Invocation) {
+func (s *session) runHandler(inv *engineInvocation) {
 	defer s.handlers.Done()
 	defer inv.cancelWith(context.Canceled)
 	res, err := safeCall(inv)
@@ -178,7 +178,7 @@ func (s *Session) runHandler(inv *Invocation) {
 		return // killnowait or session gone: nobody wants the answer
 	}
 	if inv.interruptMode() == modeInputOverflow {
-		err = &Error{URI: URIInputOverflow, Args: wamp.List{
+		err = &engineError{URI: uriInputOverflow, Args: wamp.List{
 			fmt.Sprintf("callee: streamed input chunks arrived faster than %s took them, past the session's %d-byte budget",
 				inv.Procedure, s.cfg.InputBytes)}}
 	}
@@ -198,24 +198,24 @@ func (s *Session) runHandler(inv *Invocation) {
 	}
 }
 
-func safeCall(inv *Invocation) (res Result, err error) {
+func safeCall(inv *engineInvocation) (res engineResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			inv.s.log.Error("wamp invocation handler panicked", "procedure", inv.Procedure, "panic", r, "stack", string(debug.Stack()))
-			err = &Error{URI: "wamp.error.runtime_error", Args: wamp.List{fmt.Sprintf("handler panicked: %v", r)}}
+			err = &engineError{URI: "wamp.error.runtime_error", Args: wamp.List{fmt.Sprintf("handler panicked: %v", r)}}
 		}
 	}()
 	return inv.reg.handler(inv, inv)
 }
 
-func errorMessage(inv *Invocation, err error) *wamp.Error {
-	e, ok := err.(*Error)
+func errorMessage(inv *engineInvocation, err error) *wamp.Error {
+	e, ok := err.(*engineError)
 	if !ok {
 		uri := "wamp.error.runtime_error"
 		if inv.Err() != nil && inv.interruptMode() != "" {
 			uri = string(wamp.ErrCanceled)
 		}
-		e = &Error{URI: uri, Args: wamp.List{err.Error()}}
+		e = &engineError{URI: uri, Args: wamp.List{err.Error()}}
 	}
 	d := e.Details
 	if d == nil {
@@ -225,7 +225,7 @@ func errorMessage(inv *Invocation, err error) *wamp.Error {
 		Arguments: e.Args, ArgumentsKw: e.Kwargs}
 }
 
-func (s *Session) onInterrupt(m *wamp.Interrupt) {
+func (s *session) onInterrupt(m *wamp.Interrupt) {
 	s.mu.Lock()
 	inv, ok := s.invs[m.Request]
 	s.mu.Unlock()
@@ -234,13 +234,13 @@ func (s *Session) onInterrupt(m *wamp.Interrupt) {
 	}
 	mode, _ := m.Options[wamp.OptMode].(string)
 	if mode == "" {
-		mode = CancelKillNoWait
+		mode = cancelKillNoWait
 	}
 	inv.interrupt(mode)
 }
 
 // withdraw unregisters a registration whose requester gave up waiting for it.
-func (s *Session) withdraw(id wamp.ID) {
+func (s *session) withdraw(id wamp.ID) {
 	s.mu.Lock()
 	delete(s.regs, id)
 	s.mu.Unlock()

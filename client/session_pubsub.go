@@ -1,4 +1,4 @@
-package session
+package client
 
 import (
 	"context"
@@ -10,29 +10,29 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// Event is one EVENT, as the session hands it to Config.OnEvent.
-type Event struct {
+// engineEvent is one EVENT, as the session hands it to sessionConfig.OnEvent.
+type engineEvent struct {
 	Subscription wamp.ID
 	Publication  wamp.ID
 	Details      wamp.Dict
 	Args         wamp.List
 	Kwargs       wamp.Dict
-	// Size approximates the EVENT's encoded size in bytes (see ApproxSize).
+	// Size approximates the EVENT's encoded size in bytes (see approxSize).
 	Size int
 }
 
-// EventSink receives every EVENT of the session with the handles it is for
+// eventSink receives every EVENT of the session with the handles it is for
 // (never empty; the slice is shared and must not be modified). It runs on
 // the read loop, in the order the router sent the events, and must not
 // block: it only queues the event.
-type EventSink func(ev *Event, to []*Subscription)
+type eventSink func(ev *engineEvent, to []*sessionSub)
 
-// Subscription is one handle on a router subscription. The router answers
+// sessionSub is one handle on a router subscription. The router answers
 // every SUBSCRIBE of one topic and match policy from one session with the
 // same subscription ID, so several handles may share one ID: each receives
 // every event, and UNSUBSCRIBE goes to the router only when the last of
 // them ends.
-type Subscription struct {
+type sessionSub struct {
 	ID      wamp.ID
 	Topic   string
 	Options wamp.Dict
@@ -44,25 +44,25 @@ type Subscription struct {
 type subGroup struct {
 	topic   string
 	options wamp.Dict
-	handles []*Subscription // copied on write: onEvent hands it out unlocked
+	handles []*sessionSub // copied on write: onEvent hands it out unlocked
 }
 
 // lockSubs serializes the session's changes of its router subscriptions
 // (SUBSCRIBE and UNSUBSCRIBE round trips): an UNSUBSCRIBE in flight and a
 // SUBSCRIBE answered with the same ID would otherwise leave a handle that
 // the router no longer serves.
-func (s *Session) lockSubs(ctx context.Context) error {
+func (s *session) lockSubs(ctx context.Context) error {
 	select {
 	case s.subOps <- struct{}{}:
 		return nil
 	case <-s.dying:
-		return ErrClosed
+		return errEngineClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-func (s *Session) unlockSubs() { <-s.subOps }
+func (s *session) unlockSubs() { <-s.subOps }
 
 // maxSubHold bounds how long a SUBSCRIBE or UNSUBSCRIBE whose requester
 // gave up keeps lockSubs while its answer is awaited: a router that never
@@ -72,7 +72,7 @@ var maxSubHold = 10 * time.Second // a variable for tests
 // subHold is lockSubs held by one SUBSCRIBE or UNSUBSCRIBE: released once,
 // by the requester, by the handler of a late answer, or after maxSubHold.
 type subHold struct {
-	s    *Session
+	s    *session
 	mu   sync.Mutex
 	done bool
 	t    *time.Timer
@@ -109,7 +109,7 @@ func (h *subHold) settle(abandoned bool) {
 // options would join anyway, so that no SUBSCRIBE is needed: same topic,
 // same options, and no retained event asked for (which only a SUBSCRIBE
 // brings). Called with s.mu held.
-func (s *Session) shareableLocked(topic string, options wamp.Dict) (wamp.ID, bool) {
+func (s *session) shareableLocked(topic string, options wamp.Dict) (wamp.ID, bool) {
 	if r, _ := options["get_retained"].(bool); r {
 		return 0, false
 	}
@@ -129,7 +129,7 @@ func optionsEqual(a, b wamp.Dict) bool {
 }
 
 // attachLocked adds sub to the group of sub.ID. Called with s.mu held.
-func (s *Session) attachLocked(sub *Subscription) {
+func (s *session) attachLocked(sub *sessionSub) {
 	g := s.subs[sub.ID]
 	if g == nil {
 		g = &subGroup{topic: sub.Topic, options: sub.Options}
@@ -141,7 +141,7 @@ func (s *Session) attachLocked(sub *Subscription) {
 // detachLocked removes sub from its group and reports whether it was the
 // group's last handle (the group is then gone and the router subscription
 // should end). Called with s.mu held.
-func (s *Session) detachLocked(sub *Subscription) bool {
+func (s *session) detachLocked(sub *sessionSub) bool {
 	g := s.subs[sub.ID]
 	if g == nil {
 		return false
@@ -159,17 +159,17 @@ func (s *Session) detachLocked(sub *Subscription) bool {
 }
 
 // Subscribe subscribes to topic and returns a new handle whose events go to
-// Config.OnEvent. When the session already has a router subscription of
+// sessionConfig.OnEvent. When the session already has a router subscription of
 // topic with the same options, the handle joins it without a SUBSCRIBE.
 // onAttach, if not nil, runs under the session's lock at the moment the
 // handle starts to receive events (before its first event is handed to
 // OnEvent), on the read loop or on the caller's goroutine; it must not
 // block.
-func (s *Session) Subscribe(ctx context.Context, topic string, options wamp.Dict, value any, onAttach func(*Subscription)) (*Subscription, error) {
+func (s *session) Subscribe(ctx context.Context, topic string, options wamp.Dict, value any, onAttach func(*sessionSub)) (*sessionSub, error) {
 	if options == nil {
 		options = wamp.Dict{}
 	}
-	sub := &Subscription{Topic: topic, Options: options, Value: value}
+	sub := &sessionSub{Topic: topic, Options: options, Value: value}
 	if err := s.lockSubs(ctx); err != nil {
 		return nil, err
 	}
@@ -240,9 +240,9 @@ func (s *Session) Subscribe(ctx context.Context, topic string, options wamp.Dict
 // answered before another change of subscriptions starts; if ctx ends first
 // (ctx's error is returned), the UNSUBSCRIBE still happens in the
 // background.
-func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
+func (s *session) Unsubscribe(ctx context.Context, sub *sessionSub) error {
 	if err := s.lockSubs(ctx); err != nil {
-		if err == ErrClosed {
+		if err == errEngineClosed {
 			return err
 		}
 		s.handlers.Add(1)
@@ -260,7 +260,7 @@ func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
 }
 
 // unsubscribeLocked is Unsubscribe once lockSubs is held; it releases it.
-func (s *Session) unsubscribeLocked(ctx context.Context, sub *Subscription) error {
+func (s *session) unsubscribeLocked(ctx context.Context, sub *sessionSub) error {
 	hold := &subHold{s: s}
 	s.mu.Lock()
 	last := s.detachLocked(sub)
@@ -279,7 +279,7 @@ func (s *Session) unsubscribeLocked(ctx context.Context, sub *Subscription) erro
 // Publish publishes to topic. With acknowledge it waits for PUBLISHED and
 // returns the publication ID; otherwise it returns 0 once the message is
 // sent.
-func (s *Session) Publish(ctx context.Context, topic string, options wamp.Dict, args wamp.List, kwargs wamp.Dict, acknowledge bool) (wamp.ID, error) {
+func (s *session) Publish(ctx context.Context, topic string, options wamp.Dict, args wamp.List, kwargs wamp.Dict, acknowledge bool) (wamp.ID, error) {
 	opts := make(wamp.Dict, len(options)+1)
 	for k, v := range options {
 		opts[k] = v
@@ -298,10 +298,10 @@ func (s *Session) Publish(ctx context.Context, topic string, options wamp.Dict, 
 	return msg.(*wamp.Published).Publication, nil // reply checked its type
 }
 
-// onEvent hands an EVENT to Config.OnEvent with the handles it is for.
-func (s *Session) onEvent(m *wamp.Event) {
+// onEvent hands an EVENT to sessionConfig.OnEvent with the handles it is for.
+func (s *session) onEvent(m *wamp.Event) {
 	s.mu.Lock()
-	var to []*Subscription
+	var to []*sessionSub
 	if g := s.subs[m.Subscription]; g != nil {
 		to = g.handles
 	}
@@ -309,6 +309,6 @@ func (s *Session) onEvent(m *wamp.Event) {
 	if len(to) == 0 || s.cfg.OnEvent == nil {
 		return // unsubscribed while the event was on its way
 	}
-	s.cfg.OnEvent(&Event{Subscription: m.Subscription, Publication: m.Publication, Details: m.Details,
+	s.cfg.OnEvent(&engineEvent{Subscription: m.Subscription, Publication: m.Publication, Details: m.Details,
 		Args: m.Arguments, Kwargs: m.ArgumentsKw, Size: eventSize(m)}, to)
 }

@@ -1,4 +1,4 @@
-package session_test
+package client
 
 import (
 	"context"
@@ -9,17 +9,15 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/wampkit/wampkit/internal/session"
 )
 
 // sink records which handles each event went to.
 type sink struct {
 	mu  sync.Mutex
-	got map[*session.Subscription][]wamp.ID // handle -> publications
+	got map[*sessionSub][]wamp.ID // handle -> publications
 }
 
-func (k *sink) on(ev *session.Event, to []*session.Subscription) {
+func (k *sink) on(ev *engineEvent, to []*sessionSub) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for _, s := range to {
@@ -27,16 +25,16 @@ func (k *sink) on(ev *session.Event, to []*session.Subscription) {
 	}
 }
 
-func (k *sink) of(s *session.Subscription) []wamp.ID {
+func (k *sink) of(s *sessionSub) []wamp.ID {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return append([]wamp.ID(nil), k.got[s]...)
 }
 
 // subscribe runs a SUBSCRIBE the fake router answers with subscription id.
-func (f *fakeRouter) subscribe(topic string, opts wamp.Dict, id wamp.ID) *session.Subscription {
+func (f *fakeRouter) subscribe(topic string, opts wamp.Dict, id wamp.ID) *sessionSub {
 	f.t.Helper()
-	done := make(chan *session.Subscription, 1)
+	done := make(chan *sessionSub, 1)
 	go func() {
 		s, err := f.sess.Subscribe(context.Background(), topic, opts, nil, nil)
 		assert.NoError(f.t, err)
@@ -51,8 +49,8 @@ func (f *fakeRouter) subscribe(topic string, opts wamp.Dict, id wamp.ID) *sessio
 // one subscription ID: both handles get every event; UNSUBSCRIBE is sent
 // only when the second ends.
 func TestSharedSubscriptionID(t *testing.T) {
-	k := &sink{got: map[*session.Subscription][]wamp.ID{}}
-	f := joinFake(t, session.Config{OnEvent: k.on})
+	k := &sink{got: map[*sessionSub][]wamp.ID{}}
+	f := joinFake(t, sessionConfig{OnEvent: k.on})
 	a := f.subscribe("com.topic", wamp.Dict{}, 5)
 	b := f.subscribe("com.topic", wamp.Dict{"x": 1}, 5)
 	f.send(&wamp.Event{Subscription: 5, Publication: 1, Details: wamp.Dict{}})
@@ -74,7 +72,7 @@ func TestSharedSubscriptionID(t *testing.T) {
 // The same topic and options again joins the router subscription without
 // a SUBSCRIBE.
 func TestSameSubscribeIsShared(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	a := f.subscribe("com.topic", wamp.Dict{"match": "prefix"}, 9)
 	b, err := f.sess.Subscribe(context.Background(), "com.topic", wamp.Dict{"match": "prefix"}, nil, nil)
 	require.NoError(t, err)
@@ -85,7 +83,7 @@ func TestSameSubscribeIsShared(t *testing.T) {
 // withdrawn, unless another handle already lives on that ID; the next
 // change of subscriptions waits for it.
 func TestAbandonedSubscribe(t *testing.T) {
-	f := joinFake(t, session.Config{})
+	f := joinFake(t, sessionConfig{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -95,7 +93,7 @@ func TestAbandonedSubscribe(t *testing.T) {
 	m := f.expect(wamp.SUBSCRIBE).(*wamp.Subscribe)
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
-	next := make(chan *session.Subscription, 1)
+	next := make(chan *sessionSub, 1)
 	go func() { // waits until the orphan is undone
 		s, err := f.sess.Subscribe(context.Background(), "com.other", nil, nil, nil)
 		assert.NoError(t, err)
@@ -130,8 +128,8 @@ func TestAbandonedSubscribe(t *testing.T) {
 // A router that never answers an UNSUBSCRIBE whose requester gave up holds
 // the session's subscription changes for maxSubHold only.
 func TestUnansweredUnsubscribeHoldsChangesBoundedly(t *testing.T) {
-	defer session.SetMaxSubHold(100 * time.Millisecond)()
-	f := joinFake(t, session.Config{})
+	defer setMaxSubHold(100 * time.Millisecond)()
+	f := joinFake(t, sessionConfig{})
 	a := f.subscribe("com.quiet", nil, 8)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
