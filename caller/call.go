@@ -53,8 +53,9 @@ func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (cli
 		return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
 	}
 	req := cfg.request(procedure, p)
-	if req.Timeout > 0 && !c.RouterFeatures().Dealer(client.FeatureCallTimeout) {
-		// A router that does not announce call_timeout is not asked; the
+	if _, reads := c.CallTimeoutUnit(); req.Timeout > 0 && !reads {
+		// A router that does not read the option (its WELCOME does not
+		// announce call_timeout and it is not Crossbar) is not asked; the
 		// local deadline (bound) still ends the call and cancels it, which
 		// the spec allows without the feature.
 		req.Timeout = 0
@@ -87,10 +88,23 @@ func (c *config) timedOut(ctx context.Context, procedure string, err error) erro
 		return err
 	}
 	local := errors.Is(err, context.DeadlineExceeded) && errors.Is(context.Cause(ctx), errLocalTimeout)
-	if !local && !errors.Is(err, client.ErrTimeout) {
+	if !local && !errors.Is(err, client.ErrTimeout) && !crossbarTimeout(err) {
 		return err
 	}
 	return &timeoutError{procedure: procedure, timeout: c.timeout, err: err}
+}
+
+// crossbarTimeout reports whether err is Crossbar.io's answer to a call
+// whose timeout expired: wamp.error.canceled with the argument "timeout
+// reached" (src/crossbar/router/dealer.py), where the spec and nexus answer
+// wamp.error.timeout.
+func crossbarTimeout(err error) bool {
+	var e *client.Error
+	if !errors.As(err, &e) || e.URI != client.ErrCanceled.URI || len(e.Args) != 1 {
+		return false
+	}
+	s, _ := e.Args[0].(string)
+	return s == "timeout reached"
 }
 
 // timeoutError is a call ended by its Timeout, whichever side ended it. It

@@ -52,14 +52,17 @@ func buildConfig(opts []Option) (config, error) {
 const timeoutGrace = 250 * time.Millisecond
 
 // Timeout asks the router to cancel the call after d (CALL.Options.timeout,
-// in milliseconds, as the spec and nexus read it; the router answers
-// wamp.error.timeout) and also bounds the call locally with a deadline of d
-// plus a short grace, so the call ends even against a router that ignores
-// the option (Crossbar reads it in seconds). A router whose WELCOME does not
-// announce call_timeout (Crossbar, xconn-go's nxt, fox-wamp) is not sent the
-// option at all: the local deadline alone ends the call, with a CANCEL when
-// the router announces call_canceling. Either way, a call ended by its
-// Timeout fails with an error matching both client.ErrTimeout and
+// in the unit the router reads: milliseconds as the spec, nexus and Bondy
+// read it, whole seconds rounded up on Crossbar.io, see
+// client.WithCallTimeoutUnit; the router answers wamp.error.timeout, Crossbar
+// wamp.error.canceled "timeout reached") and also bounds the call locally
+// with a deadline of d plus a short grace, so the call ends even against a
+// router that ignores the option. A router that does not read the option
+// (its WELCOME does not announce call_timeout and it is not Crossbar, whose
+// dealer implements it unannounced: xconn-go's nxt, fox-wamp) is not sent
+// it at all: the local deadline alone ends the call, with a CANCEL when the
+// router announces call_canceling. Either way, a call ended by its Timeout
+// fails with an error matching both client.ErrTimeout and
 // context.DeadlineExceeded (ended by the local deadline, it also matches
 // client.ErrCanceled); a deadline of the caller's own ctx stays a context
 // error. Timeout(0) means no timeout (it undoes a Timeout given to [New]); a

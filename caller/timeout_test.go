@@ -107,3 +107,51 @@ func TestOwnDeadlineIsNotErrTimeout(t *testing.T) {
 	assert.ErrorIs(t, err, client.ErrCanceled)
 	assert.False(t, errors.Is(err, client.ErrTimeout), "not the Timeout's end: %v", err)
 }
+
+// On Crossbar.io (recognised by the x_cb_* keys of its WELCOME) a Timeout
+// goes in whole seconds, rounded up, though its dealer does not announce
+// call_timeout; Crossbar's answer to an expired call, wamp.error.canceled
+// "timeout reached" (src/crossbar/router/dealer.py), ends the call with an
+// error matching client.ErrTimeout. Another cancel stays a cancel.
+func TestTimeoutOnCrossbar(t *testing.T) {
+	sent := make(chan any, 2)
+	r := hostile.New(t, func(c *hostile.Conn) {
+		roles := hostile.RouterRoles()
+		delete(roles["dealer"].(wamp.Dict)["features"].(wamp.Dict), "call_timeout")
+		cb := wamp.Dict{"x_cb_node": "node1", "x_cb_worker": "worker001", "x_cb_peer": "tcp4:127.0.0.1:1", "x_cb_pid": 1}
+		welcome := wamp.Dict{"roles": roles, "authextra": cb, "authprovider": "static"}
+		for k, v := range cb {
+			welcome[k] = v
+		}
+		c.Welcome(welcome)
+		c.Serve(func(c *hostile.Conn, m wamp.Message) bool {
+			call, ok := m.(*wamp.Call)
+			if !ok {
+				return false
+			}
+			sent <- call.Options[wamp.OptTimeout]
+			reason := "timeout reached"
+			if call.Procedure == "com.example.other" {
+				reason = "canceled by an operator"
+			}
+			c.Send(&wamp.Error{Type: wamp.CALL, Request: call.Request, Details: wamp.Dict{},
+				Error: wamp.ErrCanceled, Arguments: wamp.List{reason}})
+			return true
+		})
+	})
+	c, err := client.Connect(wamptest.Context(t), r.URL(), client.WithoutReconnect())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+
+	_, err = caller.Call[any](wamptest.Context(t), c, "com.example.hang", nil, caller.Timeout(2500*time.Millisecond))
+	assert.ErrorIs(t, err, client.ErrTimeout)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	v, _ := wamp.AsInt64(<-sent)
+	assert.EqualValues(t, 3, v, "2.5 s goes as 3 seconds")
+
+	_, err = caller.Call[any](wamptest.Context(t), c, "com.example.other", nil, caller.Timeout(time.Minute))
+	assert.ErrorIs(t, err, client.ErrCanceled)
+	assert.False(t, errors.Is(err, client.ErrTimeout), "not a timeout: %v", err)
+	v, _ = wamp.AsInt64(<-sent)
+	assert.EqualValues(t, 60, v)
+}

@@ -30,8 +30,9 @@ type CallRequest struct {
 	Payload
 	// Options are extra CALL options (copied, never modified).
 	Options map[string]any
-	// Timeout asks the router to cancel the call after d (CALL.Options.timeout
-	// in milliseconds). The ctx deadline applies too.
+	// Timeout asks the router to cancel the call after d (CALL.Options.timeout,
+	// rounded up to the unit the router reads: milliseconds, or seconds on
+	// Crossbar.io; see [WithCallTimeoutUnit]). The ctx deadline applies too.
 	Timeout    time.Duration
 	CancelMode CancelMode
 	DiscloseMe bool
@@ -130,13 +131,6 @@ func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	for k, v := range req.Options {
 		opts[k] = v
 	}
-	if req.Timeout > 0 {
-		ms := req.Timeout.Milliseconds()
-		if ms == 0 {
-			ms = 1
-		}
-		opts[wamp.OptTimeout] = ms
-	}
 	if req.DiscloseMe {
 		opts[wamp.OptDiscloseMe] = true
 	}
@@ -154,6 +148,13 @@ func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	p := &PendingCall{proc: req.Procedure}
 	p.call = &p.state
 	_, _, err := withSession(ctx, c, "call", req.Procedure, false, func(sess *session) (struct{}, error) {
+		if req.Timeout > 0 { // in this router's unit; nothing went to an earlier session: opts is free
+			v, err := c.cfg.callTimeout(sess.Welcome(), sess.Features(), req.Timeout)
+			if err != nil {
+				return struct{}{}, err
+			}
+			opts[wamp.OptTimeout] = v
+		}
 		if err := callNeeds(sess.Features(), &req, opts); err != nil {
 			return struct{}{}, err
 		}

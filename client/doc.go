@@ -91,12 +91,13 @@
 // xconn-go's nxt (v0.1.0) announces progressive_call_invocations and
 // call_canceling but not progressive_call_results, which its dealer
 // implements: the client takes the first as implying the second.
-// Crossbar.io applies CALL timeouts without announcing call_timeout, but in
-// seconds where the spec says milliseconds, so the client does not assume
-// it: use a context deadline (caller.Timeout falls back to its local
-// deadline alone on such a router). For any other router that supports a
-// feature silently, [WithRouterFeatures] takes its word. registration_revocation gates no
-// request: a registration's Done reports a revocation only from a router
+// Crossbar.io applies CALL timeouts without announcing call_timeout, and
+// reads them in seconds where the spec says milliseconds: the client knows
+// Crossbar by the x_cb_* keys of its WELCOME and sends it whole seconds,
+// rounded up ([WithCallTimeoutUnit] names the unit where the WELCOME does
+// not show it, [Client.CallTimeoutUnit] tells which is in use). For any
+// other router that supports a feature silently, [WithRouterFeatures] takes
+// its word. registration_revocation gates no request: a registration's Done reports a revocation only from a router
 // that announces it.
 //
 // # Errors

@@ -106,7 +106,8 @@ func registerNeeds(f Features, opts map[string]any) error {
 	return nil
 }
 
-// callNeeds checks a call against the router's features. It allocates
+// callNeeds checks a call against the router's features (a timeout is
+// checked by config.callTimeout, as Crossbar reads it unannounced). It allocates
 // nothing unless it fails: it runs on every call.
 func callNeeds(f Features, req *CallRequest, opts wamp.Dict) error {
 	switch {
@@ -114,7 +115,7 @@ func callNeeds(f Features, req *CallRequest, opts wamp.Dict) error {
 		return needDealer(f, FeatureProgressiveCallResults, "receive_progress (progressive results)")
 	case req.Stream && !f.Dealer(FeatureProgressiveInvocations):
 		return needDealer(f, FeatureProgressiveInvocations, "a streamed call (progressive invocation)")
-	case opts[wamp.OptTimeout] != nil && !f.Dealer(FeatureCallTimeout):
+	case req.Timeout == 0 && opts[wamp.OptTimeout] != nil && !f.Dealer(FeatureCallTimeout): // a raw option
 		return needDealer(f, FeatureCallTimeout, "a call timeout")
 	case opts[wamp.OptDiscloseMe] == true && !f.Dealer(FeatureCallerIdentification):
 		return needDealer(f, FeatureCallerIdentification, "disclose_me")

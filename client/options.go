@@ -77,6 +77,7 @@ type config struct {
 	keepAlive       time.Duration
 	limits          limits // see limits.go
 	assumeFeatures  []string
+	timeoutUnit     time.Duration // 0: per session, see WithCallTimeoutUnit
 	interceptors    []Interceptor
 }
 
