@@ -49,8 +49,10 @@ func nexusEcho(_ context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 
 // BenchmarkCall measures round-trip calls: wampkit's typed caller.Call to a
 // typed callee.Register handler, against nexus's client.Call to a nexus
-// handler, same payload, same router, same run. "nexusconv" is nexus with
-// the typed conversions a nexus user writes by hand (typed_nexus_test.go).
+// handler and xconn-go's Call to an xconn-go handler (xconn_test.go), same
+// payload, same router, same run. "nexusconv" is nexus with the typed
+// conversions a nexus user writes by hand (typed_nexus_test.go). "floor" is
+// the same frames over the same transport with no WAMP work (floor_test.go).
 func BenchmarkCall(b *testing.B) {
 	s := startServer(b)
 	for _, tr := range transports {
@@ -60,6 +62,10 @@ func BenchmarkCall(b *testing.B) {
 				b.Run("wampkit/"+name, func(b *testing.B) { benchWampkit(b, s, tr, mode, payload) })
 				b.Run("nexus/"+name, func(b *testing.B) { benchNexus(b, s, tr, mode, payload) })
 				b.Run("nexusconv/"+name, func(b *testing.B) { benchNexusConv(b, s, tr, mode, payload) })
+				if tr.kind != "inproc" {
+					b.Run("xconn/"+name, func(b *testing.B) { benchXconn(b, s, tr, mode, payload) })
+					b.Run("floor/"+name, func(b *testing.B) { benchFloor(b, tr, mode, payload) })
+				}
 			}
 		}
 	}

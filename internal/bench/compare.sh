@@ -1,57 +1,124 @@
 #!/usr/bin/env bash
-# Compare wampkit with the raw nexus v3.3.0 client, same router, same run.
-#   internal/bench/compare.sh            # default counts
-#   COUNT=10 internal/bench/compare.sh   # more samples
-# Prints benchstat's summary, then a table of wampkit/nexus ratios.
+# Compare wampkit with the nexus v3.3.0 client and the xconn-go v0.1.0 client
+# on one nexus router, and all three with the floor (the same frames over
+# the same transport with no WAMP work, floor_test.go), in one run. The
+# benchmarks are built once and run in interleaved rounds, so drift on a
+# shared machine hits every client alike.
+#
+#   internal/bench/compare.sh                # 3 rounds, inproc, ws-json, ws-msgpack, raw-msgpack
+#   COUNT=8 internal/bench/compare.sh        # more rounds
+#   FULL=1 internal/bench/compare.sh         # also ws-cbor, raw-json, raw-cbor
+#   BENCHTIME=1s internal/bench/compare.sh   # longer runs (default 0.5s)
+#   KEEP=/tmp/b internal/bench/compare.sh    # keep the raw results (for benchstat)
+#   BASE=df89db7 internal/bench/compare.sh   # wampkit here against wampkit at a git revision
+#
+# BASE builds the revision's benchmarks in a temporary git worktree and
+# interleaves its rounds with this tree's (order alternating each round);
+# only wampkit's own benchmarks run, and the table shows this tree over the
+# base. Without BASE it prints two tables: rates and allocations with
+# wampkit's ratios over each peer, then each client's cost above the floor
+# per call (µs, from the median rates) and its time as a multiple of the
+# floor's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-COUNT=${COUNT:-5}
+COUNT=${COUNT:-3}
+BENCHTIME=${BENCHTIME:-0.5s}
+TRANSPORTS='inproc|ws-json|ws-msgpack|raw-msgpack'
+if [ -n "${FULL:-}" ]; then TRANSPORTS='inproc|ws-json|ws-msgpack|raw-msgpack|ws-cbor|raw-json|raw-cbor'; fi
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+base_tree=""
+cleanup() {
+  if [ -n "$base_tree" ]; then git worktree remove --force "$base_tree" >/dev/null 2>&1 || true; fi
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$out"/*.txt "$KEEP"/ 2>/dev/null || true; fi
+  rm -rf "$out"
+}
+trap cleanup EXIT
 
-BENCHSTAT_VERSION=v0.0.0-20250813145418-2f7363a06fe1
-if ! command -v benchstat >/dev/null 2>&1; then
-  go install "golang.org/x/perf/cmd/benchstat@${BENCHSTAT_VERSION}" >/dev/null 2>&1 || true
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(go version | cut -d' ' -f3), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "rounds: $COUNT, benchtime $BENCHTIME, transports $TRANSPORTS${BASE:+, base $BASE}"
+
+go test -c -o "$out/head.test" ./internal/bench/
+who='wampkit|nexus|nexusconv|xconn|floor'
+if [ -n "${BASE:-}" ]; then
+  who='wampkit'
+  base_tree="$out/base"
+  git worktree add --detach "$base_tree" "$BASE" >/dev/null 2>&1
+  (cd "$base_tree" && go test -c -o "$out/base.test" ./internal/bench/)
 fi
-export PATH="$PATH:$(go env GOPATH)/bin"
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)"
-go test -run '^$' -bench '^BenchmarkCall$' -benchtime 1s -count "$COUNT" ./internal/bench/ > "$out/call.txt"
-go test -run '^$' -bench '^BenchmarkProgressive$' -benchtime 3x -count "$COUNT" ./internal/bench/ > "$out/prog.txt"
-go test -run '^$' -bench '^BenchmarkIdleRegistrationMemory$' -benchtime 1x -count 1 ./internal/bench/ > "$out/mem.txt"
-
-if command -v benchstat >/dev/null 2>&1; then
-  benchstat "$out/call.txt" "$out/prog.txt" || true
+# bench BIN DIR LABEL: one round of every benchmark; LABEL renames wampkit.
+bench() {
+  local bin=$1 dir=$2 label=$3
+  (cd "$dir" &&
+    "$bin" -test.run '^$' -test.bench "^BenchmarkCall\$/^($who)\$/^($TRANSPORTS)\$" -test.benchtime "$BENCHTIME" &&
+    "$bin" -test.run '^$' -test.bench "^BenchmarkProgressive\$/^($who)\$/^($TRANSPORTS)\$" -test.benchtime 2x) |
+    sed "s|^\(Benchmark[A-Za-z]*\)/wampkit/|\1/$label/|" >> "$out/results.txt"
+}
+for i in $(seq "$COUNT"); do
+  echo "round $i of $COUNT ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  if [ -z "${BASE:-}" ]; then
+    bench "$out/head.test" internal/bench wampkit
+  elif [ $((i % 2)) -eq 1 ]; then
+    bench "$out/head.test" internal/bench head
+    bench "$out/base.test" "$base_tree/internal/bench" base
+  else
+    bench "$out/base.test" "$base_tree/internal/bench" base
+    bench "$out/head.test" internal/bench head
+  fi
+done
+if [ -z "${BASE:-}" ]; then
+  (cd internal/bench && "$out/head.test" -test.run '^$' -test.bench '^BenchmarkIdleRegistrationMemory$' -test.benchtime 1x) > "$out/mem.txt"
 fi
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-printf "%-44s %12s %12s %7s %9s %9s %12s %7s\n" "benchmark" "wampkit/s" "nexus/s" "ratio" "allocs wk" "allocs nx" "nexusconv/s" "ratio"
-# Ratios: median calls/s (items/s) and mean allocs/op of wampkit over nexus,
-# per transport, mode and payload; then over nexus with hand-written typed
-# conversions ("nexusconv", calls only).
-awk '
+# Medians of the rates (calls/s, items/s) and means of allocs/op, per
+# client and per transport/mode/payload.
+awk -v base="${BASE:-}" '
 function median(list,   n, a, i, j, t) {
   n = split(list, a, " ")
+  if (n == 0) return 0
   for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
   return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
+function r(w, k) { return median(rate[w, k]) }
+function al(w, k) { return nalloc[w, k] ? sprintf("%.0f", allocs[w, k] / nalloc[w, k]) : "-" }
+function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "-" }
+function num(a) { return a > 0 ? sprintf("%.0f", a) : "-" }
+# above(w, k): µs per call above the floor; times(w, k): time per call as a multiple of the floor
+function above(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.1f", 1e6 / a - 1e6 / f) : "-" }
+function times(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.2f", f / a) : "-" }
 /^Benchmark(Call|Progressive)\// {
   name = $1; sub(/-[0-9]+$/, "", name)
-  split(name, p, "/"); who = p[2]; key = p[1] "/" p[3]
-  for (i = 4; i <= length(p); i++) key = key "/" p[i]
+  n = split(name, p, "/"); w = p[2]; key = p[1] "/" p[3]
+  sub(/^Benchmark/, "", key)
+  for (i = 4; i <= n; i++) key = key "/" p[i]
   for (i = 2; i <= NF; i++) {
-    if ($i == "calls/s" || $i == "items/s") rate[who, key] = rate[who, key] " " $(i - 1)
-    if ($i == "allocs/op") { allocs[who, key] += $(i - 1); nalloc[who, key]++ }
+    if ($i == "calls/s" || $i == "items/s") rate[w, key] = rate[w, key] " " $(i - 1)
+    if ($i == "allocs/op") { allocs[w, key] += $(i - 1); nalloc[w, key]++ }
   }
   keys[key] = 1
 }
 END {
-  for (k in keys) {
-    w = median(rate["wampkit", k]); x = median(rate["nexus", k])
-    y = (("nexusconv", k) in rate) ? median(rate["nexusconv", k]) : 0
-    printf "%-44s %12.0f %12.0f %7.2f %9.1f %9.1f", k, w, x, (x > 0 ? w / x : 0), \
-      allocs["wampkit", k] / nalloc["wampkit", k], allocs["nexus", k] / nalloc["nexus", k]
-    if (y > 0) printf " %12.0f %7.2f", y, w / y
-    printf "\n"
+  nk = 0
+  for (k in keys) sorted[++nk] = k
+  for (i = 2; i <= nk; i++) { t = sorted[i]; for (j = i - 1; j >= 1 && sorted[j] > t; j--) sorted[j + 1] = sorted[j]; sorted[j + 1] = t }
+  if (base != "") {
+    printf "\n%-34s %10s %10s %8s %9s %9s\n", "wampkit, here over " base, "here/s", "base/s", "ratio", "allocs", "allocs b"
+    for (i = 1; i <= nk; i++) { k = sorted[i]
+      printf "%-34s %10s %10s %8s %9s %9s\n", k, num(r("head", k)), num(r("base", k)), ratio(r("head", k), r("base", k)), al("head", k), al("base", k) }
+    exit
   }
-}' "$out/call.txt" "$out/prog.txt" | sort
-grep -h 'B/registration' "$out/mem.txt" | awk '{ print "idle registration memory:", $1, $(NF-1), "B/registration" }'
+  printf "\n%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s\n", "rates (calls/s, items/s)", "wampkit", "nexus", "xconn", "wk/nx", "wk/xc", "al wk", "al nx", "al xc", "nexusconv", "wk/nxc"
+  for (i = 1; i <= nk; i++) { k = sorted[i]
+    printf "%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s\n", k, num(r("wampkit", k)), num(r("nexus", k)), num(r("xconn", k)),
+      ratio(r("wampkit", k), r("nexus", k)), ratio(r("wampkit", k), r("xconn", k)), al("wampkit", k), al("nexus", k), al("xconn", k),
+      num(r("nexusconv", k)), ratio(r("wampkit", k), r("nexusconv", k)) }
+  printf "\n%-34s %8s %8s %8s %8s %8s %8s %8s %8s\n", "above the floor (µs/call)", "floor", "+wk", "+nx", "+xc", "floor/s", "x wk", "x nx", "x xc"
+  for (i = 1; i <= nk; i++) { k = sorted[i]
+    if (r("floor", k) == 0) continue
+    printf "%-34s %8.1f %8s %8s %8s %8s %8s %8s %8s\n", k, 1e6 / r("floor", k), above("wampkit", k), above("nexus", k), above("xconn", k),
+      num(r("floor", k)), times("wampkit", k), times("nexus", k), times("xconn", k) }
+}' "$out/results.txt"
+if [ -z "${BASE:-}" ]; then
+  grep -h 'B/registration' "$out/mem.txt" | awk '{ print "idle registration memory:", $1, $(NF-1), "B/registration" }'
+fi

@@ -20,6 +20,9 @@ func BenchmarkProgressive(b *testing.B) {
 	for _, tr := range transports {
 		b.Run("wampkit/"+tr.name, func(b *testing.B) { benchWampkitStream(b, s, tr) })
 		b.Run("nexus/"+tr.name, func(b *testing.B) { benchNexusStream(b, s, tr) })
+		if tr.kind != "inproc" {
+			b.Run("xconn/"+tr.name, func(b *testing.B) { benchXconnStream(b, s, tr) })
+		}
 	}
 }
 
