@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/codec"
 )
 
 // The registration meta procedures and topics.
@@ -65,6 +66,7 @@ func New(c *client.Client, opts ...Option) *Client {
 }
 
 // call calls a meta procedure and returns its args[0] (nil when absent).
+// The meta procedures answer with one positional argument.
 func (m *Client) call(ctx context.Context, proc string, args ...any) (any, error) {
 	res, err := m.c.Call(ctx, client.CallRequest{Procedure: proc, Payload: client.Payload{Args: args}}, nil)
 	if err != nil {
@@ -122,13 +124,13 @@ func (m *Client) List(ctx context.Context) (Lists, error) {
 	if err != nil {
 		return Lists{}, err
 	}
-	d, ok := asDict(v)
-	if !ok && v != nil {
-		return Lists{}, malformed(ProcList, v, errors.New("not a dictionary"))
+	d, err := decodeDict(v)
+	if err != nil {
+		return Lists{}, malformed(ProcList, v, err)
 	}
 	var l Lists
 	for key, dst := range map[string]*[]client.ID{"exact": &l.Exact, "prefix": &l.Prefix, "wildcard": &l.Wildcard} {
-		ids, err := asIDs(d[key])
+		ids, err := decodeIDs(d[key])
 		if err != nil {
 			return Lists{}, malformed(ProcList, v, fmt.Errorf("%s: %w", key, err))
 		}
@@ -170,7 +172,7 @@ func (m *Client) Lookup(ctx context.Context, procedure string, match Match) (id 
 	if err != nil {
 		return 0, false, err
 	}
-	id, err = asID(v)
+	id, err = decodeID(v)
 	if err != nil {
 		return 0, false, malformed(ProcLookup, v, err)
 	}
@@ -184,7 +186,7 @@ func (m *Client) Match(ctx context.Context, procedure string) ([]client.ID, erro
 	if err != nil {
 		return nil, err
 	}
-	ids, err := asIDs(v)
+	ids, err := decodeIDs(v)
 	if err != nil {
 		return nil, malformed(ProcMatch, v, err)
 	}
@@ -197,7 +199,7 @@ func (m *Client) Get(ctx context.Context, id client.ID) (Registration, error) {
 	if err != nil {
 		return Registration{}, err
 	}
-	reg, err := parseRegistration(v)
+	reg, err := decodeRegistration(v)
 	if err != nil {
 		return Registration{}, malformed(ProcGet, v, err)
 	}
@@ -211,7 +213,7 @@ func (m *Client) ListCallees(ctx context.Context, id client.ID) ([]client.ID, er
 	if err != nil {
 		return nil, err
 	}
-	ids, err := asIDs(v)
+	ids, err := decodeIDs(v)
 	if err != nil {
 		return nil, malformed(ProcListCallees, v, err)
 	}
@@ -224,9 +226,9 @@ func (m *Client) CountCallees(ctx context.Context, id client.ID) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, ok := asUint(v)
-	if !ok && v != nil {
-		return 0, malformed(ProcCountCallees, v, errors.New("not a count"))
+	var n uint32 // a number of sessions
+	if err := codec.DecodeValue(v, &n); err != nil {
+		return 0, malformed(ProcCountCallees, v, fmt.Errorf("not a count: %w", err))
 	}
 	return int(n), nil
 }

@@ -26,7 +26,7 @@ func (m *Client) OnCreate(ctx context.Context, h func(CreateEvent)) (*client.Sub
 		if len(ev.Args) < 2 {
 			return errors.New("no registration details")
 		}
-		reg, err := parseRegistration(ev.Args[1])
+		reg, err := decodeRegistration(ev.Args[1])
 		if err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func eventSession(ev *client.Event) (client.ID, error) {
 	if len(ev.Args) < 1 {
 		return 0, errors.New("no session ID")
 	}
-	s, err := asID(ev.Args[0])
+	s, err := decodeID(ev.Args[0])
 	if err != nil {
 		return 0, fmt.Errorf("session: %w", err)
 	}
@@ -136,7 +136,7 @@ func sessionAndID(ev *client.Event) (client.ID, client.ID, error) {
 	if len(ev.Args) < 2 {
 		return 0, 0, errors.New("no registration ID")
 	}
-	r, err := asID(ev.Args[1])
+	r, err := decodeID(ev.Args[1])
 	if err != nil {
 		return 0, 0, fmt.Errorf("registration: %w", err)
 	}

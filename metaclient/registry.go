@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/codec"
 )
 
 // RegistrationInfo is a registration and its callees, as the registry
@@ -284,9 +285,9 @@ func (r *Registry) onGap(client.Gap) {
 }
 
 func parseEvent(ev *client.Event) (metaEvt, error) {
-	topic, _ := ev.Details["topic"].(string)
-	if topic == "" {
-		topic = fmt.Sprint(orEmpty(ev.Details["topic"]))
+	var topic string
+	if err := codec.DecodeValue(ev.Details["topic"], &topic); err != nil {
+		return metaEvt{}, fmt.Errorf("event topic: %w", err)
 	}
 	var e metaEvt
 	var err error
@@ -297,7 +298,7 @@ func parseEvent(ev *client.Event) (metaEvt, error) {
 			if len(ev.Args) < 2 {
 				return e, errors.New("on_create without details")
 			}
-			e.reg, err = parseRegistration(ev.Args[1])
+			e.reg, err = decodeRegistration(ev.Args[1])
 			e.regID = e.reg.ID
 		}
 	case TopicOnRegister:

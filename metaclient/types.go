@@ -47,11 +47,11 @@ func (l Lists) All() []client.ID {
 // Registration is the answer of wamp.registration.get. Routers that echo an
 // empty match or invoke option (nexus) read as Exact and Single.
 type Registration struct {
-	ID      client.ID
-	Created time.Time
-	URI     string
-	Match   Match
-	Invoke  Policy
+	ID      client.ID `wamp:"id"`
+	Created time.Time `wamp:"created"`
+	URI     string    `wamp:"uri"`
+	Match   Match     `wamp:"match"`
+	Invoke  Policy    `wamp:"invoke"`
 }
 
 // IsMeta reports whether the registration is one of the router's own
