@@ -38,10 +38,15 @@ type Client struct {
 	changed chan struct{}      // closed and replaced on every state change
 	done    chan struct{}      // closed on entering Closed
 	closing bool               // no new requests; no state change but to Closed
-	closed  bool               // Close was called
-	cause   error              // why the client closed on its own
-	regs    map[*Registration]struct{}
-	subs    map[*Subscription]struct{}
+	// draining: Drain is under way; while closing, calls and publications
+	// still go out (see current).
+	draining bool
+	// eventsOff: Drain began; events received are dropped (see onEvent).
+	eventsOff atomic.Bool
+	closed    bool  // Close was called
+	cause     error // why the client closed on its own
+	regs      map[*Registration]struct{}
+	subs      map[*Subscription]struct{}
 	// events is the ordered event queue; ownQueues those of the
 	// ConcurrentDelivery subscriptions. Close closes them all.
 	events    *eventQueue
@@ -258,7 +263,7 @@ func (c *Client) join(ctx context.Context, dial dialer) (*session, error) {
 func (c *Client) ID() ID {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.sess == nil || c.state != Connected {
+	if c.sess == nil || c.state != Connected && c.state != Draining {
 		return 0
 	}
 	return ID(c.sess.ID())
@@ -289,17 +294,22 @@ func (c *Client) RouterDetails() map[string]any {
 
 // current returns the session to use for a request, waiting through a
 // reconnect (until its registrations are restored) unless fail-fast is on.
-func (c *Client) current(ctx context.Context) (*session, error) {
+func (c *Client) current(ctx context.Context, op string) (*session, error) {
 	for {
 		c.mu.Lock()
 		st, sess, ch, closing := c.state, c.sess, c.changed, c.closing
+		if closing && c.draining && (op == "call" || op == "publish") {
+			closing = false // a running handler's call or publication goes out
+		}
 		closedErr := c.closedErrLocked()
 		c.mu.Unlock()
 		switch {
 		case closing || st == Closed:
 			return nil, &LocalError{Op: "request", Err: closedErr}
-		case st == Connected && !ended(sess):
+		case (st == Connected || st == Draining) && !ended(sess):
 			return sess, nil
+		case st == Draining: // the session ended under Drain: no reconnect
+			return nil, &LocalError{Op: "request", Err: ErrNotConnected}
 		case c.cfg.failFast:
 			// Reconnecting, or the session just ended and the supervisor
 			// has not moved the state yet.
@@ -321,7 +331,7 @@ func (c *Client) current(ctx context.Context) (*session, error) {
 func withSession[T any](ctx context.Context, c *Client, op, target string, sent bool, try func(*session) (T, error)) (*session, T, error) {
 	var zero T
 	for {
-		sess, err := c.current(ctx)
+		sess, err := c.current(ctx, op)
 		if err != nil {
 			return nil, zero, fmt.Errorf("client: %s %s: %w", op, target, withOp(op, err))
 		}
@@ -576,12 +586,17 @@ func (c *Client) Close(ctx context.Context) error {
 	return c.close(ctx, false)
 }
 
-// Drain takes the client out of service without failing a call: it
-// unregisters every registration and waits for the router to confirm (so
+// Drain takes the client out of service without failing a call. The
+// client enters the [Draining] state: it unregisters every registration and
+// unsubscribes every subscription, and waits for the router to confirm (so
 // the router routes new calls of a shared registration to other callees;
 // an invocation it routed here before reading the UNREGISTER is still
-// served), lets the invocations in flight finish, then closes as
-// [Client.Close] does. New requests fail with ErrClosed from the start.
+// served); it lets the invocations in flight finish, and delivers the
+// events that were queued when Drain began (an event that arrives after is
+// dropped, uncounted), then closes as [Client.Close] does. While Draining,
+// calls and publications still go out, so a running handler can finish its
+// work; new registrations and subscriptions fail with ErrClosed, and so
+// does every request once the client is closing after the drain.
 //
 // ctx bounds the unregistering and the wait for invocations. When it ends
 // first, the invocations still running are interrupted (their contexts are
@@ -607,8 +622,11 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 			return fmt.Errorf("client: close: %w", ctx.Err())
 		}
 	}
-	c.closed, c.closing = true, true
+	c.closed, c.closing, c.draining = true, true, drain
 	c.mu.Unlock()
+	if drain {
+		c.eventsOff.Store(true)
+	}
 	fromHandler := c.onDeliveryGoroutine()
 	c.endLife()         // stops joins, restores and retries in progress
 	c.supervisor.Wait() // no one else touches c.sess from here
@@ -617,17 +635,15 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 	c.mu.Unlock()
 	var errs []error
 	if drain && !ended(sess) {
-		// The router gets ctx to confirm the UNREGISTERs and the
-		// handlers get ctx to finish; after that, Close's bounded steps
-		// run on a fresh context.
-		c.unregisterAll(ctx, sess)
-		if err := sess.Drain(ctx); err != nil {
-			c.log.Warn("wamp drain: invocations still running when the context ended", "error", err)
-			errs = append(errs, fmt.Errorf("invocations still running: %w", err))
-			var cancel context.CancelFunc
+		if err := c.drain(ctx, sess, fromHandler); err != nil {
+			errs = append(errs, err)
+			var cancel context.CancelFunc // Close's bounded steps get a fresh context
 			ctx, cancel = context.WithTimeout(context.Background(), goodbyeWait)
 			defer cancel()
 		}
+		c.mu.Lock()
+		c.draining = false // from here calls and publications fail too
+		c.mu.Unlock()
 		errs = append(errs, sess.Close(ctx)) // cancels what still runs
 	} else if !ended(sess) {
 		// A router that stopped answering does not hold Close: the
@@ -662,6 +678,33 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 			return fmt.Errorf("client: drain: %w", err)
 		}
 		return fmt.Errorf("client: close: %w", err)
+	}
+	return nil
+}
+
+// drain is Drain's part before the GOODBYE, with the client Draining: the
+// router gets ctx to confirm the UNREGISTERs and UNSUBSCRIBEs, the
+// invocation handlers and the events queued before Drain began get ctx to
+// finish (an event handler that called Drain is not waited for, nor are the
+// events queued behind it in its queue: Close drops them). It returns an
+// error wrapping ctx's when ctx ended first.
+func (c *Client) drain(ctx context.Context, sess *session, fromHandler bool) error {
+	c.setState(Draining)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); c.unregisterAll(ctx, sess) }()
+	go func() { defer wg.Done(); c.unsubscribeAll(ctx, sess) }()
+	wg.Wait()
+	if err := sess.Drain(ctx); err != nil {
+		c.log.Warn("wamp drain: invocations still running when the context ended", "error", err)
+		return fmt.Errorf("invocations still running: %w", err)
+	}
+	if fromHandler {
+		return nil
+	}
+	if err := waitCtx(ctx, &c.delivering); err != nil {
+		c.log.Warn("wamp drain: events still being delivered when the context ended", "error", err)
+		return fmt.Errorf("events still being delivered: %w", err)
 	}
 	return nil
 }

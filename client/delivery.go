@@ -60,6 +60,9 @@ func newEventQueue(c *Client) *eventQueue {
 // onEvent is the session's event sink: it runs on the read loop and only
 // queues.
 func (c *Client) onEvent(ev *engineEvent, to []*sessionSub) {
+	if c.eventsOff.Load() { // Drain began: only events queued before are delivered
+		return
+	}
 	ordered := false
 	for _, t := range to {
 		s, ok := t.Value.(*Subscription)

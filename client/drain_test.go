@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -14,6 +15,7 @@ import (
 	callerpkg "github.com/wampkit/wampkit/caller"
 	"github.com/wampkit/wampkit/client"
 	kit "github.com/wampkit/wampkit/client/wamptest"
+	"github.com/wampkit/wampkit/internal/wamptest/hostile"
 )
 
 // drainCallee counts one callee's invocations.
@@ -138,4 +140,166 @@ func TestDrainContextEndsInterruptsAndCloses(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the interrupted call was never answered")
 	}
+}
+
+// While a client drains, its running handlers can still call and publish
+// (the Draining state): an invocation in flight at Drain calls another
+// callee and publishes, and its caller gets the answer. New registrations
+// and subscriptions are refused with ErrClosed; once closed, calls fail too.
+func TestDrainingHandlerCallsAndPublishes(t *testing.T) {
+	leakCheck(t)
+	r := kit.NewRouter(t)
+	ctx := ctxT(t)
+	helper := dial(t, r.URL())
+	_, err := helper.Register(ctx, "test.drain.helper", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+		return client.Payload{Args: []any{"helped"}}, nil
+	}, nil)
+	require.NoError(t, err)
+	notes := make(chan string, 1)
+	_, err = helper.Subscribe(ctx, "test.drain.note", func(ev *client.Event) {
+		s, _ := ev.Args[0].(string)
+		notes <- s
+	}, nil)
+	require.NoError(t, err)
+
+	c := dial(t, r.URL())
+	running, release := make(chan struct{}), make(chan struct{})
+	_, err = c.Register(ctx, "test.drain.outer", func(hctx context.Context, _ *client.Invocation) (client.Payload, error) {
+		close(running)
+		<-release
+		res, err := c.Call(hctx, client.CallRequest{Procedure: "test.drain.helper"}, nil)
+		if err != nil {
+			return client.Payload{}, err
+		}
+		if _, err := c.Publish(hctx, "test.drain.note", client.Payload{Args: []any{"published while draining"}},
+			client.PublishOptions{Acknowledge: true}); err != nil {
+			return client.Payload{}, err
+		}
+		return res.Payload, nil
+	}, nil)
+	require.NoError(t, err)
+
+	cl := dial(t, r.URL())
+	type answer struct {
+		res client.Result
+		err error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		res, err := cl.Call(ctx, client.CallRequest{Procedure: "test.drain.outer"}, nil)
+		answered <- answer{res, err}
+	}()
+	<-running
+	drained := make(chan error, 1)
+	go func() { drained <- c.Drain(ctx) }()
+	require.NoError(t, c.WaitState(ctx, client.Draining))
+	assert.Equal(t, "draining", c.State().String())
+	assert.NotZero(t, c.ID(), "the session goes on while draining")
+
+	_, err = c.Register(ctx, "test.drain.late", func(context.Context, *client.Invocation) (client.Payload, error) {
+		return client.Payload{}, nil
+	}, nil)
+	assert.ErrorIs(t, err, client.ErrClosed, "no new registration while draining")
+	_, err = c.Subscribe(ctx, "test.drain.late", func(*client.Event) {}, nil)
+	assert.ErrorIs(t, err, client.ErrClosed, "no new subscription while draining")
+
+	close(release)
+	select {
+	case a := <-answered:
+		require.NoError(t, a.err, "the handler's own call and publication went out while draining")
+		assert.Equal(t, []any{"helped"}, a.res.Args)
+	case <-ctx.Done():
+		t.Fatal("the call in flight at Drain was not answered")
+	}
+	select {
+	case n := <-notes:
+		assert.Equal(t, "published while draining", n)
+	case <-ctx.Done():
+		t.Fatal("the publication made while draining never arrived")
+	}
+	require.NoError(t, <-drained)
+	assert.Equal(t, client.Closed, c.State())
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.drain.helper"}, nil)
+	assert.ErrorIs(t, err, client.ErrClosed)
+}
+
+// Drain unsubscribes too: the router gets UNSUBSCRIBE, the events queued
+// when Drain began are delivered before the client closes (and their
+// handler can still publish), and an event that arrives after Drain began
+// is dropped, even before the UNSUBSCRIBE could go out. A scripted router
+// orders the messages exactly: a second SUBSCRIBE it leaves unanswered holds
+// the UNSUBSCRIBE back while it sends an event after Drain began.
+func TestDrainUnsubscribesAndDeliversQueuedEvents(t *testing.T) {
+	const subID = 5
+	pending, draining := make(chan struct{}), make(chan struct{})
+	unsubscribed := make(chan wamp.ID, 1)
+	published := make(chan string, 4)
+	r := hostile.New(t, func(c *hostile.Conn) {
+		c.Welcome(nil)
+		sub := c.Expect(wamp.SUBSCRIBE).(*wamp.Subscribe)
+		c.Send(&wamp.Subscribed{Request: sub.Request, Subscription: subID})
+		for pub := range 2 {
+			c.Send(&wamp.Event{Subscription: subID, Publication: wamp.ID(pub + 1), Details: wamp.Dict{}})
+		}
+		// The client's call returns after its read loop queued both events.
+		call := c.Expect(wamp.CALL).(*wamp.Call)
+		c.Send(&wamp.Result{Request: call.Request, Details: wamp.Dict{}})
+		second := c.Expect(wamp.SUBSCRIBE).(*wamp.Subscribe)
+		close(pending)
+		<-draining
+		c.Send(&wamp.Event{Subscription: subID, Publication: 3, Details: wamp.Dict{}}) // after Drain began
+		c.Send(&wamp.Subscribed{Request: second.Request, Subscription: subID + 1})
+		c.Serve(func(c *hostile.Conn, m wamp.Message) bool {
+			switch m := m.(type) {
+			case *wamp.Publish:
+				published <- string(m.Topic)
+			case *wamp.Unsubscribe:
+				unsubscribed <- m.Subscription
+			}
+			return false
+		})
+	})
+	c := dial(t, r.URL())
+	ctx := ctxT(t)
+	gate := make(chan struct{})
+	var mu sync.Mutex
+	var seen []uint64
+	var pubErrs []error
+	_, err := c.Subscribe(ctx, "test.drain.events", func(ev *client.Event) {
+		<-gate
+		_, err := c.Publish(ctx, "test.drain.handled", client.Payload{}, client.PublishOptions{Acknowledge: true})
+		mu.Lock()
+		seen = append(seen, uint64(ev.Publication))
+		pubErrs = append(pubErrs, err)
+		mu.Unlock()
+	}, nil)
+	require.NoError(t, err)
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.sync"}, nil)
+	require.NoError(t, err)
+	secondErr := make(chan error, 1)
+	go func() {
+		_, err := c.Subscribe(ctx, "test.drain.other", func(*client.Event) {}, nil)
+		secondErr <- err
+	}()
+	<-pending
+
+	drained := make(chan error, 1)
+	go func() { drained <- c.Drain(ctx) }()
+	require.NoError(t, c.WaitState(ctx, client.Draining))
+	close(draining)
+	select {
+	case id := <-unsubscribed:
+		assert.EqualValues(t, subID, id)
+	case <-ctx.Done():
+		t.Fatal("Drain sent no UNSUBSCRIBE")
+	}
+	close(gate)
+	require.NoError(t, <-drained)
+	assert.ErrorIs(t, <-secondErr, client.ErrClosed, "a subscription answered after Drain began is not kept")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []uint64{1, 2}, seen, "queued events delivered, the one after Drain began dropped")
+	assert.Equal(t, []error{nil, nil}, pubErrs, "the handler published while draining")
+	require.Len(t, published, 2, "both publications reached the router (acknowledged)")
+	assert.Equal(t, "test.drain.handled", <-published)
 }

@@ -359,7 +359,7 @@ func (c *Client) Publish(ctx context.Context, topic string, p Payload, opts Publ
 		}
 		kwargs = nil
 	}
-	sess, err := c.current(ctx)
+	sess, err := c.current(ctx, "publish")
 	if err != nil {
 		return 0, fmt.Errorf("client: publish %s: %w", topic, withOp("publish", err))
 	}

@@ -261,6 +261,33 @@ func (c *Client) unregisterAll(ctx context.Context, sess *session) {
 	wg.Wait()
 }
 
+// unsubscribeAll withdraws every subscription current on sess from the
+// router (the handles stay until endHandles), waiting for the router's
+// confirmations until ctx ends.
+func (c *Client) unsubscribeAll(ctx context.Context, sess *session) {
+	c.mu.Lock()
+	subs := make([]*Subscription, 0, len(c.subs))
+	for s := range c.subs {
+		subs = append(subs, s)
+	}
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range subs {
+		s.mu.Lock()
+		cur, on := s.current, s.on
+		s.mu.Unlock()
+		if cur == nil || on != sess {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = sess.Unsubscribe(ctx, cur)
+		}()
+	}
+	wg.Wait()
+}
+
 // endHandles ends every registration and subscription handle with err.
 func (c *Client) endHandles(err error) {
 	c.mu.Lock()

@@ -12,13 +12,19 @@ import (
 type State int
 
 // The states a client goes through. A client starts Connecting, is
-// Connected while it has a session, Reconnecting after losing it, and
-// Closed for good after Close (or after losing the connection with
-// reconnect off).
+// Connected while it has a session, Reconnecting after losing it, Draining
+// during [Client.Drain], and Closed for good after Close (or after losing
+// the connection with reconnect off).
 const (
 	Connecting State = iota
 	Connected
 	Reconnecting
+	// Draining: Drain has withdrawn the client's registrations and
+	// subscriptions and waits for the work in flight. Calls and publications
+	// still go out (a running handler may need them); new registrations and
+	// subscriptions fail with ErrClosed. The session is the same as while
+	// Connected.
+	Draining
 	Closed
 )
 
@@ -30,6 +36,8 @@ func (s State) String() string {
 		return "connected"
 	case Reconnecting:
 		return "reconnecting"
+	case Draining:
+		return "draining"
 	case Closed:
 		return "closed"
 	}
@@ -99,13 +107,13 @@ func (c *Client) Err() error {
 }
 
 // setState moves the client to s. Closed is final, and once the client is
-// closing it moves to no other state. The callback is queued under the lock
+// closing it moves to no other state (but Draining when it drains). The callback is queued under the lock
 // (never a channel send), so a change can never race the callback
 // goroutine's end.
 func (c *Client) setState(s State) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state == s || c.state == Closed || c.closing && s != Closed {
+	if c.state == s || c.state == Closed || c.closing && s != Closed && !(s == Draining && c.draining) {
 		return
 	}
 	c.state = s
