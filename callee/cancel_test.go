@@ -102,7 +102,7 @@ func TestForwardedTimeout(t *testing.T) {
 	}, callee.ForwardTimeout()))
 	_, err := r.Local(t).Call(ctx, client.CallRequest{Procedure: "com.example.timeout", Timeout: 50 * time.Millisecond}, nil)
 	remoteError(t, err, "wamp.error.timeout")
-	if inv := <-got; inv.Timeout != 50*time.Millisecond {
-		t.Errorf("Invocation.Timeout %s, want 50ms", inv.Timeout)
+	if inv := <-got; inv.Timeout() != 50*time.Millisecond {
+		t.Errorf("Invocation.Timeout %s, want 50ms", inv.Timeout())
 	}
 }

@@ -18,11 +18,11 @@ import (
 // carrying the router's reason.
 var ErrRevoked = client.ErrRevoked
 
-// WAMP error URIs this package answers with.
-const (
-	uriInvalidArgument = "wamp.error.invalid_argument"
-	uriCanceled        = "wamp.error.canceled"
-	uriTimeout         = "wamp.error.timeout"
+// WAMP error URIs this package answers with, as client defines them.
+var (
+	uriInvalidArgument = client.ErrInvalidArgument.URI
+	uriCanceled        = client.ErrCanceled.URI
+	uriTimeout         = client.ErrTimeout.URI
 )
 
 // decodeInput decodes a payload into dst by the callee-side rule. A value

@@ -29,11 +29,7 @@ func RegisterProgressive[In, P, Out any](ctx context.Context, c *client.Client, 
 		if err != nil {
 			return client.Payload{}, err
 		}
-		out, err := h(ctx, in, progressFunc[P](ctx, inv))
-		if err != nil {
-			return client.Payload{}, err
-		}
-		return encodeOutput(out, "result")
+		return answer(h(ctx, in, progressFunc[P](ctx, inv)))
 	})
 }
 

@@ -22,7 +22,7 @@ func TestProgress(t *testing.T) {
 			mustRegister(t)(callee.RegisterProgressive(ctx, c, "com.example.countdown."+tr.Name,
 				func(ctx context.Context, n int, progress func(int) error) (string, error) {
 					inv, _ := callee.InvocationFrom(ctx)
-					asked <- inv.ReceiveProgress
+					asked <- inv.ReceiveProgress()
 					for i := n; i > 0; i-- {
 						if err := progress(i); err != nil {
 							return "", err

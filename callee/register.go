@@ -74,11 +74,7 @@ func Register[In, Out any](ctx context.Context, c *client.Client, procedure stri
 		if err != nil {
 			return client.Payload{}, err
 		}
-		out, err := h(ctx, in)
-		if err != nil {
-			return client.Payload{}, err
-		}
-		return encodeOutput(out, "result")
+		return answer(h(ctx, in))
 	})
 }
 
@@ -125,6 +121,14 @@ func serve(cfg *config, g *gate, h handlerFunc) client.InvocationHandler {
 		}
 		return p, nil
 	}
+}
+
+// answer is the payload of a handler's result, or its error.
+func answer[Out any](out Out, err error) (client.Payload, error) {
+	if err != nil {
+		return client.Payload{}, err
+	}
+	return encodeOutput(out, "result")
 }
 
 // singleInput decodes the one input of a non-streaming handler.

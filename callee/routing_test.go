@@ -153,17 +153,18 @@ func TestDiscloseCaller(t *testing.T) {
 
 	mustCall(t, caller, "com.example.disclosed")
 	inv := <-got
-	if inv.Caller != caller.ID() || inv.CallerAuthID == "" || inv.CallerAuthRole != "anonymous" {
+	if inv.Caller() != caller.ID() || inv.CallerAuthID() == "" || inv.CallerAuthRole() != "anonymous" {
 		t.Errorf("disclosed caller %d/%q/%q, want %d/<authid>/anonymous",
-			inv.Caller, inv.CallerAuthID, inv.CallerAuthRole, caller.ID())
+			inv.Caller(), inv.CallerAuthID(), inv.CallerAuthRole(), caller.ID())
 	}
-	if inv.Registration == 0 || inv.ID == 0 || inv.Procedure != "com.example.disclosed" {
-		t.Errorf("invocation %+v: want registration, ID and procedure set", inv)
+	if inv.Registration() == nil || inv.ID() == 0 || inv.Procedure != "com.example.disclosed" {
+		t.Errorf("invocation %d on registration %v of %q: want registration, ID and procedure set",
+			inv.ID(), inv.Registration(), inv.Procedure)
 	}
 
 	mustCall(t, caller, "com.example.hidden")
-	if inv := <-got; inv.Caller != 0 || inv.CallerAuthID != "" {
-		t.Errorf("undisclosed caller %d/%q, want none", inv.Caller, inv.CallerAuthID)
+	if inv := <-got; inv.Caller() != 0 || inv.CallerAuthID() != "" {
+		t.Errorf("undisclosed caller %d/%q, want none", inv.Caller(), inv.CallerAuthID())
 	}
 }
 

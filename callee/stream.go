@@ -29,11 +29,7 @@ func RegisterStream[In, Out any](ctx context.Context, c *client.Client, procedur
 		return nil, invalid("nil handler for %s", procedure)
 	}
 	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
-		out, err := h(ctx, inputs[In](ctx, inv, cfg))
-		if err != nil {
-			return client.Payload{}, err
-		}
-		return encodeOutput(out, "result")
+		return answer(h(ctx, inputs[In](ctx, inv, cfg)))
 	})
 }
 
@@ -46,11 +42,7 @@ func RegisterStreamProgressive[In, P, Out any](ctx context.Context, c *client.Cl
 		return nil, invalid("nil handler for %s", procedure)
 	}
 	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
-		out, err := h(ctx, inputs[In](ctx, inv, cfg), progressFunc[P](ctx, inv))
-		if err != nil {
-			return client.Payload{}, err
-		}
-		return encodeOutput(out, "result")
+		return answer(h(ctx, inputs[In](ctx, inv, cfg), progressFunc[P](ctx, inv)))
 	})
 }
 

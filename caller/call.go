@@ -100,7 +100,7 @@ func (c *config) timedOut(ctx context.Context, procedure string, err error) erro
 // wamp.error.timeout.
 func crossbarTimeout(err error) bool {
 	var e *client.Error
-	if !errors.As(err, &e) || e.URI != client.ErrCanceled.URI || len(e.Args) != 1 {
+	if !errors.As(err, &e) || !errors.Is(e, client.ErrCanceled) || len(e.Args) != 1 {
 		return false
 	}
 	s, _ := e.Args[0].(string)
@@ -126,11 +126,7 @@ func (e *timeoutError) Unwrap() error { return e.err }
 // Is makes errors.Is(err, client.ErrTimeout) and
 // errors.Is(err, context.DeadlineExceeded) hold.
 func (e *timeoutError) Is(target error) bool {
-	if target == context.DeadlineExceeded {
-		return true
-	}
-	t, ok := target.(*client.Error)
-	return ok && t.URI == client.ErrTimeout.URI
+	return target == context.DeadlineExceeded || errors.Is(client.ErrTimeout, target)
 }
 
 func (c *config) decodeOpts() []codec.Option {

@@ -91,14 +91,7 @@ func retriesSafely(err error) bool {
 		return !errors.Is(err, client.ErrClosed) && !errors.Is(err, context.Canceled) &&
 			!errors.Is(err, context.DeadlineExceeded)
 	}
-	if !client.IsRemote(err) {
-		return false
-	}
-	switch client.URIOf(err) {
-	case client.ErrUnavailable.URI, client.ErrNoAvailableCallee.URI:
-		return true
-	}
-	return false
+	return client.IsRemote(err) && (errors.Is(err, client.ErrUnavailable) || errors.Is(err, client.ErrNoAvailableCallee))
 }
 
 // noRetry refuses RetrySafe for a progressive or streamed call.

@@ -45,14 +45,14 @@ func benchRegistry() *Registry {
 	return &Registry{m: New(nil), regs: map[client.ID]*RegistrationInfo{}, changes: make(chan Change), pendingWake: make(chan struct{}, 1)}
 }
 
-func lifecycle(id client.ID) []metaEvt {
-	return []metaEvt{
-		{kind: Created, session: 1, regID: id, reg: Registration{ID: id, URI: "com.bench.p", Match: Exact, Invoke: RoundRobin}},
-		{kind: CalleeAdded, session: 1, regID: id},
-		{kind: CalleeAdded, session: 2, regID: id},
-		{kind: CalleeRemoved, session: 1, regID: id},
-		{kind: CalleeRemoved, session: 2, regID: id},
-		{kind: Deleted, session: 2, regID: id},
+func lifecycle(id client.ID) []Event {
+	return []Event{
+		{Kind: Created, Session: 1, Registration: Registration{ID: id, URI: "com.bench.p", Match: Exact, Invoke: RoundRobin}},
+		{Kind: CalleeAdded, Session: 1, Registration: Registration{ID: id}},
+		{Kind: CalleeAdded, Session: 2, Registration: Registration{ID: id}},
+		{Kind: CalleeRemoved, Session: 1, Registration: Registration{ID: id}},
+		{Kind: CalleeRemoved, Session: 2, Registration: Registration{ID: id}},
+		{Kind: Deleted, Session: 2, Registration: Registration{ID: id}},
 	}
 }
 

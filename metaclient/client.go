@@ -7,7 +7,6 @@ import (
 	"log/slog"
 
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/codec"
 )
 
 // The registration meta procedures and topics.
@@ -65,17 +64,24 @@ func New(c *client.Client, opts ...Option) *Client {
 	return m
 }
 
-// call calls a meta procedure and returns its args[0] (nil when absent).
-// The meta procedures answer with one positional argument.
-func (m *Client) call(ctx context.Context, proc string, args ...any) (any, error) {
+// ask calls a meta procedure and reads its answer with read: args[0], nil
+// when absent (the meta procedures answer with one positional argument).
+// An answer read refuses is malformed.
+func ask[T any](ctx context.Context, m *Client, read func(any) (T, error), proc string, args ...any) (T, error) {
+	var zero T
 	res, err := m.c.Call(ctx, client.CallRequest{Procedure: proc, Payload: client.Payload{Args: args}}, nil)
 	if err != nil {
-		return nil, explain(proc, err)
+		return zero, explain(proc, err)
 	}
-	if len(res.Args) == 0 {
-		return nil, nil
+	var v any
+	if len(res.Args) > 0 {
+		v = res.Args[0]
 	}
-	return res.Args[0], nil
+	t, err := read(v)
+	if err != nil {
+		return zero, malformed(proc, v, err)
+	}
+	return t, nil
 }
 
 // ErrNotSupported is in the chain of every error from a meta procedure the
@@ -120,23 +126,7 @@ func malformed(proc string, v any, err error) error {
 // include their own wamp.* procedures (nexus does); use UserRegistrations to
 // leave them out.
 func (m *Client) List(ctx context.Context) (Lists, error) {
-	v, err := m.call(ctx, ProcList)
-	if err != nil {
-		return Lists{}, err
-	}
-	d, err := decodeDict(v)
-	if err != nil {
-		return Lists{}, malformed(ProcList, v, err)
-	}
-	var l Lists
-	for key, dst := range map[string]*[]client.ID{"exact": &l.Exact, "prefix": &l.Prefix, "wildcard": &l.Wildcard} {
-		ids, err := decodeIDs(d[key])
-		if err != nil {
-			return Lists{}, malformed(ProcList, v, fmt.Errorf("%s: %w", key, err))
-		}
-		*dst = ids
-	}
-	return l, nil
+	return ask(ctx, m, decodeLists, ProcList)
 }
 
 // UserRegistrations returns the details of every registration except the
@@ -168,69 +158,30 @@ func (m *Client) Lookup(ctx context.Context, procedure string, match Match) (id 
 	if err := match.valid(); err != nil {
 		return 0, false, err
 	}
-	v, err := m.call(ctx, ProcLookup, procedure, map[string]any{"match": string(match)})
-	if err != nil {
-		return 0, false, err
-	}
-	id, err = decodeID(v)
-	if err != nil {
-		return 0, false, malformed(ProcLookup, v, err)
-	}
-	return id, id != 0, nil
+	id, err = ask(ctx, m, decodeID, ProcLookup, procedure, map[string]any{"match": string(match)})
+	return id, id != 0, err
 }
 
 // Match returns the registration a call of procedure would reach: none, or
 // one (routers answer one ID, null or 0; a list is accepted too).
 func (m *Client) Match(ctx context.Context, procedure string) ([]client.ID, error) {
-	v, err := m.call(ctx, ProcMatch, procedure)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := decodeIDs(v)
-	if err != nil {
-		return nil, malformed(ProcMatch, v, err)
-	}
-	return ids, nil
+	return ask(ctx, m, decodeIDs, ProcMatch, procedure)
 }
 
 // Get returns a registration's details.
 func (m *Client) Get(ctx context.Context, id client.ID) (Registration, error) {
-	v, err := m.call(ctx, ProcGet, uint64(id))
-	if err != nil {
-		return Registration{}, err
-	}
-	reg, err := decodeRegistration(v)
-	if err != nil {
-		return Registration{}, malformed(ProcGet, v, err)
-	}
-	return reg, nil
+	return ask(ctx, m, decodeRegistration, ProcGet, uint64(id))
 }
 
 // ListCallees returns the session IDs of a registration's callees, in
 // registration order.
 func (m *Client) ListCallees(ctx context.Context, id client.ID) ([]client.ID, error) {
-	v, err := m.call(ctx, ProcListCallees, uint64(id))
-	if err != nil {
-		return nil, err
-	}
-	ids, err := decodeIDs(v)
-	if err != nil {
-		return nil, malformed(ProcListCallees, v, err)
-	}
-	return ids, nil
+	return ask(ctx, m, decodeIDs, ProcListCallees, uint64(id))
 }
 
 // CountCallees returns how many callees a registration has.
 func (m *Client) CountCallees(ctx context.Context, id client.ID) (int, error) {
-	v, err := m.call(ctx, ProcCountCallees, uint64(id))
-	if err != nil {
-		return 0, err
-	}
-	var n uint32 // a number of sessions
-	if err := codec.DecodeValue(v, &n); err != nil {
-		return 0, malformed(ProcCountCallees, v, fmt.Errorf("not a count: %w", err))
-	}
-	return int(n), nil
+	return ask(ctx, m, decodeCount, ProcCountCallees, uint64(id))
 }
 
 // RemoveCallee removes session callee from registration id; the router
@@ -242,6 +193,6 @@ func (m *Client) RemoveCallee(ctx context.Context, id, callee client.ID, reason 
 	if reason != "" {
 		args = append(args, reason)
 	}
-	_, err := m.call(ctx, ProcRemoveCallee, args...)
+	_, err := ask(ctx, m, ignore, ProcRemoveCallee, args...)
 	return err
 }

@@ -42,6 +42,34 @@ func decodeIDs(v any) ([]client.ID, error) {
 	return ids, nil
 }
 
+// decodeLists reads the answer of list: a dictionary of ID lists by match
+// policy, where null and absent lists are empty.
+func decodeLists(v any) (Lists, error) {
+	d, err := decodeDict(v)
+	if err != nil {
+		return Lists{}, err
+	}
+	var l Lists
+	for key, dst := range map[string]*[]client.ID{"exact": &l.Exact, "prefix": &l.Prefix, "wildcard": &l.Wildcard} {
+		if *dst, err = decodeIDs(d[key]); err != nil {
+			return Lists{}, fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	return l, nil
+}
+
+// decodeCount reads a number of sessions.
+func decodeCount(v any) (int, error) {
+	var n uint32
+	if err := codec.DecodeValue(v, &n); err != nil {
+		return 0, fmt.Errorf("not a count: %w", err)
+	}
+	return int(n), nil
+}
+
+// ignore reads an answer that says nothing (remove_callee's).
+func ignore(any) (struct{}, error) { return struct{}{}, nil }
+
 // decodeDict reads a dictionary; null gives a nil map.
 func decodeDict(v any) (map[string]any, error) {
 	var d map[string]any

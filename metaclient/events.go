@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/codec"
 )
 
 // OnCreate delivers wamp.registration.on_create events. Handlers run in
@@ -18,20 +19,8 @@ func (m *Client) OnCreate(ctx context.Context, h func(CreateEvent)) (*client.Sub
 	if err := checkHandler(TopicOnCreate, h); err != nil {
 		return nil, err
 	}
-	return m.subscribe(ctx, TopicOnCreate, func(ev *client.Event) error {
-		session, err := eventSession(ev)
-		if err != nil {
-			return err
-		}
-		if len(ev.Args) < 2 {
-			return errors.New("no registration details")
-		}
-		reg, err := decodeRegistration(ev.Args[1])
-		if err != nil {
-			return err
-		}
-		h(CreateEvent{Session: session, Registration: reg})
-		return nil
+	return m.subscribe(ctx, TopicOnCreate, func(e Event) {
+		h(CreateEvent{Session: e.Session, Registration: e.Registration})
 	})
 }
 
@@ -40,12 +29,8 @@ func (m *Client) OnRegister(ctx context.Context, h func(RegisterEvent)) (*client
 	if err := checkHandler(TopicOnRegister, h); err != nil {
 		return nil, err
 	}
-	return m.subscribe(ctx, TopicOnRegister, func(ev *client.Event) error {
-		s, r, err := sessionAndID(ev)
-		if err == nil {
-			h(RegisterEvent{Session: s, RegistrationID: r})
-		}
-		return err
+	return m.subscribe(ctx, TopicOnRegister, func(e Event) {
+		h(RegisterEvent{Session: e.Session, RegistrationID: e.Registration.ID})
 	})
 }
 
@@ -54,12 +39,8 @@ func (m *Client) OnUnregister(ctx context.Context, h func(UnregisterEvent)) (*cl
 	if err := checkHandler(TopicOnUnregist, h); err != nil {
 		return nil, err
 	}
-	return m.subscribe(ctx, TopicOnUnregist, func(ev *client.Event) error {
-		s, r, err := sessionAndID(ev)
-		if err == nil {
-			h(UnregisterEvent{Session: s, RegistrationID: r, Reason: eventReason(ev)})
-		}
-		return err
+	return m.subscribe(ctx, TopicOnUnregist, func(e Event) {
+		h(UnregisterEvent{Session: e.Session, RegistrationID: e.Registration.ID, Reason: e.Reason})
 	})
 }
 
@@ -68,12 +49,8 @@ func (m *Client) OnDelete(ctx context.Context, h func(DeleteEvent)) (*client.Sub
 	if err := checkHandler(TopicOnDelete, h); err != nil {
 		return nil, err
 	}
-	return m.subscribe(ctx, TopicOnDelete, func(ev *client.Event) error {
-		s, r, err := sessionAndID(ev)
-		if err == nil {
-			h(DeleteEvent{Session: s, RegistrationID: r})
-		}
-		return err
+	return m.subscribe(ctx, TopicOnDelete, func(e Event) {
+		h(DeleteEvent{Session: e.Session, RegistrationID: e.Registration.ID})
 	})
 }
 
@@ -86,10 +63,12 @@ func checkHandler[F any](topic string, h func(F)) error {
 	return nil
 }
 
-func (m *Client) subscribe(ctx context.Context, topic string, h func(*client.Event) error) (*client.Subscription, error) {
+// subscribe delivers the events of one lifecycle topic to h; a malformed
+// one is reported and skipped.
+func (m *Client) subscribe(ctx context.Context, topic string, h func(Event)) (*client.Subscription, error) {
 	sub, err := m.c.Subscribe(ctx, topic, func(ev *client.Event) {
-		if err := h(ev); err != nil {
-			m.report(fmt.Errorf("metaclient: malformed %s event %v: %w", topic, ev.Args, err))
+		if e, err := m.parseEvent(topic, ev); err == nil {
+			h(e)
 		}
 	}, nil)
 	if err != nil {
@@ -103,6 +82,53 @@ func (m *Client) report(err error) {
 	if m.onError != nil {
 		m.onError(err)
 	}
+}
+
+// parseEvent reads a lifecycle event published to topic, or reports it as
+// malformed.
+func (m *Client) parseEvent(topic string, ev *client.Event) (Event, error) {
+	e, err := decodeEvent(topic, ev)
+	if err != nil {
+		err = fmt.Errorf("metaclient: malformed %s event %v: %w", topic, ev.Args, err)
+		m.report(err)
+	}
+	return e, err
+}
+
+// decodeEvent reads a lifecycle event published to topic.
+func decodeEvent(topic string, ev *client.Event) (Event, error) {
+	var e Event
+	var err error
+	switch topic {
+	case TopicOnCreate:
+		e.Kind = Created
+		if e.Session, err = eventSession(ev); err == nil {
+			if len(ev.Args) < 2 {
+				return e, errors.New("no registration details")
+			}
+			e.Registration, err = decodeRegistration(ev.Args[1])
+		}
+	case TopicOnRegister:
+		e.Kind = CalleeAdded
+		e.Session, e.Registration.ID, err = sessionAndID(ev)
+	case TopicOnUnregist:
+		e.Kind = CalleeRemoved
+		e.Session, e.Registration.ID, err = sessionAndID(ev)
+		e.Reason = eventReason(ev)
+	case TopicOnDelete:
+		e.Kind = Deleted
+		e.Session, e.Registration.ID, err = sessionAndID(ev)
+	default:
+		return e, fmt.Errorf("unexpected topic %q", topic)
+	}
+	return e, err
+}
+
+// eventTopic is the topic of an event a prefix subscription received.
+func eventTopic(ev *client.Event) string {
+	var topic string
+	_ = codec.DecodeValue(ev.Details["topic"], &topic) // not a string: unexpected topic ""
+	return topic
 }
 
 // eventReason is the reason of an on_unregister event, when the router
@@ -146,7 +172,8 @@ func sessionAndID(ev *client.Event) (client.ID, client.ID, error) {
 	return s, r, nil
 }
 
-// Event is any of the four lifecycle events, as OnEvents delivers them.
+// Event is any of the four lifecycle events, as OnEvents delivers them and
+// the [Registry] applies them.
 type Event struct {
 	Kind         ChangeKind // Created, CalleeAdded (on_register), CalleeRemoved (on_unregister), Deleted
 	Session      client.ID
@@ -165,14 +192,9 @@ func (m *Client) OnEvents(ctx context.Context, h func(Event)) (*client.Subscript
 		return nil, err
 	}
 	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", func(ev *client.Event) {
-		e, err := parseEvent(ev)
-		if err != nil {
-			m.report(fmt.Errorf("metaclient: malformed lifecycle event: %w", err))
-			return
+		if e, err := m.parseEvent(eventTopic(ev), ev); err == nil {
+			h(e)
 		}
-		reg := e.reg
-		reg.ID = e.regID
-		h(Event{Kind: e.kind, Session: e.session, Registration: reg, Reason: e.reason})
 	}, map[string]any{"match": "prefix"})
 	if err != nil {
 		return nil, fmt.Errorf("metaclient: subscribe lifecycle events: %w", err)

@@ -15,16 +15,16 @@ func TestRegistryDeletesWithoutOnDelete(t *testing.T) {
 	for _, withOnDelete := range []bool{false, true} {
 		r := &Registry{regs: map[client.ID]*RegistrationInfo{}, pendingWake: make(chan struct{}, 1)}
 		reg := Registration{ID: 7, URI: "com.x", Match: Exact, Invoke: RoundRobin}
-		r.apply(metaEvt{kind: Created, session: 1, regID: 7, reg: reg})
-		r.apply(metaEvt{kind: CalleeAdded, session: 1, regID: 7})
-		r.apply(metaEvt{kind: CalleeAdded, session: 2, regID: 7})
-		r.apply(metaEvt{kind: CalleeRemoved, session: 1, regID: 7})
+		r.apply(Event{Kind: Created, Session: 1, Registration: reg})
+		r.apply(Event{Kind: CalleeAdded, Session: 1, Registration: Registration{ID: 7}})
+		r.apply(Event{Kind: CalleeAdded, Session: 2, Registration: Registration{ID: 7}})
+		r.apply(Event{Kind: CalleeRemoved, Session: 1, Registration: Registration{ID: 7}})
 		info, ok := r.regs[7]
 		assert.True(t, ok, "one callee left: the registration stays")
 		assert.Equal(t, []client.ID{2}, info.Callees)
-		r.apply(metaEvt{kind: CalleeRemoved, session: 2, regID: 7})
+		r.apply(Event{Kind: CalleeRemoved, Session: 2, Registration: Registration{ID: 7}})
 		if withOnDelete {
-			r.apply(metaEvt{kind: Deleted, session: 2, regID: 7})
+			r.apply(Event{Kind: Deleted, Session: 2, Registration: Registration{ID: 7}})
 		}
 		assert.Empty(t, r.regs, "the last callee left: the registration is gone")
 		var kinds []ChangeKind

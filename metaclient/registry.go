@@ -3,13 +3,11 @@ package metaclient
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
 
 	"github.com/wampkit/wampkit/client"
-	"github.com/wampkit/wampkit/internal/codec"
 )
 
 // RegistrationInfo is a registration and its callees, as the registry
@@ -79,8 +77,8 @@ type Registry struct {
 
 	mu      sync.Mutex
 	regs    map[client.ID]*RegistrationInfo
-	syncing bool      // a snapshot is being taken: events queue up
-	queue   []metaEvt // events received while syncing
+	syncing bool    // a snapshot is being taken: events queue up
+	queue   []Event // events received while syncing
 	dropped uint64
 	err     error // last resync failure
 	epoch   int   // sync epochs: a reconnect starts a new one
@@ -89,15 +87,6 @@ type Registry struct {
 
 	pending      []Change // notifications not yet taken from Changes
 	pendingBytes int
-}
-
-// metaEvt is one lifecycle event, in the order the router published it.
-type metaEvt struct {
-	kind    ChangeKind
-	session client.ID
-	regID   client.ID
-	reg     Registration // on_create only
-	reason  string       // on_unregister, when the router gives one
 }
 
 // maxPendingBytes bounds the notifications waiting to be read from
@@ -230,9 +219,8 @@ func copyInfo(info *RegistrationInfo) RegistrationInfo {
 // onEvent receives every lifecycle event, in order, on the subscription's
 // goroutine.
 func (r *Registry) onEvent(ev *client.Event) {
-	e, err := parseEvent(ev)
+	e, err := r.m.parseEvent(eventTopic(ev), ev)
 	if err != nil {
-		r.m.report(fmt.Errorf("metaclient: registry: %w", err))
 		return
 	}
 	r.mu.Lock()
@@ -284,61 +272,25 @@ func (r *Registry) onGap(client.Gap) {
 	r.mu.Unlock()
 }
 
-func parseEvent(ev *client.Event) (metaEvt, error) {
-	var topic string
-	if err := codec.DecodeValue(ev.Details["topic"], &topic); err != nil {
-		return metaEvt{}, fmt.Errorf("event topic: %w", err)
-	}
-	var e metaEvt
-	var err error
-	switch topic {
-	case TopicOnCreate:
-		e.kind = Created
-		if e.session, err = eventSession(ev); err == nil {
-			if len(ev.Args) < 2 {
-				return e, errors.New("on_create without details")
-			}
-			e.reg, err = decodeRegistration(ev.Args[1])
-			e.regID = e.reg.ID
-		}
-	case TopicOnRegister:
-		e.kind = CalleeAdded
-		e.session, e.regID, err = sessionAndID(ev)
-	case TopicOnUnregist:
-		e.kind = CalleeRemoved
-		e.session, e.regID, err = sessionAndID(ev)
-		e.reason = eventReason(ev)
-	case TopicOnDelete:
-		e.kind = Deleted
-		e.session, e.regID, err = sessionAndID(ev)
-	default:
-		return e, fmt.Errorf("unexpected event topic %q", topic)
-	}
-	if err != nil {
-		return e, fmt.Errorf("%s %v: %w", topic, ev.Args, err)
-	}
-	return e, nil
-}
-
 // apply applies one live event (one the view does not reflect yet).
 // Removing a callee removes its first occurrence, as routers do. Called
 // with r.mu held.
-func (r *Registry) apply(e metaEvt) {
-	info := r.regs[e.regID]
-	switch e.kind {
+func (r *Registry) apply(e Event) {
+	info := r.regs[e.Registration.ID]
+	switch e.Kind {
 	case Created:
 		if info == nil {
-			r.regs[e.regID] = &RegistrationInfo{Registration: e.reg}
+			r.regs[e.Registration.ID] = &RegistrationInfo{Registration: e.Registration}
 		} else { // a callee's on_register overtook it: callee order is unsure
-			info.Registration = e.reg
-			r.markDirtyLocked(e.regID)
+			info.Registration = e.Registration
+			r.markDirtyLocked(e.Registration.ID)
 		}
-		r.notify(Change{Kind: Created, Registration: e.regID, URI: e.reg.URI})
+		r.notify(Change{Kind: Created, Registration: e.Registration.ID, URI: e.Registration.URI})
 	case CalleeAdded:
 		if info == nil { // out of order (another session's on_create is late)
-			info = &RegistrationInfo{Registration: Registration{ID: e.regID, Match: Exact, Invoke: Single}}
-			r.regs[e.regID] = info
-			r.markDirtyLocked(e.regID)
+			info = &RegistrationInfo{Registration: Registration{ID: e.Registration.ID, Match: Exact, Invoke: Single}}
+			r.regs[e.Registration.ID] = info
+			r.markDirtyLocked(e.Registration.ID)
 		}
 		// A session may be a callee of one shared registration more than
 		// once (nexus allows it), so callees are a list, not a set.
@@ -346,32 +298,32 @@ func (r *Registry) apply(e metaEvt) {
 			// The router publishes different sessions' on_register events
 			// concurrently, so they may come in another order than the
 			// callees' (which decides first/last/roundrobin): read it back.
-			r.markDirtyLocked(e.regID)
+			r.markDirtyLocked(e.Registration.ID)
 		}
-		info.Callees = append(info.Callees, e.session)
-		r.notify(Change{Kind: CalleeAdded, Registration: e.regID, URI: info.URI, Session: e.session})
+		info.Callees = append(info.Callees, e.Session)
+		r.notify(Change{Kind: CalleeAdded, Registration: e.Registration.ID, URI: info.URI, Session: e.Session})
 	case CalleeRemoved:
 		if info == nil {
 			break // deleted already: events of two sessions crossed
 		}
-		if i := slices.Index(info.Callees, e.session); i >= 0 {
+		if i := slices.Index(info.Callees, e.Session); i >= 0 {
 			info.Callees = slices.Delete(info.Callees, i, i+1)
-			r.notify(Change{Kind: CalleeRemoved, Registration: e.regID, URI: info.URI, Session: e.session, Reason: e.reason})
+			r.notify(Change{Kind: CalleeRemoved, Registration: e.Registration.ID, URI: info.URI, Session: e.Session, Reason: e.Reason})
 			if len(info.Callees) == 0 {
 				// A registration ends with its last callee (spec: the
 				// router deletes it). Bondy may never publish on_delete,
 				// so the last on_unregister deletes it here; a later
 				// on_delete finds it gone and changes nothing.
-				delete(r.regs, e.regID)
-				r.notify(Change{Kind: Deleted, Registration: e.regID, URI: info.URI})
+				delete(r.regs, e.Registration.ID)
+				r.notify(Change{Kind: Deleted, Registration: e.Registration.ID, URI: info.URI})
 			}
 		} else {
-			r.markDirtyLocked(e.regID)
+			r.markDirtyLocked(e.Registration.ID)
 		}
 	case Deleted:
 		if info != nil {
-			delete(r.regs, e.regID)
-			r.notify(Change{Kind: Deleted, Registration: e.regID, URI: info.URI})
+			delete(r.regs, e.Registration.ID)
+			r.notify(Change{Kind: Deleted, Registration: e.Registration.ID, URI: info.URI})
 		}
 	}
 }

@@ -73,9 +73,9 @@ func (r *Registry) repair(ctx context.Context, ids []client.ID) error {
 	epoch := r.epoch
 	snap := maps.Clone(r.regs) // refresh replaces entries, never mutates them
 	r.mu.Unlock()
-	events := make([]metaEvt, len(ids))
+	events := make([]Event, len(ids))
 	for i, id := range ids {
-		events[i].regID = id
+		events[i].Registration.ID = id
 	}
 	err := r.refresh(ctx, snap, events)
 	return r.settle(ctx, snap, err, epoch, true, Change{Kind: Repaired})
@@ -120,21 +120,21 @@ const repairDelay = 20 * time.Millisecond
 const maxReconcileRounds = 20
 
 // refresh re-reads the registrations the events touched.
-func (r *Registry) refresh(ctx context.Context, snap map[client.ID]*RegistrationInfo, events []metaEvt) error {
+func (r *Registry) refresh(ctx context.Context, snap map[client.ID]*RegistrationInfo, events []Event) error {
 	seen := map[client.ID]bool{}
 	for _, e := range events {
-		if seen[e.regID] {
+		if seen[e.Registration.ID] {
 			continue
 		}
-		seen[e.regID] = true
-		info, err := r.read(ctx, e.regID)
+		seen[e.Registration.ID] = true
+		info, err := r.read(ctx, e.Registration.ID)
 		if err != nil {
 			return err
 		}
 		if info == nil {
-			delete(snap, e.regID)
+			delete(snap, e.Registration.ID)
 		} else {
-			snap[e.regID] = info
+			snap[e.Registration.ID] = info
 		}
 	}
 	return nil
