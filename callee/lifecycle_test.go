@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"reflect"
 	"testing"
 	"time"
 
@@ -182,9 +183,9 @@ func TestRegisterOptionsSent(t *testing.T) {
 	extra["x_late"] = true // changes after the option was made do not count
 	reg := mustRegister(t)(callee.Register(ctx, c, "com.example.", nop,
 		opt, callee.MatchPrefix(), callee.DiscloseCaller(), callee.ForwardTimeout()))
-	want := map[string]any{"x_custom": "v", "invoke": "roundrobin", "match": "prefix",
-		"disclose_caller": true, "forward_timeout": true}
-	if got := reg.Options(); !maps.Equal(got, want) {
+	want := client.RegisterOptions{Match: client.MatchPrefix, Invoke: client.InvokeRoundRobin,
+		DiscloseCaller: true, ForwardTimeout: true, Extra: map[string]any{"x_custom": "v"}}
+	if got := reg.Options(); !reflect.DeepEqual(got, want) {
 		t.Errorf("REGISTER options %v, want %v", got, want)
 	}
 	delete(extra, "x_late")

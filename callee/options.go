@@ -41,23 +41,12 @@ const (
 	Last = client.InvokeLast
 )
 
-// Match kinds (REGISTER Options.match).
-const (
-	matchExact    = "exact"
-	matchPrefix   = "prefix"
-	matchWildcard = "wildcard"
-)
-
 // config is what the options build.
 type config struct {
-	match          string // "" (exact), "prefix" or "wildcard"
-	invoke         Policy // "" (router default: single)
-	disclose       bool
-	forwardTimeout bool
-	concurrency    int // 0: unlimited
-	strict         bool
-	extra          map[string]any
-	intercept      []client.Interceptor
+	reg         client.RegisterOptions // what the REGISTER carries
+	concurrency int                    // 0: unlimited
+	strict      bool
+	intercept   []client.Interceptor
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -69,9 +58,6 @@ func newConfig(opts []Option) (*config, error) {
 		if err := o.apply(cfg); err != nil {
 			return nil, err
 		}
-	}
-	if err := cfg.checkExtra(); err != nil {
-		return nil, err
 	}
 	return cfg, nil
 }
@@ -87,21 +73,21 @@ func invalid(format string, args ...any) error {
 // not announce pattern_based_registration, Register fails with
 // client.ErrFeatureNotSupported before anything is sent (a router that
 // ignores the option would register the exact URI instead).
-func MatchPrefix() Option { return matchOption(matchPrefix) }
+func MatchPrefix() Option { return matchOption(client.MatchPrefix) }
 
 // MatchWildcard registers the procedure as a wildcard pattern: an empty
 // component matches any one component ("com.app..get" matches
 // "com.app.user.get"). [InvocationFrom] gives the URI actually called.
 // It cannot be combined with [MatchPrefix]. It needs the router's
 // pattern_based_registration, as [MatchPrefix] does.
-func MatchWildcard() Option { return matchOption(matchWildcard) }
+func MatchWildcard() Option { return matchOption(client.MatchWildcard) }
 
-func matchOption(m string) Option {
+func matchOption(m client.Match) Option {
 	return optionFunc(func(c *config) error {
-		if c.match != "" && c.match != m {
-			return invalid("match %q conflicts with match %q", m, c.match)
+		if c.reg.Match != "" && c.reg.Match != m {
+			return invalid("match %q conflicts with match %q", m, c.reg.Match)
 		}
-		c.match = m
+		c.reg.Match = m
 		return nil
 	})
 }
@@ -116,10 +102,10 @@ func Invoke(p Policy) Option {
 		if !p.Valid() {
 			return invalid("unknown invocation policy %q", string(p))
 		}
-		if c.invoke != "" && c.invoke != p {
-			return invalid("invocation policy %q conflicts with %q", p, c.invoke)
+		if c.reg.Invoke != "" && c.reg.Invoke != p {
+			return invalid("invocation policy %q conflicts with %q", p, c.reg.Invoke)
 		}
-		c.invoke = p
+		c.reg.Invoke = p
 		return nil
 	})
 }
@@ -129,7 +115,7 @@ func Invoke(p Policy) Option {
 // caller's session ID, authid and authrole. Routers may refuse it
 // (wamp.error.option_disallowed.disclose_me) or ignore it.
 func DiscloseCaller() Option {
-	return optionFunc(func(c *config) error { c.disclose = true; return nil })
+	return optionFunc(func(c *config) error { c.reg.DiscloseCaller = true; return nil })
 }
 
 // ForwardTimeout asks the router to forward the caller's call timeout
@@ -138,7 +124,7 @@ func DiscloseCaller() Option {
 // and a handler that returns the context's DeadlineExceeded error answers
 // wamp.error.timeout.
 func ForwardTimeout() Option {
-	return optionFunc(func(c *config) error { c.forwardTimeout = true; return nil })
+	return optionFunc(func(c *config) error { c.reg.ForwardTimeout = true; return nil })
 }
 
 // Concurrency limits how many handlers of this registration run at once
@@ -163,18 +149,19 @@ func Concurrency(n int) Option {
 }
 
 // WithOptions adds raw REGISTER options, for router extensions the typed
-// options do not cover. The map is copied when the option is made; later
-// changes to it have no effect, and it is never modified. A key that a
-// typed option also sets ("match", "invoke", "disclose_caller",
-// "forward_timeout") must agree with it, and "match" and "invoke" must hold
-// valid values. Several WithOptions merge; later keys win.
+// options do not cover: they go in [client.RegisterOptions].Extra. The map
+// is copied when the option is made; later changes to it have no effect,
+// and it is never modified. A key that a typed option also sets ("match",
+// "invoke", "disclose_caller", "forward_timeout") must hold a valid value
+// and agree with it: client.Register reads it into the typed field (see
+// [client.RegisterOptions]). Several WithOptions merge; later keys win.
 func WithOptions(extra map[string]any) Option {
 	cp := maps.Clone(extra)
 	return optionFunc(func(c *config) error {
-		if c.extra == nil {
-			c.extra = make(map[string]any, len(cp))
+		if c.reg.Extra == nil {
+			c.reg.Extra = make(map[string]any, len(cp))
 		}
-		maps.Copy(c.extra, cp)
+		maps.Copy(c.reg.Extra, cp)
 		return nil
 	})
 }
@@ -201,66 +188,4 @@ func WithInterceptors(interceptors ...client.Interceptor) Option {
 // refused with wamp.error.invalid_argument instead of ignored.
 func Strict() Option {
 	return optionFunc(func(c *config) error { c.strict = true; return nil })
-}
-
-// checkExtra validates the keys of WithOptions against the typed options.
-func (c *config) checkExtra() error {
-	if v, ok := c.extra["match"]; ok {
-		m, isStr := v.(string)
-		if !isStr || (m != matchExact && m != matchPrefix && m != matchWildcard) {
-			return invalid("REGISTER option match=%v", v)
-		}
-		if c.match != "" && m != c.match {
-			return invalid("REGISTER option match=%q conflicts with match %q", m, c.match)
-		}
-	}
-	if v, ok := c.extra["invoke"]; ok {
-		p, isStr := v.(string)
-		if !isStr || !Policy(p).Valid() {
-			return invalid("REGISTER option invoke=%v", v)
-		}
-		if c.invoke != "" && Policy(p) != c.invoke {
-			return invalid("REGISTER option invoke=%q conflicts with policy %q", p, c.invoke)
-		}
-	}
-	if err := c.checkFlag("disclose_caller", c.disclose); err != nil {
-		return err
-	}
-	return c.checkFlag("forward_timeout", c.forwardTimeout)
-}
-
-func (c *config) checkFlag(key string, typed bool) error {
-	v, ok := c.extra[key]
-	if !ok {
-		return nil
-	}
-	b, isBool := v.(bool)
-	if !isBool {
-		return invalid("REGISTER option %s=%v, want a bool", key, v)
-	}
-	if typed && !b {
-		return invalid("REGISTER option %s=false conflicts with the typed option", key)
-	}
-	return nil
-}
-
-// registerOptions builds the REGISTER options dictionary.
-func (c *config) registerOptions() map[string]any {
-	out := maps.Clone(c.extra)
-	if out == nil {
-		out = map[string]any{}
-	}
-	if c.match != "" {
-		out["match"] = c.match
-	}
-	if c.invoke != "" {
-		out["invoke"] = string(c.invoke)
-	}
-	if c.disclose {
-		out["disclose_caller"] = true
-	}
-	if c.forwardTimeout {
-		out["forward_timeout"] = true
-	}
-	return out
 }

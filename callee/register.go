@@ -25,8 +25,9 @@ func (r *Registration) ID() client.ID { return r.raw.ID() }
 // Procedure returns the registered URI or pattern.
 func (r *Registration) Procedure() string { return r.raw.Procedure() }
 
-// Options returns a copy of the REGISTER options that were sent.
-func (r *Registration) Options() map[string]any { return r.raw.Options() }
+// Options returns the REGISTER options that were sent (see
+// [client.Registration.Options]).
+func (r *Registration) Options() client.RegisterOptions { return r.raw.Options() }
 
 // Raw returns the underlying client registration.
 func (r *Registration) Raw() *client.Registration { return r.raw }
@@ -99,7 +100,7 @@ func register(ctx context.Context, c *client.Client, procedure string, opts []Op
 	if err != nil {
 		return nil, fmt.Errorf("callee: register %s: %w", procedure, err)
 	}
-	raw, err := c.Register(ctx, procedure, handler, cfg.registerOptions())
+	raw, err := c.Register(ctx, procedure, handler, cfg.reg)
 	if err != nil {
 		return nil, err
 	}

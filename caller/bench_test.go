@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/wampkit/wampkit/caller"
+	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
 func BenchmarkCall(b *testing.B) {
 	r := wamptest.NewRouter(b)
 	srv, c := r.Local(b), r.Local(b)
-	if _, err := srv.Register(wamptest.Context(b), "com.example.add", add, nil); err != nil {
+	if _, err := srv.Register(wamptest.Context(b), "com.example.add", add, client.RegisterOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	ctx := wamptest.Context(b)
@@ -25,7 +26,7 @@ func BenchmarkCall(b *testing.B) {
 func BenchmarkProgressive100(b *testing.B) {
 	r := wamptest.NewRouter(b)
 	srv, c := r.Local(b), r.Local(b)
-	if _, err := srv.Register(wamptest.Context(b), "com.example.countdown", countdown, nil); err != nil {
+	if _, err := srv.Register(wamptest.Context(b), "com.example.countdown", countdown, client.RegisterOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	ctx := wamptest.Context(b)

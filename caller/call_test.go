@@ -19,13 +19,13 @@ func TestCallTypedEveryTransport(t *testing.T) {
 		t.Run(tr.Name, func(t *testing.T) {
 			srv, c := r.Connect(t, tr), r.Connect(t, tr)
 			ctx := wamptest.Context(t)
-			raw(t, srv, "com.example.add", add, nil)
+			raw(t, srv, "com.example.add", add, client.RegisterOptions{})
 			raw(t, srv, "com.example.user", func(context.Context, *client.Invocation) (client.Payload, error) {
 				return client.Payload{Args: []any{map[string]any{"name": "ann", "tags": []any{"a", "b"}, "age": 30}}}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 			raw(t, srv, "com.example.kw", func(context.Context, *client.Invocation) (client.Payload, error) {
 				return client.Payload{Kwargs: map[string]any{"name": "bob", "age": 7}}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 
 			sum, err := caller.Call[int](ctx, c, "com.example.add", caller.Args(2, 3))
 			require.NoError(t, err)
@@ -58,7 +58,7 @@ func TestInputConvention(t *testing.T) {
 	raw(t, srv, "com.example.record", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		got <- inv.Payload()
 		return client.Payload{}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	for _, tc := range []struct {
 		name     string
 		in       any
@@ -92,7 +92,7 @@ func TestDecodeFailureNamesPath(t *testing.T) {
 	ctx := wamptest.Context(t)
 	raw(t, srv, "com.example.user", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{Args: []any{map[string]any{"name": "ann", "tags": []any{"a", 7}}}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	_, err := caller.Call[User](ctx, c, "com.example.user", nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "caller: ")
@@ -107,7 +107,7 @@ func TestRawPayloadOut(t *testing.T) {
 	ctx := wamptest.Context(t)
 	raw(t, srv, "com.example.both", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{Args: []any{"a", 2}, Kwargs: map[string]any{"k": true}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	p, err := caller.Call[client.Payload](ctx, c, "com.example.both", nil)
 	require.NoError(t, err)
 	require.Len(t, p.Args, 2)
@@ -124,7 +124,7 @@ func TestProcedureHandle(t *testing.T) {
 	raw(t, srv, "com.example.add", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
 		details <- inv.Details()
 		return add(ctx, inv)
-	}, map[string]any{"forward_timeout": true})
+	}, client.RegisterOptions{ForwardTimeout: true})
 
 	opts := []caller.Option{caller.Timeout(3 * time.Second)}
 	sum := caller.New[AddIn, int](c, "com.example.add", opts...)

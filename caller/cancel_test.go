@@ -64,7 +64,7 @@ func TestCancelModes(t *testing.T) {
 		t.Run(fmt.Sprintf("%s-%d", tc.mode, i), func(t *testing.T) {
 			slow := newSlowCallee(1200*time.Millisecond, tc.linger)
 			proc := fmt.Sprintf("com.example.slow%d", i)
-			raw(t, srv, proc, slow.handle, nil)
+			raw(t, srv, proc, slow.handle, client.RegisterOptions{})
 			cctx, cancel := context.WithCancel(ctx)
 			var canceledAt time.Time
 			go func() { <-slow.started; canceledAt = time.Now(); cancel() }()
@@ -92,7 +92,7 @@ func TestLocalDeadlineCancels(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	srv, c := r.Local(t), r.Local(t)
 	slow := newSlowCallee(5*time.Second, 0)
-	raw(t, srv, "com.example.slow", slow.handle, nil)
+	raw(t, srv, "com.example.slow", slow.handle, client.RegisterOptions{})
 	dctx, cancel := context.WithTimeout(wamptest.Context(t), 100*time.Millisecond)
 	defer cancel()
 	_, err := caller.Call[string](dctx, c, "com.example.slow", nil)
@@ -117,7 +117,7 @@ func TestCancelWithProgressBuffered(t *testing.T) {
 		<-ctx.Done()
 		stopped <- struct{}{}
 		return client.Payload{}, ctx.Err()
-	}, nil)
+	}, client.RegisterOptions{})
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	res := caller.Progressive[int, string](cctx, c, "com.example.flood", nil)

@@ -30,7 +30,7 @@ func TestManyConcurrentCallsAnsweredOnce(t *testing.T) {
 	raw(t, srv, "com.example.id", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		served[num(inv.Payload().Args[0])].Add(1)
 		return inv.Payload(), nil
-	}, nil)
+	}, client.RegisterOptions{})
 	id := caller.New[int, int](c, "com.example.id")
 
 	answers := make([]atomic.Int32, n)

@@ -19,8 +19,8 @@ func TestRemoteErrors(t *testing.T) {
 	ctx := wamptest.Context(t)
 	raw(t, srv, "com.example.fail", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{}, &client.Error{URI: "com.example.error.quota", Args: []any{"over quota"}, Kwargs: map[string]any{"limit": 3}}
-	}, nil)
-	raw(t, srv, "com.example.add", add, nil)
+	}, client.RegisterOptions{})
+	raw(t, srv, "com.example.add", add, client.RegisterOptions{})
 
 	_, err := caller.Call[int](ctx, c, "com.example.fail", nil)
 	var werr *client.Error
@@ -62,7 +62,7 @@ func TestLocalErrorsSayWhetherTheCallMayHaveRun(t *testing.T) {
 		case <-release:
 		}
 		return client.Payload{}, ctx.Err()
-	}, nil)
+	}, client.RegisterOptions{})
 
 	ended, cancel := context.WithCancel(ctx)
 	cancel()

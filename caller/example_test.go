@@ -15,7 +15,7 @@ func ExampleCall() {
 	srv, c, stop := exampleRouter(ctx)
 	defer stop()
 	// A callee written against the raw client: the sum of two arguments.
-	_, _ = srv.Register(ctx, "com.example.add", add, nil)
+	_, _ = srv.Register(ctx, "com.example.add", add, client.RegisterOptions{})
 
 	sum, err := caller.Call[int](ctx, c, "com.example.add", caller.Args(2, 3))
 	fmt.Println(sum, err)
@@ -32,7 +32,7 @@ func ExampleProgressive() {
 	srv, c, stop := exampleRouter(ctx)
 	defer stop()
 	// A raw callee sending n, n-1, ..., 1 as progress, then "liftoff".
-	_, _ = srv.Register(ctx, "com.example.countdown", countdown, nil)
+	_, _ = srv.Register(ctx, "com.example.countdown", countdown, client.RegisterOptions{})
 
 	res := caller.Progressive[int, string](ctx, c, "com.example.countdown", 3)
 	for n, err := range res.Progress() {
@@ -58,7 +58,7 @@ func ExampleNew() {
 	ctx := context.Background()
 	srv, c, stop := exampleRouter(ctx)
 	defer stop()
-	_, _ = srv.Register(ctx, "com.example.add", add, nil)
+	_, _ = srv.Register(ctx, "com.example.add", add, client.RegisterOptions{})
 
 	sum := caller.New[AddIn, int](c, "com.example.add")
 	for _, in := range []AddIn{{1, 2}, {20, 22}} {
@@ -87,7 +87,7 @@ func ExampleStream() {
 			total += num(p.Args[0]) // each chunk is one input: never empty
 		}
 		return client.Payload{Args: []any{total}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 
 	inputs := func(yield func(int) bool) {
 		for i := 1; i <= 4 && yield(i); i++ {

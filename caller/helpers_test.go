@@ -13,7 +13,7 @@ import (
 
 // raw registers a handler written against the raw client, not the callee
 // package, so caller is tested against an independent callee.
-func raw(t *testing.T, c *client.Client, uri string, h client.InvocationHandler, opts map[string]any) {
+func raw(t *testing.T, c *client.Client, uri string, h client.InvocationHandler, opts client.RegisterOptions) {
 	t.Helper()
 	_, err := c.Register(wamptest.Context(t), uri, h, opts)
 	require.NoError(t, err)

@@ -30,7 +30,7 @@ func BenchmarkCallInterceptors(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			r := wamptest.NewRouter(b)
 			srv, c := r.Local(b), r.Local(b, bc.client...)
-			if _, err := srv.Register(wamptest.Context(b), "com.example.add", add, nil); err != nil {
+			if _, err := srv.Register(wamptest.Context(b), "com.example.add", add, client.RegisterOptions{}); err != nil {
 				b.Fatal(err)
 			}
 			ctx := wamptest.Context(b)

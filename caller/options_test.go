@@ -24,10 +24,10 @@ func TestOptionsOnTheWire(t *testing.T) {
 		details <- inv.Details()
 		return client.Payload{}, nil
 	}
-	raw(t, srv, "com.example.plain", record, nil)
+	raw(t, srv, "com.example.plain", record, client.RegisterOptions{})
 	// nexus forwards the timeout only to callees that register with
 	// forward_timeout; otherwise it runs the timer itself.
-	raw(t, srv, "com.example.forward", record, map[string]any{"forward_timeout": true})
+	raw(t, srv, "com.example.forward", record, client.RegisterOptions{ForwardTimeout: true})
 
 	call := func(proc string, opts ...caller.Option) map[string]any {
 		t.Helper()
@@ -73,7 +73,7 @@ func TestInvalidOptionsSendNothing(t *testing.T) {
 	raw(t, srv, "com.example.x", func(context.Context, *client.Invocation) (client.Payload, error) {
 		invoked.Add(1)
 		return client.Payload{}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	bad := map[string]caller.Option{
 		"negative timeout": caller.Timeout(-time.Second),
 		"unknown mode":     caller.CancelMode("later"),
@@ -122,7 +122,7 @@ func TestTimeoutReturnsWampTimeout(t *testing.T) {
 		<-ctx.Done()
 		return client.Payload{}, ctx.Err()
 	}
-	raw(t, srv, "com.example.hang", hang, nil)
+	raw(t, srv, "com.example.hang", hang, client.RegisterOptions{})
 	start := time.Now()
 	_, err := caller.Call[any](ctx, c, "com.example.hang", nil, caller.Timeout(100*time.Millisecond))
 	assert.ErrorIs(t, err, client.ErrTimeout, "the router's timeout wins over the local deadline")
@@ -143,7 +143,7 @@ func TestHugeTimeoutDoesNotExpireAtOnce(t *testing.T) {
 	ctx := wamptest.Context(t)
 	raw(t, srv, "com.example.echo", func(ctx context.Context, _ *client.Invocation) (client.Payload, error) {
 		return client.Payload{Args: []any{ctx.Err() == nil}}, nil
-	}, map[string]any{"forward_timeout": true})
+	}, client.RegisterOptions{ForwardTimeout: true})
 	got, err := caller.Call[bool](ctx, c, "com.example.echo", nil, caller.Timeout(time.Duration(1<<63-1)))
 	require.NoError(t, err)
 	assert.True(t, got, "the callee's context is live")

@@ -20,7 +20,7 @@ func TestProgressiveEveryTransport(t *testing.T) {
 		t.Run(tr.Name, func(t *testing.T) {
 			srv, c := r.Connect(t, tr), r.Connect(t, tr)
 			ctx := wamptest.Context(t)
-			raw(t, srv, "com.example.count", counter(nil), nil)
+			raw(t, srv, "com.example.count", counter(nil), client.RegisterOptions{})
 			res := caller.Progressive[int, string](ctx, c, "com.example.count", 100)
 			var got []int
 			for n, err := range res.Progress() {
@@ -43,7 +43,7 @@ func TestResultWithoutRangingDiscardsProgress(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	srv, c := r.Local(t), r.Local(t)
 	ctx := wamptest.Context(t)
-	raw(t, srv, "com.example.countdown", countdown, nil)
+	raw(t, srv, "com.example.countdown", countdown, client.RegisterOptions{})
 	final, err := caller.Progressive[int, string](ctx, c, "com.example.countdown", 50).Result()
 	require.NoError(t, err)
 	assert.Equal(t, "liftoff", final)
@@ -66,7 +66,7 @@ func TestProgressSlowConsumerLosesNothing(t *testing.T) {
 	// two-core machine; the test is about order and loss, not speed.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	raw(t, srv, "com.example.count", counter(nil), nil)
+	raw(t, srv, "com.example.count", counter(nil), client.RegisterOptions{})
 	res := caller.Progressive[int, string](ctx, c, "com.example.count", 5000)
 	next := 0
 	for n, err := range res.Progress() {
@@ -88,7 +88,7 @@ func TestProgressBufferOverflowFailsLoudly(t *testing.T) {
 	srv, c := r.Local(t), r.Local(t)
 	ctx := wamptest.Context(t)
 	stopped := make(chan struct{}, 1)
-	raw(t, srv, "com.example.count", counter(stopped), nil)
+	raw(t, srv, "com.example.count", counter(stopped), client.RegisterOptions{})
 	res := caller.Progressive[int, string](ctx, c, "com.example.count", 2000, caller.Buffer(10))
 	var err error
 	seen := 0
@@ -130,7 +130,7 @@ func TestEarlyExitCancelsAndReleases(t *testing.T) {
 					case <-time.After(time.Millisecond):
 					}
 				}
-			}, nil)
+			}, client.RegisterOptions{})
 			baseline := goleak.IgnoreCurrent()
 
 			res := caller.Progressive[int, string](ctx, c, "com.example.ticks", nil, caller.CancelMode(mode))
@@ -171,7 +171,7 @@ func TestProgressDecodeFailureCancels(t *testing.T) {
 		<-ctx.Done()
 		stopped <- struct{}{}
 		return client.Payload{}, ctx.Err()
-	}, nil)
+	}, client.RegisterOptions{})
 	res := caller.Progressive[int, string](ctx, c, "com.example.mixed", nil)
 	var got []int
 	var last error

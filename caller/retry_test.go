@@ -36,7 +36,7 @@ func TestRetrySafeRetriesUnavailableUntilTheCalleeTakesIt(t *testing.T) {
 			srv, c := r.Connect(t, tr), r.Connect(t, tr)
 			ctx := wamptest.Context(t)
 			var runs, done atomic.Int64
-			raw(t, srv, "com.example.busy", refuseFirst(2, &runs, &done), nil)
+			raw(t, srv, "com.example.busy", refuseFirst(2, &runs, &done), client.RegisterOptions{})
 
 			sum, err := caller.Call[int](ctx, c, "com.example.busy", caller.Args(2, 3), caller.RetrySafe(5, time.Millisecond))
 			require.NoError(t, err)
@@ -99,7 +99,7 @@ func TestRetrySafeDoesNotRetryWhatMayHaveRun(t *testing.T) {
 			raw(t, srv, uri, func(context.Context, *client.Invocation) (client.Payload, error) {
 				runs.Add(1)
 				return client.Payload{}, answer
-			}, nil)
+			}, client.RegisterOptions{})
 			_, err := caller.Call[int](ctx, c, uri, nil, caller.RetrySafe(5, 0))
 			assert.ErrorIs(t, err, answer)
 			assert.NotContains(t, err.Error(), "attempts")
@@ -120,7 +120,7 @@ func TestRetrySafeStopsAtMaxAttemptsWithTheLastError(t *testing.T) {
 	srv, c := r.Connect(t, wamptest.Transports()[0]), r.Connect(t, wamptest.Transports()[0])
 	ctx := wamptest.Context(t)
 	var runs, done atomic.Int64
-	raw(t, srv, "com.example.never", refuseFirst(1000, &runs, &done), nil)
+	raw(t, srv, "com.example.never", refuseFirst(1000, &runs, &done), client.RegisterOptions{})
 
 	_, err := caller.Call[int](ctx, c, "com.example.never", caller.Args(1, 1), caller.RetrySafe(3, time.Millisecond))
 	assert.ErrorIs(t, err, client.ErrUnavailable)
@@ -134,7 +134,7 @@ func TestRetrySafeStopsWhenTheContextEnds(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	srv, c := r.Connect(t, wamptest.Transports()[0]), r.Connect(t, wamptest.Transports()[0])
 	var runs, done atomic.Int64
-	raw(t, srv, "com.example.never", refuseFirst(1_000_000, &runs, &done), nil)
+	raw(t, srv, "com.example.never", refuseFirst(1_000_000, &runs, &done), client.RegisterOptions{})
 
 	ctx, cancel := context.WithTimeout(wamptest.Context(t), 300*time.Millisecond)
 	defer cancel()

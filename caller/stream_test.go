@@ -48,7 +48,7 @@ func TestStreamFromIterator(t *testing.T) {
 		t.Run(tr.Name, func(t *testing.T) {
 			srv, c := r.Connect(t, tr), r.Connect(t, tr)
 			ctx := wamptest.Context(t)
-			raw(t, srv, "com.example.sum", summer(make(chan error, 1)), nil)
+			raw(t, srv, "com.example.sum", summer(make(chan error, 1)), client.RegisterOptions{})
 			res := caller.Stream[int, int, int](ctx, c, "com.example.sum", slices.Values([]int{1, 2, 3, 4}))
 			var partial []int
 			for s, err := range res.Progress() {
@@ -67,7 +67,7 @@ func TestStreamEdgeCases(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	srv, c := r.Local(t), r.Local(t)
 	ctx := wamptest.Context(t)
-	raw(t, srv, "com.example.sum", summer(make(chan error, 1)), nil)
+	raw(t, srv, "com.example.sum", summer(make(chan error, 1)), client.RegisterOptions{})
 
 	total, err := caller.Stream[int, int, int](ctx, c, "com.example.sum", slices.Values([]int(nil))).Result()
 	require.NoError(t, err, "no inputs: a plain call")
@@ -89,7 +89,7 @@ func TestSenderSendAndReceive(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	srv, c := r.WS(t), r.WS(t)
 	ctx := wamptest.Context(t)
-	raw(t, srv, "com.example.sum", summer(make(chan error, 1)), nil)
+	raw(t, srv, "com.example.sum", summer(make(chan error, 1)), client.RegisterOptions{})
 	s, err := caller.Open[int, int, int](ctx, c, "com.example.sum", 1)
 	require.NoError(t, err)
 	progress, stop := iter.Pull2(s.Results().Progress())
@@ -119,7 +119,7 @@ func TestStreamCancelMidway(t *testing.T) {
 	srv, c := r.WS(t), r.WS(t)
 	ctx := wamptest.Context(t)
 	stopped := make(chan error, 1)
-	raw(t, srv, "com.example.sum", summer(stopped), nil)
+	raw(t, srv, "com.example.sum", summer(stopped), client.RegisterOptions{})
 
 	t.Run("iterator", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)

@@ -56,7 +56,7 @@ func TestTimeoutMatchesErrTimeoutOnEveryRouter(t *testing.T) {
 		{"reference", func(t *testing.T) *client.Client {
 			r := wamptest.NewRouter(t)
 			srv, c := r.WS(t), r.WS(t)
-			raw(t, srv, "com.example.hang", hang, nil)
+			raw(t, srv, "com.example.hang", hang, client.RegisterOptions{})
 			return c
 		}, true},
 		{"announces call_timeout, ignores it", func(t *testing.T) *client.Client { return deafRouter(t) }, false},

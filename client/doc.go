@@ -20,7 +20,7 @@
 //	reg, err := c.Register(ctx, "com.example.echo",
 //		func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
 //			return inv.Payload(), nil
-//		}, nil)
+//		}, client.RegisterOptions{})
 //
 //	res, err := c.Call(ctx, client.CallRequest{
 //		Procedure: "com.example.echo",

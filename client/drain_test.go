@@ -119,7 +119,7 @@ func TestDrainContextEndsInterruptsAndCloses(t *testing.T) {
 		close(running)
 		<-hctx.Done()
 		return client.Payload{}, hctx.Err()
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	cl := dial(t, r.URL())
 	callErr := make(chan error, 1)

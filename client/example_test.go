@@ -27,7 +27,7 @@ func Example() {
 
 	_, err = c.Register(ctx, "com.example.echo", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		return inv.Payload(), nil
-	}, nil)
+	}, client.RegisterOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return

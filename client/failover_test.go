@@ -47,7 +47,7 @@ func TestFailoverMovesToNextRouter(t *testing.T) {
 
 	reg, err := callee.Register(ctx, "test.failover", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{Args: []any{"served"}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	events := make(chan string, 16)
 	sub, err := callee.Subscribe(ctx, "test.failover.topic", func(e *client.Event) {

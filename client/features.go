@@ -78,27 +78,27 @@ func needDealer(f Features, feature, need string) error {
 	return &FeatureError{Role: "dealer", Feature: feature, Need: need}
 }
 
-// registerNeeds checks REGISTER options against the router's features:
-// match prefix or wildcard needs pattern_based_registration, an invoke
-// policy other than single shared_registration, disclose_caller
+// registerNeeds checks resolved REGISTER options against the router's
+// features: match prefix or wildcard needs pattern_based_registration, an
+// invoke policy other than single shared_registration, disclose_caller
 // caller_identification, forward_timeout call_timeout.
-func registerNeeds(f Features, opts map[string]any) error {
-	if m, _ := opts[wamp.OptMatch].(string); m != "" && m != wamp.MatchExact {
-		if err := needDealer(f, FeaturePatternBasedRegistration, fmt.Sprintf("match %q", m)); err != nil {
+func registerNeeds(f Features, o RegisterOptions) error {
+	if o.Match != "" && o.Match != MatchExact {
+		if err := needDealer(f, FeaturePatternBasedRegistration, fmt.Sprintf("match %q", o.Match)); err != nil {
 			return err
 		}
 	}
-	if p, _ := opts[wamp.OptInvoke].(string); p != "" && p != wamp.InvokeSingle {
-		if err := needDealer(f, FeatureSharedRegistration, fmt.Sprintf("invoke %q", p)); err != nil {
+	if o.Invoke != "" && o.Invoke != InvokeSingle {
+		if err := needDealer(f, FeatureSharedRegistration, fmt.Sprintf("invoke %q", o.Invoke)); err != nil {
 			return err
 		}
 	}
-	if b, _ := opts[wamp.OptDiscloseCaller].(bool); b {
+	if o.DiscloseCaller {
 		if err := needDealer(f, FeatureCallerIdentification, "disclose_caller"); err != nil {
 			return err
 		}
 	}
-	if b, _ := opts["forward_timeout"].(bool); b {
+	if o.ForwardTimeout {
 		if err := needDealer(f, FeatureCallTimeout, "forward_timeout"); err != nil {
 			return err
 		}

@@ -48,19 +48,27 @@ func TestUnannouncedFeaturesFailFast(t *testing.T) {
 		do                  func() error
 	}{
 		{"prefix registration", client.FeaturePatternBasedRegistration, `match "prefix"`, func() error {
-			_, err := c.Register(ctx, "com.app", noop, map[string]any{"match": "prefix"})
+			_, err := c.Register(ctx, "com.app", noop, client.RegisterOptions{Match: client.MatchPrefix})
 			return err
 		}},
 		{"wildcard registration", client.FeaturePatternBasedRegistration, `match "wildcard"`, func() error {
-			_, err := c.Register(ctx, "com..get", noop, map[string]any{"match": "wildcard"})
+			_, err := c.Register(ctx, "com..get", noop, client.RegisterOptions{Match: client.MatchWildcard})
 			return err
 		}},
 		{"shared registration", client.FeatureSharedRegistration, `invoke "roundrobin"`, func() error {
-			_, err := c.Register(ctx, "com.app.x", noop, map[string]any{"invoke": "roundrobin"})
+			_, err := c.Register(ctx, "com.app.x", noop, client.RegisterOptions{Invoke: client.InvokeRoundRobin})
 			return err
 		}},
 		{"disclose_caller", client.FeatureCallerIdentification, "disclose_caller", func() error {
-			_, err := c.Register(ctx, "com.app.x", noop, map[string]any{"disclose_caller": true})
+			_, err := c.Register(ctx, "com.app.x", noop, client.RegisterOptions{DiscloseCaller: true})
+			return err
+		}},
+		{"match as a raw option", client.FeaturePatternBasedRegistration, `match "prefix"`, func() error {
+			_, err := c.Register(ctx, "com.app", noop, client.RegisterOptions{Extra: map[string]any{"match": "prefix"}})
+			return err
+		}},
+		{"forward_timeout as a raw option", client.FeatureCallTimeout, "forward_timeout", func() error {
+			_, err := c.Register(ctx, "com.app.x", noop, client.RegisterOptions{Extra: map[string]any{"forward_timeout": true}})
 			return err
 		}},
 		{"progressive results", client.FeatureProgressiveCallResults, "receive_progress", func() error {
@@ -118,13 +126,13 @@ func TestAssumedRouterFeatures(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	assert.True(t, c.RouterFeatures().Dealer(client.FeaturePatternBasedRegistration))
-	go func() { _, _ = c.Register(ctx, "com.app", noop, map[string]any{"match": "prefix"}) }()
+	go func() { _, _ = c.Register(ctx, "com.app", noop, client.RegisterOptions{Match: client.MatchPrefix}) }()
 	m := <-got
 	require.IsType(t, &wamp.Register{}, m)
 	assert.Equal(t, "prefix", m.(*wamp.Register).Options["match"])
 
 	go func() {
-		_, _ = c.Register(ctx, "com.app.plain", noop, map[string]any{"invoke": "single", "match": "exact"})
+		_, _ = c.Register(ctx, "com.app.plain", noop, client.RegisterOptions{Invoke: client.InvokeSingle, Match: client.MatchExact})
 	}()
 	m = <-got
 	require.IsType(t, &wamp.Register{}, m, "exact and single need nothing")
@@ -194,7 +202,7 @@ func TestFeaturesRereadAfterReconnect(t *testing.T) {
 	first := c.RouterFeatures()
 	require.True(t, first.Dealer(client.FeaturePatternBasedRegistration))
 
-	reg, err := c.Register(ctx, "com.app", noop, map[string]any{"match": "prefix"})
+	reg, err := c.Register(ctx, "com.app", noop, client.RegisterOptions{Match: client.MatchPrefix})
 	require.NoError(t, err)
 	close(drop)
 	select {
@@ -234,7 +242,7 @@ func TestRouterFeaturesOfKnownRouters(t *testing.T) {
 			assert.True(t, f.Broker(client.FeaturePatternBasedSubscription))
 			ctx := wamptest.Context(t)
 			reg, err := c.Register(ctx, "com.features."+tr.Name, noop,
-				map[string]any{"match": "prefix", "invoke": "roundrobin"})
+				client.RegisterOptions{Match: client.MatchPrefix, Invoke: client.InvokeRoundRobin})
 			require.NoError(t, err)
 			require.NoError(t, reg.Unregister(ctx))
 		})

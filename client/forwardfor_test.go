@@ -39,7 +39,7 @@ func TestInvocationForwardFor(t *testing.T) {
 			got = append(got, uint64(h.Session), h.AuthID, h.AuthRole)
 		}
 		return client.Payload{Args: []any{len(inv.ForwardFor()), got}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	for _, want := range []wamp.List{
 		{2, []any{123, "node-a", "rlink", uint64(1) << 53, "node-b", "rlink"}},

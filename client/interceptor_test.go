@@ -95,7 +95,7 @@ func TestInterceptorsOrderAndView(t *testing.T) {
 	}
 	h, err := client.ChainInvocation(h, recorder("X", &tr), recorder("Y", &tr)) // as callee.WithInterceptors does
 	require.NoError(t, err)
-	_, err = callee.Register(ctx, "test.icpt.order", h, nil)
+	_, err = callee.Register(ctx, "test.icpt.order", h, client.RegisterOptions{})
 	require.NoError(t, err)
 
 	var progress []any
@@ -149,7 +149,7 @@ func TestInterceptorSeesStreamedInputAndErrors(t *testing.T) {
 			}
 		}
 		return client.Payload{}, client.NewError("com.example.too_many", fmt.Sprint(n))
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	call, err := caller.StartCall(ctx, client.CallRequest{Procedure: "test.icpt.stream", Stream: true,
 		Payload: client.Payload{Args: []any{1}}})
@@ -229,7 +229,7 @@ func TestInterceptorPanics(t *testing.T) {
 		_, err := callee.Register(ctx, proc, func(context.Context, *client.Invocation) (client.Payload, error) {
 			ran <- struct{}{}
 			return client.Payload{}, nil
-		}, nil)
+		}, client.RegisterOptions{})
 		require.NoError(t, err)
 	}
 
@@ -261,7 +261,7 @@ func TestInterceptorChangesRequest(t *testing.T) {
 	ctx := ctxT(t)
 	_, err := callee.Register(ctx, "test.icpt.change", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		return client.Payload{Args: append(inv.Payload().Args, inv.Caller() != 0)}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	res, err := caller.Call(ctx, client.CallRequest{Procedure: "test.icpt.change", Options: opts}, nil)
 	require.NoError(t, err)

@@ -47,7 +47,7 @@ func TestNilContextAndNilClient(t *testing.T) {
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
 	_, err = c.Register(nilCtx, "com.p", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
 	_, err = c.Subscribe(nilCtx, "com.t", func(*client.Event) {}, nil)
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
@@ -85,7 +85,7 @@ func TestHugeTimeouts(t *testing.T) {
 
 	_, err = c.Register(ctx, "com.p", func(ctx context.Context, _ *client.Invocation) (client.Payload, error) {
 		return client.Payload{Args: []any{ctx.Err() == nil}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	select {
 	case y := <-yielded:
@@ -107,7 +107,7 @@ func TestCloseBoundedWithSilentRouter(t *testing.T) {
 	})
 	_, err := c.Register(context.Background(), "com.p", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	start := time.Now()
 	done := make(chan error, 1)

@@ -42,7 +42,7 @@ func TestPassthruEveryTransport(t *testing.T) {
 				slices.Reverse(out)
 				return client.Payload{Passthru: &client.Passthru{Scheme: got.Scheme + "-reply", Serializer: got.Serializer,
 					Cipher: got.Cipher, KeyID: got.KeyID, Payload: out}}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 			require.NoError(t, err)
 			res, err := caller.Call(ctx, client.CallRequest{Procedure: proc, Payload: client.Payload{Passthru: in}}, nil)
 			require.NoError(t, err)
@@ -53,7 +53,7 @@ func TestPassthruEveryTransport(t *testing.T) {
 
 			_, err = callee.Register(ctx, errProc, func(context.Context, *client.Invocation) (client.Payload, error) {
 				return client.Payload{}, &client.Error{URI: "test.error.ppt", Passthru: &client.Passthru{Scheme: "mqtt", Payload: []byte("boom")}}
-			}, nil)
+			}, client.RegisterOptions{})
 			require.NoError(t, err)
 			_, err = caller.Call(ctx, client.CallRequest{Procedure: errProc, Payload: client.Payload{Passthru: in}}, nil)
 			var werr *client.Error
@@ -91,7 +91,7 @@ func TestPassthruMalformedInvocationIsRefused(t *testing.T) {
 	_, err := callee.Register(ctx, "test.ppt.bad", func(context.Context, *client.Invocation) (client.Payload, error) {
 		ran.Add(1)
 		return client.Payload{}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	for _, p := range []client.Payload{
 		{Args: []any{"not binary"}},
@@ -185,7 +185,7 @@ func TestPassthruProgressiveAndStreamed(t *testing.T) {
 					}
 				}
 				return client.Payload{Passthru: &client.Passthru{Scheme: "mqtt", Payload: []byte("end")}}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 			require.NoError(t, err)
 			chunk := func(s string) client.Payload {
 				return client.Payload{Passthru: &client.Passthru{Scheme: "x_custom", Serializer: "native", Payload: []byte(s)}}
@@ -241,7 +241,7 @@ func TestPassthruStreamedChunksFromARouterThatForwardsThem(t *testing.T) {
 			got = append(got, string(p.Passthru.Payload))
 		}
 		return client.Payload{Args: got}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	select {
 	case y := <-yields:

@@ -181,7 +181,7 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 		return nil, err
 	}
 	match, _ := options["match"].(string)
-	if err := ValidateURI(topic, match, c.cfg.strictURIs); err != nil {
+	if err := ValidateURI(topic, Match(match), c.cfg.strictURIs); err != nil {
 		return nil, err
 	}
 	if h == nil {

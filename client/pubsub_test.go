@@ -110,11 +110,11 @@ func TestConcurrentDeliveryIsIndependent(t *testing.T) {
 			t.Fatal("a ConcurrentDelivery subscription waited for a blocked ordered handler")
 		}
 	}
-	_, err = pub.Register(ctx, "test.echo", echoHandler, nil)
+	_, err = pub.Register(ctx, "test.echo", echoHandler, client.RegisterOptions{})
 	require.NoError(t, err)
 	_, err = sub.Call(ctx, client.CallRequest{Procedure: "test.echo", Payload: client.Payload{Args: []any{1}}}, nil)
 	require.NoError(t, err, "call results do not wait for event handlers")
-	_, err = sub.Register(ctx, "test.echo.sub", echoHandler, nil)
+	_, err = sub.Register(ctx, "test.echo.sub", echoHandler, client.RegisterOptions{})
 	require.NoError(t, err)
 	_, err = pub.Call(ctx, client.CallRequest{Procedure: "test.echo.sub", Payload: client.Payload{Args: []any{1}}}, nil)
 	require.NoError(t, err, "invocations do not wait for event handlers")

@@ -51,7 +51,7 @@ func TestRouterRestartWhileCalling(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond) // keep calls in flight
 		return inv.Payload(), nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	idBefore := reg.ID()
 
@@ -141,11 +141,11 @@ func TestRestoreSkipsUnregisteredAndRevoked(t *testing.T) {
 	r := wamptest.NewRestartable(t, router.Config{})
 	c := dial(t, r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff))
 	ctx := ctxT(t)
-	keep, err := c.Register(ctx, "test.keep", echoHandler, nil)
+	keep, err := c.Register(ctx, "test.keep", echoHandler, client.RegisterOptions{})
 	require.NoError(t, err)
-	gone, err := c.Register(ctx, "test.gone", echoHandler, nil)
+	gone, err := c.Register(ctx, "test.gone", echoHandler, client.RegisterOptions{})
 	require.NoError(t, err)
-	revoked, err := c.Register(ctx, "test.revoked", echoHandler, nil)
+	revoked, err := c.Register(ctx, "test.revoked", echoHandler, client.RegisterOptions{})
 	require.NoError(t, err)
 	events := make(chan *client.Event, 4)
 	_, err = c.Subscribe(ctx, "test.topic", func(ev *client.Event) { events <- ev }, nil)
@@ -206,7 +206,7 @@ func TestRestoreRefusedIsRetriedAndReported(t *testing.T) {
 		}))
 	other := r.WS(t)
 	ctx := ctxT(t)
-	reg, err := c.Register(ctx, "test.contested", echoHandler, nil)
+	reg, err := c.Register(ctx, "test.contested", echoHandler, client.RegisterOptions{})
 	require.NoError(t, err)
 
 	// The connection drops; before c is back, another session takes the URI.
@@ -218,7 +218,7 @@ func TestRestoreRefusedIsRetriedAndReported(t *testing.T) {
 	})
 	holder, err := other.Register(ctx, "test.contested", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{Args: []any{"holder"}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	proxy.Resume()
 	require.NoError(t, c.WaitState(ctx, client.Connected))
@@ -264,7 +264,7 @@ func TestInFlightCallFailsPromptlyAndWaitingCallsProceed(t *testing.T) {
 		case <-time.After(200 * time.Millisecond):
 		}
 		return inv.Payload(), nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	errc := make(chan error, 1)
 	go func() {
@@ -336,7 +336,7 @@ func TestCloseIsGraceful(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		close(finished)
 		return client.Payload{Args: []any{"done"}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	res := make(chan error, 1)
 	go func() {
@@ -429,7 +429,7 @@ func TestCloseCancelsAHandlerThatWaitsForIt(t *testing.T) {
 		<-ctx.Done()
 		close(canceled)
 		return client.Payload{}, ctx.Err()
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	res := make(chan error, 1)
 	go func() {

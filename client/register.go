@@ -25,7 +25,7 @@ type InvocationHandler func(ctx context.Context, inv *Invocation) (Payload, erro
 type Registration struct {
 	c         *Client
 	procedure string
-	options   map[string]any
+	options   RegisterOptions // resolved
 	handler   InvocationHandler
 
 	restoring sync.Mutex // one restore at a time
@@ -55,14 +55,9 @@ func (r *Registration) ID() ID {
 // Procedure returns the registered URI (or pattern).
 func (r *Registration) Procedure() string { return r.procedure }
 
-// Options returns a copy of the REGISTER options.
-func (r *Registration) Options() map[string]any {
-	out := make(map[string]any, len(r.options))
-	for k, v := range r.options {
-		out[k] = v
-	}
-	return out
-}
+// Options returns the REGISTER options as sent: the keys of Extra that a
+// field covers read into the field (see [RegisterOptions]), Extra a copy.
+func (r *Registration) Options() RegisterOptions { return r.options.clone() }
 
 // Done is closed when the registration ends for any reason: Unregister, a
 // revocation by the router, or the client closing.
@@ -142,29 +137,27 @@ func (r *Registration) Unregister(ctx context.Context) error {
 	return nil
 }
 
-// Register registers procedure with the given REGISTER options (match,
-// invoke, disclose_caller...; the map is copied) and routes invocations to h.
-// A router refusal is an *Error (procedure_already_exists, invalid_uri, ...).
-func (c *Client) Register(ctx context.Context, procedure string, h InvocationHandler, options map[string]any) (*Registration, error) {
+// Register registers procedure with the given options and routes
+// invocations to h. Bad options fail with an error wrapping
+// [ErrInvalidOption] before anything else is checked; a request that needs
+// a router feature the router does not announce fails with a
+// [*FeatureError] before anything is sent. A router refusal is an *Error
+// (procedure_already_exists, invalid_uri, ...).
+func (c *Client) Register(ctx context.Context, procedure string, h InvocationHandler, opts RegisterOptions) (*Registration, error) {
+	opts, err := opts.resolved()
+	if err != nil {
+		return nil, fmt.Errorf("client: register %s: %w", procedure, err)
+	}
 	if err := c.usable(ctx, "register", procedure); err != nil {
 		return nil, err
 	}
-	match, _ := options["match"].(string)
-	if err := ValidateURI(procedure, match, c.cfg.strictURIs); err != nil {
+	if err := ValidateURI(procedure, opts.Match, c.cfg.strictURIs); err != nil {
 		return nil, err
 	}
 	if h == nil {
 		return nil, fmt.Errorf("%w: nil handler for %s", ErrInvalidOption, procedure)
 	}
-	var opts map[string]any // nil when there are none: idle handles stay small
-	if len(options) > 0 {
-		opts = make(map[string]any, len(options))
-		for k, v := range options {
-			opts[k] = v
-		}
-	}
 	if len(c.cfg.interceptors) > 0 {
-		var err error
 		if h, err = ChainInvocation(h, c.cfg.interceptors...); err != nil {
 			return nil, fmt.Errorf("client: register %s: %w", procedure, err)
 		}
@@ -174,7 +167,7 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 		if err := registerNeeds(sess.Features(), opts); err != nil {
 			return nil, err
 		}
-		return sess.Register(ctx, procedure, wamp.Dict(opts), r.invoke, r)
+		return sess.Register(ctx, procedure, opts.dict(), r.invoke, r)
 	})
 	if err != nil {
 		return nil, err
@@ -354,7 +347,7 @@ func (c *Client) restoreRegistration(sess *session, r *Registration) error {
 	}
 	ctx, cancel := context.WithTimeout(c.life, defaultRestoreTimeout)
 	defer cancel()
-	cur, err := sess.Register(ctx, r.procedure, wamp.Dict(r.Options()), r.invoke, r)
+	cur, err := sess.Register(ctx, r.procedure, r.options.dict(), r.invoke, r)
 	if err != nil {
 		return convertErr(err, true)
 	}

@@ -39,7 +39,7 @@ func TestWrongReplyAbortsSession(t *testing.T) {
 				var reg *client.Registration
 				reg, err = c.Register(ctx, "com.p", func(context.Context, *client.Invocation) (client.Payload, error) {
 					return client.Payload{}, nil
-				}, nil)
+				}, client.RegisterOptions{})
 				assert.Nil(t, reg)
 			} else {
 				_, err = c.Publish(ctx, "com.t", client.Payload{}, client.PublishOptions{Acknowledge: true})

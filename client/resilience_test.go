@@ -36,7 +36,7 @@ func TestReconnectGivesUpAfterMaxRetries(t *testing.T) {
 			return backoff.WithMaxRetries(backoff.NewConstantBackOff(10*time.Millisecond), 3)
 		}))
 	ctx := ctxT(t)
-	reg, err := c.Register(ctx, "test.echo", echoHandler, nil)
+	reg, err := c.Register(ctx, "test.echo", echoHandler, client.RegisterOptions{})
 	require.NoError(t, err)
 
 	r.Stop()
@@ -84,7 +84,7 @@ func TestCloseWhileReconnecting(t *testing.T) {
 		var states stateLog
 		c, err := client.Connect(ctxT(t), r.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
 		require.NoError(t, err)
-		_, err = c.Register(ctxT(t), "test.echo", echoHandler, nil)
+		_, err = c.Register(ctxT(t), "test.echo", echoHandler, client.RegisterOptions{})
 		require.NoError(t, err)
 		waiting := make(chan error, 1)
 		r.Stop()
@@ -225,7 +225,7 @@ func TestChurnAcrossDrops(t *testing.T) {
 	for i := range n {
 		uri := fmt.Sprintf("test.churn.%d", i)
 		rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		reg, err := c.Register(rctx, uri, echoHandler, nil)
+		reg, err := c.Register(rctx, uri, echoHandler, client.RegisterOptions{})
 		cancel()
 		if err != nil {
 			// Lost in flight (it may exist on the router only until that
@@ -305,13 +305,13 @@ func TestRefusedRestoreEndsWhenThePolicyStops(t *testing.T) {
 		client.WithRestoreErrorHandler(func(_ *client.Registration, err error) { reports <- err }))
 	other := r.WS(t)
 	ctx := ctxT(t)
-	reg, err := c.Register(ctx, "test.contested", echoHandler, nil)
+	reg, err := c.Register(ctx, "test.contested", echoHandler, client.RegisterOptions{})
 	require.NoError(t, err)
 	proxy.Pause()
 	proxy.DropAll()
 	require.NoError(t, c.WaitState(ctx, client.Reconnecting))
 	wamptest.Eventually(t, func() bool {
-		_, err := other.Register(ctx, "test.contested", echoHandler, nil)
+		_, err := other.Register(ctx, "test.contested", echoHandler, client.RegisterOptions{})
 		return err == nil
 	}, "the other session takes the procedure")
 	proxy.Resume()

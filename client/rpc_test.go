@@ -33,7 +33,7 @@ func TestCallRegisterEveryTransport(t *testing.T) {
 					sum += n
 				}
 				return client.Payload{Args: []any{sum}, Kwargs: map[string]any{"caller": inv.Procedure()}}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 			require.NoError(t, err)
 			assert.NotZero(t, reg.ID())
 
@@ -98,7 +98,7 @@ func TestProgressiveResultsInOrder(t *testing.T) {
 					}
 				}
 				return client.Payload{Args: []any{"done"}}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 			require.NoError(t, err)
 			var got []int64
 			res, err := caller.Call(ctx, client.CallRequest{Procedure: "test.count"}, func(r client.Result) error {
@@ -126,7 +126,7 @@ func TestHandlerPanicBecomesRuntimeError(t *testing.T) {
 			panic("boom")
 		}
 		return client.Payload{Args: []any{"fine"}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	_, err = caller.Call(ctx, client.CallRequest{Procedure: "test.panic"}, nil)
 	require.ErrorIs(t, err, client.ErrRuntimeError)
@@ -152,7 +152,7 @@ func TestCancelModes(t *testing.T) {
 			interrupted <- nil
 			return client.Payload{Args: []any{"late"}}, nil
 		}
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	for _, mode := range []client.CancelMode{client.CancelKillNoWait, client.CancelKill, client.CancelSkip} {
 		t.Run(string(mode), func(t *testing.T) {
@@ -189,7 +189,7 @@ func TestExplicitKillCancelIsBounded(t *testing.T) {
 		close(started)
 		<-release // ignores the interrupt
 		return client.Payload{}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	call, err := caller.StartCall(ctx, client.CallRequest{Procedure: "test.deaf", CancelMode: client.CancelKill, KillWait: 200 * time.Millisecond})
 	require.NoError(t, err)
@@ -210,7 +210,7 @@ func TestRouterTimeout(t *testing.T) {
 	_, err := callee.Register(ctx, "test.hang", func(ctx context.Context, _ *client.Invocation) (client.Payload, error) {
 		<-ctx.Done()
 		return client.Payload{}, ctx.Err()
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	_, err = caller.Call(ctx, client.CallRequest{Procedure: "test.hang", Timeout: 100 * time.Millisecond}, nil)
 	assert.ErrorIs(t, err, client.ErrTimeout)
@@ -225,12 +225,12 @@ func TestInvalidURIFailsBeforeSending(t *testing.T) {
 		assert.ErrorIs(t, err, client.ErrInvalidURI, uri)
 		assert.True(t, client.SafeToRetry(err))
 		assert.False(t, client.IsRemote(err))
-		_, err = c.Register(ctx, uri, func(context.Context, *client.Invocation) (client.Payload, error) { return client.Payload{}, nil }, nil)
+		_, err = c.Register(ctx, uri, func(context.Context, *client.Invocation) (client.Payload, error) { return client.Payload{}, nil }, client.RegisterOptions{})
 		assert.ErrorIs(t, err, client.ErrInvalidURI, uri)
 	}
 	_, err := c.Register(ctx, "com.app.", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{}, nil
-	}, map[string]any{"match": "prefix"})
+	}, client.RegisterOptions{Match: client.MatchPrefix})
 	assert.NoError(t, err)
 	strict := dial(t, r.wsURL, client.WithStrictURIs())
 	_, err = strict.Call(ctx, client.CallRequest{Procedure: "com.App.x"}, nil)
@@ -246,9 +246,9 @@ func TestExactAndPrefixSameURIAreIndependent(t *testing.T) {
 			return client.Payload{Args: []any{tag, inv.Procedure()}}, nil
 		}
 	}
-	exact, err := callee.Register(ctx, "com.app.get", h("exact"), nil)
+	exact, err := callee.Register(ctx, "com.app.get", h("exact"), client.RegisterOptions{})
 	require.NoError(t, err)
-	prefix, err := callee.Register(ctx, "com.app.get", h("prefix"), map[string]any{"match": "prefix"})
+	prefix, err := callee.Register(ctx, "com.app.get", h("prefix"), client.RegisterOptions{Match: client.MatchPrefix})
 	require.NoError(t, err)
 	assert.NotEqual(t, exact.ID(), prefix.ID())
 	res, err := caller.Call(ctx, client.CallRequest{Procedure: "com.app.get"}, nil)
@@ -283,7 +283,7 @@ func TestStreamedInputs(t *testing.T) {
 			n, _ := toInt(p.Args[0])
 			sum += n
 		}
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	call, err := caller.StartCall(ctx, client.CallRequest{Procedure: "test.sum", Stream: true, Payload: client.Payload{Args: []any{1}}})
 	require.NoError(t, err)
@@ -331,7 +331,7 @@ func TestSlowSubscriberDoesNotDelayCalls(t *testing.T) {
 	defer close(release)
 	_, err = other.Register(ctx, "test.echo", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		return inv.Payload(), nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	for i := 0; i < 20; i++ {
 		_, err := other.Publish(ctx, "test.slow", client.Payload{Args: []any{i}}, client.PublishOptions{})

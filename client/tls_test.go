@@ -53,7 +53,7 @@ func echoRoundTrip(t *testing.T, c *client.Client) {
 	ctx := ctxT(t)
 	_, err := c.Register(ctx, "test.echo", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		return inv.Payload(), nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	res, err := c.Call(ctx, client.CallRequest{Procedure: "test.echo", Payload: client.Payload{Args: []any{"secure"}}}, nil)
 	require.NoError(t, err)

@@ -7,13 +7,13 @@ import (
 )
 
 // ValidateURI checks a procedure or topic URI before anything is sent. match
-// is "", "exact", "prefix" or "wildcard": prefix URIs may end with an empty
+// is "" (exact), MatchExact, MatchPrefix or MatchWildcard: prefix URIs may end with an empty
 // component ("com.app."), wildcard URIs may have empty components
 // ("com..get"). Loose rules (the default) forbid empty components elsewhere,
 // whitespace and '#'; strict rules allow only [0-9a-z_] in components. The
 // error wraps ErrInvalidURI.
-func ValidateURI(uri, match string, strict bool) error {
-	if uri == "" && match != "prefix" {
+func ValidateURI(uri string, match Match, strict bool) error {
+	if uri == "" && match != MatchPrefix {
 		return invalidURI(uri, "is empty")
 	}
 	// Walk the components without splitting: validation runs on every call.
@@ -27,8 +27,8 @@ func ValidateURI(uri, match string, strict bool) error {
 		pos += end + 1
 		if part == "" {
 			switch {
-			case match == "wildcard":
-			case match == "prefix" && last:
+			case match == MatchWildcard:
+			case match == MatchPrefix && last:
 			default:
 				return invalidURI(uri, fmt.Sprintf("has an empty component at position %d", i+1))
 			}
@@ -43,9 +43,7 @@ func ValidateURI(uri, match string, strict bool) error {
 			}
 		}
 	}
-	switch match {
-	case "", "exact", "prefix", "wildcard":
-	default:
+	if match != "" && !match.Valid() {
 		return fmt.Errorf("%w: match policy %q (want exact, prefix or wildcard)", ErrInvalidOption, match)
 	}
 	return nil

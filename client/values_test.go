@@ -69,7 +69,7 @@ func TestSameValuesEveryTransport(t *testing.T) {
 				details = inv.Details()
 				got <- inv.Payload()
 				return inv.Payload(), nil
-			}, nil)
+			}, client.RegisterOptions{})
 			require.NoError(t, err)
 			for _, vc := range valueCases {
 				want := vc.want
@@ -110,7 +110,7 @@ func TestInProcessValuesAreCopies(t *testing.T) {
 		p.Kwargs["k"].(map[string]any)["x"] = "callee's"
 		p.Args[1].([]byte)[0] = 'C'
 		return p, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	list, dict, bin := []any{"mine"}, map[string]any{"x": "mine"}, []byte("mine")
 	res, err := caller.Call(ctx, client.CallRequest{Procedure: "test.mutate",
@@ -140,7 +140,7 @@ func TestInProcessRefusesWhatNoSerializerCarries(t *testing.T) {
 			return client.Payload{Args: []any{func() {}}}, nil // a result no serializer carries
 		}
 		return client.Payload{}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	for _, bad := range []any{make(chan int), map[int]string{1: "a"}, complex(1, 2)} {
 		_, err = caller.Call(ctx, client.CallRequest{Procedure: "test.refuse",

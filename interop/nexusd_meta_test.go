@@ -182,7 +182,7 @@ func TestNexusdMetaEventsOrderAndSharing(t *testing.T) {
 	const n = 10
 	var ids []client.ID
 	for i := range n {
-		r, err := callee.Register(ctx, fmt.Sprintf("com.nexusd.order.p%d", i), nop, nil)
+		r, err := callee.Register(ctx, fmt.Sprintf("com.nexusd.order.p%d", i), nop, client.RegisterOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,7 +217,7 @@ func TestNexusdMetaEventsOrderAndSharing(t *testing.T) {
 	if err := reg.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r, err := callee.Register(ctx, "com.nexusd.after", nop, nil)
+	r, err := callee.Register(ctx, "com.nexusd.after", nop, client.RegisterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,10 +250,10 @@ func TestNexusdRestartMidWatch(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	if _, err := stay.Register(ctx, "com.nexusd.stay", nop, nil); err != nil {
+	if _, err := stay.Register(ctx, "com.nexusd.stay", nop, client.RegisterOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	goneReg, err := gone.Register(ctx, "com.nexusd.gone", nop, nil)
+	goneReg, err := gone.Register(ctx, "com.nexusd.gone", nop, client.RegisterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

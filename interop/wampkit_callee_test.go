@@ -136,7 +136,7 @@ func registerCallees(ctx context.Context, c *client.Client, prefix string) (<-ch
 					return client.Payload{Args: []any{"not ppt", fmt.Sprintf("%T", in.Args)}}, nil
 				}
 				return client.Payload{Passthru: in.Passthru}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 			return err
 		},
 		func() error {

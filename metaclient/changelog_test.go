@@ -191,10 +191,10 @@ func TestRegistryLogAgreesAcrossRouterRestart(t *testing.T) {
 	log := follow(t, reg)
 	defer func() { require.NoError(t, reg.Close(context.Background())) }()
 
-	shared := map[string]any{"invoke": "roundrobin"}
-	register(t, stay, "com.restart.stay", nil)
+	shared := client.RegisterOptions{Invoke: client.InvokeRoundRobin}
+	register(t, stay, "com.restart.stay", client.RegisterOptions{})
 	register(t, stay, "com.restart.shared", shared)
-	goneReg := register(t, gone, "com.restart.gone", nil)
+	goneReg := register(t, gone, "com.restart.gone", client.RegisterOptions{})
 	register(t, gone, "com.restart.shared", shared)
 	waitAgree(t, ctx, m, reg, log)
 	before := len(log.changes(func(metaclient.Change) bool { return true }))
@@ -229,7 +229,7 @@ func TestRegistryLogAgreesAcrossRouterRestart(t *testing.T) {
 		Session: stay.ID()}, "the callee's registration on the new router")
 	assert.Equal(t, metaclient.Resynced, lastKind(after, metaclient.Resynced), "the rejoin rebuilt the view")
 
-	late := register(t, stay, "com.restart.late", nil)
+	late := register(t, stay, "com.restart.late", client.RegisterOptions{})
 	wamptest.Eventually(t, func() bool { _, ok := reg.Get(late.ID()); return ok }, "live again")
 	waitAgree(t, ctx, m, reg, log)
 }
@@ -269,7 +269,7 @@ func TestRegistryReportsChangesMissedDuringReconnect(t *testing.T) {
 	log := follow(t, reg)
 	defer func() { require.NoError(t, reg.Close(context.Background())) }()
 	callee := r.Local(t)
-	gone := register(t, callee, "com.missed.gone", nil)
+	gone := register(t, callee, "com.missed.gone", client.RegisterOptions{})
 	waitAgree(t, ctx, m, reg, log)
 
 	proxy.Pause()
@@ -278,7 +278,7 @@ func TestRegistryReportsChangesMissedDuringReconnect(t *testing.T) {
 	require.NoError(t, gone.Unregister(ctx))
 	var added []*client.Registration
 	for i := range 5 {
-		added = append(added, register(t, callee, fmt.Sprintf("com.missed.p%d", i), nil))
+		added = append(added, register(t, callee, fmt.Sprintf("com.missed.p%d", i), client.RegisterOptions{}))
 	}
 	proxy.Resume()
 	require.NoError(t, watcher.WaitState(ctx, client.Connected))
@@ -322,7 +322,7 @@ func TestRegistryRebuildsAfterDroppedEvents(t *testing.T) {
 	<-stuck
 	callee := r.Local(t)
 	for i := range 30 {
-		register(t, callee, fmt.Sprintf("com.dropped.p%d", i), nil)
+		register(t, callee, fmt.Sprintf("com.dropped.p%d", i), client.RegisterOptions{})
 	}
 	_, err = pub.Publish(ctx, "test.block", client.Payload{}, client.PublishOptions{Acknowledge: true})
 	require.NoError(t, err) // behind the meta events: once it is dropped too, they all were seen
@@ -357,7 +357,7 @@ func TestSeveralWatchersOnOneClient(t *testing.T) {
 	require.NoError(t, err)
 
 	callee := r.Local(t)
-	a := register(t, callee, "com.several.a", nil)
+	a := register(t, callee, "com.several.a", client.RegisterOptions{})
 	waitAgree(t, ctx, m1, reg1, log1)
 	waitAgree(t, ctx, m2, reg2, log2)
 	wamptest.Eventually(t, func() bool { _, ok := seen.Load(a.ID()); return ok })
@@ -368,13 +368,13 @@ func TestSeveralWatchersOnOneClient(t *testing.T) {
 	proxy.DropAll()
 	wamptest.Eventually(t, func() bool { return watcher.ID() != before && watcher.State() == client.Connected },
 		"the watcher rejoins after the drop")
-	b := register(t, callee, "com.several.b", nil)
+	b := register(t, callee, "com.several.b", client.RegisterOptions{})
 	waitAgree(t, ctx, m1, reg1, log1)
 	waitAgree(t, ctx, m2, reg2, log2)
 	wamptest.Eventually(t, func() bool { _, ok := seen.Load(b.ID()); return ok }, "OnEvents after the reconnect")
 
 	require.NoError(t, reg1.Close(ctx))
-	c := register(t, callee, "com.several.c", nil)
+	c := register(t, callee, "com.several.c", client.RegisterOptions{})
 	wamptest.Eventually(t, func() bool { _, ok := reg2.Get(c.ID()); return ok }, "the other registry is still live")
 	wamptest.Eventually(t, func() bool { _, ok := seen.Load(c.ID()); return ok }, "OnEvents is still live")
 	select {
@@ -405,7 +405,7 @@ func TestRegistryLargeRebuildLosesNoNotification(t *testing.T) {
 	require.NoError(t, watcher.WaitState(ctx, client.Reconnecting))
 	callee := r.Local(t)
 	for i := range 600 {
-		register(t, callee, fmt.Sprintf("com.large.p%d", i), nil)
+		register(t, callee, fmt.Sprintf("com.large.p%d", i), client.RegisterOptions{})
 	}
 	proxy.Resume()
 	waitAgree(t, ctx, m, reg, log)

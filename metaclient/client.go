@@ -155,7 +155,7 @@ func (m *Client) UserRegistrations(ctx context.Context) ([]Registration, error) 
 // Lookup returns the registration of procedure under the match policy;
 // found is false when there is none (routers answer null or 0).
 func (m *Client) Lookup(ctx context.Context, procedure string, match Match) (id client.ID, found bool, err error) {
-	if err := match.valid(); err != nil {
+	if err := validMatch(match); err != nil {
 		return 0, false, err
 	}
 	id, err = ask(ctx, m, decodeID, ProcLookup, procedure, map[string]any{"match": string(match)})

@@ -17,7 +17,7 @@ func Example() {
 	defer c.Close(ctx)
 	_, _ = c.Register(ctx, "com.example.echo.", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		return inv.Payload(), nil
-	}, map[string]any{"match": "prefix"})
+	}, client.RegisterOptions{Match: client.MatchPrefix})
 
 	m := metaclient.New(c)
 	regs, _ := m.UserRegistrations(ctx)
@@ -47,7 +47,7 @@ func ExampleClient_Watch() {
 	defer callee.Close(ctx)
 	h, _ := callee.Register(ctx, "com.example.add", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	for c := range reg.Changes() {
 		fmt.Println(c.Kind, c.URI)
 		if c.Kind == metaclient.CalleeAdded {

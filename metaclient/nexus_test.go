@@ -42,7 +42,7 @@ func TestPlainNexusShapes(t *testing.T) {
 	ctx := wamptest.Context(t)
 	callee := connectTo(t, r)
 	m := metaclient.New(connectTo(t, r))
-	reg := register(t, callee, "com.nexus.plain", nil) // no match, no invoke: nexus stores ""
+	reg := register(t, callee, "com.nexus.plain", client.RegisterOptions{}) // no match, no invoke: nexus stores ""
 
 	got, err := m.Get(ctx, reg.ID())
 	require.NoError(t, err)
@@ -81,8 +81,8 @@ func TestRegistryOnPlainNexus(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { require.NoError(t, reg.Close(context.Background())) }()
 	a, b := connectTo(t, r), connectTo(t, r)
-	ra := register(t, a, "com.nexus.shared", map[string]any{"invoke": "last"})
-	register(t, b, "com.nexus.shared", map[string]any{"invoke": "last"})
+	ra := register(t, a, "com.nexus.shared", client.RegisterOptions{Invoke: client.InvokeLast})
+	register(t, b, "com.nexus.shared", client.RegisterOptions{Invoke: client.InvokeLast})
 	// The two sessions' on_register events may arrive crossed; the registry
 	// repairs the order shortly after, so wait for the router's order.
 	wamptest.Eventually(t, func() bool {

@@ -64,7 +64,7 @@ func TestLifecycleHandlersSeeRouterOrder(t *testing.T) {
 	callee := r.Local(t)
 	const n = 20
 	for i := range n {
-		reg := register(t, callee, fmt.Sprintf("com.order.p%d", i), nil)
+		reg := register(t, callee, fmt.Sprintf("com.order.p%d", i), client.RegisterOptions{})
 		require.NoError(t, reg.Unregister(ctx))
 	}
 	wamptest.Eventually(t, func() bool { return log.count() == 4*n })
@@ -100,9 +100,9 @@ func TestRevocationReasonInEvents(t *testing.T) {
 	<-reg.Changes() // the initial sync
 
 	callee := r.Local(t)
-	plain := register(t, callee, "com.reason.plain", nil)
+	plain := register(t, callee, "com.reason.plain", client.RegisterOptions{})
 	require.NoError(t, plain.Unregister(ctx))
-	removed := register(t, callee, "com.reason.removed", nil)
+	removed := register(t, callee, "com.reason.removed", client.RegisterOptions{})
 	admin := r.Admin(t, wamptest.Transport{Name: "inproc", Kind: "inproc"})
 	require.NoError(t, metaclient.New(admin).RemoveCallee(ctx, removed.ID(), callee.ID(), "com.example.maintenance"))
 

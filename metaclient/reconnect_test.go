@@ -45,7 +45,7 @@ func TestRegistryResyncsAfterReconnect(t *testing.T) {
 	require.Equal(t, metaclient.Resynced, (<-reg.Changes()).Kind, "the initial sync")
 
 	callee := r.Local(t)
-	gone := register(t, callee, "com.reconnect.gone", nil)
+	gone := register(t, callee, "com.reconnect.gone", client.RegisterOptions{})
 	wamptest.Eventually(t, func() bool { _, ok := reg.Get(gone.ID()); return ok })
 	before := watcher.ID()
 
@@ -55,7 +55,7 @@ func TestRegistryResyncsAfterReconnect(t *testing.T) {
 	require.NoError(t, gone.Unregister(ctx)) // events the watcher never sees
 	var added []*client.Registration
 	for i := range 20 {
-		added = append(added, register(t, callee, fmt.Sprintf("com.reconnect.p%d", i), nil))
+		added = append(added, register(t, callee, fmt.Sprintf("com.reconnect.p%d", i), client.RegisterOptions{}))
 	}
 	proxy.Resume()
 	require.NoError(t, watcher.WaitState(ctx, client.Connected))
@@ -80,7 +80,7 @@ func TestRegistryResyncsAfterReconnect(t *testing.T) {
 	waitConverged(t, m, reg)
 
 	// Live again: events after the reconnect are applied.
-	late := register(t, callee, "com.reconnect.late", nil)
+	late := register(t, callee, "com.reconnect.late", client.RegisterOptions{})
 	wamptest.Eventually(t, func() bool { _, ok := reg.Get(late.ID()); return ok })
 }
 
@@ -89,7 +89,7 @@ func TestRegistryCloseEndsChanges(t *testing.T) {
 	ctx := wamptest.Context(t)
 	reg, err := metaclient.New(r.Local(t)).Watch(ctx)
 	require.NoError(t, err)
-	register(t, r.Local(t), "com.close.p", nil)
+	register(t, r.Local(t), "com.close.p", client.RegisterOptions{})
 	require.NoError(t, reg.Close(ctx))
 	require.NoError(t, reg.Close(ctx), "idempotent")
 	for range reg.Changes() { // drains what was buffered, then ends
@@ -116,7 +116,7 @@ func TestRegistryResyncsAfterRouterRestart(t *testing.T) {
 	defer func() { require.NoError(t, reg.Close(context.Background())) }()
 
 	for _, uri := range []string{"com.resync.a", "com.resync.b"} {
-		_, err := callee.Register(ctx, uri, nop, nil)
+		_, err := callee.Register(ctx, uri, nop, client.RegisterOptions{})
 		require.NoError(t, err)
 	}
 	wamptest.Eventually(t, func() bool { _, ok := reg.Lookup("com.resync.a", metaclient.Exact); return ok })

@@ -58,9 +58,9 @@ type churner struct {
 // seventh a prefix one of its own) and unregisters every third.
 func (ch *churner) churn(ctx context.Context, n int, tag string) {
 	for i := range n {
-		uri, opts := fmt.Sprintf("com.churn.p%d", ch.rng.IntN(300)), map[string]any{"invoke": "roundrobin"}
+		uri, opts := fmt.Sprintf("com.churn.p%d", ch.rng.IntN(300)), client.RegisterOptions{Invoke: client.InvokeRoundRobin}
 		if i%7 == 0 {
-			uri, opts = fmt.Sprintf("com.churn.%s.prefix%d.", tag, i), map[string]any{"match": "prefix"}
+			uri, opts = fmt.Sprintf("com.churn.%s.prefix%d.", tag, i), client.RegisterOptions{Match: client.MatchPrefix}
 		}
 		reg, err := ch.c.Register(ctx, uri, nop, opts)
 		if err != nil {
@@ -103,7 +103,7 @@ func TestRegistryFollowsChurn(t *testing.T) {
 
 	leaving := r.Local(t) // 200 more, then the session leaves with them
 	for i := range 200 {
-		_, err := leaving.Register(ctx, fmt.Sprintf("com.churn.last%d", i), nop, nil)
+		_, err := leaving.Register(ctx, fmt.Sprintf("com.churn.last%d", i), nop, client.RegisterOptions{})
 		require.NoError(t, err)
 	}
 	require.NoError(t, leaving.Close(ctx))
@@ -176,7 +176,7 @@ func TestRegistryLookupAndChanges(t *testing.T) {
 	defer func() { _ = reg.Close(context.Background()) }()
 	<-reg.Changes() // the initial sync
 
-	h := register(t, a, "com.registry.p", map[string]any{"match": "prefix"})
+	h := register(t, a, "com.registry.p", client.RegisterOptions{Match: client.MatchPrefix})
 	var got []metaclient.ChangeKind
 	for len(got) < 2 {
 		select {
@@ -215,7 +215,7 @@ func TestRegistryRepairsCrossedEvents(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 50 {
-				_, _ = c.Register(ctx, fmt.Sprintf("com.crossed.p%d", (i+s)%25), nop, map[string]any{"invoke": "roundrobin"})
+				_, _ = c.Register(ctx, fmt.Sprintf("com.crossed.p%d", (i+s)%25), nop, client.RegisterOptions{Invoke: client.InvokeRoundRobin})
 			}
 		}()
 	}

@@ -19,7 +19,7 @@ import (
 
 func nop(context.Context, *client.Invocation) (client.Payload, error) { return client.Payload{}, nil }
 
-func register(t *testing.T, c *client.Client, uri string, opts map[string]any) *client.Registration {
+func register(t *testing.T, c *client.Client, uri string, opts client.RegisterOptions) *client.Registration {
 	t.Helper()
 	reg, err := c.Register(wamptest.Context(t), uri, nop, opts)
 	require.NoError(t, err)
@@ -33,10 +33,10 @@ func TestAllSevenProcedures(t *testing.T) {
 			ctx := wamptest.Context(t)
 			a, b := r.Connect(t, tr), r.Connect(t, tr)
 			admin := metaclient.New(r.Admin(t, tr))
-			exact := register(t, a, "com.meta."+tr.Name+".get", nil)
-			prefix := register(t, a, "com.meta."+tr.Name+".", map[string]any{"match": "prefix"})
-			shared := register(t, a, "com.meta."+tr.Name+".work", map[string]any{"invoke": "roundrobin"})
-			register(t, b, "com.meta."+tr.Name+".work", map[string]any{"invoke": "roundrobin"})
+			exact := register(t, a, "com.meta."+tr.Name+".get", client.RegisterOptions{})
+			prefix := register(t, a, "com.meta."+tr.Name+".", client.RegisterOptions{Match: client.MatchPrefix})
+			shared := register(t, a, "com.meta."+tr.Name+".work", client.RegisterOptions{Invoke: client.InvokeRoundRobin})
+			register(t, b, "com.meta."+tr.Name+".work", client.RegisterOptions{Invoke: client.InvokeRoundRobin})
 
 			l, err := admin.List(ctx)
 			require.NoError(t, err)
@@ -140,7 +140,7 @@ func TestFourEventsInOrder(t *testing.T) {
 	_, err = m.OnDelete(ctx, func(e metaclient.DeleteEvent) { say("delete", e.Session, e.RegistrationID) })
 	require.NoError(t, err)
 
-	reg := register(t, a, "com.meta.events", map[string]any{"invoke": "roundrobin"})
+	reg := register(t, a, "com.meta.events", client.RegisterOptions{Invoke: client.InvokeRoundRobin})
 	wamptest.Eventually(t, func() bool { return len(rec.get()) == 2 }, "events arrive after REGISTERED")
 	// Separate subscriptions run on separate goroutines, so only the set is
 	// fixed here; TestOnEventsKeepsPublicationOrder checks the order.
@@ -171,8 +171,8 @@ func TestOnEventsKeepsPublicationOrder(t *testing.T) {
 	})
 	require.NoError(t, err)
 	for i := range 20 {
-		ra := register(t, a, "com.meta.order", map[string]any{"invoke": "first"})
-		rb := register(t, b, "com.meta.order", map[string]any{"invoke": "first"})
+		ra := register(t, a, "com.meta.order", client.RegisterOptions{Invoke: client.InvokeFirst})
+		rb := register(t, b, "com.meta.order", client.RegisterOptions{Invoke: client.InvokeFirst})
 		require.NoError(t, ra.Unregister(ctx))
 		require.NoError(t, rb.Unregister(ctx))
 		want := (i + 1) * 6

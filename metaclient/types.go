@@ -7,14 +7,15 @@ import (
 	"github.com/wampkit/wampkit/client"
 )
 
-// Match is a registration's match policy.
-type Match string
+// Match is a registration's match policy: [client.Match], the type
+// client.RegisterOptions and callee register with.
+type Match = client.Match
 
 // The match policies.
 const (
-	Exact    Match = "exact"
-	Prefix   Match = "prefix"
-	Wildcard Match = "wildcard"
+	Exact    = client.MatchExact
+	Prefix   = client.MatchPrefix
+	Wildcard = client.MatchWildcard
 )
 
 // Policy is a shared registration's invocation policy: [client.Policy],
@@ -91,9 +92,8 @@ type DeleteEvent struct {
 	RegistrationID client.ID
 }
 
-func (m Match) valid() error {
-	switch m {
-	case Exact, Prefix, Wildcard:
+func validMatch(m Match) error {
+	if m.Valid() {
 		return nil
 	}
 	return fmt.Errorf("metaclient: %w: match %q (want exact, prefix or wildcard)", client.ErrInvalidOption, m)

@@ -58,7 +58,7 @@ func TestWaitForProcedure(t *testing.T) {
 	t.Run("exact", func(t *testing.T) {
 		done := startWait(ctx, m, "com.wait.exact")
 		notYet(t, done)
-		reg := register(t, callee, "com.wait.exact", nil)
+		reg := register(t, callee, "com.wait.exact", client.RegisterOptions{})
 		res := waited(t, done)
 		require.NoError(t, res.err)
 		assert.Equal(t, reg.ID(), res.id)
@@ -71,9 +71,9 @@ func TestWaitForProcedure(t *testing.T) {
 	t.Run("prefix registration satisfies a uri under it", func(t *testing.T) {
 		done := startWait(ctx, m, "com.wait.tree.leaf.op")
 		notYet(t, done)
-		register(t, callee, "com.wait.other", nil) // an unrelated registration does not end the wait
+		register(t, callee, "com.wait.other", client.RegisterOptions{}) // an unrelated registration does not end the wait
 		notYet(t, done)
-		reg := register(t, callee, "com.wait.tree.", map[string]any{"match": "prefix"})
+		reg := register(t, callee, "com.wait.tree.", client.RegisterOptions{Match: client.MatchPrefix})
 		res := waited(t, done)
 		require.NoError(t, res.err)
 		assert.Equal(t, reg.ID(), res.id)
@@ -82,7 +82,7 @@ func TestWaitForProcedure(t *testing.T) {
 	t.Run("wildcard", func(t *testing.T) {
 		done := startWait(ctx, m, "com.wait.wild.x.run")
 		notYet(t, done)
-		reg := register(t, callee, "com.wait.wild..run", map[string]any{"match": "wildcard"})
+		reg := register(t, callee, "com.wait.wild..run", client.RegisterOptions{Match: client.MatchWildcard})
 		res := waited(t, done)
 		require.NoError(t, res.err)
 		assert.Equal(t, reg.ID(), res.id)

@@ -65,7 +65,7 @@ func TestCalleeSeesWireTypesInProcess(t *testing.T) {
 			p := inv.Payload()
 			got <- describe(p.Args) + " " + describe(p.Kwargs)
 			return client.Payload{}, nil
-		}, nil)
+		}, client.RegisterOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

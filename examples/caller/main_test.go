@@ -21,10 +21,10 @@ func exampleProcedures(t *testing.T, c *client.Client) {
 	ctx := t.Context()
 	procs := []struct {
 		uri  string
-		opts map[string]any
+		opts client.RegisterOptions
 		h    client.InvocationHandler
 	}{
-		{"com.example.add", nil, func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+		{"com.example.add", client.RegisterOptions{}, func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 			a := inv.Payload().Args
 			if len(a) != 2 {
 				return client.Payload{}, client.NewError("wamp.error.invalid_argument", "want two integers")
@@ -34,7 +34,7 @@ func exampleProcedures(t *testing.T, c *client.Client) {
 			}
 			return client.Payload{Args: []any{num(a[0]) + num(a[1])}}, nil
 		}},
-		{"com.example.greet", nil, func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+		{"com.example.greet", client.RegisterOptions{}, func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 			kw := inv.Payload().Kwargs
 			greeting, _ := kw["greeting"].(string)
 			if greeting == "" {
@@ -42,7 +42,7 @@ func exampleProcedures(t *testing.T, c *client.Client) {
 			}
 			return client.Payload{Args: []any{fmt.Sprintf("%s, %s!", greeting, kw["name"])}}, nil
 		}},
-		{"com.example.countdown", nil, func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+		{"com.example.countdown", client.RegisterOptions{}, func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
 			for i := num(inv.Payload().Args[0]); i > 0; i-- {
 				if err := inv.Progress(client.Payload{Args: []any{i}}); err != nil {
 					return client.Payload{}, err
@@ -55,7 +55,7 @@ func exampleProcedures(t *testing.T, c *client.Client) {
 			}
 			return client.Payload{Args: []any{"liftoff"}}, nil
 		}},
-		{"com.example.echo.", map[string]any{"match": "prefix"}, func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+		{"com.example.echo.", client.RegisterOptions{Match: client.MatchPrefix}, func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 			return client.Payload{Args: inv.Payload().Args, Kwargs: map[string]any{"procedure": inv.Procedure()}}, nil
 		}},
 	}

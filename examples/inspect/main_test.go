@@ -22,14 +22,14 @@ func TestInspectTableWatchAndRemove(t *testing.T) {
 	ctx := wamptest.Context(t)
 	a, b := r.Local(t), r.Local(t)
 	nop := func(context.Context, *client.Invocation) (client.Payload, error) { return client.Payload{}, nil }
-	regA, err := a.Register(ctx, "com.example.work", nop, map[string]any{"invoke": "roundrobin"})
+	regA, err := a.Register(ctx, "com.example.work", nop, client.RegisterOptions{Invoke: client.InvokeRoundRobin})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Register(ctx, "com.example.work", nop, map[string]any{"invoke": "roundrobin"}); err != nil {
+	if _, err := b.Register(ctx, "com.example.work", nop, client.RegisterOptions{Invoke: client.InvokeRoundRobin}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Register(ctx, "com.example.echo.", nop, map[string]any{"match": "prefix"}); err != nil {
+	if _, err := a.Register(ctx, "com.example.echo.", nop, client.RegisterOptions{Match: client.MatchPrefix}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -54,7 +54,7 @@ func TestInspectTableWatchAndRemove(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(wctx, []string{"-url", r.WebsocketURL(), "-watch"}, &events) }()
 	wamptest.Eventually(t, func() bool { return strings.Contains(events.String(), "watching") })
-	reg, err := b.Register(ctx, "com.example.new", nop, nil)
+	reg, err := b.Register(ctx, "com.example.new", nop, client.RegisterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestInspectFlags(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	ctx := wamptest.Context(t)
 	nop := func(context.Context, *client.Invocation) (client.Payload, error) { return client.Payload{}, nil }
-	if _, err := r.Local(t).Register(ctx, "com.example.msgpack", nop, nil); err != nil {
+	if _, err := r.Local(t).Register(ctx, "com.example.msgpack", nop, client.RegisterOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -133,10 +133,10 @@ func TestInspectWatchThroughRouterRestart(t *testing.T) {
 	}
 	stay := connect(client.WithReconnect(wamptest.FastBackoff))
 	gone := connect(client.WithoutReconnect())
-	if _, err := stay.Register(ctx, "com.example.stay", nop, nil); err != nil {
+	if _, err := stay.Register(ctx, "com.example.stay", nop, client.RegisterOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	goneReg, err := gone.Register(ctx, "com.example.gone", nop, nil)
+	goneReg, err := gone.Register(ctx, "com.example.gone", nop, client.RegisterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestInspectWatchThroughRouterRestart(t *testing.T) {
 			"-watch output lacks %q:\n%s", want, &events)
 	}
 	t.Logf("inspect -watch:\n%s", events.String())
-	late, err := stay.Register(ctx, "com.example.late", nop, nil)
+	late, err := stay.Register(ctx, "com.example.late", nop, client.RegisterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func TestWrongReplyType(t *testing.T) {
 			require.NoError(t, err)
 			reg, err := c.Register(ctx, "com.example.x", func(context.Context, *client.Invocation) (client.Payload, error) {
 				return client.Payload{}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 			assert.Nil(t, reg)
 			assert.ErrorIs(t, err, client.ErrProtocol, "REGISTER answered SUBSCRIBED")
 			<-c.Done()
@@ -174,7 +174,7 @@ func TestRandomInvocationIDs(t *testing.T) {
 			c, err := dial(t, tr, r)
 			require.NoError(t, err)
 			_, err = c.Register(ctxFor(t, 5*time.Second), "com.example.flood",
-				func(_ context.Context, inv *client.Invocation) (client.Payload, error) { return inv.Payload(), nil }, nil)
+				func(_ context.Context, inv *client.Invocation) (client.Payload, error) { return inv.Payload(), nil }, client.RegisterOptions{})
 			require.NoError(t, err)
 			sent := <-ids
 			waitFor(t, "every invocation is answered", func() bool { return r.Count(wamp.YIELD) == n })

@@ -121,7 +121,7 @@ func blocking(t *testing.T, c *client.Client, release <-chan struct{}) *atomic.I
 			case <-ctx.Done():
 			}
 			return client.Payload{}, nil
-		}, nil)
+		}, client.RegisterOptions{})
 	require.NoError(t, err)
 	return &started
 }
@@ -226,7 +226,7 @@ func TestStreamedInputFlood(t *testing.T) {
 				return client.Payload{}, err
 			}
 		}
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	waitFor(t, "the invocation's input overflows", func() bool { return r.Count(wamp.ERROR) == 1 })
 	<-sent

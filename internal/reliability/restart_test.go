@@ -116,7 +116,7 @@ func TestRouterKillRecovery(t *testing.T) {
 			})
 			_, err = c.Register(ctx, "com.example.alive", func(context.Context, *client.Invocation) (client.Payload, error) {
 				return client.Payload{Args: []any{"yes"}}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 			require.NoError(t, err)
 			call := func() error {
 				cctx, cancel := context.WithTimeout(ctx, time.Second)

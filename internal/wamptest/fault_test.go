@@ -30,7 +30,7 @@ func TestFaultyDropsAndDelays(t *testing.T) {
 	c, err := client.ConnectLocal(ctx, f)
 	require.NoError(t, err)
 	t.Cleanup(func() { wamptest.Close(t, c) })
-	_, err = c.Register(ctx, "test.echo", echo, nil)
+	_, err = c.Register(ctx, "test.echo", echo, client.RegisterOptions{})
 	require.NoError(t, err)
 
 	f.SetFault(func(m wamp.Message) (bool, time.Duration) { return false, 150 * time.Millisecond })
@@ -72,7 +72,7 @@ func TestFaultyDropNextAndDropAll(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	t.Cleanup(func() { wamptest.Close(t, c) })
-	_, err = c.Register(ctx, "test.echo", echo, nil)
+	_, err = c.Register(ctx, "test.echo", echo, client.RegisterOptions{})
 	require.NoError(t, err)
 
 	f.DropNext(wamp.RESULT, 1)
@@ -110,7 +110,7 @@ func TestProxyDelay(t *testing.T) {
 	c, err := client.Connect(ctx, p.WebsocketURL())
 	require.NoError(t, err)
 	t.Cleanup(func() { wamptest.Close(t, c) })
-	_, err = c.Register(ctx, "test.echo", echo, nil)
+	_, err = c.Register(ctx, "test.echo", echo, client.RegisterOptions{})
 	require.NoError(t, err)
 	p.SetDelay(50 * time.Millisecond)
 	begin := time.Now()

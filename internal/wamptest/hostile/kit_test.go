@@ -59,7 +59,7 @@ func TestServeAnswersLikeARouter(t *testing.T) {
 			require.NoError(t, err)
 			reg, err := cl.Register(ctx, "test.proc", func(context.Context, *client.Invocation) (client.Payload, error) {
 				return client.Payload{}, nil
-			}, nil)
+			}, client.RegisterOptions{})
 			require.NoError(t, err)
 			assert.NotZero(t, reg.ID())
 			_, err = cl.Publish(ctx, "test.topic", client.Payload{Args: []any{"x"}}, client.PublishOptions{Acknowledge: true})

@@ -1,0 +1,210 @@
+package client
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// The raw API takes its per-request options as structs, one per request,
+// as net/http does: [RegisterOptions], [SubscribeOptions], [PublishOptions]
+// and [CallRequest]. Their zero value is the router's default. Each keeps
+// the options WAMP defines as typed fields and has an Extra map for keys
+// of router extensions; a key of Extra that a typed field covers is read
+// into that field (it must hold a valid value, and agree with the field
+// when the field is set too). The maps are copied; the client never
+// modifies what it is given. A bad value fails the request with an error
+// wrapping [ErrInvalidOption] before anything is sent. The typed packages
+// (callee, caller, metaclient) build these structs from their functional
+// options.
+
+// Match is how a registration or subscription matches URIs: the match
+// option of REGISTER and SUBSCRIBE, and what the registration meta-API
+// reports. callee.MatchPrefix and callee.MatchWildcard set it, and
+// metaclient.Match is this type.
+type Match string
+
+// The WAMP match policies.
+const (
+	// MatchExact (the default): the URI itself.
+	MatchExact Match = "exact"
+	// MatchPrefix: every URI that starts with the registered one
+	// ("com.app." matches "com.app.echo").
+	MatchPrefix Match = "prefix"
+	// MatchWildcard: an empty component matches any one component
+	// ("com.app..get" matches "com.app.user.get").
+	MatchWildcard Match = "wildcard"
+)
+
+// Valid reports whether m is one of the three WAMP match policies.
+func (m Match) Valid() bool {
+	switch m {
+	case MatchExact, MatchPrefix, MatchWildcard:
+		return true
+	}
+	return false
+}
+
+// RegisterOptions are the options of one REGISTER ([Client.Register]). The
+// zero value registers the exact URI with the router's default invocation
+// policy (single).
+type RegisterOptions struct {
+	// Match registers a pattern: "" or MatchExact for the URI itself,
+	// MatchPrefix or MatchWildcard (they need the router's
+	// pattern_based_registration).
+	Match Match
+	// Invoke makes the registration shared with this invocation policy;
+	// "" is the router's default (single). A policy other than
+	// InvokeSingle needs the router's shared_registration.
+	Invoke Policy
+	// DiscloseCaller asks the router to tell the handler who calls
+	// (disclose_caller; needs caller_identification).
+	DiscloseCaller bool
+	// ForwardTimeout asks the router to forward the caller's timeout to the
+	// handler instead of enforcing it (forward_timeout; needs call_timeout).
+	ForwardTimeout bool
+	// Extra holds REGISTER options of router extensions. The keys match,
+	// invoke, disclose_caller and forward_timeout are read into the fields
+	// above.
+	Extra map[string]any
+}
+
+// resolved checks o and returns it as the REGISTER will carry it: Extra's
+// keys that a field covers read into the field, Extra a copy of the rest
+// (nil when empty).
+func (o RegisterOptions) resolved() (RegisterOptions, error) {
+	const req = "REGISTER"
+	if err := checkMatch(req, o.Match); err != nil {
+		return o, err
+	}
+	if o.Invoke != "" && !o.Invoke.Valid() {
+		return o, fmt.Errorf("%w: invocation policy %q (want single, roundrobin, random, first or last)", ErrInvalidOption, o.Invoke)
+	}
+	if len(o.Extra) == 0 {
+		o.Extra = nil
+		return o, nil
+	}
+	if err := liftMatch(req, o.Extra, &o.Match); err != nil {
+		return o, err
+	}
+	if err := liftPolicy(req, o.Extra, &o.Invoke); err != nil {
+		return o, err
+	}
+	if err := liftFlag(req, o.Extra, wamp.OptDiscloseCaller, &o.DiscloseCaller); err != nil {
+		return o, err
+	}
+	if err := liftFlag(req, o.Extra, optForwardTimeout, &o.ForwardTimeout); err != nil {
+		return o, err
+	}
+	o.Extra = rest(o.Extra, wamp.OptMatch, wamp.OptInvoke, wamp.OptDiscloseCaller, optForwardTimeout)
+	return o, nil
+}
+
+// optForwardTimeout is REGISTER.Options.forward_timeout (nexus has no
+// constant for it).
+const optForwardTimeout = "forward_timeout"
+
+// dict builds the REGISTER options dictionary of resolved options (nil when
+// there are none: the engine sends an empty one).
+func (o RegisterOptions) dict() wamp.Dict {
+	if o.Match == "" && o.Invoke == "" && !o.DiscloseCaller && !o.ForwardTimeout && len(o.Extra) == 0 {
+		return nil
+	}
+	d := make(wamp.Dict, len(o.Extra)+4)
+	maps.Copy(d, o.Extra)
+	// Plain strings: routers in process read them with type assertions.
+	if o.Match != "" {
+		d[wamp.OptMatch] = string(o.Match)
+	}
+	if o.Invoke != "" {
+		d[wamp.OptInvoke] = string(o.Invoke)
+	}
+	if o.DiscloseCaller {
+		d[wamp.OptDiscloseCaller] = true
+	}
+	if o.ForwardTimeout {
+		d[optForwardTimeout] = true
+	}
+	return d
+}
+
+// clone returns o with its own copy of Extra.
+func (o RegisterOptions) clone() RegisterOptions {
+	o.Extra = maps.Clone(o.Extra)
+	return o
+}
+
+func checkMatch(req string, m Match) error {
+	if m != "" && !m.Valid() {
+		return fmt.Errorf("%w: %s match policy %q (want exact, prefix or wildcard)", ErrInvalidOption, req, m)
+	}
+	return nil
+}
+
+// liftMatch reads extra's match key into m.
+func liftMatch(req string, extra map[string]any, m *Match) error {
+	v, ok := extra[wamp.OptMatch]
+	if !ok {
+		return nil
+	}
+	s, _ := v.(string)
+	if !Match(s).Valid() {
+		return fmt.Errorf("%w: %s option match=%v in Extra (want exact, prefix or wildcard)", ErrInvalidOption, req, v)
+	}
+	if *m != "" && *m != Match(s) {
+		return fmt.Errorf("%w: %s option match=%q in Extra conflicts with Match %q", ErrInvalidOption, req, s, *m)
+	}
+	*m = Match(s)
+	return nil
+}
+
+// liftPolicy reads extra's invoke key into p.
+func liftPolicy(req string, extra map[string]any, p *Policy) error {
+	v, ok := extra[wamp.OptInvoke]
+	if !ok {
+		return nil
+	}
+	s, _ := v.(string)
+	if !Policy(s).Valid() {
+		return fmt.Errorf("%w: %s option invoke=%v in Extra (want single, roundrobin, random, first or last)", ErrInvalidOption, req, v)
+	}
+	if *p != "" && *p != Policy(s) {
+		return fmt.Errorf("%w: %s option invoke=%q in Extra conflicts with Invoke %q", ErrInvalidOption, req, s, *p)
+	}
+	*p = Policy(s)
+	return nil
+}
+
+// liftFlag reads extra's boolean key into f.
+func liftFlag(req string, extra map[string]any, key string, f *bool) error {
+	v, ok := extra[key]
+	if !ok {
+		return nil
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		return fmt.Errorf("%w: %s option %s=%v in Extra, want a bool", ErrInvalidOption, req, key, v)
+	}
+	if *f && !b {
+		return fmt.Errorf("%w: %s option %s=false in Extra conflicts with the field set to true", ErrInvalidOption, req, key)
+	}
+	*f = *f || b
+	return nil
+}
+
+// rest returns a copy of extra without the keys a field covers, nil when
+// nothing is left.
+func rest(extra map[string]any, covered ...string) map[string]any {
+	out := make(map[string]any, len(extra))
+	for k, v := range extra {
+		out[k] = v
+	}
+	for _, k := range covered {
+		delete(out, k)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
