@@ -20,17 +20,17 @@ func TestRegisterOptionsRefused(t *testing.T) {
 	closeClient(t, c)
 	ctx := ctxT(t)
 	for name, opts := range map[string]client.RegisterOptions{
-		"unknown match":            {Match: "fuzzy"},
-		"unknown policy":           {Invoke: "sometimes"},
-		"raw match invalid":        {Extra: map[string]any{"match": "fuzzy"}},
-		"raw match not a string":   {Extra: map[string]any{"match": 1}},
-		"raw match conflicts":      {Match: client.MatchPrefix, Extra: map[string]any{"match": "exact"}},
-		"raw invoke invalid":       {Extra: map[string]any{"invoke": 3}},
-		"raw invoke conflicts":     {Invoke: client.InvokeFirst, Extra: map[string]any{"invoke": "last"}},
-		"raw disclose not bool":    {Extra: map[string]any{"disclose_caller": "yes"}},
-		"raw disclose conflicts":   {DiscloseCaller: true, Extra: map[string]any{"disclose_caller": false}},
-		"raw forward_timeout nil":  {Extra: map[string]any{"forward_timeout": nil}},
-		"raw match empty":          {Extra: map[string]any{"match": ""}},
+		"unknown match":           {Match: "fuzzy"},
+		"unknown policy":          {Invoke: "sometimes"},
+		"raw match invalid":       {Extra: map[string]any{"match": "fuzzy"}},
+		"raw match not a string":  {Extra: map[string]any{"match": 1}},
+		"raw match conflicts":     {Match: client.MatchPrefix, Extra: map[string]any{"match": "exact"}},
+		"raw invoke invalid":      {Extra: map[string]any{"invoke": 3}},
+		"raw invoke conflicts":    {Invoke: client.InvokeFirst, Extra: map[string]any{"invoke": "last"}},
+		"raw disclose not bool":   {Extra: map[string]any{"disclose_caller": "yes"}},
+		"raw disclose conflicts":  {DiscloseCaller: true, Extra: map[string]any{"disclose_caller": false}},
+		"raw forward_timeout nil": {Extra: map[string]any{"forward_timeout": nil}},
+		"raw match empty":         {Extra: map[string]any{"match": ""}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			before := maps.Clone(opts.Extra)
