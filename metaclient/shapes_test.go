@@ -268,7 +268,7 @@ func TestMalformedAnswers(t *testing.T) {
 		"get null":               {metaclient.ProcGet, result(nil), get, "not a dictionary"},
 		"get without id":         {metaclient.ProcGet, result(map[string]any{"uri": "com.x"}), get, "without an id"},
 		"get without uri":        {metaclient.ProcGet, result(map[string]any{"id": uint64(1)}), get, "without a uri"},
-		"get numeric match":      {metaclient.ProcGet, result(map[string]any{"id": 1, "uri": "com.x", "match": 5}), get, `"match": want metaclient.Match, got 5`},
+		"get numeric match":      {metaclient.ProcGet, result(map[string]any{"id": 1, "uri": "com.x", "match": 5}), get, `"match": want client.Match, got 5`},
 		"get bad created":        {metaclient.ProcGet, result(map[string]any{"id": 1, "uri": "com.x", "created": "yesterday"}), get, `"created": want time.Time, got "yesterday"`},
 		"list_callees dict":      {metaclient.ProcListCallees, result(map[string]any{"a": 1}), callees, "list_callees: malformed answer"},
 		"count_callees string":   {metaclient.ProcCountCallees, result("three"), count, "count_callees: malformed answer"},
