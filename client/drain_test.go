@@ -153,7 +153,7 @@ func TestDrainingHandlerCallsAndPublishes(t *testing.T) {
 	helper := dial(t, r.URL())
 	_, err := helper.Register(ctx, "test.drain.helper", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
 		return client.Payload{Args: []any{"helped"}}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	notes := make(chan string, 1)
 	_, err = helper.Subscribe(ctx, "test.drain.note", func(ev *client.Event) {
@@ -176,7 +176,7 @@ func TestDrainingHandlerCallsAndPublishes(t *testing.T) {
 			return client.Payload{}, err
 		}
 		return res.Payload, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	require.NoError(t, err)
 
 	cl := dial(t, r.URL())
@@ -198,7 +198,7 @@ func TestDrainingHandlerCallsAndPublishes(t *testing.T) {
 
 	_, err = c.Register(ctx, "test.drain.late", func(context.Context, *client.Invocation) (client.Payload, error) {
 		return client.Payload{}, nil
-	}, nil)
+	}, client.RegisterOptions{})
 	assert.ErrorIs(t, err, client.ErrClosed, "no new registration while draining")
 	_, err = c.Subscribe(ctx, "test.drain.late", func(*client.Event) {}, nil)
 	assert.ErrorIs(t, err, client.ErrClosed, "no new subscription while draining")
