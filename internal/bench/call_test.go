@@ -3,7 +3,10 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
@@ -129,6 +132,7 @@ func run(b *testing.B, mode string, call func() error) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	r0, w0, ok0 := syscallCounts()
 	b.ResetTimer()
 	if mode == "seq" {
 		for range b.N {
@@ -148,4 +152,33 @@ func run(b *testing.B, mode string, call func() error) {
 		})
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+	if r1, w1, ok := syscallCounts(); ok && ok0 {
+		b.ReportMetric(float64(w1-w0)/float64(b.N), "writes/call")
+		b.ReportMetric(float64(r1-r0)/float64(b.N), "reads/call")
+	}
+}
+
+// syscallCounts reads the process's read and write system calls so far
+// (Linux's /proc/self/io; ok is false elsewhere). The router, both clients
+// and the floor's relay are in the process, so a call's count covers all of
+// its frames: the floor writes each of its four frames with one call.
+func syscallCounts() (reads, writes uint64, ok bool) {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0, 0, false
+	}
+	var nr, nw int
+	for line := range strings.Lines(string(b)) {
+		if v, found := strings.CutPrefix(line, "syscr: "); found {
+			reads, err = strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+			nr++
+		} else if v, found := strings.CutPrefix(line, "syscw: "); found {
+			writes, err = strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+			nw++
+		}
+		if err != nil {
+			return 0, 0, false
+		}
+	}
+	return reads, writes, nr == 1 && nw == 1
 }

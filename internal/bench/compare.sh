@@ -17,8 +17,9 @@
 # only wampkit's own benchmarks run, and the table shows this tree over the
 # base. Without BASE it prints two tables: rates and allocations with
 # wampkit's ratios over each peer, then each client's cost above the floor
-# per call (µs, from the median rates) and its time as a multiple of the
-# floor's.
+# per call (µs, from the median rates), its time as a multiple of the
+# floor's, and the write system calls per call of the whole process (router
+# included; Linux only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COUNT=${COUNT:-3}
@@ -82,6 +83,7 @@ function median(list,   n, a, i, j, t) {
 }
 function r(w, k) { return median(rate[w, k]) }
 function al(w, k) { return nalloc[w, k] ? sprintf("%.0f", allocs[w, k] / nalloc[w, k]) : "-" }
+function wr(w, k) { return nwrites[w, k] ? sprintf("%.1f", writes[w, k] / nwrites[w, k]) : "-" }
 function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "-" }
 function num(a) { return a > 0 ? sprintf("%.0f", a) : "-" }
 # above(w, k): µs per call above the floor; times(w, k): time per call as a multiple of the floor
@@ -95,6 +97,7 @@ function times(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && 
   for (i = 2; i <= NF; i++) {
     if ($i == "calls/s" || $i == "items/s") rate[w, key] = rate[w, key] " " $(i - 1)
     if ($i == "allocs/op") { allocs[w, key] += $(i - 1); nalloc[w, key]++ }
+    if ($i == "writes/call") { writes[w, key] += $(i - 1); nwrites[w, key]++ }
   }
   keys[key] = 1
 }
@@ -113,11 +116,11 @@ END {
     printf "%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s\n", k, num(r("wampkit", k)), num(r("nexus", k)), num(r("xconn", k)),
       ratio(r("wampkit", k), r("nexus", k)), ratio(r("wampkit", k), r("xconn", k)), al("wampkit", k), al("nexus", k), al("xconn", k),
       num(r("nexusconv", k)), ratio(r("wampkit", k), r("nexusconv", k)) }
-  printf "\n%-34s %8s %8s %8s %8s %8s %8s %8s %8s\n", "above the floor (µs/call)", "floor", "+wk", "+nx", "+xc", "floor/s", "x wk", "x nx", "x xc"
+  printf "\n%-34s %8s %8s %8s %8s %8s %8s %8s %8s   %s\n", "above the floor (µs/call)", "floor", "+wk", "+nx", "+xc", "floor/s", "x wk", "x nx", "x xc", "writes/call wk nx xc floor"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (r("floor", k) == 0) continue
-    printf "%-34s %8.1f %8s %8s %8s %8s %8s %8s %8s\n", k, 1e6 / r("floor", k), above("wampkit", k), above("nexus", k), above("xconn", k),
-      num(r("floor", k)), times("wampkit", k), times("nexus", k), times("xconn", k) }
+    printf "%-34s %8.1f %8s %8s %8s %8s %8s %8s %8s   %s %s %s %s\n", k, 1e6 / r("floor", k), above("wampkit", k), above("nexus", k), above("xconn", k),
+      num(r("floor", k)), times("wampkit", k), times("nexus", k), times("xconn", k), wr("wampkit", k), wr("nexus", k), wr("xconn", k), wr("floor", k) }
 }' "$out/results.txt"
 if [ -z "${BASE:-}" ]; then
   grep -h 'B/registration' "$out/mem.txt" | awk '{ print "idle registration memory:", $1, $(NF-1), "B/registration" }'
