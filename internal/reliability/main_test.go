@@ -12,6 +12,9 @@ func TestMain(m *testing.M) {
 	if addrs := os.Getenv(childEnv); addrs != "" {
 		os.Exit(runRouterChild(addrs)) // the router process of TestRouterKillRecovery
 	}
+	if spec := os.Getenv(calleeEnv); spec != "" {
+		os.Exit(runCalleeChild(spec)) // a callee process of TestScaleRollingCallees
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -165,35 +165,68 @@ func (l *scaleLoad) classes() string {
 	return strings.Join(s, " ")
 }
 
-// scaleCallee is one callee client of the shared registration.
-type scaleCallee struct {
-	id               int
-	c                *client.Client
-	started, running atomic.Int64
+// leaveWatch records when the router ended each session
+// (wamp.session.on_leave), seen by an admin client of the router.
+type leaveWatch struct {
+	mu   sync.Mutex
+	seen map[uint64]time.Time
+	ch   chan struct{} // closed and replaced on every leave
 }
 
-// startScaleCallee connects callee id in process (so the router can cut it)
-// without reconnect (a killed callee stays dead, as a killed process does)
-// and registers its share of the roundrobin registration.
-func startScaleCallee(ctx context.Context, t *testing.T, r *kit.Router, id int) *scaleCallee {
+func watchLeaves(ctx context.Context, t *testing.T, r *kit.Router) *leaveWatch {
 	t.Helper()
-	c, err := r.Dial(ctx, client.WithoutReconnect())
-	require.NoError(t, err)
-	sc := &scaleCallee{id: id, c: c}
-	t.Cleanup(func() { closeBounded(c) })
-	_, err = callee.Register(ctx, c, scaleProcedure, func(hctx context.Context, _ int) (int, error) {
-		sc.started.Add(1)
-		sc.running.Add(1)
-		defer sc.running.Add(-1)
-		select {
-		case <-time.After(scaleWork):
-		case <-hctx.Done():
-			return 0, hctx.Err()
+	w := &leaveWatch{seen: map[uint64]time.Time{}, ch: make(chan struct{})}
+	admin := r.Admin(t)
+	_, err := admin.Subscribe(ctx, "wamp.session.on_leave", func(ev *client.Event) {
+		if len(ev.Args) == 0 {
+			return
 		}
-		return sc.id, nil
-	}, callee.Invoke(callee.RoundRobin))
+		id, ok := asUint64(ev.Args[0])
+		if !ok {
+			return
+		}
+		w.mu.Lock()
+		w.seen[id] = time.Now()
+		close(w.ch)
+		w.ch = make(chan struct{})
+		w.mu.Unlock()
+	}, nil)
 	require.NoError(t, err)
-	return sc
+	return w
+}
+
+// wait returns when the router ended session id, failing the test after d.
+func (w *leaveWatch) wait(t *testing.T, id uint64, d time.Duration) time.Time {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		w.mu.Lock()
+		at, ok := w.seen[id]
+		ch := w.ch
+		w.mu.Unlock()
+		if ok {
+			return at
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("the router did not end session %d within %s", id, d)
+		}
+	}
+}
+
+func asUint64(v any) (uint64, bool) {
+	switch n := v.(type) {
+	case uint64:
+		return n, true
+	case int64:
+		return uint64(n), n >= 0
+	case int:
+		return uint64(n), n >= 0
+	case float64:
+		return uint64(n), n >= 0
+	}
+	return 0, false
 }
 
 func closeBounded(c *client.Client) {
@@ -202,23 +235,27 @@ func closeBounded(c *client.Client) {
 	_ = c.Close(ctx)
 }
 
-// Four callees of one shared roundrobin registration, a caller keeping 64
-// calls in flight, and every two seconds the oldest callee leaves and a new
-// one takes its place. With Drain (a rolling restart) no call fails. With a
-// kill (the router cuts the callee's connection, as a dead process's would
-// be) only the calls in flight on the killed callee fail, each with a class
-// saying the callee is gone (the reference router, like nexus, answers
-// wamp.error.canceled "callee gone"; Bondy answers no_eligible_callee), and
-// the calls started after the kill are answered by the others.
+// Four callee processes of one shared roundrobin registration (the test
+// binary run again as a callee, see calleeproc_test.go), a caller in this
+// process keeping 64 calls in flight, and every two seconds the oldest
+// callee leaves and a new process takes its place. With Drain (SIGTERM: a
+// rolling restart, the new process registered first) no call fails. With
+// SIGKILL (the kernel resets the connection, the router sees the callee
+// gone) only the calls in flight on the killed callee fail, each with a
+// class saying the callee is gone (the reference router, like nexus,
+// answers wamp.error.canceled "callee gone"; Bondy answers
+// no_eligible_callee), and the calls started after the kill are answered
+// by the others.
 func TestScaleRollingCallees(t *testing.T) {
 	for _, mode := range []string{"drain", "kill"} {
 		t.Run(mode, func(t *testing.T) {
 			d := scaleDuration()
 			r := kit.NewRouter(t)
 			ctx := ctxFor(t, d+2*time.Minute)
-			var callees []*scaleCallee
+			leaves := watchLeaves(ctx, t, r)
+			var callees []*calleeProcess
 			for i := range scaleCallees {
-				callees = append(callees, startScaleCallee(ctx, t, r, i))
+				callees = append(callees, startCalleeProcess(t, r.URL(), i))
 			}
 			cl, err := client.Connect(ctx, r.URL())
 			require.NoError(t, err)
@@ -231,10 +268,10 @@ func TestScaleRollingCallees(t *testing.T) {
 			defer func() { stop(); <-loaded }()
 
 			type event struct {
-				at, done        time.Time // the event began and ended (the kill done, Drain returned)
-				running         int64     // invocations running on the callee when it left
-				failedBefore    int
-				replacementTook time.Duration
+				at, done        time.Time // the event began and ended (the router saw the killed callee's session end; the drained process exited)
+				running         int       // invocations running on a drained callee when Drain began (-1: killed)
+				drainTook       time.Duration
+				replacementTook time.Duration // process start to registration confirmed
 			}
 			var events []event
 			next := scaleCallees
@@ -248,23 +285,25 @@ func TestScaleRollingCallees(t *testing.T) {
 					break loop
 				}
 				old := callees[0]
-				ev := event{at: time.Now(), failedBefore: load.failedTotal(), running: old.running.Load()}
+				ev := event{running: -1}
 				switch mode {
-				case "drain": // a rolling restart: the new callee first, then Drain
+				case "drain": // a rolling restart: the new callee first, then SIGTERM
 					t0 := time.Now()
-					callees = append(callees[1:], startScaleCallee(ctx, t, r, next))
+					callees = append(callees[1:], startCalleeProcess(t, r.URL(), next))
 					ev.replacementTook = time.Since(t0)
 					ev.at = time.Now()
-					ev.running = old.running.Load()
-					dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-					require.NoError(t, old.c.Drain(dctx), "Drain")
-					cancel()
+					ev.running, ev.drainTook = old.drain(t)
 					ev.done = time.Now()
-				case "kill": // abrupt: cut, then a replacement
-					require.NoError(t, r.DropClient(old.c))
-					ev.done = time.Now()
+				case "kill": // abrupt: SIGKILL, then a replacement
+					ev.at = time.Now()
+					old.kill()
+					reaped := time.Now()
+					// Until the router sees the connection reset it still
+					// routes calls to the dead callee: they fail too.
+					ev.done = leaves.wait(t, old.session, 10*time.Second)
+					ev.drainTook = reaped.Sub(ev.at) // for a kill: SIGKILL to reaped
 					t0 := time.Now()
-					callees = append(callees[1:], startScaleCallee(ctx, t, r, next))
+					callees = append(callees[1:], startCalleeProcess(t, r.URL(), next))
 					ev.replacementTook = time.Since(t0)
 				}
 				next++
@@ -311,8 +350,14 @@ func TestScaleRollingCallees(t *testing.T) {
 					rec = last.Sub(ev.at)
 				}
 				worst = max(worst, rec)
-				recover = append(recover, fmt.Sprintf("%d failed/%d running, last failure +%s, replacement registered in %s",
-					n, ev.running, rec.Round(time.Millisecond), ev.replacementTook.Round(time.Millisecond)))
+				what := fmt.Sprintf("SIGKILL reaped in %s, the router ended its session %s after the SIGKILL",
+					ev.drainTook.Round(time.Millisecond), ev.done.Sub(ev.at).Round(time.Millisecond))
+				if ev.running >= 0 {
+					what = fmt.Sprintf("%d running at SIGTERM, Drain took %s, process gone after %s", ev.running,
+						ev.drainTook.Round(time.Millisecond), ev.done.Sub(ev.at).Round(time.Millisecond))
+				}
+				recover = append(recover, fmt.Sprintf("%s; %d failed, last failure +%s; replacement process registered in %s",
+					what, n, rec.Round(time.Millisecond), ev.replacementTook.Round(time.Millisecond)))
 			}
 
 			switch mode {
@@ -326,7 +371,8 @@ func TestScaleRollingCallees(t *testing.T) {
 						t.Errorf("a call failed with class %s (not 'callee gone'): %v", f.class, f.err)
 					}
 					// Only calls in flight at a kill fail: each began before
-					// the cut was done and ended after it began.
+					// the router ended the dead callee's session and ended
+					// after the SIGKILL.
 					inFlight := false
 					for _, ev := range events {
 						if f.start.Before(ev.done) && f.end.After(ev.at) {
@@ -339,7 +385,7 @@ func TestScaleRollingCallees(t *testing.T) {
 				assert.LessOrEqual(t, failed, len(events)*scaleConcurrency, "at most the calls in flight fail")
 				assert.Less(t, worst, scaleResumeBound, "the failures of a kill end within the bound")
 			}
-			figure(t, "%s one of %d callees every %s for %s (%d events), %d concurrent calls: %d answered (%.0f/s), failed: %s; "+
+			figure(t, "%s one of %d callee processes every %s for %s (%d events), %d concurrent calls: %d answered (%.0f/s), failed: %s; "+
 				"longest time without an answer %s; worst recovery (event to its last failure) %s; race=%v",
 				mode, scaleCallees, scaleEvery, d, len(events), scaleConcurrency, answered, float64(answered)/elapsed.Seconds(),
 				load.classes(), time.Duration(load.maxGap.Load()).Round(time.Millisecond), worst.Round(time.Millisecond), raceEnabled)
@@ -350,19 +396,38 @@ func TestScaleRollingCallees(t *testing.T) {
 	}
 }
 
-// A router stopped under load, with every client given the other router
-// by client.WithFailover: the callees and the caller move to the second
+// A router stopped (GOODBYE system_shutdown to every session) or killed
+// (the reference router in a child process, SIGKILL: the kernel resets the
+// connections) under load, with every client given a second router by
+// client.WithFailover: the callees and the caller move to the second
 // router, the callees' registrations are restored there, and calls resume.
 // The calls in flight at the stop and those that reach the second router
 // before any callee is back fail (connection_lost, canceled,
 // no_such_procedure); every call started once calls are answered again
 // succeeds.
 func TestScaleRouterFailover(t *testing.T) {
+	for _, mode := range []string{"stop", "kill"} {
+		t.Run(mode, func(t *testing.T) { scaleRouterFailover(t, mode) })
+	}
+}
+
+func scaleRouterFailover(t *testing.T, mode string) {
 	d := scaleDuration()
-	r1, r2 := kit.NewRouter(t), kit.NewRouter(t)
+	r2 := kit.NewRouter(t)
+	var first string
+	var stopFirst func()
+	switch mode {
+	case "stop":
+		r1 := kit.NewRouter(t)
+		first, stopFirst = r1.URL(), r1.Stop // returns once every session on it has ended
+	case "kill":
+		ws := freeAddr(t)
+		p := startRouterProcess(t, ws, freeAddr(t))
+		first, stopFirst = "ws://"+ws+"/ws", p.kill // returns once the process is reaped
+	}
 	ctx := ctxFor(t, d+2*time.Minute)
 	dial := func() *client.Client {
-		c, err := client.Connect(ctx, r1.URL(), client.WithFailover(r2.URL()))
+		c, err := client.Connect(ctx, first, client.WithFailover(r2.URL()))
 		require.NoError(t, err)
 		t.Cleanup(func() { closeBounded(c) })
 		return c
@@ -393,7 +458,7 @@ func TestScaleRouterFailover(t *testing.T) {
 	time.Sleep(d / 3)
 	before := load.answered.Load()
 	stopped := time.Now()
-	r1.Stop() // returns once every session on it has ended
+	stopFirst()
 	stopTook := time.Since(stopped)
 	load.okAfter.Store(time.Now().UnixNano())
 	// Resumed: the first answer to a call started after the stop.
@@ -431,8 +496,8 @@ func TestScaleRouterFailover(t *testing.T) {
 		assert.False(t, f.start.After(resumed), "a call started after calls resumed failed: %v", f.err)
 		assert.False(t, f.start.Before(stopped.Add(-time.Second)), "a call failed before the stop: %v", f.err)
 	}
-	figure(t, "router stopped under %d concurrent calls, %d callees, failover to a second router: %d answered, failed: %s; "+
-		"Stop returned after %s; first call started after it answered %s after the stop began, all %d clients on the second router after %s; race=%v",
-		scaleConcurrency, scaleCallees, answered, load.classes(), stopTook.Round(time.Millisecond), resumed.Sub(stopped).Round(time.Millisecond),
-		len(all), moved.Round(time.Millisecond), raceEnabled)
+	figure(t, "router %s under %d concurrent calls, %d callees, failover to a second router: %d answered, failed: %s; "+
+		"the %s returned after %s; first call started after it answered %s after the %s began, all %d clients on the second router after %s; race=%v",
+		mode, scaleConcurrency, scaleCallees, answered, load.classes(), mode, stopTook.Round(time.Millisecond),
+		resumed.Sub(stopped).Round(time.Millisecond), mode, len(all), moved.Round(time.Millisecond), raceEnabled)
 }
