@@ -114,8 +114,8 @@ func errNotStreaming(procedure string) error {
 }
 
 // overError is what progress and stream functions return once the call is
-// over. It matches client.ErrCanceled (so a handler returning it answers
-// wamp.error.canceled) and the context's error when there is one.
+// over. It matches client.ErrInvocationDone (a handler returning it
+// answers wamp.error.canceled) and the context's error when there is one.
 type overError struct {
 	op   string
 	errs []error
@@ -128,11 +128,11 @@ func (e *overError) Error() string {
 func (e *overError) Unwrap() []error { return e.errs }
 
 func callOver(op string, ctx context.Context, cause error) error {
-	errs := []error{client.ErrCanceled}
+	errs := []error{client.ErrInvocationDone}
 	if ctx.Err() != nil {
 		errs = append(errs, ctx.Err())
 	}
-	if cause != nil && !errors.Is(cause, client.ErrCanceled) && !errors.Is(cause, ctx.Err()) {
+	if cause != nil && !errors.Is(cause, client.ErrInvocationDone) && !errors.Is(cause, ctx.Err()) {
 		errs = append(errs, cause)
 	}
 	return &overError{op: op, errs: errs}

@@ -89,8 +89,8 @@ func ExampleRegister_kwargs() {
 	// Output:
 	// [Hello, Ada!] <nil>
 	// [Hi, Bob!] <nil>
-	// [] wamp.error.invalid_argument: callee: decode argument "name": want string, got true (bool) map[got:true path:name want:string]
-	// [] com.example.error.no_name: who is there?
+	// [] client: call com.example.greet: wamp.error.invalid_argument: callee: decode argument "name": want string, got true (bool) map[got:true path:name want:string]
+	// [] client: call com.example.greet: com.example.error.no_name: who is there?
 }
 
 func ExampleRegisterProgressive() {

@@ -117,9 +117,10 @@ func TestRefusedRegistration(t *testing.T) {
 			if reg != nil || !errors.Is(err, tc.want) {
 				t.Fatalf("Register: %v, %v; want %v", reg, err, tc.want)
 			}
-			var ce *client.Error
-			if !errors.As(err, &ce) {
-				t.Errorf("error %v is not a *client.Error", err)
+			// The router refuses a taken URI; a malformed one is refused
+			// here, before anything is sent, and is not remote.
+			if remote := tc.name != "malformed URI"; client.IsRemote(err) != remote {
+				t.Errorf("error %v: IsRemote %v, want %v", err, !remote, remote)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package callee
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/wampkit/wampkit/client"
 )
@@ -16,8 +15,8 @@ import (
 // progressive result (YIELD with progress=true) when the caller asked for
 // progressive results; when it did not, progress does nothing and returns
 // nil. Once the call is over (canceled, timed out, or answered) progress
-// returns an error matching client.ErrCanceled and the context's error;
-// a handler that returns that error answers wamp.error.canceled. progress
+// returns an error matching client.ErrInvocationDone and the context's
+// error; a handler that returns that error answers wamp.error.canceled. progress
 // is safe for concurrent use; results from one goroutine arrive in order.
 func RegisterProgressive[In, P, Out any](ctx context.Context, c *client.Client, procedure string,
 	h func(ctx context.Context, in In, progress func(P) error) (Out, error), opts ...Option) (*Registration, error) {
@@ -49,10 +48,10 @@ func progressFunc[P any](ctx context.Context, inv *client.Invocation) func(P) er
 		// Without receive_progress this sends nothing but still reports a
 		// call that is over.
 		if err := inv.Progress(out); err != nil {
-			if errors.Is(err, client.ErrCanceled) {
+			if errors.Is(err, client.ErrInvocationDone) {
 				return callOver("progress", ctx, err)
 			}
-			return fmt.Errorf("callee: progress: %w", err)
+			return err
 		}
 		return nil
 	}

@@ -89,8 +89,8 @@ func TestProgressAfterCancel(t *testing.T) {
 			call.Cancel()
 			select {
 			case err := <-progressErr:
-				if !errors.Is(err, client.ErrCanceled) || !errors.Is(err, context.Canceled) {
-					t.Errorf("progress error %v: want ErrCanceled and context.Canceled", err)
+				if !errors.Is(err, client.ErrInvocationDone) || !errors.Is(err, context.Canceled) || client.IsRemote(err) {
+					t.Errorf("progress error %v: want local ErrInvocationDone and context.Canceled", err)
 				}
 			case <-ctx.Done():
 				t.Fatal("progress kept succeeding after the cancel")

@@ -34,8 +34,8 @@ func (r *Registration) Raw() *client.Registration { return r.raw }
 
 // Unregister withdraws the registration. Handlers already running finish.
 // After a revocation or the client's Close it does nothing and returns nil.
-// Its errors come from the client package (a *client.Error refusal, or a
-// *client.LocalError).
+// Its errors come from the client package: a *client.OpError whose cause
+// is the router's *client.Error refusal or a local condition.
 func (r *Registration) Unregister(ctx context.Context) error { return r.raw.Unregister(ctx) }
 
 // Done is closed when the registration ends for any reason: Unregister, a

@@ -18,7 +18,7 @@ import (
 // empty final chunk. A chunk that does not fit In is yielded as an error
 // that answers wamp.error.invalid_argument naming the field when the
 // handler returns it; a call canceled while the handler waits for a chunk
-// is yielded as an error matching client.ErrCanceled. After an error the
+// is yielded as an error matching client.ErrInvocationDone. After an error the
 // sequence ends. in is single-use and only valid while the handler runs;
 // a handler may stop reading early and answer at once.
 //

@@ -118,7 +118,7 @@ type timeoutError struct {
 }
 
 func (e *timeoutError) Error() string {
-	return fmt.Sprintf("caller: call %s timed out after %s: %v", e.procedure, e.timeout, e.err)
+	return fmt.Sprintf("caller: call %s timed out after %s: %v", e.procedure, e.timeout, reason(e.err))
 }
 
 func (e *timeoutError) Unwrap() error { return e.err }

@@ -2,6 +2,7 @@ package caller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/wampkit/wampkit/client"
@@ -17,7 +18,7 @@ type canceledError struct {
 }
 
 func (e *canceledError) Error() string {
-	return fmt.Sprintf("caller: call %s canceled (%v): %v", e.procedure, e.cause, e.answer)
+	return fmt.Sprintf("caller: call %s canceled (%v): %v", e.procedure, e.cause, reason(e.answer))
 }
 
 func (e *canceledError) Unwrap() []error {
@@ -32,5 +33,17 @@ func notSent(ctx context.Context, procedure string) error {
 	if ctx.Err() == nil {
 		return nil
 	}
-	return fmt.Errorf("caller: call %s: %w", procedure, &client.LocalError{Op: "call", Err: ctx.Err()})
+	return &client.OpError{Op: "call", URI: procedure, Err: ctx.Err()}
+}
+
+// reason is err without the client's "call <procedure>" prefix when err is
+// the client's *client.OpError: an error of this package that names the
+// call already does not name it twice. Only for text; err itself stays
+// wrapped.
+func reason(err error) error {
+	var oe *client.OpError
+	if errors.As(err, &oe) {
+		return oe.Err
+	}
+	return err
 }

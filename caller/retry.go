@@ -34,7 +34,7 @@ const maxBackoffFactor = 32
 // Retried, and why each is safe:
 //
 //   - A local failure before the CALL was written ([client.SafeToRetry]
-//     holds: a *client.LocalError with Sent false, such as
+//     holds: a *client.OpError with Sent false, such as
 //     client.ErrNotConnected while the client reconnects). Nothing reached
 //     the transport. client.ErrClosed is not retried: the client will not
 //     come back.
@@ -112,7 +112,7 @@ func (c *config) callRetrying(ctx context.Context, cl *client.Client, req client
 		cancel()
 		if err == nil || attempt >= c.retry.attempts || !retriesSafely(err) || !c.wait(ctx, attempt) {
 			if err != nil && attempt > 1 {
-				err = fmt.Errorf("caller: call %s failed after %d attempts: %w", req.Procedure, attempt, err)
+				err = &attemptsError{proc: req.Procedure, attempts: attempt, err: err}
 			}
 			return res, err
 		}
@@ -142,3 +142,16 @@ func (c *config) wait(ctx context.Context, attempt int) bool {
 		return false
 	}
 }
+
+// attemptsError is the last attempt's error of a call RetrySafe retried.
+type attemptsError struct {
+	proc     string
+	attempts int
+	err      error
+}
+
+func (e *attemptsError) Error() string {
+	return fmt.Sprintf("caller: call %s failed after %d attempts: %v", e.proc, e.attempts, reason(e.err))
+}
+
+func (e *attemptsError) Unwrap() error { return e.err }

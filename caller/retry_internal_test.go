@@ -17,11 +17,11 @@ func TestRetriesSafelyLocalFailures(t *testing.T) {
 		err  error
 		want bool
 	}{
-		"not connected, not sent": {&client.LocalError{Op: "call", Err: client.ErrNotConnected}, true},
-		"lost before sending":     {fmt.Errorf("wrapped: %w", &client.LocalError{Op: "call", Err: client.ErrConnectionLost}), true},
-		"lost after sending":      {&client.LocalError{Op: "call", Err: client.ErrConnectionLost, Sent: true}, false},
-		"closed":                  {&client.LocalError{Op: "call", Err: client.ErrClosed}, false},
-		"ctx ended, not sent":     {&client.LocalError{Op: "call", Err: context.Canceled}, false},
+		"not connected, not sent": {&client.OpError{Op: "call", Err: client.ErrNotConnected}, true},
+		"lost before sending":     {fmt.Errorf("wrapped: %w", &client.OpError{Op: "call", Err: client.ErrConnectionLost}), true},
+		"lost after sending":      {&client.OpError{Op: "call", Err: client.ErrConnectionLost, Sent: true}, false},
+		"closed":                  {&client.OpError{Op: "call", Err: client.ErrClosed}, false},
+		"ctx ended, not sent":     {&client.OpError{Op: "call", Err: context.Canceled}, false},
 		"unavailable":             {&client.Error{URI: "wamp.error.unavailable"}, true},
 		"no available callee":     {&client.Error{URI: "wamp.error.no_available_callee"}, true},
 		"no eligible callee":      {client.ErrNoEligibleCallee, false},

@@ -37,7 +37,7 @@ func TestAuthAgainstNexusAuthenticators(t *testing.T) {
 				c, err := client.Connect(ctx, url, client.WithRealm("secure"), tc.opt)
 				if tc.wantErr {
 					require.Error(t, err)
-					assert.Contains(t, err.Error(), `join realm "secure"`)
+					assert.Contains(t, err.Error(), "join realm secure")
 					// nexus answers ABORT authentication_failed, but may close
 					// the connection before the ABORT is read; either way the
 					// error says what happened.

@@ -58,6 +58,8 @@ type Result struct {
 	Payload
 	Details  map[string]any
 	Progress bool
+
+	size int64 // what a queued progressive result holds of WithProgressiveResultBytes
 }
 
 // Call makes a call and waits for its final result. Progressive results,
@@ -84,7 +86,7 @@ func (c *Client) Call(ctx context.Context, req CallRequest, onProgress func(Resu
 		}
 		if err := onProgress(r); err != nil {
 			call.Cancel()
-			return Result{}, fmt.Errorf("client: call %s: progress handler: %w", req.Procedure, err)
+			return Result{}, &OpError{Op: "call", URI: req.Procedure, Err: fmt.Errorf("progress handler: %w", err), Sent: true}
 		}
 	}
 }
@@ -114,15 +116,15 @@ func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, 
 		return nil, err
 	}
 	if err := ValidateURI(req.Procedure, "", c.cfg.strictURIs); err != nil {
-		return nil, err
+		return nil, &OpError{Op: "call", URI: req.Procedure, Err: err}
 	}
 	switch req.CancelMode {
 	case "", CancelKill, CancelKillNoWait, CancelSkip:
 	default:
-		return nil, fmt.Errorf("%w: cancel mode %q", ErrInvalidOption, req.CancelMode)
+		return nil, &OpError{Op: "call", URI: req.Procedure, Err: fmt.Errorf("%w: cancel mode %q", ErrInvalidOption, req.CancelMode)}
 	}
 	if req.Timeout < 0 {
-		return nil, fmt.Errorf("%w: negative timeout %s", ErrInvalidOption, req.Timeout)
+		return nil, &OpError{Op: "call", URI: req.Procedure, Err: fmt.Errorf("%w: negative timeout %s", ErrInvalidOption, req.Timeout)}
 	}
 	var opts wamp.Dict // nil: the engine sends an empty dictionary
 	if len(req.Options) > 0 || req.Timeout > 0 || req.DiscloseMe {
@@ -138,12 +140,12 @@ func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	if req.Passthru != nil {
 		var err error
 		if args, opts, err = req.Passthru.wire(req.Args, req.Kwargs, opts); err != nil {
-			return nil, fmt.Errorf("client: call %s: %w", req.Procedure, err)
+			return nil, &OpError{Op: "call", URI: req.Procedure, Err: err}
 		}
 		kwargs = nil
 	}
 	if err := ctx.Err(); err != nil { // nothing is sent for an ended context
-		return nil, fmt.Errorf("client: call %s: %w", req.Procedure, &LocalError{Op: "call", Err: err})
+		return nil, &OpError{Op: "call", URI: req.Procedure, Err: err}
 	}
 	p := &PendingCall{proc: req.Procedure}
 	p.call = &p.state
@@ -159,11 +161,7 @@ func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, 
 			return struct{}{}, err
 		}
 		p.state = callState{} // fresh for each session tried
-		return struct{}{}, sess.StartCallInto(ctx, engineCallRequest{
-			Procedure: req.Procedure, Args: args, Kwargs: kwargs, Options: opts,
-			ReceiveProgress: req.ReceiveProgress, Stream: req.Stream, CancelMode: string(req.CancelMode),
-			KillWait: req.KillWait, Buffer: req.Buffer,
-		}, p.call)
+		return struct{}{}, sess.startCall(ctx, &req, args, kwargs, opts, p.call)
 	})
 	if err != nil {
 		return nil, err
@@ -188,7 +186,7 @@ func (p *PendingCall) Next(ctx context.Context) (Result, error) {
 		if r.Progress {
 			p.call.Cancel()
 		}
-		return Result{}, fmt.Errorf("client: call %s: %w", p.proc, err)
+		return Result{}, &OpError{Op: "call", URI: p.proc, Err: err, Sent: true}
 	}
 	return Result{Payload: payload, Details: r.Details, Progress: r.Progress}, nil
 }
@@ -215,7 +213,7 @@ func (p *PendingCall) send(ctx context.Context, chunk Payload, more bool) error 
 	if chunk.Passthru != nil {
 		var err error
 		if args, opts, err = chunk.Passthru.wire(chunk.Args, chunk.Kwargs, nil); err != nil {
-			return fmt.Errorf("client: call %s: %w", p.proc, err)
+			return &OpError{Op: "call", URI: p.proc, Err: err}
 		}
 		kwargs = nil
 	}
@@ -236,12 +234,5 @@ func (p *PendingCall) Cancel() {
 }
 
 func (p *PendingCall) wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	err = convertErr(err, true)
-	if e, ok := err.(*Error); ok {
-		return e // remote errors are returned as they came
-	}
-	return fmt.Errorf("client: call %s: %w", p.proc, withOp("call", err))
+	return opError("call", p.proc, err, true)
 }

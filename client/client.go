@@ -218,7 +218,7 @@ func (c *Client) joinRound(ctx context.Context, first int, bound bool) (*session
 			return sess, k, nil
 		}
 		if len(c.targets) > 1 && c.targets[k].url != "" {
-			err = fmt.Errorf("client: router %s: %w", c.targets[k].url, err)
+			err = &OpError{Op: "connect", URI: c.targets[k].url, Err: err}
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
@@ -243,7 +243,9 @@ func (c *Client) join(ctx context.Context, dial dialer) (*session, error) {
 		Auth:     c.cfg.authFunc(),
 		Logger:   c.log,
 		OnRevoke: c.onRevoke,
-		OnEvent:  c.onEvent,
+
+		BaseContext: c.cfg.baseContext,
+		OnEvent:     c.onEvent,
 
 		ResultBytes:    c.cfg.limits.resultBytes,
 		InputBytes:     c.cfg.limits.inputBytes,
@@ -254,7 +256,7 @@ func (c *Client) join(ctx context.Context, dial dialer) (*session, error) {
 		AssumeFeatures:  c.cfg.assumeFeatures,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("client: join realm %q: %w", c.cfg.realm, convertErr(err, false))
+		return nil, &OpError{Op: "join realm", URI: c.cfg.realm, Err: err}
 	}
 	return sess, nil
 }
@@ -305,20 +307,20 @@ func (c *Client) current(ctx context.Context, op string) (*session, error) {
 		c.mu.Unlock()
 		switch {
 		case closing || st == Closed:
-			return nil, &LocalError{Op: "request", Err: closedErr}
+			return nil, closedErr
 		case (st == Connected || st == Draining) && !ended(sess):
 			return sess, nil
 		case st == Draining: // the session ended under Drain: no reconnect
-			return nil, &LocalError{Op: "request", Err: ErrNotConnected}
+			return nil, ErrNotConnected
 		case c.cfg.failFast:
 			// Reconnecting, or the session just ended and the supervisor
 			// has not moved the state yet.
-			return nil, &LocalError{Op: "request", Err: ErrNotConnected}
+			return nil, ErrNotConnected
 		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return nil, &LocalError{Op: "request", Err: fmt.Errorf("%w while %s: %w", ErrNotConnected, st, ctx.Err())}
+			return nil, fmt.Errorf("%w while %s: %w", ErrNotConnected, st, ctx.Err())
 		}
 	}
 }
@@ -333,14 +335,14 @@ func withSession[T any](ctx context.Context, c *Client, op, target string, sent 
 	for {
 		sess, err := c.current(ctx, op)
 		if err != nil {
-			return nil, zero, fmt.Errorf("client: %s %s: %w", op, target, withOp(op, err))
+			return nil, zero, &OpError{Op: op, URI: target, Err: err}
 		}
 		v, err := try(sess)
-		if errors.Is(err, errEngineClosed) && ended(sess) {
+		if errors.Is(err, ErrClosed) && ended(sess) {
 			continue
 		}
 		if err != nil {
-			return nil, zero, fmt.Errorf("client: %s %s: %w", op, target, withOp(op, convertErr(err, sent)))
+			return nil, zero, opError(op, target, err, sent)
 		}
 		return sess, v, nil
 	}
@@ -405,22 +407,18 @@ func (c *Client) supervise(sess *session) {
 // protocol violation that made us abort (matching ErrProtocol).
 func lostCause(sess *session) error {
 	err := sess.Err()
-	var se *engineError
+	var re *Error
 	switch {
 	case err == nil:
-		return &LocalError{Err: ErrConnectionLost, Sent: true}
-	case errors.Is(err, errEngineLost):
-		return convertErr(err, true)
-	case errors.As(err, &se):
-		re := fromSessionError(se)
-		return &LocalError{Err: &causes{text: "client: connection lost: the router ended the session: " + re.Error(),
-			errs: []error{ErrConnectionLost, re}}, Sent: true}
-	case errors.Is(err, errEngineProtocol):
-		pe := protocolError(err)
-		return &LocalError{Err: &causes{text: "client: connection lost: " + strings.TrimPrefix(pe.Error(), "client: "),
-			errs: []error{ErrConnectionLost, pe}}, Sent: true}
+		return ErrConnectionLost
+	case errors.Is(err, ErrConnectionLost):
+		return err
+	case errors.As(err, &re):
+		return &causes{text: "client: connection lost: the router ended the session: " + re.Error(),
+			errs: []error{ErrConnectionLost, re}}
 	}
-	return &LocalError{Err: fmt.Errorf("%w: %w", ErrConnectionLost, err), Sent: true}
+	return &causes{text: "client: connection lost: " + strings.TrimPrefix(err.Error(), "client: "),
+		errs: []error{ErrConnectionLost, err}}
 }
 
 // retire lets the handlers of a lost session finish on their own (their
@@ -619,7 +617,7 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 		case <-c.done:
 			return nil
 		case <-ctx.Done():
-			return fmt.Errorf("client: close: %w", ctx.Err())
+			return &OpError{Op: "close", Err: ctx.Err()}
 		}
 	}
 	c.closed, c.closing, c.draining = true, true, drain
@@ -673,13 +671,27 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 	if !c.onCallbackGoroutine() { // else the callback goroutine ends after this Close
 		c.background.Wait()
 	}
-	if err := errors.Join(errs...); err != nil {
-		if drain {
-			return fmt.Errorf("client: drain: %w", err)
-		}
-		return fmt.Errorf("client: close: %w", err)
+	op := "close"
+	if drain {
+		op = "drain"
 	}
-	return nil
+	return opError(op, "", closeErrors(ctx, errs), false)
+}
+
+// closeErrors joins what the steps of Close returned, with ctx's end said
+// once (by the first step it cut short) however many steps it cut short.
+func closeErrors(ctx context.Context, errs []error) error {
+	var out []error
+	said := false
+	for _, err := range errs {
+		ctxErr := ctx.Err() != nil && errors.Is(err, ctx.Err())
+		if err == nil || ctxErr && said {
+			continue
+		}
+		said = said || ctxErr
+		out = append(out, err)
+	}
+	return errors.Join(out...)
 }
 
 // drain is Drain's part before the GOODBYE, with the client Draining: the
@@ -769,8 +781,5 @@ func (c *Client) usable(ctx context.Context, op, target string) error {
 	default:
 		return nil
 	}
-	if target != "" {
-		op += " " + target
-	}
-	return fmt.Errorf("client: %s: %w: %s", op, ErrInvalidOption, what)
+	return &OpError{Op: op, URI: target, Err: fmt.Errorf("%w: %s", ErrInvalidOption, what)}
 }

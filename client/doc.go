@@ -102,13 +102,24 @@
 //
 // # Errors
 //
-// An ERROR answered by the router or a callee is an [*Error] carrying the
-// URI, args and kwargs; errors.Is matches it against the sentinels
-// ([ErrNoSuchProcedure], [ErrCanceled], ...) by URI. Failures on this side
-// are [*LocalError]s wrapping [ErrNotConnected], [ErrClosed] or
-// [ErrConnectionLost]; [SafeToRetry] tells whether the request was sent.
-// A URI that is not valid fails before anything is sent, matching
-// [ErrInvalidURI].
+// Every failed operation returns an [*OpError] naming the operation and
+// its procedure, topic or realm once ("client: call com.example.echo:
+// ..."); the typed packages hand it on as they got it. Its cause is
+// inspectable with errors.Is and errors.As:
+//
+//   - an ERROR answered by the router or a callee is an [*Error] carrying
+//     the URI, args and kwargs; errors.Is matches it against the sentinels
+//     ([ErrNoSuchProcedure], [ErrCanceled], ...) by URI, and [IsRemote]
+//     and [URIOf] tell it from the rest;
+//   - failures on this side are local sentinels: [ErrNotConnected],
+//     [ErrClosed], [ErrConnectionLost], [ErrProtocol], [ErrInvalidPayload],
+//     [ErrMessageTooLarge], [ErrInvalidOption]; a URI that is not valid
+//     fails before anything is sent, matching [ErrInvalidURI] without being
+//     remote; [OpError.Sent] and [SafeToRetry] tell whether the request may
+//     have reached the router;
+//   - a call ended by its context matches ctx's error and [ErrCanceled];
+//     inside a handler, [Invocation.Progress] and [Invocation.NextInput]
+//     return [ErrInvocationDone] once the call is over.
 //
 // # Reconnect
 //

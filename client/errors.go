@@ -134,66 +134,129 @@ func (e *RevokedError) Error() string {
 // Is makes errors.Is(err, ErrRevoked) hold.
 func (e *RevokedError) Is(target error) bool { return target == ErrRevoked }
 
-// LocalError is a failure on this side of the connection: nothing was
-// answered by the router or a callee. Sent tells whether the request
-// reached the transport, so a call may have run; when Sent is false it is
-// safe to retry.
-type LocalError struct {
-	Op   string // "call", "register", "subscribe", ...
-	Err  error  // ErrNotConnected, ErrClosed, ErrConnectionLost, a ctx error...
+// OpError is how every failed operation of the client reads: what was
+// attempted (Op: "call", "register", "unregister", "subscribe",
+// "unsubscribe", "publish", "join", "close"...), on which procedure, topic
+// or realm (URI), and why (Err). It is the one prefix an error gets, as
+// net.OpError is: "client: call com.example.echo: wamp.error.no_such_procedure".
+// The typed packages return it as they got it.
+//
+// Err is the cause, for errors.Is and errors.As: the router's or callee's
+// answer (an [*Error]), a local condition ([ErrNotConnected], [ErrClosed],
+// [ErrConnectionLost], [ErrProtocol], [ErrInvalidPayload],
+// [ErrMessageTooLarge], [ErrInvalidOption], [ErrInvalidURI] found before
+// sending...), or the context's error.
+type OpError struct {
+	Op  string
+	URI string
+	Err error
+	// Sent tells whether the request reached the transport, so that it may
+	// have run. When false nothing left this process and retrying cannot run
+	// it twice (see [SafeToRetry]).
 	Sent bool
 }
 
-func (e *LocalError) Error() string {
-	s := "client: " + strings.TrimPrefix(e.Err.Error(), "client: ")
-	if e.Op != "" {
-		s = "client: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "client: ")
+func (e *OpError) Error() string {
+	var b strings.Builder
+	b.WriteString("client: ")
+	b.WriteString(e.Op)
+	if e.URI != "" {
+		b.WriteByte(' ')
+		b.WriteString(e.URI)
 	}
-	if e.Sent {
-		s += " (request was sent; it may have run)"
+	b.WriteString(": ")
+	b.WriteString(strings.TrimPrefix(e.Err.Error(), "client: "))
+	if e.Sent && !IsRemote(e.Err) {
+		b.WriteString(" (the request was sent; it may have run)")
 	}
-	return s
+	return b.String()
 }
 
-func (e *LocalError) Unwrap() error { return e.Err }
+func (e *OpError) Unwrap() error { return e.Err }
 
-// SafeToRetry reports whether err is a local failure that happened before
-// the request was sent, so retrying cannot run it twice.
+// opError wraps err as the failure of op on uri, unless it already is one
+// (the prefix is added once).
+func opError(op, uri string, err error, sent bool) error {
+	if err == nil {
+		return nil
+	}
+	var oe *OpError
+	if errors.As(err, &oe) {
+		return err
+	}
+	if errors.Is(err, ErrClosed) || errors.Is(err, ErrNotConnected) {
+		sent = false // refused before it was sent
+	}
+	return &OpError{Op: op, URI: uri, Err: err, Sent: sent}
+}
+
+// SafeToRetry reports whether err is the failure of a request that never
+// left this process ([OpError.Sent] false), so retrying cannot run it twice.
 func SafeToRetry(err error) bool {
-	var le *LocalError
-	return errors.As(err, &le) && !le.Sent
+	var oe *OpError
+	return errors.As(err, &oe) && !oe.Sent && !IsRemote(err)
 }
 
-// IsRemote reports whether err is an ERROR answered by the router or a
-// callee (an *Error).
+// IsRemote reports whether err carries an ERROR answered by the router or a
+// callee (an *Error) to the request.
+//
+// A local condition is not remote even when it carries the router's words:
+// a connection lost to the router's GOODBYE or ABORT matches
+// ErrConnectionLost and is not the answer to the request.
 func IsRemote(err error) bool {
-	var le *LocalError
-	if errors.As(err, &le) {
-		return false
-	}
 	var ce *canceledError
 	if errors.As(err, &ce) { // canceled here; remote only if the callee answered
 		return ce.remote != nil
+	}
+	for _, local := range localConditions {
+		if errors.Is(err, local) {
+			return false
+		}
 	}
 	var e *Error
 	return errors.As(err, &e)
 }
 
+// localConditions are the sentinels of failures on this side.
+var localConditions = []error{ErrConnectionLost, ErrClosed, ErrNotConnected, ErrProtocol}
+
 // URIOf returns the WAMP error URI of err, or "" when err is not remote.
 func URIOf(err error) string {
 	var e *Error
-	if errors.As(err, &e) {
+	if IsRemote(err) && errors.As(err, &e) {
 		return e.URI
 	}
 	return ""
 }
 
-// canceledError is a call ended by its context. It matches the context's
-// error and ErrCanceled; when the router or callee answered the cancel, that
-// *Error is reachable too.
+// ErrInvocationDone is what a handler's Progress and NextInput return once
+// the invocation is over: interrupted (the call was canceled or timed out,
+// or the session ended) or already answered. It is a local condition; the
+// handler's context says why.
+var ErrInvocationDone = errors.New("client: invocation is over (interrupted or answered)")
+
+// uriError is a URI refused before anything was sent. It matches
+// ErrInvalidURI (the router's answer to the same mistake) with errors.Is,
+// but it is not remote: no router said it.
+type uriError struct {
+	uri, why string
+}
+
+func (e *uriError) Error() string { return fmt.Sprintf("client: invalid URI %q: %s", e.uri, e.why) }
+
+func (e *uriError) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.URI == ErrInvalidURI.URI
+}
+
+// canceledError is a call ended by its context (or by Cancel). It matches
+// the context's error and ErrCanceled (the router answers a canceled call
+// with wamp.error.canceled; in the modes that do not wait for that answer
+// it is implied); when the router or callee answered, that *Error is
+// reachable too, and then only is the error remote.
 type canceledError struct {
 	cause  error
-	mode   string
+	mode   CancelMode
 	remote *Error
 }
 
@@ -215,3 +278,14 @@ func (e *canceledError) Unwrap() []error {
 	}
 	return []error{e.cause, ErrCanceled}
 }
+
+// causes is an error with several causes (errors.Is and errors.As see each)
+// and a text of its own, so that sentinels of this package are not
+// prefixed twice.
+type causes struct {
+	text string
+	errs []error
+}
+
+func (e *causes) Error() string   { return e.text }
+func (e *causes) Unwrap() []error { return e.errs }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,5 +151,7 @@ func TestConnectRetryEndsWithContext(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
 	assert.Contains(t, err.Error(), "client: connect: no router answered")
-	assert.Contains(t, err.Error(), r2.URL(), "the last round's errors name each router")
+	// The last round may have been cut short by ctx during either router's
+	// attempt; its errors name the router each came from.
+	assert.True(t, strings.Contains(err.Error(), r1.URL()) || strings.Contains(err.Error(), r2.URL()), "%v", err)
 }

@@ -134,9 +134,6 @@ func ChainInvocation(h InvocationHandler, interceptors ...Interceptor) (_ Invoca
 			return nil, fmt.Errorf("%w: interceptor %T returned a nil handler", ErrInvalidOption, interceptors[i])
 		}
 	}
-	if len(interceptors) > 0 {
-		h = withInvocationInContext(h)
-	}
 	return h, nil
 }
 
@@ -288,20 +285,4 @@ func (i *Invocation) OnInput(f func(p Payload, ok bool, err error)) {
 		i.hooks = &invocationHooks{}
 	}
 	i.hooks.input = append(i.hooks.input, f)
-}
-
-// invocationKey carries the *Invocation of an intercepted invocation in
-// its handler's context, so that InvocationFromContext returns the one
-// whose hooks are installed.
-type invocationKey struct{}
-
-// withInvocationInContext puts the *Invocation in the context of an
-// intercepted handler, for InvocationFromContext.
-func withInvocationInContext(h InvocationHandler) InvocationHandler {
-	return func(ctx context.Context, inv *Invocation) (Payload, error) {
-		if ctx.Value(invocationKey{}) != inv { // not yet, by the client's chain
-			ctx = context.WithValue(ctx, invocationKey{}, inv)
-		}
-		return h(ctx, inv)
-	}
 }

@@ -3,55 +3,82 @@ package client
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
 // Invocation is one call of a registered procedure, as the handler sees it.
+// Its methods are safe for concurrent use, except OnProgress and OnInput
+// (see there).
+//
+// The handler's context is an ordinary context derived from the client's
+// base context ([WithBaseContext]), so it carries the application's values;
+// it is canceled when the caller cancels the call (INTERRUPT), when the
+// forwarded call timeout passes (a deadline), when the session ends, and
+// once the handler has returned. [context.Cause] says which.
 type Invocation struct {
-	inv   *engineInvocation // its Owner is the *Registration
-	hooks *invocationHooks  // OnProgress, OnInput; nil when none
+	id      wamp.ID
+	proc    string // the URI called (Details.procedure, else the registered one)
+	details wamp.Dict
+	args    []any
+	kwargs  map[string]any
+	s       *session
+	reg     *sessionReg // its Value is the *Registration
+
+	ctx    context.Context // the handler's
+	cancel context.CancelCauseFunc
+	stop   context.CancelFunc // the forwarded timeout's; nil without one
+	hooks  *invocationHooks   // OnProgress, OnInput; nil when none
+
+	mu       sync.Mutex
+	mode     string // interrupt mode, "" while not interrupted
+	answered bool
+	inputs   []chunk // streamed input chunks not yet taken
+	charged  int64   // bytes charged to the session's InputBytes
+	more     bool    // more input chunks will come
+	signal   chan struct{}
 }
 
 // ID is the INVOCATION request ID.
-func (i *Invocation) ID() ID { return ID(i.inv.ID) }
+func (i *Invocation) ID() ID { return ID(i.id) }
 
 // Registration is the handle the invocation arrived on.
 func (i *Invocation) Registration() *Registration {
-	reg, _ := i.inv.Owner.(*Registration)
+	reg, _ := i.reg.Value.(*Registration)
 	return reg
 }
 
 // Procedure is the URI the caller called: for prefix and wildcard
 // registrations, the full URI; otherwise the registered one.
-func (i *Invocation) Procedure() string { return i.inv.Procedure }
+func (i *Invocation) Procedure() string { return i.proc }
 
 // Payload is the invocation's arguments (for a progressive invocation, the
 // first chunk); for an invocation in Payload Passthru Mode, its Passthru.
 func (i *Invocation) Payload() Payload {
-	p, _ := payloadFrom("INVOCATION", i.inv.Args, i.inv.Kwargs, i.inv.Details) // checked before the handler ran
+	p, _ := payloadFrom("INVOCATION", i.args, i.kwargs, i.details) // checked before the handler ran
 	return p
 }
 
 // Details is the INVOCATION details dictionary (do not modify).
-func (i *Invocation) Details() map[string]any { return i.inv.Details }
+func (i *Invocation) Details() map[string]any { return i.details }
 
 // Caller is the caller's session ID when the router disclosed it, else 0.
 func (i *Invocation) Caller() ID {
-	id, _ := wamp.AsID(i.inv.Details["caller"])
+	id, _ := wamp.AsID(i.details["caller"])
 	return ID(id)
 }
 
 // CallerAuthID is the caller's authid when disclosed.
 func (i *Invocation) CallerAuthID() string {
-	s, _ := i.inv.Details["caller_authid"].(string)
+	s, _ := i.details["caller_authid"].(string)
 	return s
 }
 
 // CallerAuthRole is the caller's authrole when disclosed.
 func (i *Invocation) CallerAuthRole() string {
-	s, _ := i.inv.Details["caller_authrole"].(string)
+	s, _ := i.details["caller_authrole"].(string)
 	return s
 }
 
@@ -70,7 +97,7 @@ type Hop struct {
 // call came straight from a caller on this callee's router. Entries that
 // are not dictionaries are skipped.
 func (i *Invocation) ForwardFor() []Hop {
-	list, _ := i.inv.Details["forward_for"].([]any)
+	list, _ := i.details["forward_for"].([]any)
 	var hops []Hop
 	for _, e := range list {
 		d, ok := e.(map[string]any)
@@ -86,12 +113,15 @@ func (i *Invocation) ForwardFor() []Hop {
 }
 
 // ReceiveProgress reports whether the caller asked for progressive results.
-func (i *Invocation) ReceiveProgress() bool { return i.inv.ReceiveProgress() }
+func (i *Invocation) ReceiveProgress() bool {
+	b, _ := i.details[wamp.OptReceiveProgress].(bool)
+	return b
+}
 
 // Timeout is the call timeout the router forwarded (0 when none). The
 // handler's context already carries it as a deadline.
 func (i *Invocation) Timeout() time.Duration {
-	ms, ok := wamp.AsInt64(i.inv.Details["timeout"])
+	ms, ok := wamp.AsInt64(i.details["timeout"])
 	if !ok || ms <= 0 {
 		return 0
 	}
@@ -100,11 +130,14 @@ func (i *Invocation) Timeout() time.Duration {
 
 // Streaming reports whether the caller streams its input: more chunks
 // follow the first, read them with NextInput.
-func (i *Invocation) Streaming() bool { return i.inv.Streaming() }
+func (i *Invocation) Streaming() bool {
+	p, _ := i.details[wamp.OptProgress].(bool)
+	return p
+}
 
 // Progress sends a progressive result. It does nothing when the caller did
 // not ask for progress, and returns an error once the call was canceled or
-// answered.
+// answered (an error matching ErrInvocationDone).
 func (i *Invocation) Progress(p Payload) error {
 	err := i.progress(p)
 	if i.hooks != nil {
@@ -121,17 +154,11 @@ func (i *Invocation) progress(p Payload) error {
 	if p.Passthru != nil {
 		var err error
 		if args, opts, err = p.Passthru.wire(p.Args, p.Kwargs, nil); err != nil {
-			return fmt.Errorf("client: progressive result of %s: %w", i.inv.Procedure, err)
+			return &OpError{Op: "progress", URI: i.proc, Err: err}
 		}
 		kwargs = nil
 	}
-	if err := i.inv.ProgressWith(args, kwargs, opts); err != nil {
-		if err == errInvocationDone {
-			return ErrCanceled
-		}
-		return convertErr(err, true)
-	}
-	return nil
+	return opError("progress", i.proc, i.progressWire(args, kwargs, opts), true)
 }
 
 // NextInput returns the next input chunk of a streamed invocation; ok is
@@ -147,29 +174,23 @@ func (i *Invocation) NextInput(ctx context.Context) (p Payload, ok bool, err err
 }
 
 func (i *Invocation) nextInput(ctx context.Context) (p Payload, ok bool, err error) {
-	args, kwargs, details, ok, err := i.inv.NextInputDetails(ctx)
+	c, ok, err := i.nextChunk(ctx)
 	if err != nil {
-		if err == errInvocationDone {
-			return Payload{}, false, ErrCanceled
-		}
 		return Payload{}, false, err
 	}
-	p, err = payloadFrom("INVOCATION input chunk", args, kwargs, details)
+	p, err = payloadFrom("INVOCATION input chunk", c.args, c.kwargs, c.details)
 	if err != nil { // refused: never handed on as plain arguments
-		return Payload{}, false, fmt.Errorf("client: input of %s: %w", i.inv.Procedure, err)
+		return Payload{}, false, fmt.Errorf("client: input of %s: %w", i.proc, err)
 	}
 	return p, ok, nil
 }
 
+// invocationKey finds the Invocation behind a handler's context.
+type invocationKey struct{}
+
 // InvocationFromContext returns the invocation a handler's context (or a
 // context derived from it) belongs to.
 func InvocationFromContext(ctx context.Context) (*Invocation, bool) {
-	if i, ok := ctx.Value(invocationKey{}).(*Invocation); ok {
-		return i, true // intercepted: the one with the interceptors' hooks
-	}
-	inv, ok := engineFromContext(ctx)
-	if !ok {
-		return nil, false
-	}
-	return &Invocation{inv: inv}, true
+	i, ok := ctx.Value(invocationKey{}).(*Invocation)
+	return i, ok
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/tls"
 	"fmt"
@@ -56,6 +57,7 @@ type optionFunc func(*config) error
 func (f optionFunc) apply(c *config) error { return f(c) }
 
 type config struct {
+	baseContext     context.Context // handlers' parent (WithBaseContext)
 	realm           string
 	serialization   Serialization
 	tls             *tls.Config
@@ -143,6 +145,22 @@ func WithTLSConfig(cfg *tls.Config) Option {
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) error {
 		c.logger = l
+		return nil
+	})
+}
+
+// WithBaseContext makes ctx the parent of every invocation handler's
+// context (as net/http's Server.BaseContext is of requests'), so handlers
+// see the application's values (a logger, a trace) and end when ctx ends.
+// Default context.Background(). A handler's context is canceled on its own
+// too: when the caller cancels, the forwarded timeout passes, the session
+// ends, or the handler returns.
+func WithBaseContext(ctx context.Context) Option {
+	return optionFunc(func(c *config) error {
+		if ctx == nil {
+			return fmt.Errorf("%w: nil base context", ErrInvalidOption)
+		}
+		c.baseContext = ctx
 		return nil
 	})
 }

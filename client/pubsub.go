@@ -148,8 +148,8 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 		return nil
 	}
 	err := sess.Unsubscribe(ctx, cur)
-	if err != nil && !errors.Is(err, errEngineClosed) && !errors.Is(err, errEngineLost) {
-		return fmt.Errorf("client: unsubscribe %s: %w", s.topic, withOp("unsubscribe", convertErr(err, true)))
+	if err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, ErrConnectionLost) {
+		return opError("unsubscribe", s.topic, err, true)
 	}
 	return nil
 }
@@ -182,10 +182,10 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 	}
 	match, _ := options["match"].(string)
 	if err := ValidateURI(topic, Match(match), c.cfg.strictURIs); err != nil {
-		return nil, err
+		return nil, &OpError{Op: "subscribe", URI: topic, Err: err}
 	}
 	if h == nil {
-		return nil, fmt.Errorf("%w: nil event handler for %s", ErrInvalidOption, topic)
+		return nil, &OpError{Op: "subscribe", URI: topic, Err: fmt.Errorf("%w: nil event handler", ErrInvalidOption)}
 	}
 	o := make(map[string]any, len(options))
 	for k, v := range options {
@@ -207,7 +207,7 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 		err := c.closedErrLocked()
 		c.mu.Unlock()
 		if closing {
-			return nil, fmt.Errorf("client: subscribe %s: %w", topic, &LocalError{Op: "subscribe", Err: err})
+			return nil, &OpError{Op: "subscribe", URI: topic, Err: err}
 		}
 	}
 	sess, cur, err := withSession(ctx, c, "subscribe", topic, true, func(sess *session) (*sessionSub, error) {
@@ -225,10 +225,10 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 	s.mu.Unlock()
 	c.mu.Lock()
 	if c.closing {
-		err := &LocalError{Op: "subscribe", Err: c.closedErrLocked(), Sent: true}
+		err := &OpError{Op: "subscribe", URI: topic, Err: c.closedErrLocked(), Sent: true}
 		c.mu.Unlock()
 		s.end(ErrClosed)
-		return nil, fmt.Errorf("client: subscribe %s: %w", topic, err)
+		return nil, err
 	}
 	c.subs[s] = struct{}{}
 	now := c.sess
@@ -290,7 +290,7 @@ func (c *Client) restoreSubscription(sess *session, s *Subscription) error {
 		s.queue().marker(s, true)
 	})
 	if err != nil {
-		return convertErr(err, true)
+		return err
 	}
 	s.mu.Lock()
 	ended := s.ended
@@ -342,7 +342,7 @@ func (c *Client) Publish(ctx context.Context, topic string, p Payload, opts Publ
 		return 0, err
 	}
 	if err := ValidateURI(topic, "", c.cfg.strictURIs); err != nil {
-		return 0, err
+		return 0, &OpError{Op: "publish", URI: topic, Err: err}
 	}
 	o := make(wamp.Dict, len(opts.Options)+1)
 	for k, v := range opts.Options {
@@ -355,17 +355,17 @@ func (c *Client) Publish(ctx context.Context, topic string, p Payload, opts Publ
 	if p.Passthru != nil {
 		var err error
 		if args, o, err = p.Passthru.wire(p.Args, p.Kwargs, o); err != nil {
-			return 0, fmt.Errorf("client: publish %s: %w", topic, err)
+			return 0, &OpError{Op: "publish", URI: topic, Err: err}
 		}
 		kwargs = nil
 	}
 	sess, err := c.current(ctx, "publish")
 	if err != nil {
-		return 0, fmt.Errorf("client: publish %s: %w", topic, withOp("publish", err))
+		return 0, &OpError{Op: "publish", URI: topic, Err: err}
 	}
 	id, err := sess.Publish(ctx, topic, o, args, kwargs, opts.Acknowledge)
 	if err != nil {
-		return 0, fmt.Errorf("client: publish %s: %w", topic, withOp("publish", convertErr(err, opts.Acknowledge)))
+		return 0, opError("publish", topic, err, opts.Acknowledge)
 	}
 	return ID(id), nil
 }

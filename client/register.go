@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
-	"github.com/gammazero/nexus/v3/wamp"
 )
 
 // InvocationHandler answers an invocation. Returning an *Error (anywhere in
@@ -131,8 +130,8 @@ func (r *Registration) Unregister(ctx context.Context) error {
 		return nil // the lost session took it along
 	}
 	err := sess.Unregister(ctx, cur)
-	if err != nil && !errors.Is(err, errEngineClosed) && !errors.Is(err, errEngineLost) {
-		return fmt.Errorf("client: unregister %s: %w", r.procedure, withOp("unregister", convertErr(err, true)))
+	if err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, ErrConnectionLost) {
+		return opError("unregister", r.procedure, err, true)
 	}
 	return nil
 }
@@ -152,14 +151,14 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 		return nil, err
 	}
 	if err := ValidateURI(procedure, opts.Match, c.cfg.strictURIs); err != nil {
-		return nil, err
+		return nil, &OpError{Op: "register", URI: procedure, Err: err}
 	}
 	if h == nil {
-		return nil, fmt.Errorf("%w: nil handler for %s", ErrInvalidOption, procedure)
+		return nil, &OpError{Op: "register", URI: procedure, Err: fmt.Errorf("%w: nil handler", ErrInvalidOption)}
 	}
 	if len(c.cfg.interceptors) > 0 {
 		if h, err = ChainInvocation(h, c.cfg.interceptors...); err != nil {
-			return nil, fmt.Errorf("client: register %s: %w", procedure, err)
+			return nil, &OpError{Op: "register", URI: procedure, Err: err}
 		}
 	}
 	r := &Registration{c: c, procedure: procedure, options: opts, handler: h}
@@ -167,7 +166,7 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 		if err := registerNeeds(sess.Features(), opts); err != nil {
 			return nil, err
 		}
-		return sess.Register(ctx, procedure, opts.dict(), r.invoke, r)
+		return sess.Register(ctx, procedure, opts.dict(), r.handler, r)
 	})
 	if err != nil {
 		return nil, err
@@ -177,13 +176,13 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 	r.mu.Unlock()
 	c.mu.Lock()
 	if c.closing { // Close has withdrawn the others already
-		err := &LocalError{Op: "register", Err: c.closedErrLocked(), Sent: true}
+		err := &OpError{Op: "register", URI: procedure, Err: c.closedErrLocked(), Sent: true}
 		c.mu.Unlock()
 		if !ended(sess) {
 			_ = sess.Unregister(ctx, cur)
 		}
 		r.end(ErrClosed)
-		return nil, fmt.Errorf("client: register %s: %w", procedure, err)
+		return nil, err
 	}
 	c.regs[r] = struct{}{}
 	now := c.sess
@@ -194,26 +193,6 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 		c.restoreOrRetry(now, r)
 	}
 	return r, nil
-}
-
-// invoke adapts the engine's handler to the client's.
-func (r *Registration) invoke(ctx context.Context, inv *engineInvocation) (engineResult, error) {
-	if _, err := passthruFrom("INVOCATION", inv.Args, inv.Kwargs, inv.Details); err != nil {
-		// Refused: the handler never sees it as something else.
-		return engineResult{}, &engineError{URI: string(wamp.ErrInvalidArgument), Args: wamp.List{err.Error()}}
-	}
-	p, err := r.handler(ctx, &Invocation{inv: inv})
-	if err != nil {
-		return engineResult{}, toSessionError(err)
-	}
-	if p.Passthru != nil {
-		args, opts, err := p.Passthru.wire(p.Args, p.Kwargs, nil)
-		if err != nil {
-			return engineResult{}, fmt.Errorf("client: result of %s: %w", inv.Procedure, err)
-		}
-		return engineResult{Args: args, Options: opts}, nil
-	}
-	return engineResult{Args: p.Args, Kwargs: p.Kwargs}, nil
 }
 
 // onRevoke runs on the read loop when the router revokes a registration: it
@@ -347,9 +326,9 @@ func (c *Client) restoreRegistration(sess *session, r *Registration) error {
 	}
 	ctx, cancel := context.WithTimeout(c.life, defaultRestoreTimeout)
 	defer cancel()
-	cur, err := sess.Register(ctx, r.procedure, r.options.dict(), r.invoke, r)
+	cur, err := sess.Register(ctx, r.procedure, r.options.dict(), r.handler, r)
 	if err != nil {
-		return convertErr(err, true)
+		return err
 	}
 	r.mu.Lock()
 	ended := r.ended

@@ -29,7 +29,7 @@ import (
 // off the read loop. Handles that share one router subscription ID (one
 // topic subscribed twice) each receive every event.
 //
-// Every method of *session, *callState and *engineInvocation is safe for
+// Every method of *session, *callState and *Invocation is safe for
 // concurrent use, except where its doc says otherwise.
 
 // challengeFunc answers a CHALLENGE: it returns the AUTHENTICATE signature and
@@ -44,6 +44,9 @@ type sessionConfig struct {
 	Hello wamp.Dict
 	// Auth answers CHALLENGE messages; nil refuses any challenge.
 	Auth challengeFunc
+	// BaseContext is the parent of every invocation handler's context
+	// (WithBaseContext); nil: context.Background().
+	BaseContext context.Context
 	// Logger receives reports of unexpected input; nil discards them.
 	Logger *slog.Logger
 	// AssumeFeatures are router features taken as announced though the
@@ -111,7 +114,7 @@ type session struct {
 	regs     map[wamp.ID]*sessionReg
 	subs     map[wamp.ID]*subGroup
 	subOps   chan struct{} // one change of subscriptions at a time (lockSubs)
-	invs     map[wamp.ID]*engineInvocation
+	invs     map[wamp.ID]*Invocation
 	goodbye  chan struct{} // closed when the router's GOODBYE arrives
 	leaving  bool          // we sent GOODBYE
 	endErr   error
@@ -130,7 +133,7 @@ type session struct {
 }
 
 // joinSession says HELLO on peer and returns the session once the router says
-// WELCOME. On failure the peer is closed. A refusal (ABORT) is an *engineError.
+// WELCOME. On failure the peer is closed. A refusal (ABORT) is an *Error.
 func joinSession(ctx context.Context, peer wamp.Peer, cfg sessionConfig) (*session, error) {
 	log := cfg.Logger
 	if log == nil {
@@ -199,7 +202,7 @@ func joinSession(ctx context.Context, peer wamp.Peer, cfg sessionConfig) (*sessi
 		regs:    map[wamp.ID]*sessionReg{},
 		subs:    map[wamp.ID]*subGroup{},
 		subOps:  make(chan struct{}, 1),
-		invs:    map[wamp.ID]*engineInvocation{},
+		invs:    map[wamp.ID]*Invocation{},
 		goodbye: make(chan struct{}),
 		dying:   make(chan struct{}),
 		done:    make(chan struct{}),
@@ -227,9 +230,9 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg sessionConfig, details w
 			if !ok {
 				if authenticating != "" {
 					return nil, fmt.Errorf("session: join: router closed the connection after %s authentication (credentials refused?): %w",
-						authenticating, errEngineLost)
+						authenticating, ErrConnectionLost)
 				}
-				return nil, fmt.Errorf("session: join: %w", errEngineLost)
+				return nil, fmt.Errorf("session: join: %w", ErrConnectionLost)
 			}
 			msg = m
 		case <-ctx.Done():
@@ -247,7 +250,7 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg sessionConfig, details w
 			if authenticating != "" {
 				abortJoin(peer, "a second CHALLENGE")
 				return nil, fmt.Errorf("session: join: router sent a second CHALLENGE (%q after answering %q): %w",
-					m.AuthMethod, authenticating, errEngineProtocol)
+					m.AuthMethod, authenticating, ErrProtocol)
 			}
 			if cfg.Auth == nil {
 				return nil, fmt.Errorf("session: join: router asks for %q authentication and no credentials are configured", m.AuthMethod)
@@ -265,7 +268,7 @@ func handshake(ctx context.Context, peer wamp.Peer, cfg sessionConfig, details w
 			authenticating = m.AuthMethod
 		default:
 			abortJoin(peer, fmt.Sprintf("%v before WELCOME", msg.MessageType()))
-			return nil, fmt.Errorf("session: join: unexpected %v before WELCOME: %w", msg.MessageType(), errEngineProtocol)
+			return nil, fmt.Errorf("session: join: unexpected %v before WELCOME: %w", msg.MessageType(), ErrProtocol)
 		}
 	}
 }
@@ -287,14 +290,14 @@ const abortJoinWait = 100 * time.Millisecond
 // abortSendWait bounds handing our ABORT to a transport whose queue is full.
 const abortSendWait = time.Second
 
-// closeError is the router's ABORT or GOODBYE as an *engineError whose args
+// closeError is the router's ABORT or GOODBYE as an *Error whose args
 // carry the message in its details.
-func closeError(reason wamp.URI, details wamp.Dict) *engineError {
+func closeError(reason wamp.URI, details wamp.Dict) *Error {
 	var args wamp.List
 	if m, ok := details["message"].(string); ok {
 		args = wamp.List{m}
 	}
-	return &engineError{URI: string(reason), Details: details, Args: args}
+	return &Error{URI: string(reason), Details: details, Args: args}
 }
 
 // sendCtx sends a handshake message. The router says nothing before it has
@@ -308,12 +311,12 @@ func sendCtx(ctx context.Context, peer wamp.Peer, msg wamp.Message) error {
 		return nil
 	case m, ok := <-peer.Recv():
 		if !ok {
-			return fmt.Errorf("session: join: %w", errEngineLost)
+			return fmt.Errorf("session: join: %w", ErrConnectionLost)
 		}
 		if a, isAbort := m.(*wamp.Abort); isAbort {
 			return closeError(a.Reason, a.Details)
 		}
-		return fmt.Errorf("session: join: unexpected %v before %v was sent: %w", m.MessageType(), msg.MessageType(), errEngineProtocol)
+		return fmt.Errorf("session: join: unexpected %v before %v was sent: %w", m.MessageType(), msg.MessageType(), ErrProtocol)
 	case <-ctx.Done():
 		return fmt.Errorf("session: join: %w", ctx.Err())
 	}
@@ -329,14 +332,14 @@ func (s *session) Welcome() wamp.Dict { return s.welcome }
 func (s *session) Features() Features { return s.feat }
 
 // Ending is closed as soon as the session starts to end: from then on
-// requests fail with errEngineClosed, before anything is sent.
+// requests fail with ErrClosed, before anything is sent.
 func (s *session) Ending() <-chan struct{} { return s.dying }
 
 // Done is closed when the session has ended and its read loop is gone.
 func (s *session) Done() <-chan struct{} { return s.done }
 
 // Err reports why the session ended: nil after a clean GOODBYE exchange,
-// errEngineLost, errEngineProtocol, or the router's GOODBYE/ABORT as *engineError.
+// ErrConnectionLost, ErrProtocol, or the router's GOODBYE/ABORT as *Error.
 // Valid after Done.
 func (s *session) Err() error {
 	s.mu.Lock()
@@ -356,13 +359,13 @@ func (s *session) send(ctx context.Context, msg wamp.Message) error {
 	s.sendMu.RLock()
 	defer s.sendMu.RUnlock()
 	if s.closed {
-		return errEngineClosed
+		return ErrClosed
 	}
 	select {
 	case s.peer.Send() <- msg:
 		return nil
 	case <-s.dying:
-		return errEngineClosed
+		return ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -396,7 +399,7 @@ func (s *session) abort(uri, message string) {
 	ctx, cancel := context.WithTimeout(context.Background(), abortSendWait)
 	defer cancel()
 	_ = s.send(ctx, &wamp.Abort{Reason: wamp.URI(uri), Details: wamp.Dict{"message": message}})
-	s.end(fmt.Errorf("%w: %s", errEngineProtocol, message))
+	s.end(fmt.Errorf("%w: %s", ErrProtocol, message))
 }
 
 // goodbyeWait bounds how long Close waits for the router's GOODBYE (and
@@ -424,7 +427,7 @@ func (s *session) Close(ctx context.Context) error {
 		}
 		cancel()
 	}
-	s.end(errEngineClosed)
+	s.end(ErrClosed)
 	return s.wait(ctx)
 }
 
@@ -469,7 +472,7 @@ func (s *session) readLoop() {
 		select {
 		case msg, ok := <-s.peer.Recv():
 			if !ok {
-				s.end(errEngineLost)
+				s.end(ErrConnectionLost)
 				return
 			}
 			if s.local {
@@ -502,11 +505,11 @@ func (s *session) drainRecv() {
 func (s *session) failAll() {
 	s.mu.Lock()
 	err := s.endErr
-	if err == nil || errors.Is(err, errEngineClosed) && !s.leaving {
-		err = errEngineLost
+	if err == nil || errors.Is(err, ErrClosed) && !s.leaving {
+		err = ErrConnectionLost
 	}
 	pend, calls, invs := s.pending, s.calls, s.invs
-	s.pending, s.calls, s.invs = map[wamp.ID]*pending{}, map[wamp.ID]*callState{}, map[wamp.ID]*engineInvocation{}
+	s.pending, s.calls, s.invs = map[wamp.ID]*pending{}, map[wamp.ID]*callState{}, map[wamp.ID]*Invocation{}
 	s.mu.Unlock()
 	for _, p := range pend {
 		close(p.ch)
@@ -515,8 +518,8 @@ func (s *session) failAll() {
 	// whatever ended the session (the router's GOODBYE or ABORT, a broken
 	// transport), for the call the connection is lost.
 	lost := err
-	if !errors.Is(err, errEngineLost) {
-		lost = fmt.Errorf("%w: %w", errEngineLost, err)
+	if !errors.Is(err, ErrConnectionLost) {
+		lost = fmt.Errorf("%w: %w", ErrConnectionLost, err)
 	}
 	for _, c := range calls {
 		c.fail(lost)

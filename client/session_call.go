@@ -10,64 +10,18 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// Cancel modes for CANCEL.
-const (
-	cancelSkip       = "skip"
-	cancelKill       = "kill"
-	cancelKillNoWait = "killnowait"
-)
-
-// engineCallRequest describes one outbound CALL.
-type engineCallRequest struct {
-	Procedure string
-	Args      wamp.List
-	Kwargs    wamp.Dict
-	// Options are sent as CALL options. The engine takes the map over and
-	// adds receive_progress and progress to it as needed: pass a map of your
-	// own (the client does).
-	Options wamp.Dict
-	// ReceiveProgress asks the callee for progressive results.
-	ReceiveProgress bool
-	// Stream starts a progressive invocation: this CALL carries the first
-	// chunk, more follow with SendProgress, the last with SendFinal.
-	Stream bool
-	// CancelMode is sent when ctx ends; default killnowait.
-	CancelMode string
-	// KillWait bounds how long a call canceled in kill mode waits for the
-	// callee's answer, and how long a call canceled with Cancel (any mode)
-	// waits for the router's answer (default 5s).
-	KillWait time.Duration
-	// Buffer bounds the progressive results queued and not yet taken by
-	// Next (default 65536). Past it the call fails with ErrSlowConsumer and is
-	// canceled.
-	Buffer int
-}
-
-// engineResult is one RESULT: progressive (Progress true) or final.
-type engineResult struct {
-	Args     wamp.List
-	Kwargs   wamp.Dict
-	Details  wamp.Dict
-	Progress bool
-	// Options are the options of the YIELD that answers with a handler's
-	// result (nil: none).
-	Options wamp.Dict
-
-	size int64 // what it was charged against sessionConfig.ResultBytes
-}
-
 // callState is an outbound call in flight. Next is for one goroutine; Cancel and
 // SendProgress may be called from any.
 type callState struct {
 	s   *session
 	id  wamp.ID
-	req engineCallRequest
-	msg wamp.Call // the first CALL; never changed once sent
+	req CallRequest // without its Payload, Options and Interceptors
+	msg wamp.Call   // the first CALL; never changed once sent
 
 	mu       sync.Mutex
-	queue    []engineResult
+	queue    []Result
 	charged  int64 // bytes of queue charged to the session's ResultBytes
-	final    engineResult
+	final    Result
 	err      error
 	done     bool // final result or error arrived (or failed locally)
 	canceled bool
@@ -75,28 +29,23 @@ type callState struct {
 	signal   chan struct{} // cap 1: something was added
 }
 
-// StartCall sends the CALL and returns the in-flight call.
-func (s *session) StartCall(ctx context.Context, req engineCallRequest) (*callState, error) {
-	c := new(callState)
-	if err := s.StartCallInto(ctx, req, c); err != nil {
-		return nil, err
+// startCall sends req's CALL, with its payload and options as they go on
+// the wire (the client has applied Payload Passthru Mode, timeout and
+// disclose_me), into c: a zero callState, typically embedded in a handle
+// of the caller's, to save an allocation. The engine owns opts from here
+// and adds receive_progress and progress to it as needed.
+func (s *session) startCall(ctx context.Context, req *CallRequest, args []any, kwargs map[string]any, opts wamp.Dict, c *callState) error {
+	c.req = *req
+	c.req.Payload, c.req.Options, c.req.Interceptors = Payload{}, nil, nil // not kept alive
+	if c.req.CancelMode == "" {
+		c.req.CancelMode = CancelKillNoWait
 	}
-	return c, nil
-}
-
-// StartCallInto is StartCall into a callState the caller provides (a zero callState,
-// typically embedded in a handle of its own, to save an allocation).
-func (s *session) StartCallInto(ctx context.Context, req engineCallRequest, c *callState) error {
-	if req.CancelMode == "" {
-		req.CancelMode = cancelKillNoWait
+	if c.req.Buffer <= 0 {
+		c.req.Buffer = 65536
 	}
-	if req.Buffer <= 0 {
-		req.Buffer = 65536
+	if c.req.KillWait <= 0 {
+		c.req.KillWait = 5 * time.Second
 	}
-	if req.KillWait <= 0 {
-		req.KillWait = 5 * time.Second
-	}
-	opts := req.Options // the engine owns it now (see engineCallRequest.Options)
 	switch {
 	case opts != nil:
 	case req.ReceiveProgress || req.Stream:
@@ -110,14 +59,14 @@ func (s *session) StartCallInto(ctx context.Context, req engineCallRequest, c *c
 	if req.Stream {
 		opts[wamp.OptProgress] = true
 	}
-	c.s, c.id, c.req, c.signal = s, s.nextID(), req, make(chan struct{}, 1)
-	// The CALL message lives in the Call: one allocation for both.
+	c.s, c.id, c.signal = s, s.nextID(), make(chan struct{}, 1)
+	// The CALL message lives in the callState: one allocation for both.
 	c.msg = wamp.Call{Request: c.id, Options: opts, Procedure: wamp.URI(req.Procedure),
-		Arguments: req.Args, ArgumentsKw: req.Kwargs}
+		Arguments: args, ArgumentsKw: kwargs}
 	s.mu.Lock()
 	if s.endErr != nil {
 		s.mu.Unlock()
-		return errEngineClosed
+		return ErrClosed
 	}
 	s.calls[c.id] = c
 	s.mu.Unlock()
@@ -155,7 +104,7 @@ func (c *callState) SendChunk(ctx context.Context, args wamp.List, kwargs wamp.D
 		if err != nil {
 			return err
 		}
-		return errInvocationDone
+		return ErrInvocationDone
 	}
 	opts := noOptions
 	switch {
@@ -174,13 +123,13 @@ func (c *callState) SendChunk(ctx context.Context, args wamp.List, kwargs wamp.D
 // Next returns the next progressive result, or the final one (Progress
 // false), or the call's error. After the final result or an error it keeps
 // returning them. When ctx ends, Next cancels the call (see Cancel) and
-// returns a *engineCanceledError.
-func (c *callState) Next(ctx context.Context) (engineResult, error) {
+// returns a *canceledError.
+func (c *callState) Next(ctx context.Context) (Result, error) {
 	for {
 		c.mu.Lock()
 		if len(c.queue) > 0 {
 			r := c.queue[0]
-			c.queue[0] = engineResult{}
+			c.queue[0] = Result{}
 			c.queue = c.queue[1:]
 			c.release(r.size)
 			c.mu.Unlock()
@@ -202,7 +151,7 @@ func (c *callState) Next(ctx context.Context) (engineResult, error) {
 
 // Cancel sends CANCEL with the call's mode and returns without waiting. The
 // call then ends with the router's answer (in kill mode, the callee's); if
-// none arrives within KillWait, it ends locally with a *engineCanceledError whose
+// none arrives within KillWait, it ends locally with a *canceledError whose
 // Cause is context.Canceled, so a callee that ignores the interrupt cannot
 // keep the call pending.
 func (c *callState) Cancel() {
@@ -216,7 +165,7 @@ func (c *callState) Cancel() {
 	c.mu.Lock()
 	if !c.done && c.giveUp == nil {
 		c.giveUp = time.AfterFunc(c.req.KillWait, func() {
-			c.failCanceled(&engineCanceledError{Cause: context.Canceled, Mode: c.req.CancelMode})
+			c.failCanceled(&canceledError{cause: context.Canceled, mode: c.req.CancelMode})
 		})
 	}
 	c.mu.Unlock()
@@ -235,22 +184,22 @@ func (c *callState) sendCancel() bool {
 	}
 	c.canceled = true
 	c.mu.Unlock()
-	_ = c.s.sendNow(&wamp.Cancel{Request: c.id, Options: wamp.Dict{wamp.OptMode: c.req.CancelMode}})
+	_ = c.s.sendNow(&wamp.Cancel{Request: c.id, Options: wamp.Dict{wamp.OptMode: string(c.req.CancelMode)}})
 	return true
 }
 
 // cancelAndWait cancels the call after its context ended. In kill mode it
 // waits (up to KillWait) for the callee's answer and returns it; in the other
 // modes it returns at once and the router's late ERROR is dropped.
-func (c *callState) cancelAndWait(cause error) (engineResult, error) {
+func (c *callState) cancelAndWait(cause error) (Result, error) {
 	if !c.s.feat.Dealer(featureCallCanceling) {
-		return engineResult{}, c.abandon(cause)
+		return Result{}, c.abandon(cause)
 	}
 	c.sendCancel()
-	cerr := &engineCanceledError{Cause: cause, Mode: c.req.CancelMode}
-	if c.req.CancelMode != cancelKill {
+	cerr := &canceledError{cause: cause, mode: c.req.CancelMode}
+	if c.req.CancelMode != CancelKill {
 		c.failCanceled(cerr)
-		return engineResult{}, cerr
+		return Result{}, cerr
 	}
 	timer := time.NewTimer(c.req.KillWait)
 	defer timer.Stop()
@@ -260,11 +209,11 @@ func (c *callState) cancelAndWait(cause error) (engineResult, error) {
 			final, err := c.final, c.err
 			c.mu.Unlock()
 			if err != nil {
-				var re *engineError
+				var re *Error
 				if errors.As(err, &re) {
-					cerr.Remote = re
+					cerr.remote = re
 				}
-				return engineResult{}, cerr
+				return Result{}, cerr
 			}
 			return final, nil
 		}
@@ -274,7 +223,7 @@ func (c *callState) cancelAndWait(cause error) (engineResult, error) {
 		case <-c.signal:
 		case <-timer.C:
 			c.failCanceled(cerr)
-			return engineResult{}, cerr
+			return Result{}, cerr
 		}
 	}
 }
@@ -290,7 +239,7 @@ func (c *callState) abandon(cause error) error {
 	c.mu.Lock()
 	c.canceled = true
 	c.mu.Unlock()
-	cerr := &engineCanceledError{Cause: cause}
+	cerr := &canceledError{cause: cause}
 	c.failCanceled(cerr)
 	return cerr
 }
@@ -299,10 +248,10 @@ func (c *callState) abandon(cause error) error {
 // it comes, finds no call and is dropped.
 func (c *callState) failCanceled(err error) {
 	c.s.dropCall(c.id)
-	c.finish(engineResult{}, err)
+	c.finish(Result{}, err)
 }
 
-func (c *callState) finish(final engineResult, err error) {
+func (c *callState) finish(final Result, err error) {
 	c.mu.Lock()
 	if !c.done {
 		c.done, c.final, c.err = true, final, err
@@ -334,7 +283,7 @@ func (c *callState) discardLocked() {
 	c.release(c.charged)
 }
 
-func (c *callState) fail(err error) { c.finish(engineResult{}, err) }
+func (c *callState) fail(err error) { c.finish(Result{}, err) }
 
 func (c *callState) wake() {
 	select {
@@ -360,7 +309,7 @@ func (s *session) onResult(m *wamp.Result) {
 	if !ok {
 		return // canceled or abandoned call: its late RESULT is expected noise
 	}
-	r := engineResult{Args: m.Arguments, Kwargs: m.ArgumentsKw, Details: m.Details, Progress: progress}
+	r := Result{Payload: Payload{Args: m.Arguments, Kwargs: m.ArgumentsKw}, Details: m.Details, Progress: progress}
 	if !progress {
 		c.finish(r, nil)
 		return

@@ -10,17 +10,12 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// engineHandler answers one invocation. It returns the final result, or an error:
-// an *engineError is sent as is, any other error as wamp.error.runtime_error with
-// its message. A panic is recovered and sent as wamp.error.runtime_error.
-type engineHandler func(ctx context.Context, inv *engineInvocation) (engineResult, error)
-
 // sessionReg is one registration of this session, keyed by its router ID.
 type sessionReg struct {
 	ID        wamp.ID
 	Procedure string
 	Options   wamp.Dict
-	handler   engineHandler
+	handler   InvocationHandler // the client's, with its interceptors
 
 	mu      sync.Mutex
 	revoked bool
@@ -44,8 +39,8 @@ func (r *sessionReg) revoke(reason string) {
 }
 
 // Register registers procedure with options and routes its invocations to h.
-// A refusal is an *engineError (procedure_already_exists, invalid_uri...).
-func (s *session) Register(ctx context.Context, procedure string, options wamp.Dict, h engineHandler, value any) (*sessionReg, error) {
+// A refusal is an *Error (procedure_already_exists, invalid_uri...).
+func (s *session) Register(ctx context.Context, procedure string, options wamp.Dict, h InvocationHandler, value any) (*sessionReg, error) {
 	if options == nil {
 		options = noOptions
 	}
@@ -162,66 +157,98 @@ func (s *session) admit(size int64) string {
 }
 
 // run runs the handler and answers (a worker task).
-func (inv *engineInvocation) run() { inv.s.runHandler(inv) }
+func (inv *Invocation) run() { inv.s.runHandler(inv) }
 
-func (s *session) runHandler(inv *engineInvocation) {
+// errHandlerReturned is the cause of a handler's context once the handler
+// has returned.
+var errHandlerReturned = errors.New("client: the invocation handler returned")
+
+func (s *session) runHandler(inv *Invocation) {
 	defer s.handlers.Done()
-	defer inv.cancelWith(context.Canceled)
-	res, err := safeCall(inv)
+	defer inv.end(errHandlerReturned)
+	p, err := safeCall(inv)
 	s.mu.Lock()
-	delete(s.invs, inv.ID)
+	delete(s.invs, inv.id)
 	if inv.releaseInput() { // chunks still to come find it ended
-		s.ended.add(inv.ID)
+		s.ended.add(inv.id)
 	}
 	s.mu.Unlock()
 	if !inv.finish() {
 		return // killnowait or session gone: nobody wants the answer
 	}
 	if inv.interruptMode() == modeInputOverflow {
-		err = &engineError{URI: uriInputOverflow, Args: wamp.List{
+		err = &Error{URI: uriInputOverflow, Args: wamp.List{
 			fmt.Sprintf("callee: streamed input chunks arrived faster than %s took them, past the session's %d-byte budget",
-				inv.Procedure, s.cfg.InputBytes)}}
+				inv.proc, s.cfg.InputBytes)}}
 	}
-	opts := res.Options
-	if opts == nil {
-		opts = noOptions
-	}
-	var answer wamp.Message = &wamp.Yield{Request: inv.ID, Options: opts, Arguments: res.Args, ArgumentsKw: res.Kwargs}
-	if err != nil {
-		answer = errorMessage(inv, err)
-	}
+	answer := answerOf(inv, p, err)
 	if err := s.sendNow(answer); errors.Is(err, ErrInvalidPayload) || errors.Is(err, ErrMessageTooLarge) {
 		// The caller gets an error rather than waiting for an answer that
 		// cannot go out.
-		s.log.Warn("wamp invocation answer not sent", "procedure", inv.Procedure, "error", err)
-		_ = s.sendNow(unsentAnswer(inv.ID, err))
+		s.log.Warn("wamp invocation answer not sent", "procedure", inv.proc, "error", err)
+		_ = s.sendNow(unsentAnswer(inv.id, err))
 	}
 }
 
-func safeCall(inv *engineInvocation) (res engineResult, err error) {
+// safeCall runs the handler. An invocation that claims Payload Passthru
+// Mode in a form that is not is refused before it: the handler never sees
+// it as something else.
+func safeCall(inv *Invocation) (p Payload, err error) {
+	if _, err := passthruFrom("INVOCATION", inv.args, inv.kwargs, inv.details); err != nil {
+		return Payload{}, &Error{URI: string(wamp.ErrInvalidArgument), Args: []any{err.Error()}}
+	}
 	defer func() {
 		if r := recover(); r != nil {
-			inv.s.log.Error("wamp invocation handler panicked", "procedure", inv.Procedure, "panic", r, "stack", string(debug.Stack()))
-			err = &engineError{URI: "wamp.error.runtime_error", Args: wamp.List{fmt.Sprintf("handler panicked: %v", r)}}
+			inv.s.log.Error("wamp invocation handler panicked", "procedure", inv.proc, "panic", r, "stack", string(debug.Stack()))
+			err = &Error{URI: ErrRuntimeError.URI, Args: []any{fmt.Sprintf("handler panicked: %v", r)}}
 		}
 	}()
-	return inv.reg.handler(inv, inv)
+	return inv.reg.handler(inv.ctx, inv)
 }
 
-func errorMessage(inv *engineInvocation, err error) *wamp.Error {
-	e, ok := err.(*engineError)
-	if !ok {
-		uri := "wamp.error.runtime_error"
-		if inv.Err() != nil && inv.interruptMode() != "" {
-			uri = string(wamp.ErrCanceled)
+// answerOf is the YIELD or ERROR that answers inv: the handler's payload
+// (in Payload Passthru Mode when it has a Passthru), or its error.
+func answerOf(inv *Invocation, p Payload, err error) wamp.Message {
+	if err == nil {
+		args, kwargs, opts := p.Args, p.Kwargs, noOptions
+		if p.Passthru != nil {
+			args, opts, err = p.Passthru.wire(p.Args, p.Kwargs, nil)
+			kwargs = nil
 		}
-		e = &engineError{URI: uri, Args: wamp.List{err.Error()}}
+		if err == nil {
+			return &wamp.Yield{Request: inv.id, Options: opts, Arguments: args, ArgumentsKw: kwargs}
+		}
+		err = fmt.Errorf("client: result of %s: %w", inv.proc, err)
+	}
+	return errorMessage(inv, err)
+}
+
+// errorMessage is the ERROR a handler's error is sent as: an *Error
+// anywhere in its chain as it is (a Passthru one in PPT); anything else as
+// wamp.error.runtime_error with its message, or wamp.error.canceled when
+// the invocation was interrupted (or its handler reports, with
+// ErrInvocationDone, that the call is over).
+func errorMessage(inv *Invocation, err error) *wamp.Error {
+	var e *Error
+	if errors.As(err, &e) && e.Passthru != nil {
+		args, details, perr := e.Passthru.wire(e.Args, e.Kwargs, e.Details)
+		if perr == nil {
+			return &wamp.Error{Type: wamp.INVOCATION, Request: inv.id, Details: details, Error: wamp.URI(e.URI), Arguments: args}
+		}
+		e, err = nil, fmt.Errorf("client: error %s: %w", e.URI, perr)
+	}
+	if e == nil {
+		uri := ErrRuntimeError.URI
+		if inv.ctx.Err() != nil && (inv.interruptMode() != "" || errors.Is(err, ErrInvocationDone)) {
+			uri = ErrCanceled.URI // the call is over: canceled, or timed out
+		}
+		e = &Error{URI: uri, Args: []any{err.Error()}}
 	}
 	d := e.Details
 	if d == nil {
 		d = wamp.Dict{}
 	}
-	return &wamp.Error{Type: wamp.INVOCATION, Request: inv.ID, Details: d, Error: wamp.URI(e.URI),
+	return &wamp.Error{Type: wamp.INVOCATION, Request: inv.id, Details: d, Error: wamp.URI(e.URI),
 		Arguments: e.Args, ArgumentsKw: e.Kwargs}
 }
 
@@ -234,7 +261,7 @@ func (s *session) onInterrupt(m *wamp.Interrupt) {
 	}
 	mode, _ := m.Options[wamp.OptMode].(string)
 	if mode == "" {
-		mode = cancelKillNoWait
+		mode = string(CancelKillNoWait)
 	}
 	inv.interrupt(mode)
 }

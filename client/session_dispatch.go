@@ -69,7 +69,7 @@ func (s *session) gotGoodbye(m *wamp.Goodbye) {
 	}
 	s.mu.Unlock()
 	if leaving {
-		s.end(errEngineClosed)
+		s.end(ErrClosed)
 		return
 	}
 	_ = s.sendNow(&wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}})
@@ -79,7 +79,7 @@ func (s *session) gotGoodbye(m *wamp.Goodbye) {
 // reply hands a response to whoever waits on request id. A response nobody
 // waits for (the requester gave up) is dropped. A response of the wrong type
 // (SUBSCRIBED to a REGISTER) is a protocol violation: the request fails with
-// errEngineProtocol and the session is aborted; reply then returns false.
+// ErrProtocol and the session is aborted; reply then returns false.
 func (s *session) reply(id wamp.ID, msg wamp.Message) bool {
 	s.mu.Lock()
 	p, ok := s.pending[id]

@@ -15,8 +15,8 @@ import (
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
-func echo(_ context.Context, inv *engineInvocation) (engineResult, error) {
-	return engineResult{Args: inv.Args}, nil
+func echo(_ context.Context, inv *Invocation) (engineResult, error) {
+	return engineResult{Args: inv.args}, nil
 }
 
 func TestRevocationReachesEngineWithIDAndReason(t *testing.T) {
@@ -80,7 +80,7 @@ func TestMalformedMessageEndsSessionWithProtocolViolation(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("session did not end")
 	}
-	assert.ErrorIs(t, f.sess.Err(), errEngineProtocol)
+	assert.ErrorIs(t, f.sess.Err(), ErrProtocol)
 }
 
 func TestUnexpectedMessageEndsSession(t *testing.T) {
@@ -97,7 +97,7 @@ func TestPendingCallFailsOnConnectionLoss(t *testing.T) {
 	call, _ := f.startCall(ctx, engineCallRequest{Procedure: "com.app.x"})
 	f.hangUp() // router goes away
 	_, err := call.Next(ctx)
-	assert.ErrorIs(t, err, errEngineLost)
+	assert.ErrorIs(t, err, ErrConnectionLost)
 }
 
 func TestLateResultAfterKillNoWaitIsDropped(t *testing.T) {
@@ -123,7 +123,7 @@ func TestLateResultAfterKillNoWaitIsDropped(t *testing.T) {
 func TestInterruptCancelsHandler(t *testing.T) {
 	f := joinFake(t, sessionConfig{})
 	started := make(chan struct{})
-	f.register("com.app.slow", 1, func(ctx context.Context, _ *engineInvocation) (engineResult, error) {
+	f.register("com.app.slow", 1, func(ctx context.Context, _ *Invocation) (engineResult, error) {
 		close(started)
 		<-ctx.Done()
 		return engineResult{}, ctx.Err()
@@ -141,7 +141,7 @@ func TestGoodbyeFromRouterIsAcknowledged(t *testing.T) {
 	g := f.expect(wamp.GOODBYE).(*wamp.Goodbye)
 	assert.Equal(t, wamp.CloseGoodbyeAndOut, g.Reason)
 	<-f.sess.Done()
-	var e *engineError
+	var e *Error
 	require.ErrorAs(t, f.sess.Err(), &e)
 	assert.Equal(t, string(wamp.CloseSystemShutdown), e.URI)
 }
@@ -169,8 +169,8 @@ func TestAnnouncedFeatures(t *testing.T) {
 // Cancel in kill mode waits for the callee's answer; a callee (or router)
 // that never answers cannot keep the call pending past KillWait.
 func TestExplicitCancelEndsWithinKillWait(t *testing.T) {
-	for _, mode := range []string{cancelKill, cancelKillNoWait, cancelSkip} {
-		t.Run(mode, func(t *testing.T) {
+	for _, mode := range []CancelMode{CancelKill, CancelKillNoWait, CancelSkip} {
+		t.Run(string(mode), func(t *testing.T) {
 			f := joinFake(t, sessionConfig{})
 			ctx := context.Background()
 			call, _ := f.startCall(ctx, engineCallRequest{Procedure: "com.app.deaf", CancelMode: mode, KillWait: 100 * time.Millisecond})
@@ -178,13 +178,13 @@ func TestExplicitCancelEndsWithinKillWait(t *testing.T) {
 			begin := time.Now()
 			call.Cancel()
 			cn := (<-cancelMsg).(*wamp.Cancel)
-			assert.Equal(t, mode, cn.Options["mode"])
+			assert.Equal(t, string(mode), cn.Options["mode"])
 			// The router never answers.
 			_, err := call.Next(ctx)
-			var ce *engineCanceledError
+			var ce *canceledError
 			require.ErrorAs(t, err, &ce)
 			assert.ErrorIs(t, err, context.Canceled)
-			assert.Equal(t, mode, ce.Mode)
+			assert.Equal(t, mode, ce.mode)
 			assert.GreaterOrEqual(t, time.Since(begin), 100*time.Millisecond, "the answer was waited for")
 		})
 	}
@@ -194,13 +194,13 @@ func TestExplicitCancelEndsWithinKillWait(t *testing.T) {
 func TestExplicitCancelReturnsTheAnswer(t *testing.T) {
 	f := joinFake(t, sessionConfig{})
 	ctx := context.Background()
-	call, c := f.startCall(ctx, engineCallRequest{Procedure: "com.app.x", CancelMode: cancelKill, KillWait: time.Minute})
+	call, c := f.startCall(ctx, engineCallRequest{Procedure: "com.app.x", CancelMode: CancelKill, KillWait: time.Minute})
 	cancelMsg := f.expectAsync(wamp.CANCEL)
 	call.Cancel()
 	<-cancelMsg
 	f.send(&wamp.Error{Type: wamp.CALL, Request: c.Request, Details: wamp.Dict{}, Error: wamp.ErrCanceled, Arguments: wamp.List{"interrupted"}})
 	_, err := call.Next(ctx)
-	var re *engineError
+	var re *Error
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, string(wamp.ErrCanceled), re.URI)
 }
@@ -214,6 +214,6 @@ func TestJoinFailsAtOnceWhenTheLinkDiesBeforeHello(t *testing.T) {
 	defer cancel()
 	begin := time.Now()
 	_, err := joinSession(ctx, cli, sessionConfig{Realm: "realm1"})
-	assert.ErrorIs(t, err, errEngineLost)
+	assert.ErrorIs(t, err, ErrConnectionLost)
 	assert.Less(t, time.Since(begin), 2*time.Second, "not held until the context ends")
 }

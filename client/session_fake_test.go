@@ -112,7 +112,7 @@ func (f *fakeRouter) register(proc string, regID wamp.ID, h engineHandler, opts 
 	f.t.Helper()
 	done := make(chan *sessionReg, 1)
 	go func() {
-		reg, err := f.sess.Register(context.Background(), proc, opts, h, nil)
+		reg, err := f.sess.Register(context.Background(), proc, opts, h.handler(), nil)
 		require.NoError(f.t, err)
 		done <- reg
 	}()
@@ -171,4 +171,45 @@ func (f *fakeRouter) expectAsync(typ wamp.MessageType) <-chan wamp.Message {
 	ch := make(chan wamp.Message, 1)
 	go func() { ch <- f.expect(typ) }()
 	return ch
+}
+
+// engineCallRequest is a CALL as the engine's tests write it: the payload
+// and options as they go on the wire.
+type engineCallRequest struct {
+	Procedure       string
+	Args            wamp.List
+	Kwargs          wamp.Dict
+	Options         wamp.Dict
+	ReceiveProgress bool
+	Stream          bool
+	CancelMode      CancelMode
+	KillWait        time.Duration
+	Buffer          int
+}
+
+// StartCall starts r's CALL on s.
+func (s *session) StartCall(ctx context.Context, r engineCallRequest) (*callState, error) {
+	req := CallRequest{Procedure: r.Procedure, ReceiveProgress: r.ReceiveProgress, Stream: r.Stream,
+		CancelMode: r.CancelMode, KillWait: r.KillWait, Buffer: r.Buffer}
+	c := new(callState)
+	if err := s.startCall(ctx, &req, r.Args, r.Kwargs, r.Options, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// engineResult and engineHandler are a handler's answer as the engine's
+// tests write it.
+type engineResult struct {
+	Args   wamp.List
+	Kwargs wamp.Dict
+}
+
+type engineHandler func(ctx context.Context, inv *Invocation) (engineResult, error)
+
+func (h engineHandler) handler() InvocationHandler {
+	return func(ctx context.Context, inv *Invocation) (Payload, error) {
+		r, err := h(ctx, inv)
+		return Payload{Args: r.Args, Kwargs: r.Kwargs}, err
+	}
 }

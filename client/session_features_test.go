@@ -16,15 +16,15 @@ import (
 func TestCancelWithoutCallCanceling(t *testing.T) {
 	f := joinFake(t, sessionConfig{AssumeFeatures: []string{}}) // a dealer announcing nothing
 	require.False(t, f.sess.Features().Dealer("call_canceling"))
-	for _, mode := range []string{"kill", "killnowait", "skip"} {
+	for _, mode := range []CancelMode{"kill", "killnowait", "skip"} {
 		ctx, cancel := context.WithCancel(context.Background())
 		call, c := f.startCall(ctx, engineCallRequest{Procedure: "com.app.x", CancelMode: mode})
 		cancel()
 		_, err := call.Next(ctx)
 		require.ErrorIs(t, err, context.Canceled, mode)
-		var ce *engineCanceledError
+		var ce *canceledError
 		require.True(t, errors.As(err, &ce))
-		assert.Empty(t, ce.Mode, "no CANCEL sent")
+		assert.Empty(t, ce.mode, "no CANCEL sent")
 		assert.Contains(t, err.Error(), "does not announce call_canceling")
 		f.send(&wamp.Result{Request: c.Request, Details: wamp.Dict{}}) // the call ran on: dropped
 	}

@@ -34,8 +34,8 @@ func FuzzDispatch(f *testing.F) {
 			t.Fatalf("wire.Serializer must report undecodable input as *wire.Malformed, got %v, %v", msg, err)
 		}
 		fr := joinFake(t, sessionConfig{})
-		fr.register("com.fuzz", 1, func(ctx context.Context, inv *engineInvocation) (engineResult, error) {
-			_, _, _, _ = inv.NextInput(ctx)
+		fr.register("com.fuzz", 1, func(ctx context.Context, inv *Invocation) (engineResult, error) {
+			_, _, _ = inv.NextInput(ctx)
 			return engineResult{}, nil
 		}, nil)
 		go func() { // the router side keeps reading what the client answers

@@ -33,7 +33,7 @@ func (f *fakeRouter) expectAbort() *wamp.Abort {
 }
 
 // A reply of the wrong type to any request fails that request with
-// errEngineProtocol (no panic, no success with a zero ID) and aborts the session
+// ErrProtocol (no panic, no success with a zero ID) and aborts the session
 // with wamp.error.protocol_violation.
 func TestWrongReplyTypeIsProtocolViolation(t *testing.T) {
 	wrong := func(req wamp.ID) []wamp.Message {
@@ -115,7 +115,7 @@ func TestWrongReplyTypeIsProtocolViolation(t *testing.T) {
 				f.send(answer)
 				err := <-errc
 				require.Error(t, err)
-				assert.ErrorIs(t, err, errEngineProtocol)
+				assert.ErrorIs(t, err, ErrProtocol)
 				assert.Contains(t, err.Error(), rq.kind.String()+" answered with")
 				a := f.expectAbort()
 				if a != nil {
@@ -126,7 +126,7 @@ func TestWrongReplyTypeIsProtocolViolation(t *testing.T) {
 				case <-time.After(3 * time.Second):
 					t.Fatal("session did not end")
 				}
-				assert.ErrorIs(t, f.sess.Err(), errEngineProtocol)
+				assert.ErrorIs(t, f.sess.Err(), ErrProtocol)
 			})
 		}
 	}
@@ -156,7 +156,7 @@ func replyOf(kind wamp.MessageType) wamp.MessageType {
 }
 
 // A CALL answered with anything but RESULT or a CALL ERROR (here
-// REGISTERED, or an ERROR for SUBSCRIBE) fails with errEngineProtocol and aborts
+// REGISTERED, or an ERROR for SUBSCRIBE) fails with ErrProtocol and aborts
 // the session, instead of leaving the call waiting.
 func TestCallAnsweredWithWrongType(t *testing.T) {
 	for _, wrong := range []func(id wamp.ID) wamp.Message{
@@ -171,7 +171,7 @@ func TestCallAnsweredWithWrongType(t *testing.T) {
 		f.send(wrong(m.Request))
 		_, err := c.Next(ctx)
 		cancel()
-		assert.ErrorIs(t, err, errEngineProtocol)
+		assert.ErrorIs(t, err, ErrProtocol)
 		assert.Contains(t, err.Error(), "CALL answered with")
 		if a := f.expectAbort(); a != nil {
 			assert.Equal(t, wamp.ErrProtocolViolation, a.Reason)

@@ -2,50 +2,20 @@ package client
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// engineInvocation is one INVOCATION being handled. Its methods are safe for
-// concurrent use.
-type engineInvocation struct {
-	ID           wamp.ID
-	Registration wamp.ID
-	// Procedure is the URI the caller called (Details.procedure when the
-	// router sends it, else the registered URI).
-	Procedure string
-	Details   wamp.Dict
-	Args      wamp.List
-	Kwargs    wamp.Dict
-	// Owner is the registration's Value.
-	Owner any
-
-	s   *session
-	reg *sessionReg
-
-	// The invocation is its own context (see context.go): no allocation
-	// for a handler that never looks at cancellation.
-	deadline   time.Time
-	timer      *time.Timer
-	done       chan struct{} // made on first Done
-	err        error
-	afterFuncs map[*afterFunc]struct{}
-
-	mu       sync.Mutex
-	mode     string // interrupt mode, "" while not interrupted
-	answered bool
-	inputs   []chunk // streamed input chunks not yet taken
-	charged  int64   // bytes charged to the session's InputBytes
-	more     bool    // more input chunks will come
-	signal   chan struct{}
-}
+// The engine's side of an Invocation (see invocation.go for the handler's
+// side): its context, its interruption, and its streamed input.
 
 type chunk struct {
-	args    wamp.List
-	kwargs  wamp.Dict
+	args    []any
+	kwargs  map[string]any
 	details wamp.Dict // only when they carry more than progress (PPT)
 	size    int64
 }
@@ -54,62 +24,60 @@ type chunk struct {
 // streamed input overflowed the session's budget.
 const modeInputOverflow = "input_overflow"
 
-func newInvocation(s *session, reg *sessionReg, m *wamp.Invocation) *engineInvocation {
+// errInterrupted is the cause of a handler's context canceled by the
+// router's INTERRUPT (the caller canceled the call), by an input overflow,
+// or because the session ended.
+var errInterrupted = errors.New("client: invocation interrupted")
+
+func newInvocation(s *session, reg *sessionReg, m *wamp.Invocation) *Invocation {
 	proc, _ := wamp.AsString(m.Details[wamp.OptProcedure])
 	if proc == "" {
 		proc = reg.Procedure
 	}
 	more, _ := m.Details[wamp.OptProgress].(bool)
-	inv := &engineInvocation{
-		ID: m.Request, Registration: m.Registration, Procedure: proc, Details: m.Details,
-		Args: m.Arguments, Kwargs: m.ArgumentsKw, Owner: reg.Value,
+	inv := &Invocation{
+		id: m.Request, proc: proc, details: m.Details,
+		args: m.Arguments, kwargs: m.ArgumentsKw,
 		s: s, reg: reg, more: more,
 	}
 	if more {
 		inv.signal = make(chan struct{}, 1)
 	}
+	base := s.cfg.BaseContext
+	if base == nil {
+		base = context.Background()
+	}
+	ctx, cancel := context.WithCancelCause(base)
+	inv.cancel = cancel
 	// A timeout too long for a time.Duration (a hostile or careless router)
 	// is no deadline rather than an overflowed, negative one.
 	if ms, ok := wamp.AsInt64(m.Details[wamp.OptTimeout]); ok && ms > 0 && ms <= math.MaxInt64/int64(time.Millisecond) {
-		d := time.Duration(ms) * time.Millisecond
-		inv.deadline = time.Now().Add(d)
-		inv.timer = time.AfterFunc(d, func() { inv.cancelWith(context.DeadlineExceeded) })
+		ctx, inv.stop = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
 	}
+	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
 	return inv
 }
 
-// Context is the handler's context (the invocation itself): canceled by
-// INTERRUPT, by a forwarded call timeout, or when the session ends.
-func (inv *engineInvocation) Context() context.Context { return inv }
-
-// ReceiveProgress reports whether the caller asked for progressive results.
-func (inv *engineInvocation) ReceiveProgress() bool {
-	b, _ := inv.Details[wamp.OptReceiveProgress].(bool)
-	return b
+// end cancels the handler's context with cause (once) and releases its
+// timer.
+func (inv *Invocation) end(cause error) {
+	inv.cancel(cause)
+	if inv.stop != nil {
+		inv.stop()
+	}
 }
 
-// Streaming reports whether this is a progressive invocation whose first
-// INVOCATION announced more input chunks.
-func (inv *engineInvocation) Streaming() bool {
-	p, _ := inv.Details[wamp.OptProgress].(bool)
-	return p
-}
-
-// Progress sends a progressive result. When the caller did not ask for
-// progress it does nothing. After the invocation was interrupted or answered
-// it returns errInvocationDone.
-func (inv *engineInvocation) Progress(args wamp.List, kwargs wamp.Dict) error {
-	return inv.ProgressWith(args, kwargs, nil)
-}
-
-// ProgressWith is Progress with extra YIELD options (nil: none; the engine
-// owns a map it is given and adds progress to it).
-func (inv *engineInvocation) ProgressWith(args wamp.List, kwargs wamp.Dict, extra wamp.Dict) error {
+// progressWire sends a progressive YIELD with the payload as it goes on the
+// wire and extra YIELD options (nil: none; the engine owns a map it is
+// given and adds progress to it). When the caller did not ask for progress
+// it does nothing. After the invocation was interrupted or answered it
+// returns ErrInvocationDone.
+func (inv *Invocation) progressWire(args []any, kwargs map[string]any, extra wamp.Dict) error {
 	inv.mu.Lock()
 	over := inv.answered || inv.mode != ""
 	inv.mu.Unlock()
 	if over {
-		return errInvocationDone
+		return ErrInvocationDone
 	}
 	if !inv.ReceiveProgress() {
 		return nil
@@ -119,21 +87,15 @@ func (inv *engineInvocation) ProgressWith(args wamp.List, kwargs wamp.Dict, extr
 		opts = extra
 		opts[wamp.OptProgress] = true
 	}
-	return inv.s.send(inv, &wamp.Yield{Request: inv.ID, Options: opts, Arguments: args, ArgumentsKw: kwargs})
+	return inv.s.send(inv.ctx, &wamp.Yield{Request: inv.id, Options: opts, Arguments: args, ArgumentsKw: kwargs})
 }
 
-// NextInput returns the next streamed input chunk of a progressive
-// invocation. ok is false once the final chunk was taken. The first chunk is
-// the invocation's own Args/Kwargs and is not returned again.
-func (inv *engineInvocation) NextInput(ctx context.Context) (args wamp.List, kwargs wamp.Dict, ok bool, err error) {
-	args, kwargs, _, ok, err = inv.NextInputDetails(ctx)
-	return args, kwargs, ok, err
-}
-
-// NextInputDetails is NextInput with the chunk's INVOCATION details, kept
-// only when they say something beyond progress (Payload Passthru Mode
-// attributes); nil otherwise.
-func (inv *engineInvocation) NextInputDetails(ctx context.Context) (args wamp.List, kwargs wamp.Dict, details wamp.Dict, ok bool, err error) {
+// nextChunk returns the next streamed input chunk of a progressive
+// invocation, with its INVOCATION details when they say something beyond
+// progress (Payload Passthru Mode attributes). ok is false once the final
+// chunk was taken. The first chunk is the invocation's own payload and is
+// not returned again.
+func (inv *Invocation) nextChunk(ctx context.Context) (c chunk, ok bool, err error) {
 	for {
 		inv.mu.Lock()
 		if len(inv.inputs) > 0 {
@@ -142,30 +104,30 @@ func (inv *engineInvocation) NextInputDetails(ctx context.Context) (args wamp.Li
 			inv.inputs = inv.inputs[1:]
 			inv.releaseLocked(c.size)
 			inv.mu.Unlock()
-			return c.args, c.kwargs, c.details, true, nil
+			return c, true, nil
 		}
 		more, mode := inv.more, inv.mode
 		inv.mu.Unlock()
 		if mode == modeInputOverflow {
-			return nil, nil, nil, false, ErrStreamOverflow
+			return chunk{}, false, ErrStreamOverflow
 		}
 		if !more {
-			return nil, nil, nil, false, nil
+			return chunk{}, false, nil
 		}
 		if mode != "" {
-			return nil, nil, nil, false, errInvocationDone
+			return chunk{}, false, ErrInvocationDone
 		}
 		select {
 		case <-inv.signal:
 		case <-ctx.Done():
-			return nil, nil, nil, false, ctx.Err()
-		case <-inv.Done():
-			return nil, nil, nil, false, inv.Err()
+			return chunk{}, false, ctx.Err()
+		case <-inv.ctx.Done():
+			return chunk{}, false, fmt.Errorf("%w: %w", ErrInvocationDone, context.Cause(inv.ctx))
 		}
 	}
 }
 
-func (inv *engineInvocation) addChunk(m *wamp.Invocation) {
+func (inv *Invocation) addChunk(m *wamp.Invocation) {
 	more, _ := m.Details[wamp.OptProgress].(bool)
 	size := int64(invocationSize(m))
 	s := inv.s
@@ -182,7 +144,7 @@ func (inv *engineInvocation) addChunk(m *wamp.Invocation) {
 		inv.more = more
 		inv.mu.Unlock()
 		s.log.Warn("wamp invocation ended: its streamed input is not read fast enough",
-			"procedure", inv.Procedure, "request", inv.ID, "budget", s.cfg.InputBytes)
+			"procedure", inv.proc, "request", inv.id, "budget", s.cfg.InputBytes)
 		inv.interrupt(modeInputOverflow)
 		return
 	default:
@@ -206,7 +168,7 @@ func (inv *engineInvocation) addChunk(m *wamp.Invocation) {
 
 // releaseLocked gives n bytes of the invocation's charge back to the
 // session; inv.mu is held.
-func (inv *engineInvocation) releaseLocked(n int64) {
+func (inv *Invocation) releaseLocked(n int64) {
 	n = min(n, inv.charged)
 	if n > 0 {
 		inv.charged -= n
@@ -216,7 +178,7 @@ func (inv *engineInvocation) releaseLocked(n int64) {
 
 // releaseInput drops what the invocation still holds once its handler has
 // returned, and reports whether input chunks are still to come.
-func (inv *engineInvocation) releaseInput() (more bool) {
+func (inv *Invocation) releaseInput() (more bool) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	clear(inv.inputs)
@@ -225,16 +187,18 @@ func (inv *engineInvocation) releaseInput() (more bool) {
 	return inv.more
 }
 
-func (inv *engineInvocation) interrupt(mode string) {
+// interrupt ends the handler's context: the router's INTERRUPT (mode is
+// its cancel mode), an input overflow, or the session's end.
+func (inv *Invocation) interrupt(mode string) {
 	inv.mu.Lock()
 	if inv.mode == "" {
 		inv.mode = mode
 	}
 	inv.mu.Unlock()
-	inv.cancelWith(context.Canceled)
+	inv.end(fmt.Errorf("%w (%s)", errInterrupted, mode))
 }
 
-func (inv *engineInvocation) interruptMode() string {
+func (inv *Invocation) interruptMode() string {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	return inv.mode
@@ -242,9 +206,9 @@ func (inv *engineInvocation) interruptMode() string {
 
 // finish marks the invocation answered and reports whether the answer is
 // still wanted: not after killnowait, and not once the session has ended.
-func (inv *engineInvocation) finish() bool {
+func (inv *Invocation) finish() bool {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.answered = true
-	return inv.mode != cancelKillNoWait
+	return inv.mode != string(CancelKillNoWait)
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// engineError URIs the session answers with at its bounds.
+// Error URIs the session answers with at its bounds.
 const (
 	// uriUnavailable answers an INVOCATION refused because the session
 	// already runs sessionConfig.MaxInvocations handlers, or holds

@@ -51,7 +51,7 @@ func blob(n int) string { return strings.Repeat("x", n) }
 func TestInvocationsPastTheCapAreRefused(t *testing.T) {
 	f := joinFake(t, sessionConfig{MaxInvocations: 10})
 	started, release := make(chan struct{}, 100), make(chan struct{})
-	f.register("com.app.block", 1, func(context.Context, *engineInvocation) (engineResult, error) {
+	f.register("com.app.block", 1, func(context.Context, *Invocation) (engineResult, error) {
 		started <- struct{}{}
 		<-release
 		return engineResult{}, nil
@@ -88,13 +88,13 @@ func TestInvocationsPastTheCapAreRefused(t *testing.T) {
 	assert.Equal(t, wamp.YIELD, next(t, out).MessageType())
 }
 
-// engineInvocation arguments count against InputBytes while their handler runs:
+// Invocation arguments count against InputBytes while their handler runs:
 // an invocation that would go over is refused; once the first ends, the
 // next is admitted. An invocation alone is taken whatever its size.
 func TestInvocationInputBudget(t *testing.T) {
 	f := joinFake(t, sessionConfig{InputBytes: 10000})
 	release := make(chan struct{})
-	f.register("com.app.block", 1, func(context.Context, *engineInvocation) (engineResult, error) {
+	f.register("com.app.block", 1, func(context.Context, *Invocation) (engineResult, error) {
 		<-release
 		return engineResult{}, nil
 	}, nil)
@@ -124,18 +124,18 @@ func TestStreamedInputOverflowEndsThatInvocation(t *testing.T) {
 	f := joinFake(t, sessionConfig{InputBytes: 50000})
 	gotErr := make(chan error, 1)
 	slow := make(chan struct{})
-	f.register("com.app.stream", 1, func(ctx context.Context, inv *engineInvocation) (engineResult, error) {
+	f.register("com.app.stream", 1, func(ctx context.Context, inv *Invocation) (engineResult, error) {
 		<-slow // does not read while the chunks come
 		for {
-			_, _, ok, err := inv.NextInput(ctx)
+			_, ok, err := inv.NextInput(ctx)
 			if err != nil || !ok {
 				gotErr <- err
 				return engineResult{Args: wamp.List{"partial"}}, nil // ignored: the caller gets the overflow
 			}
 		}
 	}, nil)
-	f.register("com.app.echo", 2, func(_ context.Context, inv *engineInvocation) (engineResult, error) {
-		return engineResult{Args: inv.Args}, nil
+	f.register("com.app.echo", 2, func(_ context.Context, inv *Invocation) (engineResult, error) {
+		return engineResult{Args: inv.args}, nil
 	}, nil)
 	out := inbox(f)
 	stream := func(more bool) *wamp.Invocation {
@@ -173,7 +173,7 @@ func TestStreamedInputOverflowEndsThatInvocation(t *testing.T) {
 func TestRefusedStreamDropsItsChunks(t *testing.T) {
 	f := joinFake(t, sessionConfig{MaxInvocations: 1})
 	release := make(chan struct{})
-	f.register("com.app.block", 1, func(context.Context, *engineInvocation) (engineResult, error) {
+	f.register("com.app.block", 1, func(context.Context, *Invocation) (engineResult, error) {
 		<-release
 		return engineResult{}, nil
 	}, nil)
@@ -224,7 +224,7 @@ func TestProgressiveResultBudget(t *testing.T) {
 	f.send(&wamp.Result{Request: quickMsg.Request, Details: wamp.Dict{}, Arguments: wamp.List{"done"}})
 	r, err := quick.Next(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, wamp.List{"done"}, r.Args)
+	assert.Equal(t, []any{"done"}, r.Args)
 	select {
 	case m := <-out:
 		t.Fatalf("unexpected %v", m.MessageType())

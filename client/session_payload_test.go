@@ -103,8 +103,8 @@ func TestCarelessAnswerFromHandler(t *testing.T) {
 	f := joinFake(t, sessionConfig{})
 	cyclic := careless()["cyclic map"]
 	progressErr := make(chan error, 1)
-	f.register("com.p", 3, func(_ context.Context, inv *engineInvocation) (engineResult, error) {
-		progressErr <- inv.Progress(wamp.List{cyclic}, nil)
+	f.register("com.p", 3, func(_ context.Context, inv *Invocation) (engineResult, error) {
+		progressErr <- inv.Progress(Payload{Args: []any{cyclic}})
 		return engineResult{Args: wamp.List{cyclic}}, nil
 	}, nil)
 	f.send(&wamp.Invocation{Request: 11, Registration: 3, Details: wamp.Dict{wamp.OptReceiveProgress: true}})

@@ -56,7 +56,7 @@ func (s *session) lockSubs(ctx context.Context) error {
 	case s.subOps <- struct{}{}:
 		return nil
 	case <-s.dying:
-		return errEngineClosed
+		return ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -242,7 +242,7 @@ func (s *session) Subscribe(ctx context.Context, topic string, options wamp.Dict
 // background.
 func (s *session) Unsubscribe(ctx context.Context, sub *sessionSub) error {
 	if err := s.lockSubs(ctx); err != nil {
-		if err == errEngineClosed {
+		if err == ErrClosed {
 			return err
 		}
 		s.handlers.Add(1)

@@ -47,13 +47,13 @@ func answers(kind wamp.MessageType, msg wamp.Message) bool {
 // wrongReply is the error of a request answered with the wrong message.
 func wrongReply(kind wamp.MessageType, msg wamp.Message) error {
 	if e, ok := msg.(*wamp.Error); ok {
-		return fmt.Errorf("session: %v answered with an ERROR for %v: %w", kind, e.Type, errEngineProtocol)
+		return fmt.Errorf("session: %v answered with an ERROR for %v: %w", kind, e.Type, ErrProtocol)
 	}
-	return fmt.Errorf("session: %v answered with %v: %w", kind, msg.MessageType(), errEngineProtocol)
+	return fmt.Errorf("session: %v answered with %v: %w", kind, msg.MessageType(), ErrProtocol)
 }
 
 // request sends msg (built with a fresh request ID) and waits for its reply.
-// An ERROR reply comes back as *engineError.
+// An ERROR reply comes back as *Error.
 func (s *session) request(ctx context.Context, build func(id wamp.ID) wamp.Message) (wamp.Message, error) {
 	return s.requestHooked(ctx, build, nil, nil)
 }
@@ -74,7 +74,7 @@ func (s *session) requestOwned(ctx context.Context, build func(id wamp.ID) wamp.
 	s.mu.Lock()
 	if s.endErr != nil {
 		s.mu.Unlock()
-		return nil, false, errEngineClosed
+		return nil, false, ErrClosed
 	}
 	msg := build(id)
 	p.kind = msg.MessageType()
@@ -90,7 +90,7 @@ func (s *session) requestOwned(ctx context.Context, build func(id wamp.ID) wamp.
 			if p.err != nil {
 				return nil, false, p.err
 			}
-			return nil, false, errEngineLost
+			return nil, false, ErrConnectionLost
 		}
 		if e, isErr := msg.(*wamp.Error); isErr {
 			return nil, false, errorFromMsg(e)

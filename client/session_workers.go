@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// engineInvocation handlers run on pooled goroutines. A
+// Invocation handlers run on pooled goroutines. A
 // goroutine that has run a handler keeps the stack it grew for it, so the
 // next invocation does not start on a fresh 2 KiB stack and copy it while
 // it grows through decoding, the handler and encoding. (Growing stacks was
@@ -21,7 +21,7 @@ const (
 	maxIdleWorkers = 256
 )
 
-// task is what a worker runs: an *engineInvocation (an
+// task is what a worker runs: an *Invocation (an
 // interface holding a pointer, so handing one over allocates nothing).
 type task interface{ run() }
 

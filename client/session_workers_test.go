@@ -20,7 +20,7 @@ func TestHandlerPoolRunsAllAtOnceAndEndsWithSession(t *testing.T) {
 	f := joinFake(t, sessionConfig{})
 	const n = 300 // more than the pool keeps idle
 	started, release := make(chan struct{}, n), make(chan struct{})
-	f.register("com.app.block", 1, func(context.Context, *engineInvocation) (engineResult, error) {
+	f.register("com.app.block", 1, func(context.Context, *Invocation) (engineResult, error) {
 		started <- struct{}{}
 		<-release
 		return engineResult{}, nil

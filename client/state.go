@@ -82,12 +82,12 @@ func (c *Client) WaitState(ctx context.Context, s State) error {
 		case cur == s || n != since:
 			return nil
 		case cur == Closed:
-			return &LocalError{Op: "wait state", Err: ErrClosed}
+			return &OpError{Op: "wait for state", URI: s.String(), Err: ErrClosed}
 		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("client: waiting for state %s (now %s): %w", s, cur, ctx.Err())
+			return &OpError{Op: "wait for state", URI: s.String(), Err: fmt.Errorf("still %s: %w", cur, ctx.Err())}
 		}
 	}
 }

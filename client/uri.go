@@ -11,7 +11,7 @@ import (
 // component ("com.app."), wildcard URIs may have empty components
 // ("com..get"). Loose rules (the default) forbid empty components elsewhere,
 // whitespace and '#'; strict rules allow only [0-9a-z_] in components. The
-// error wraps ErrInvalidURI.
+// error matches ErrInvalidURI.
 func ValidateURI(uri string, match Match, strict bool) error {
 	if uri == "" && match != MatchPrefix {
 		return invalidURI(uri, "is empty")
@@ -50,5 +50,5 @@ func ValidateURI(uri string, match Match, strict bool) error {
 }
 
 func invalidURI(uri, why string) error {
-	return &LocalError{Op: "validate", Err: &Error{URI: ErrInvalidURI.URI, Args: []any{fmt.Sprintf("URI %q %s", uri, why)}}}
+	return &uriError{uri: uri, why: why}
 }
