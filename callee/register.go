@@ -2,51 +2,15 @@ package callee
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/wampkit/wampkit/client"
 )
 
-// Registration is a procedure registered through this package: a handle
-// that unregisters itself and reports how it ended. It wraps a
-// *[client.Registration], so it survives reconnects (its router ID may then
-// change). Two registrations of one URI, say an exact and a prefix one,
-// are independent handles.
-//
-// Safe for concurrent use.
-type Registration struct {
-	raw *client.Registration
-}
-
-// ID returns the registration's current router ID (it may change when the
-// client reconnects and registers again).
-func (r *Registration) ID() client.ID { return r.raw.ID() }
-
-// Procedure returns the registered URI or pattern.
-func (r *Registration) Procedure() string { return r.raw.Procedure() }
-
-// Options returns the REGISTER options that were sent (see
-// [client.Registration.Options]).
-func (r *Registration) Options() client.RegisterOptions { return r.raw.Options() }
-
-// Raw returns the underlying client registration.
-func (r *Registration) Raw() *client.Registration { return r.raw }
-
-// Unregister withdraws the registration. Handlers already running finish.
-// After a revocation or the client's Close it does nothing and returns nil.
-// Its errors come from the client package: a *client.OpError whose cause
-// is the router's *client.Error refusal or a local condition.
-func (r *Registration) Unregister(ctx context.Context) error { return r.raw.Unregister(ctx) }
-
-// Done is closed when the registration ends for any reason: Unregister, a
-// revocation by the router, or the client closing.
-func (r *Registration) Done() <-chan struct{} { return r.raw.Done() }
-
-// Err says why the registration ended, once Done is closed: nil after
-// Unregister; an error matching [ErrRevoked] (a *client.RevokedError with
-// the router's reason) after a revocation; client.ErrClosed or
-// client.ErrConnectionLost when the client went away.
-func (r *Registration) Err() error { return r.raw.Err() }
+// Registration is the handle of a procedure registered through this
+// package: the client's own *[client.Registration] (durable across
+// reconnects; ID, Procedure, Options, Unregister, Done, Err), so handles
+// made here and with the raw client are one type.
+type Registration = client.Registration
 
 // Register registers procedure with a typed handler.
 //
@@ -98,13 +62,9 @@ func register(ctx context.Context, c *client.Client, procedure string, opts []Op
 	}
 	handler, err := client.ChainInvocation(serve(cfg, g, h), cfg.intercept...)
 	if err != nil {
-		return nil, fmt.Errorf("callee: register %s: %w", procedure, err)
+		return nil, &client.OpError{Op: "register", URI: procedure, Err: err}
 	}
-	raw, err := c.Register(ctx, procedure, handler, cfg.reg)
-	if err != nil {
-		return nil, err
-	}
-	return &Registration{raw: raw}, nil
+	return c.Register(ctx, procedure, handler, cfg.reg)
 }
 
 // serve wraps h into the client's raw handler.

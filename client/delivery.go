@@ -45,7 +45,7 @@ type eventQueue struct {
 
 // queued is one entry: an event for some handles, or a gap marker for one.
 type queued struct {
-	ev    *engineEvent
+	ev    *Event
 	to    []*sessionSub // the client's queue: the handles of ev
 	sub   *Subscription // an own queue's handle, or the marker's
 	gap   bool          // a Gap marker for sub
@@ -59,7 +59,7 @@ func newEventQueue(c *Client) *eventQueue {
 
 // onEvent is the session's event sink: it runs on the read loop and only
 // queues.
-func (c *Client) onEvent(ev *engineEvent, to []*sessionSub) {
+func (c *Client) onEvent(ev *Event, to []*sessionSub) {
 	if c.eventsOff.Load() { // Drain began: only events queued before are delivered
 		return
 	}
@@ -70,13 +70,13 @@ func (c *Client) onEvent(ev *engineEvent, to []*sessionSub) {
 			continue
 		}
 		if s.own != nil {
-			s.own.push(queued{ev: ev, sub: s, size: ev.Size})
+			s.own.push(queued{ev: ev, sub: s, size: ev.size})
 		} else {
 			ordered = true
 		}
 	}
 	if ordered {
-		c.events.push(queued{ev: ev, to: to, size: ev.Size})
+		c.events.push(queued{ev: ev, to: to, size: ev.size})
 	}
 }
 
@@ -224,7 +224,7 @@ func (c *Client) onDeliveryGoroutine() bool {
 }
 
 // call runs the handler on ev unless s ended. A panic is logged.
-func (s *Subscription) call(ev *engineEvent) {
+func (s *Subscription) call(ev *Event) {
 	if s.stopped.Load() {
 		return
 	}
@@ -235,7 +235,7 @@ func (s *Subscription) call(ev *engineEvent) {
 		return
 	}
 	s.handler(&Event{Payload: p, Topic: s.topic,
-		Subscription: ID(ev.Subscription), Publication: ID(ev.Publication), Details: ev.Details})
+		Subscription: ev.Subscription, Publication: ev.Publication, Details: ev.Details})
 }
 
 func (s *Subscription) gap(g Gap) {

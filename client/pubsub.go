@@ -17,6 +17,8 @@ type Event struct {
 	Subscription ID
 	Publication  ID
 	Details      map[string]any
+
+	size int // approximate encoded size, charged against WithEventQueueBytes
 }
 
 // EventHandler receives a subscription's events, one at a time, never on

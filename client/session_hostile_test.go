@@ -64,14 +64,14 @@ func TestWrongReplyTypeIsProtocolViolation(t *testing.T) {
 		}},
 		{"subscribe", wamp.SUBSCRIBE, func(f *fakeRouter) func(ctx context.Context) error {
 			return func(ctx context.Context) error {
-				_, err := f.sess.Subscribe(ctx, "com.t", nil, func(*engineEvent) {}, nil)
+				_, err := f.sess.Subscribe(ctx, "com.t", nil, func(*Event) {}, nil)
 				return err
 			}
 		}},
 		{"unsubscribe", wamp.UNSUBSCRIBE, func(f *fakeRouter) func(ctx context.Context) error {
 			done := make(chan *sessionSub, 1)
 			go func() {
-				sub, err := f.sess.Subscribe(context.Background(), "com.t", nil, func(*engineEvent) {}, nil)
+				sub, err := f.sess.Subscribe(context.Background(), "com.t", nil, func(*Event) {}, nil)
 				assert.NoError(t, err)
 				done <- sub
 			}()

@@ -10,22 +10,14 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// engineEvent is one EVENT, as the session hands it to sessionConfig.OnEvent.
-type engineEvent struct {
-	Subscription wamp.ID
-	Publication  wamp.ID
-	Details      wamp.Dict
-	Args         wamp.List
-	Kwargs       wamp.Dict
-	// Size approximates the EVENT's encoded size in bytes (see approxSize).
-	Size int
-}
-
 // eventSink receives every EVENT of the session with the handles it is for
 // (never empty; the slice is shared and must not be modified). It runs on
 // the read loop, in the order the router sent the events, and must not
 // block: it only queues the event.
-type eventSink func(ev *engineEvent, to []*sessionSub)
+//
+// ev is the EVENT as it came (its Payload not yet checked for Payload
+// Passthru Mode, no Topic): each handle is handed a copy of its own.
+type eventSink func(ev *Event, to []*sessionSub)
 
 // sessionSub is one handle on a router subscription. The router answers
 // every SUBSCRIBE of one topic and match policy from one session with the
@@ -309,6 +301,7 @@ func (s *session) onEvent(m *wamp.Event) {
 	if len(to) == 0 || s.cfg.OnEvent == nil {
 		return // unsubscribed while the event was on its way
 	}
-	s.cfg.OnEvent(&engineEvent{Subscription: m.Subscription, Publication: m.Publication, Details: m.Details,
-		Args: m.Arguments, Kwargs: m.ArgumentsKw, Size: eventSize(m)}, to)
+	s.cfg.OnEvent(&Event{Payload: Payload{Args: m.Arguments, Kwargs: m.ArgumentsKw},
+		Subscription: ID(m.Subscription), Publication: ID(m.Publication), Details: m.Details,
+		size: eventSize(m)}, to)
 }

@@ -17,11 +17,11 @@ type sink struct {
 	got map[*sessionSub][]wamp.ID // handle -> publications
 }
 
-func (k *sink) on(ev *engineEvent, to []*sessionSub) {
+func (k *sink) on(ev *Event, to []*sessionSub) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for _, s := range to {
-		k.got[s] = append(k.got[s], ev.Publication)
+		k.got[s] = append(k.got[s], wamp.ID(ev.Publication))
 	}
 }
 
