@@ -10,7 +10,7 @@ import (
 // [WithEventQueueBytes]).
 const DefaultEventQueueBytes = 64 << 20
 
-// Gap tells a subscription's [OnGap] callback that events may be missing at
+// Gap tells a subscription's [SubscribeOptions].OnGap callback that events may be missing at
 // this point of its event order.
 type Gap struct {
 	// Dropped is how many of the subscription's events were dropped at the
@@ -239,11 +239,11 @@ func (s *Subscription) call(ev *Event) {
 }
 
 func (s *Subscription) gap(g Gap) {
-	if s.stopped.Load() || s.onGap == nil {
+	if s.stopped.Load() || s.options.OnGap == nil {
 		return
 	}
 	defer s.recover("gap callback")
-	s.onGap(g)
+	s.options.OnGap(g)
 }
 
 func (s *Subscription) recover(what string) {

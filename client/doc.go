@@ -156,10 +156,10 @@
 // time, in the order the router sent the events across all the client's
 // subscriptions (the spec's ordering guarantee), on one delivery goroutine
 // of the client, off the read loop: a slow event handler never delays call
-// results or invocations, only later events. [ConcurrentDelivery] gives a
+// results or invocations, only later events. [SubscribeOptions].ConcurrentDelivery gives a
 // subscription its own delivery goroutine instead. Events wait in queues
 // bounded in bytes ([WithEventQueueBytes]); at the bound new events are
-// dropped and counted ([Subscription.Dropped], [OnGap]). Subscribing to one
+// dropped and counted ([Subscription.Dropped], [SubscribeOptions].OnGap). Subscribing to one
 // topic several times gives every handle every event over one router
 // subscription. Nothing runs on the read loop or under the client's locks.
 // Every goroutine belongs to the client and is gone when [Client.Close]

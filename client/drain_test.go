@@ -159,7 +159,7 @@ func TestDrainingHandlerCallsAndPublishes(t *testing.T) {
 	_, err = helper.Subscribe(ctx, "test.drain.note", func(ev *client.Event) {
 		s, _ := ev.Args[0].(string)
 		notes <- s
-	}, nil)
+	}, client.SubscribeOptions{})
 	require.NoError(t, err)
 
 	c := dial(t, r.URL())
@@ -200,7 +200,7 @@ func TestDrainingHandlerCallsAndPublishes(t *testing.T) {
 		return client.Payload{}, nil
 	}, client.RegisterOptions{})
 	assert.ErrorIs(t, err, client.ErrClosed, "no new registration while draining")
-	_, err = c.Subscribe(ctx, "test.drain.late", func(*client.Event) {}, nil)
+	_, err = c.Subscribe(ctx, "test.drain.late", func(*client.Event) {}, client.SubscribeOptions{})
 	assert.ErrorIs(t, err, client.ErrClosed, "no new subscription while draining")
 
 	close(release)
@@ -272,13 +272,13 @@ func TestDrainUnsubscribesAndDeliversQueuedEvents(t *testing.T) {
 		seen = append(seen, uint64(ev.Publication))
 		pubErrs = append(pubErrs, err)
 		mu.Unlock()
-	}, nil)
+	}, client.SubscribeOptions{})
 	require.NoError(t, err)
 	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.sync"}, nil)
 	require.NoError(t, err)
 	secondErr := make(chan error, 1)
 	go func() {
-		_, err := c.Subscribe(ctx, "test.drain.other", func(*client.Event) {}, nil)
+		_, err := c.Subscribe(ctx, "test.drain.other", func(*client.Event) {}, client.SubscribeOptions{})
 		secondErr <- err
 	}()
 	<-pending

@@ -25,7 +25,7 @@ func BenchmarkEventDelivery(b *testing.B) {
 				if v := n.Add(1); mode == "paced" || v == target {
 					got <- struct{}{}
 				}
-			}, nil)
+			}, client.SubscribeOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -74,7 +74,7 @@ func ExampleClient_Subscribe() {
 		return func(ev *client.Event) { seen <- fmt.Sprint(name, " ", ev.Topic, " ", ev.Args[0]) }
 	}
 	for _, s := range []struct{ name, topic string }{{"A", "com.example.orders"}, {"B", "com.example.audit"}, {"C", "com.example.audit"}} {
-		if _, err := sub.Subscribe(ctx, s.topic, handler(s.name), nil); err != nil {
+		if _, err := sub.Subscribe(ctx, s.topic, handler(s.name), client.SubscribeOptions{}); err != nil {
 			fmt.Println(err)
 			return
 		}

@@ -54,7 +54,7 @@ func TestFailoverMovesToNextRouter(t *testing.T) {
 	sub, err := callee.Subscribe(ctx, "test.failover.topic", func(e *client.Event) {
 		s, _ := e.Args[0].(string)
 		events <- s
-	}, nil)
+	}, client.SubscribeOptions{})
 	require.NoError(t, err)
 
 	r1.Stop()

@@ -127,9 +127,9 @@ func callNeeds(f Features, req *CallRequest, opts wamp.Dict) error {
 
 // subscribeNeeds checks SUBSCRIBE options: match prefix or wildcard needs
 // the broker's pattern_based_subscription.
-func subscribeNeeds(f Features, opts map[string]any) error {
-	if m, _ := opts[wamp.OptMatch].(string); m != "" && m != wamp.MatchExact && !f.Broker(FeaturePatternBasedSubscription) {
-		return &FeatureError{Role: "broker", Feature: FeaturePatternBasedSubscription, Need: fmt.Sprintf("match %q", m)}
+func subscribeNeeds(f Features, o SubscribeOptions) error {
+	if o.Match != "" && o.Match != MatchExact && !f.Broker(FeaturePatternBasedSubscription) {
+		return &FeatureError{Role: "broker", Feature: FeaturePatternBasedSubscription, Need: fmt.Sprintf("match %q", o.Match)}
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func TestUnannouncedFeaturesFailFast(t *testing.T) {
 			return err
 		}},
 		{"prefix subscription", client.FeaturePatternBasedSubscription, `match "prefix"`, func() error {
-			_, err := c.Subscribe(ctx, "com.app", func(*client.Event) {}, map[string]any{"match": "prefix"})
+			_, err := c.Subscribe(ctx, "com.app", func(*client.Event) {}, client.SubscribeOptions{Match: client.MatchPrefix})
 			return err
 		}},
 	} {

@@ -49,7 +49,7 @@ func TestNilContextAndNilClient(t *testing.T) {
 		return client.Payload{}, nil
 	}, client.RegisterOptions{})
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
-	_, err = c.Subscribe(nilCtx, "com.t", func(*client.Event) {}, nil)
+	_, err = c.Subscribe(nilCtx, "com.t", func(*client.Event) {}, client.SubscribeOptions{})
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
 	assert.ErrorIs(t, c.Close(nilCtx), client.ErrInvalidOption)
 }

@@ -293,11 +293,11 @@ func WithStrictURIs() Option {
 }
 
 // WithEventQueueBytes bounds each event queue (the client's ordered one,
-// and each [ConcurrentDelivery] subscription's own) by the approximate
+// and each [SubscribeOptions].ConcurrentDelivery subscription's own) by the approximate
 // encoded size of the events it holds, in bytes (default
 // [DefaultEventQueueBytes], 64 MiB). An event arriving at a queue over its
 // bound is dropped: the subscriptions it was for count it
-// ([Subscription.Dropped]), [OnGap] reports it in their event order, and the
+// ([Subscription.Dropped]), [SubscribeOptions].OnGap reports it in their event order, and the
 // client logs a warning once per slow episode. The bound is exceeded by at
 // most one event: an empty queue takes an event of any size.
 func WithEventQueueBytes(n int) Option {

@@ -65,7 +65,7 @@ func TestPassthruEveryTransport(t *testing.T) {
 			}
 
 			events := make(chan *client.Event, 1)
-			_, err = callee.Subscribe(ctx, topic, func(ev *client.Event) { events <- ev }, nil)
+			_, err = callee.Subscribe(ctx, topic, func(ev *client.Event) { events <- ev }, client.SubscribeOptions{})
 			require.NoError(t, err)
 			_, err = caller.Publish(ctx, topic, client.Payload{Passthru: &client.Passthru{Scheme: "mqtt", Serializer: "native",
 				Payload: []byte("m")}}, client.PublishOptions{Acknowledge: true})

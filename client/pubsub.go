@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-
-	"github.com/gammazero/nexus/v3/wamp"
 )
 
 // Event is one event delivered to a subscription.
@@ -27,45 +25,16 @@ type Event struct {
 // ordered delivery: see [Client.Subscribe].
 type EventHandler func(*Event)
 
-// SubscribeOption configures one subscription (see [Client.Subscribe]).
-// Options are sealed: only this package makes them.
-type SubscribeOption interface{ applySub(*Subscription) }
-
-type subOptionFunc func(*Subscription)
-
-func (f subOptionFunc) applySub(s *Subscription) { f(s) }
-
-// ConcurrentDelivery takes the subscription out of the client's ordered
-// delivery: its events are delivered by a goroutine and queue of its own,
-// still one at a time and in the order the router sent them, but
-// concurrently with the events of every other subscription, so neither
-// waits for the other. Its queue has the same byte bound and the same
-// policy at the bound as the client's ([WithEventQueueBytes]).
-func ConcurrentDelivery() SubscribeOption {
-	return subOptionFunc(func(s *Subscription) { s.concurrent = true })
-}
-
-// OnGap calls f, in the subscription's event order, where events may be
-// missing: after events dropped at the queue bound (Gap.Dropped), and when
-// the subscription was restored on a new session after a lost connection
-// (Gap.Resubscribed), before the first event of that session. f runs like
-// the handler (one call at a time, never on the read loop).
-func OnGap(f func(Gap)) SubscribeOption {
-	return subOptionFunc(func(s *Subscription) { s.onGap = f })
-}
-
 // Subscription is a durable handle on a subscription; it is restored after
 // reconnects (its router ID may change). Events published while the client
-// was reconnecting are not delivered ([OnGap] marks the place). Safe for
+// was reconnecting are not delivered ([SubscribeOptions].OnGap marks the place). Safe for
 // concurrent use.
 type Subscription struct {
-	c          *Client
-	topic      string
-	options    map[string]any
-	handler    EventHandler
-	onGap      func(Gap)
-	concurrent bool
-	own        *eventQueue // ConcurrentDelivery's queue; nil: the client's
+	c       *Client
+	topic   string
+	options SubscribeOptions // resolved
+	handler EventHandler
+	own     *eventQueue // ConcurrentDelivery's queue; nil: the client's
 
 	stopped   atomic.Bool   // ended: queued events are skipped
 	dropped   atomic.Uint64 // events dropped at the queue bound
@@ -156,8 +125,9 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 	return nil
 }
 
-// Subscribe subscribes to topic with SUBSCRIBE options (match...; copied)
-// and returns a handle.
+// Subscribe subscribes to topic with the given options and returns a
+// handle. Bad options fail with an error wrapping [ErrInvalidOption] before
+// anything else is checked.
 //
 // Delivery order: by default the events of all the client's subscriptions
 // are delivered one at a time, in the order the router sent them, by one
@@ -166,40 +136,34 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 // (the spec's ordering guarantee), and a handler never runs concurrently
 // with another handler of the client. A slow handler therefore delays the
 // other subscriptions' events (never call results or invocations, which do
-// not go through this queue). [ConcurrentDelivery] gives a subscription its
-// own goroutine instead.
+// not go through this queue). [SubscribeOptions].ConcurrentDelivery gives a
+// subscription its own goroutine instead.
 //
 // Queue bound: events wait in a queue bounded by the approximate encoded
 // size of what it holds ([WithEventQueueBytes], default 64 MiB). An event
 // that arrives when the queue is over its bound is dropped, as nats does
 // with a slow consumer: the subscriptions it was for count it ([Subscription.Dropped]),
-// the client logs a warning once per slow episode, and [OnGap] reports it
-// in the event order.
+// the client logs a warning once per slow episode, and
+// [SubscribeOptions].OnGap reports it in the event order.
 //
 // Subscribing to one topic several times gives each handle every event;
 // the router sees one subscription, ended when the last handle ends.
-func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, options map[string]any, opts ...SubscribeOption) (*Subscription, error) {
+func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, opts SubscribeOptions) (*Subscription, error) {
+	opts, err := opts.resolved()
+	if err != nil {
+		return nil, &OpError{Op: "subscribe", URI: topic, Err: err}
+	}
 	if err := c.usable(ctx, "subscribe", topic); err != nil {
 		return nil, err
 	}
-	match, _ := options["match"].(string)
-	if err := ValidateURI(topic, Match(match), c.cfg.strictURIs); err != nil {
+	if err := ValidateURI(topic, opts.Match, c.cfg.strictURIs); err != nil {
 		return nil, &OpError{Op: "subscribe", URI: topic, Err: err}
 	}
 	if h == nil {
 		return nil, &OpError{Op: "subscribe", URI: topic, Err: fmt.Errorf("%w: nil event handler", ErrInvalidOption)}
 	}
-	o := make(map[string]any, len(options))
-	for k, v := range options {
-		o[k] = v
-	}
-	s := &Subscription{c: c, topic: topic, options: o, handler: h, done: make(chan struct{})}
-	for _, opt := range opts {
-		if opt != nil {
-			opt.applySub(s)
-		}
-	}
-	if s.concurrent {
+	s := &Subscription{c: c, topic: topic, options: opts, handler: h, done: make(chan struct{})}
+	if opts.ConcurrentDelivery {
 		s.own = newEventQueue(c)
 		c.mu.Lock()
 		closing := c.closing
@@ -213,10 +177,10 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 		}
 	}
 	sess, cur, err := withSession(ctx, c, "subscribe", topic, true, func(sess *session) (*sessionSub, error) {
-		if err := subscribeNeeds(sess.Features(), o); err != nil {
+		if err := subscribeNeeds(sess.Features(), opts); err != nil {
 			return nil, err
 		}
-		return sess.Subscribe(ctx, topic, wamp.Dict(o), s, nil)
+		return sess.Subscribe(ctx, topic, opts.dict(), s, nil)
 	})
 	if err != nil {
 		s.end(err)
@@ -288,7 +252,7 @@ func (c *Client) restoreSubscription(sess *session, s *Subscription) error {
 	}
 	ctx, cancel := context.WithTimeout(c.life, defaultRestoreTimeout)
 	defer cancel()
-	cur, err := sess.Subscribe(ctx, s.topic, wamp.Dict(s.options), s, func(*sessionSub) {
+	cur, err := sess.Subscribe(ctx, s.topic, s.options.dict(), s, func(*sessionSub) {
 		s.queue().marker(s, true)
 	})
 	if err != nil {
@@ -326,36 +290,22 @@ func (c *Client) retrySubscription(sess *session, s *Subscription, last error) {
 	})
 }
 
-// PublishOptions are the options of one PUBLISH.
-type PublishOptions struct {
-	// Acknowledge waits for the router's PUBLISHED (or ERROR).
-	Acknowledge bool
-	// ExcludeMe, when set, overrides the router default of not sending the
-	// event back to the publisher.
-	ExcludeMe *bool
-	// Options are extra PUBLISH options (copied).
-	Options map[string]any
-}
-
 // Publish publishes p to topic. With Acknowledge it returns the publication
 // ID once the router confirmed; otherwise 0 once the message is sent.
 func (c *Client) Publish(ctx context.Context, topic string, p Payload, opts PublishOptions) (ID, error) {
+	opts, err := opts.resolved()
+	if err != nil {
+		return 0, &OpError{Op: "publish", URI: topic, Err: err}
+	}
 	if err := c.usable(ctx, "publish", topic); err != nil {
 		return 0, err
 	}
 	if err := ValidateURI(topic, "", c.cfg.strictURIs); err != nil {
 		return 0, &OpError{Op: "publish", URI: topic, Err: err}
 	}
-	o := make(wamp.Dict, len(opts.Options)+1)
-	for k, v := range opts.Options {
-		o[k] = v
-	}
-	if opts.ExcludeMe != nil {
-		o["exclude_me"] = *opts.ExcludeMe
-	}
+	o := opts.dict()
 	args, kwargs := p.Args, p.Kwargs
 	if p.Passthru != nil {
-		var err error
 		if args, o, err = p.Passthru.wire(p.Args, p.Kwargs, o); err != nil {
 			return 0, &OpError{Op: "publish", URI: topic, Err: err}
 		}

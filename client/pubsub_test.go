@@ -66,9 +66,9 @@ func TestEventsKeepRouterOrderAcrossSubscriptions(t *testing.T) {
 			time.Sleep(time.Millisecond) // the slow one
 		}
 		log.add(fmt.Sprint(argInt(ev)))
-	}, nil)
+	}, client.SubscribeOptions{})
 	require.NoError(t, err)
-	_, err = sub.Subscribe(ctx, "test.order.b", func(ev *client.Event) { log.add(fmt.Sprint(argInt(ev))) }, nil)
+	_, err = sub.Subscribe(ctx, "test.order.b", func(ev *client.Event) { log.add(fmt.Sprint(argInt(ev))) }, client.SubscribeOptions{})
 	require.NoError(t, err)
 	publishSeq(t, pub, n, "test.order.a", "test.order.b")
 	wamptest.Eventually(t, func() bool { return log.len() == n })
@@ -93,10 +93,10 @@ func TestConcurrentDeliveryIsIndependent(t *testing.T) {
 	_, err := sub.Subscribe(ctx, "test.blocked", func(*client.Event) {
 		blockedOnce.Do(func() { close(blocked) })
 		<-release
-	}, nil)
+	}, client.SubscribeOptions{})
 	require.NoError(t, err)
 	free := make(chan int, 10)
-	_, err = sub.Subscribe(ctx, "test.free", func(ev *client.Event) { free <- argInt(ev) }, nil, client.ConcurrentDelivery())
+	_, err = sub.Subscribe(ctx, "test.free", func(ev *client.Event) { free <- argInt(ev) }, client.SubscribeOptions{ConcurrentDelivery: true})
 	require.NoError(t, err)
 
 	publishSeq(t, pub, 1, "test.blocked")
@@ -130,9 +130,9 @@ func TestOneTopicSubscribedTwice(t *testing.T) {
 	sub, pub := r.Local(t), r.Local(t)
 	ctx := ctxT(t)
 	var first, second seqLog
-	h1, err := sub.Subscribe(ctx, "test.twice", func(ev *client.Event) { first.add(fmt.Sprint(argInt(ev))) }, nil)
+	h1, err := sub.Subscribe(ctx, "test.twice", func(ev *client.Event) { first.add(fmt.Sprint(argInt(ev))) }, client.SubscribeOptions{})
 	require.NoError(t, err)
-	h2, err := sub.Subscribe(ctx, "test.twice", func(ev *client.Event) { second.add(fmt.Sprint(argInt(ev))) }, nil)
+	h2, err := sub.Subscribe(ctx, "test.twice", func(ev *client.Event) { second.add(fmt.Sprint(argInt(ev))) }, client.SubscribeOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, h1.ID(), h2.ID(), "one router subscription")
 
@@ -202,8 +202,8 @@ func TestReconnectRestoresSharedSubscriptionOnce(t *testing.T) {
 	pub := r.Local(t)
 	var logs [3]seqLog
 	for i, topic := range []string{"test.shared", "test.shared", "test.other"} {
-		_, err := c.Subscribe(ctx, topic, func(ev *client.Event) { logs[i].add(fmt.Sprint(argInt(ev))) }, nil,
-			client.OnGap(func(g client.Gap) { logs[i].add(fmt.Sprintf("gap resubscribed=%v", g.Resubscribed)) }))
+		_, err := c.Subscribe(ctx, topic, func(ev *client.Event) { logs[i].add(fmt.Sprint(argInt(ev))) },
+			client.SubscribeOptions{OnGap: func(g client.Gap) { logs[i].add(fmt.Sprintf("gap resubscribed=%v", g.Resubscribed)) }})
 		require.NoError(t, err)
 	}
 	var subscribed atomic.Int32
@@ -240,10 +240,10 @@ func TestEventQueueBoundDropsAndCounts(t *testing.T) {
 	h, err := sub.Subscribe(ctx, "test.bound", func(ev *client.Event) {
 		<-release
 		log.add(fmt.Sprint(argInt(ev)))
-	}, nil, client.OnGap(func(g client.Gap) {
+	}, client.SubscribeOptions{OnGap: func(g client.Gap) {
 		gaps.Add(g.Dropped)
 		log.add("gap")
-	}))
+	}})
 	require.NoError(t, err)
 	const n = 100
 	pad := strings.Repeat("x", 200)
@@ -252,7 +252,7 @@ func TestEventQueueBoundDropsAndCounts(t *testing.T) {
 		require.NoError(t, err)
 	}
 	// The last event reached the client once a marker event behind it did.
-	_, err = sub.Subscribe(ctx, "test.bound.probe", func(*client.Event) {}, nil, client.ConcurrentDelivery())
+	_, err = sub.Subscribe(ctx, "test.bound.probe", func(*client.Event) {}, client.SubscribeOptions{ConcurrentDelivery: true})
 	require.NoError(t, err)
 	wamptest.Eventually(t, func() bool { return h.Dropped() > 0 })
 	close(release)
@@ -292,7 +292,7 @@ func TestSubscribeUnsubscribeChurnKeepsLiveHandle(t *testing.T) {
 	sub, pub := r.Local(t), r.Local(t)
 	ctx := ctxT(t)
 	got := make(chan int, 100)
-	_, err := sub.Subscribe(ctx, "test.churn", func(ev *client.Event) { got <- argInt(ev) }, nil)
+	_, err := sub.Subscribe(ctx, "test.churn", func(ev *client.Event) { got <- argInt(ev) }, client.SubscribeOptions{})
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for g := range 4 {
@@ -301,13 +301,13 @@ func TestSubscribeUnsubscribeChurnKeepsLiveHandle(t *testing.T) {
 			defer wg.Done()
 			for i := range 25 {
 				cctx, cancel := context.WithTimeout(ctx, time.Duration(i%3)*time.Millisecond+time.Microsecond)
-				h, err := sub.Subscribe(cctx, "test.churn", func(*client.Event) {}, map[string]any{"match": "exact"})
+				h, err := sub.Subscribe(cctx, "test.churn", func(*client.Event) {}, client.SubscribeOptions{Match: client.MatchExact})
 				cancel()
 				if err == nil {
 					_ = h.Unsubscribe(ctx)
 				}
 				if g%2 == 0 { // and another topic, ended at once
-					h, err := sub.Subscribe(ctx, "test.churn.other", func(*client.Event) {}, nil)
+					h, err := sub.Subscribe(ctx, "test.churn.other", func(*client.Event) {}, client.SubscribeOptions{})
 					if err == nil {
 						_ = h.Unsubscribe(ctx)
 					}
@@ -330,9 +330,9 @@ func TestSubscribeUnsubscribeChurnKeepsLiveHandle(t *testing.T) {
 // returns at once instead of waiting for its own handler until ctx ends.
 func TestCloseFromEventHandler(t *testing.T) {
 	leakCheck(t)
-	for name, opts := range map[string][]client.SubscribeOption{
-		"ordered":    nil,
-		"concurrent": {client.ConcurrentDelivery()},
+	for name, opts := range map[string]client.SubscribeOptions{
+		"ordered":    {},
+		"concurrent": {ConcurrentDelivery: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := wamptest.NewRouter(t)
@@ -349,7 +349,7 @@ func TestCloseFromEventHandler(t *testing.T) {
 					err = fmt.Errorf("Close took %v", time.Since(begin))
 				}
 				closed <- err
-			}, nil, opts...)
+			}, opts)
 			require.NoError(t, err)
 			publishSeq(t, r.Local(t), 1, "test.close")
 			select {

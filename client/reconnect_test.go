@@ -148,7 +148,7 @@ func TestRestoreSkipsUnregisteredAndRevoked(t *testing.T) {
 	revoked, err := c.Register(ctx, "test.revoked", echoHandler, client.RegisterOptions{})
 	require.NoError(t, err)
 	events := make(chan *client.Event, 4)
-	_, err = c.Subscribe(ctx, "test.topic", func(ev *client.Event) { events <- ev }, nil)
+	_, err = c.Subscribe(ctx, "test.topic", func(ev *client.Event) { events <- ev }, client.SubscribeOptions{})
 	require.NoError(t, err)
 
 	require.NoError(t, gone.Unregister(ctx))

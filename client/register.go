@@ -145,7 +145,7 @@ func (r *Registration) Unregister(ctx context.Context) error {
 func (c *Client) Register(ctx context.Context, procedure string, h InvocationHandler, opts RegisterOptions) (*Registration, error) {
 	opts, err := opts.resolved()
 	if err != nil {
-		return nil, fmt.Errorf("client: register %s: %w", procedure, err)
+		return nil, &OpError{Op: "register", URI: procedure, Err: err}
 	}
 	if err := c.usable(ctx, "register", procedure); err != nil {
 		return nil, err

@@ -135,6 +135,117 @@ func (o RegisterOptions) clone() RegisterOptions {
 	return o
 }
 
+// SubscribeOptions are the options of one SUBSCRIBE ([Client.Subscribe]).
+// The zero value subscribes to the exact topic, in the client's ordered
+// delivery.
+type SubscribeOptions struct {
+	// Match subscribes to a pattern: "" or MatchExact for the topic itself,
+	// MatchPrefix or MatchWildcard (they need the router's
+	// pattern_based_subscription).
+	Match Match
+	// ConcurrentDelivery takes the subscription out of the client's
+	// ordered delivery: its events are delivered by a goroutine and queue
+	// of its own, still one at a time and in the order the router sent
+	// them, but concurrently with the events of every other subscription,
+	// so neither waits for the other. Its queue has the same byte bound and
+	// the same policy at the bound as the client's ([WithEventQueueBytes]).
+	ConcurrentDelivery bool
+	// OnGap, when set, is called in the subscription's event order where
+	// events may be missing: after events dropped at the queue bound
+	// (Gap.Dropped), and when the subscription was restored on a new
+	// session after a lost connection (Gap.Resubscribed), before the first
+	// event of that session. It runs like the handler (one call at a time,
+	// never on the read loop).
+	OnGap func(Gap)
+	// Extra holds SUBSCRIBE options of router extensions. The key match is
+	// read into Match.
+	Extra map[string]any
+}
+
+// resolved checks o and returns it as the SUBSCRIBE will carry it.
+func (o SubscribeOptions) resolved() (SubscribeOptions, error) {
+	const req = "SUBSCRIBE"
+	if err := checkMatch(req, o.Match); err != nil {
+		return o, err
+	}
+	if len(o.Extra) == 0 {
+		o.Extra = nil
+		return o, nil
+	}
+	if err := liftMatch(req, o.Extra, &o.Match); err != nil {
+		return o, err
+	}
+	o.Extra = rest(o.Extra, wamp.OptMatch)
+	return o, nil
+}
+
+// dict builds the SUBSCRIBE options dictionary of resolved options (nil
+// when there are none). Subscriptions with equal dictionaries share one
+// router subscription.
+func (o SubscribeOptions) dict() wamp.Dict {
+	if o.Match == "" && len(o.Extra) == 0 {
+		return nil
+	}
+	d := make(wamp.Dict, len(o.Extra)+1)
+	maps.Copy(d, o.Extra)
+	if o.Match != "" {
+		d[wamp.OptMatch] = string(o.Match)
+	}
+	return d
+}
+
+// PublishOptions are the options of one PUBLISH ([Client.Publish]). The
+// zero value publishes without acknowledgement, with the router's default
+// of not sending the event back to the publisher.
+type PublishOptions struct {
+	// Acknowledge waits for the router's PUBLISHED (or ERROR).
+	Acknowledge bool
+	// ExcludeMe, when set, overrides the router default of not sending the
+	// event back to the publisher.
+	ExcludeMe *bool
+	// Extra holds PUBLISH options of router extensions. The keys
+	// acknowledge and exclude_me are read into the fields above.
+	Extra map[string]any
+}
+
+// resolved checks o and returns it as the PUBLISH will carry it.
+func (o PublishOptions) resolved() (PublishOptions, error) {
+	if len(o.Extra) == 0 {
+		o.Extra = nil
+		return o, nil
+	}
+	const req = "PUBLISH"
+	if err := liftFlag(req, o.Extra, wamp.OptAcknowledge, &o.Acknowledge); err != nil {
+		return o, err
+	}
+	if v, ok := o.Extra[wamp.OptExcludeMe]; ok {
+		b, isBool := v.(bool)
+		if !isBool {
+			return o, fmt.Errorf("%w: %s option exclude_me=%v in Extra, want a bool", ErrInvalidOption, req, v)
+		}
+		if o.ExcludeMe != nil && *o.ExcludeMe != b {
+			return o, fmt.Errorf("%w: %s option exclude_me=%v in Extra conflicts with ExcludeMe", ErrInvalidOption, req, b)
+		}
+		o.ExcludeMe = &b
+	}
+	o.Extra = rest(o.Extra, wamp.OptAcknowledge, wamp.OptExcludeMe)
+	return o, nil
+}
+
+// dict builds the PUBLISH options dictionary of resolved options, without
+// acknowledge (the engine adds it); nil when there are none.
+func (o PublishOptions) dict() wamp.Dict {
+	if o.ExcludeMe == nil && len(o.Extra) == 0 {
+		return nil
+	}
+	d := make(wamp.Dict, len(o.Extra)+1)
+	maps.Copy(d, o.Extra)
+	if o.ExcludeMe != nil {
+		d[wamp.OptExcludeMe] = *o.ExcludeMe
+	}
+	return d
+}
+
 func checkMatch(req string, m Match) error {
 	if m != "" && !m.Valid() {
 		return fmt.Errorf("%w: %s match policy %q (want exact, prefix or wildcard)", ErrInvalidOption, req, m)

@@ -70,3 +70,49 @@ func TestRegisterOptionsExtraReadIntoFields(t *testing.T) {
 	assert.Equal(t, "com.app.echo", res.Args[0], "the prefix registration got the call")
 	assert.EqualValues(t, uint64(caller.ID()), res.Args[1], "disclose_caller reached the router")
 }
+
+// SUBSCRIBE and PUBLISH options follow the same rules: bad values fail with
+// ErrInvalidOption before anything is sent; Extra's covered keys are read
+// into the fields and do what the fields do.
+func TestSubscribePublishOptions(t *testing.T) {
+	r := startNexus(t)
+	c := dial(t, r.wsURL)
+	ctx := ctxT(t)
+	h := func(*client.Event) {}
+	yes, no := true, false
+	for name, opts := range map[string]client.SubscribeOptions{
+		"unknown match":       {Match: "fuzzy"},
+		"raw match invalid":   {Extra: map[string]any{"match": true}},
+		"raw match conflicts": {Match: client.MatchWildcard, Extra: map[string]any{"match": "prefix"}},
+	} {
+		_, err := c.Subscribe(ctx, "com.topic", h, opts)
+		assert.ErrorIs(t, err, client.ErrInvalidOption, name)
+	}
+	for name, opts := range map[string]client.PublishOptions{
+		"raw acknowledge not bool": {Extra: map[string]any{"acknowledge": "yes"}},
+		"raw acknowledge conflict": {Acknowledge: true, Extra: map[string]any{"acknowledge": false}},
+		"raw exclude_me not bool":  {Extra: map[string]any{"exclude_me": 0}},
+		"raw exclude_me conflict":  {ExcludeMe: &yes, Extra: map[string]any{"exclude_me": false}},
+	} {
+		_, err := c.Publish(ctx, "com.topic", client.Payload{}, opts)
+		assert.ErrorIs(t, err, client.ErrInvalidOption, name)
+	}
+
+	got := make(chan string, 4)
+	_, err := c.Subscribe(ctx, "com.topic.", func(ev *client.Event) {
+		got <- ev.Details["topic"].(string)
+	}, client.SubscribeOptions{Extra: map[string]any{"match": "prefix"}})
+	require.NoError(t, err)
+	// exclude_me=false from Extra: the publisher gets its own event;
+	// acknowledge from Extra: the router confirms with an ID.
+	id, err := c.Publish(ctx, "com.topic.a", client.Payload{}, client.PublishOptions{
+		ExcludeMe: &no, Extra: map[string]any{"acknowledge": true, "exclude_me": false}})
+	require.NoError(t, err)
+	assert.NotZero(t, id, "acknowledged")
+	select {
+	case topic := <-got:
+		assert.Equal(t, "com.topic.a", topic, "the prefix subscription got the event")
+	case <-ctx.Done():
+		t.Fatal("no event: Extra's match or exclude_me was not applied")
+	}
+}

@@ -350,7 +350,7 @@ func TestSessionLostDuringRestoreBacksOff(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { closeClient(t, c) })
 	events := make(chan *client.Event, 1)
-	sub, err := c.Subscribe(ctx, "test.topic", func(ev *client.Event) { events <- ev }, nil)
+	sub, err := c.Subscribe(ctx, "test.topic", func(ev *client.Event) { events <- ev }, client.SubscribeOptions{})
 	require.NoError(t, err)
 
 	var cuts atomic.Int32

@@ -304,7 +304,7 @@ func TestPubSub(t *testing.T) {
 			sub, pub := tc.connect(t, r), tc.connect(t, r)
 			ctx := ctxT(t)
 			got := make(chan *client.Event, 10)
-			s, err := sub.Subscribe(ctx, "test.topic", func(ev *client.Event) { got <- ev }, nil)
+			s, err := sub.Subscribe(ctx, "test.topic", func(ev *client.Event) { got <- ev }, client.SubscribeOptions{})
 			require.NoError(t, err)
 			id, err := pub.Publish(ctx, "test.topic", client.Payload{Args: []any{"hi"}}, client.PublishOptions{Acknowledge: true})
 			require.NoError(t, err)
@@ -326,7 +326,7 @@ func TestSlowSubscriberDoesNotDelayCalls(t *testing.T) {
 	c, other := dial(t, r.wsURL), dial(t, r.wsURL)
 	ctx := ctxT(t)
 	release := make(chan struct{})
-	_, err := c.Subscribe(ctx, "test.slow", func(*client.Event) { <-release }, nil)
+	_, err := c.Subscribe(ctx, "test.slow", func(*client.Event) { <-release }, client.SubscribeOptions{})
 	require.NoError(t, err)
 	defer close(release)
 	_, err = other.Register(ctx, "test.echo", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {

@@ -314,7 +314,7 @@ func TestRegistryRebuildsAfterDroppedEvents(t *testing.T) {
 	blocker, err := watcher.Subscribe(ctx, "test.block", func(*client.Event) {
 		stuck <- struct{}{}
 		<-release
-	}, nil)
+	}, client.SubscribeOptions{})
 	require.NoError(t, err)
 	pub := r.Local(t)
 	_, err = pub.Publish(ctx, "test.block", client.Payload{}, client.PublishOptions{Acknowledge: true})

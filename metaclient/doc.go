@@ -109,7 +109,7 @@
 // follows. The registry notices such crossings and reads the registration
 // again about 20ms later. Where events were lost (the subscription was
 // restored after a reconnect or a router restart, or the client dropped
-// events at its queue bound: client.OnGap tells it, in the event order) it
+// events at its queue bound: client.SubscribeOptions.OnGap tells it, in the event order) it
 // rebuilds the whole view the same way and notifies what changed meanwhile
 // (created, callees added or removed, deleted; Change.Resync set), then
 // Resynced: applying the notifications in order gives the view. After any

@@ -70,7 +70,7 @@ func (m *Client) subscribe(ctx context.Context, topic string, h func(Event)) (*c
 		if e, err := m.parseEvent(topic, ev); err == nil {
 			h(e)
 		}
-	}, nil)
+	}, client.SubscribeOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("metaclient: subscribe %s: %w", topic, err)
 	}
@@ -195,7 +195,7 @@ func (m *Client) OnEvents(ctx context.Context, h func(Event)) (*client.Subscript
 		if e, err := m.parseEvent(eventTopic(ev), ev); err == nil {
 			h(e)
 		}
-	}, map[string]any{"match": "prefix"})
+	}, client.SubscribeOptions{Match: client.MatchPrefix})
 	if err != nil {
 		return nil, fmt.Errorf("metaclient: subscribe lifecycle events: %w", err)
 	}

@@ -103,14 +103,14 @@ func changeSize(c Change) int { return 96 + len(c.URI) + len(c.Reason) }
 // arrived meanwhile: no change falls between the two. Whenever events may
 // have been lost (the subscription was restored on a new session after a
 // reconnect or a router restart, or events were dropped at the client's
-// event queue bound: see client.OnGap) it rebuilds itself the same way and
+// event queue bound: see client.SubscribeOptions.OnGap) it rebuilds itself the same way and
 // reports what changed meanwhile. Close it when done.
 func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 	r := &Registry{m: m, changes: make(chan Change), regs: map[client.ID]*RegistrationInfo{}, syncing: true,
 		dirty: map[client.ID]bool{}, dirtySignal: make(chan struct{}, 1), resyncSignal: make(chan struct{}, 1),
 		pendingWake: make(chan struct{}, 1)}
-	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", r.onEvent, map[string]any{"match": "prefix"},
-		client.OnGap(r.onGap))
+	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", r.onEvent,
+		client.SubscribeOptions{Match: client.MatchPrefix, OnGap: r.onGap})
 	if err != nil {
 		return nil, fmt.Errorf("metaclient: watch: subscribe to lifecycle events: %w", err)
 	}

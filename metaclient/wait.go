@@ -46,7 +46,7 @@ func (m *Client) WaitForProcedure(ctx context.Context, uri string) (client.ID, e
 	}
 	events := false
 	sub, err := m.c.Subscribe(ctx, "wamp.registration.on_", func(*client.Event) { poke() },
-		map[string]any{"match": "prefix"}, client.OnGap(func(client.Gap) { poke() }))
+		client.SubscribeOptions{Match: client.MatchPrefix, OnGap: func(client.Gap) { poke() }})
 	if err == nil {
 		events = true
 		defer func() {

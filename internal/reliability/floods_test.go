@@ -263,7 +263,7 @@ func TestEventFlood(t *testing.T) {
 	s, err := c.Subscribe(ctx, "com.example.flood", func(*client.Event) {
 		got.Add(1)
 		<-release
-	}, nil)
+	}, client.SubscribeOptions{})
 	require.NoError(t, err)
 	waitFor(t, "every event is queued or dropped", func() bool {
 		return int(got.Load())+int(s.Dropped())+budget/mib >= floodMessages
