@@ -190,7 +190,7 @@ func watchLeaves(ctx context.Context, t *testing.T, r *kit.Router) *leaveWatch {
 		close(w.ch)
 		w.ch = make(chan struct{})
 		w.mu.Unlock()
-	}, nil)
+	}, client.SubscribeOptions{})
 	require.NoError(t, err)
 	return w
 }
