@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -208,29 +210,21 @@ func (c *Client) onRevoke(reg *sessionReg, reason string) {
 	r.end(&RevokedError{Registration: ID(reg.ID), Reason: reason})
 }
 
-// unregisterAll withdraws every registration (graceful close).
+// unregisterAll withdraws every registration current on sess (graceful
+// close, Drain), at once, waiting for the router's answers until ctx ends.
 func (c *Client) unregisterAll(ctx context.Context, sess *session) {
 	c.mu.Lock()
-	regs := make([]*Registration, 0, len(c.regs))
-	for r := range c.regs {
-		regs = append(regs, r)
-	}
+	regs := slices.Collect(maps.Keys(c.regs))
 	c.mu.Unlock()
-	var wg sync.WaitGroup
+	var undo []func()
 	for _, r := range regs {
 		r.mu.Lock()
-		cur, on := r.current, r.on
-		r.mu.Unlock()
-		if cur == nil || on != sess {
-			continue
+		if cur := r.current; cur != nil && r.on == sess {
+			undo = append(undo, func() { _ = sess.Unregister(ctx, cur) })
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = sess.Unregister(ctx, cur)
-		}()
+		r.mu.Unlock()
 	}
-	wg.Wait()
+	all(undo)
 }
 
 // unsubscribeAll withdraws every subscription current on sess from the
@@ -238,24 +232,24 @@ func (c *Client) unregisterAll(ctx context.Context, sess *session) {
 // confirmations until ctx ends.
 func (c *Client) unsubscribeAll(ctx context.Context, sess *session) {
 	c.mu.Lock()
-	subs := make([]*Subscription, 0, len(c.subs))
-	for s := range c.subs {
-		subs = append(subs, s)
-	}
+	subs := slices.Collect(maps.Keys(c.subs))
 	c.mu.Unlock()
-	var wg sync.WaitGroup
+	var undo []func()
 	for _, s := range subs {
 		s.mu.Lock()
-		cur, on := s.current, s.on
-		s.mu.Unlock()
-		if cur == nil || on != sess {
-			continue
+		if cur := s.current; cur != nil && s.on == sess {
+			undo = append(undo, func() { _ = sess.Unsubscribe(ctx, cur) })
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = sess.Unsubscribe(ctx, cur)
-		}()
+		s.mu.Unlock()
+	}
+	all(undo)
+}
+
+// all runs fs at once and waits for them.
+func all(fs []func()) {
+	var wg sync.WaitGroup
+	for _, f := range fs {
+		wg.Go(f)
 	}
 	wg.Wait()
 }
