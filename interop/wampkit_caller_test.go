@@ -15,7 +15,7 @@ import (
 func runCalleeCell(t *testing.T, m *matrix, c cell, rt testRouter) {
 	ctx := ctxFor(t, time.Minute)
 	p := startPeer(t, peerSpec{peer: c.peer, role: roleCallee, router: rt, serializer: c.serializer, prefix: c.prefix()})
-	if _, err := p.waitFor(10*time.Second, isEvent("ready", "")); err != nil {
+	if _, err := p.waitFor(peerReadyWait, isEvent("ready", "")); err != nil {
 		// Judged one by one: a limitation may cover a peer that cannot
 		// join this router at all.
 		for _, sc := range calleeScenarios {
@@ -82,7 +82,7 @@ func runCalleeCell(t *testing.T, m *matrix, c cell, rt testRouter) {
 			// call invocations may lose its session to them (see the
 			// limitations), and the other scenarios need theirs.
 			sp := startPeer(t, peerSpec{peer: c.peer, role: roleCallee, router: rt, serializer: c.serializer, prefix: c.prefix() + ".stream"})
-			if _, err := sp.waitFor(10*time.Second, isEvent("ready", "")); err != nil {
+			if _, err := sp.waitFor(peerReadyWait, isEvent("ready", "")); err != nil {
 				return goCall{err: fmt.Errorf("second peer callee not ready: %w", err)}
 			}
 			v, err := callSum(callCtx(), cli, c.prefix()+".stream.sum", 1, 2, 3, 4)
@@ -165,3 +165,8 @@ func cancelHang(t *testing.T, cli *client.Client, p *peerProc, procedure string,
 func hangEnded(e event) bool {
 	return e.str("procedure") == "hang" && (e.str("event") == "returned" || e.str("event") == "interrupted")
 }
+
+// peerReadyWait bounds a peer callee's start (node or python loading its
+// WAMP library, joining, registering). On a loaded 2-core machine
+// Autobahn|JS alone took more than 10 s to report ready.
+const peerReadyWait = 45 * time.Second
