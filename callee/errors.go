@@ -36,10 +36,11 @@ func decodeInput(p client.Payload, dst any, cfg *config) error {
 		opts = append(opts, codec.Strict())
 	}
 	err := payload.DecodeArgs(p, dst, opts...)
+	if err == nil {
+		return nil // before de below, which escapes: no allocation when all is well
+	}
 	var de *codec.DecodeError
 	switch {
-	case err == nil:
-		return nil
 	case errors.As(err, &de):
 		return invalidArgument(de)
 	case errors.Is(err, client.ErrPassthru):

@@ -43,37 +43,47 @@ func Encode(v any) (client.Payload, error) {
 // DecodeArgs decodes p into dst, a non-nil pointer, by the callee-side
 // rule ([codec.DecodeArgs]).
 func DecodeArgs(p client.Payload, dst any, opts ...codec.Option) error {
-	return decode(p, dst, codec.DecodeArgs, opts)
+	if done, err := decodeRaw(p, dst); done {
+		return err
+	}
+	return codec.DecodeArgs(p.Args, p.Kwargs, dst, opts...)
 }
 
 // DecodeResult decodes p into dst, a non-nil pointer, by the caller-side
 // rule ([codec.DecodeResult]).
 func DecodeResult(p client.Payload, dst any, opts ...codec.Option) error {
-	return decode(p, dst, codec.DecodeResult, opts)
+	if done, err := decodeRaw(p, dst); done {
+		return err
+	}
+	return codec.DecodeResult(p.Args, p.Kwargs, dst, opts...)
 }
 
-// decode applies the package rule for client.Payload targets, else rule.
-func decode(p client.Payload, dst any, rule func([]any, map[string]any, any, ...codec.Option) error, opts []codec.Option) error {
+// decodeRaw applies the package rule to client.Payload targets and to a p
+// in Payload Passthru Mode; done is false when the codec's rule applies.
+// (Direct codec calls and a copy of p made only for a **client.Payload keep
+// the common path free of allocations.)
+func decodeRaw(p client.Payload, dst any) (done bool, err error) {
 	switch d := dst.(type) {
 	case *client.Payload:
 		if d != nil {
 			*d = p
-			return nil
+			return true, nil
 		}
 	case **client.Payload:
 		if d != nil {
 			*d = nil
 			if !p.IsZero() {
-				*d = &p
+				c := p
+				*d = &c
 			}
-			return nil
+			return true, nil
 		}
 	}
 	if p.Passthru != nil {
-		return fmt.Errorf("%w (ppt_scheme %q) cannot be decoded into %s: take a client.Payload",
+		return true, fmt.Errorf("%w (ppt_scheme %q) cannot be decoded into %s: take a client.Payload",
 			client.ErrPassthru, p.Passthru.Scheme, targetType(dst))
 	}
-	return rule(p.Args, p.Kwargs, dst, opts...)
+	return false, nil
 }
 
 // targetType names the type dst points to.
