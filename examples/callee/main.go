@@ -20,7 +20,20 @@
 // where -url and -realm point by default; -ser chooses json (default),
 // msgpack or cbor. Then call the procedures from any WAMP client, such as
 // Autobahn|JS, or the example caller. The callee runs until SIGINT or
-// SIGTERM, then unregisters and closes its session cleanly.
+// SIGTERM, then drains (client.Drain: it unregisters, so the router sends
+// new calls to the other callees, lets the calls in flight finish) and
+// closes its session cleanly.
+//
+// Running several callees behind several routers:
+//
+//   - -invoke roundrobin (or random, first, last) registers every procedure
+//     as a shared registration, so several callee processes can serve it;
+//     stopping one with Ctrl-C (a rolling restart) fails no call;
+//   - -failover url2,url3 names routers to move to when the one in use is
+//     lost (registrations are restored there); the program prints the
+//     router it is on at every change;
+//   - -wait makes the first connect wait for a router (until Ctrl-C)
+//     instead of failing when none is up yet.
 package main
 
 import (
@@ -32,6 +45,7 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -54,6 +68,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	url := fs.String("url", "ws://127.0.0.1:8080/ws", "router URL (ws, wss, tcp, tcps or unix)")
 	realm := fs.String("realm", "realm1", "realm to join")
 	ser := fs.String("ser", "json", "serialization: json, msgpack or cbor")
+	failover := fs.String("failover", "", "more router URLs, comma-separated, to move to when the one in use is lost")
+	wait := fs.Bool("wait", false, "wait for a router at start (until Ctrl-C) instead of failing")
+	invoke := fs.String("invoke", "single", "invocation policy: single, or roundrobin, random, first, last to share the procedures with other callees")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,25 +78,57 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	policy := callee.Policy(*invoke)
+	if !policy.Valid() {
+		return fmt.Errorf("-invoke %q: want single, roundrobin, random, first or last", *invoke)
+	}
+	opts := []client.Option{client.WithRealm(*realm), client.WithSerialization(s),
+		client.WithStateListener(func(ch client.StateChange) { printChange(out, ch) })}
+	if *failover != "" {
+		opts = append(opts, client.WithFailover(strings.Split(*failover, ",")...))
+	}
 	connectCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c, err := client.Connect(connectCtx, *url, client.WithRealm(*realm), client.WithSerialization(s))
+	if *wait {
+		connectCtx = ctx // until a router answers or Ctrl-C
+		opts = append(opts, client.WithConnectRetry())
+	}
+	c, err := client.Connect(connectCtx, *url, opts...)
 	if err != nil {
 		return err
 	}
 	defer closeClient(c)
-	if err := registerAll(connectCtx, c); err != nil {
+	if err := registerAll(connectCtx, c, callee.Invoke(policy)); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "serving com.example.add, greet, countdown and echo.* on %s (realm %s, %s); Ctrl-C stops\n",
-		*url, *realm, s)
+	fmt.Fprintf(out, "serving com.example.add, greet, countdown and echo.* (invoke %s) on %s (realm %s, %s); Ctrl-C drains and stops\n",
+		policy, c.URL(), *realm, s)
 	select {
 	case <-ctx.Done():
 	case <-c.Done():
 		return errors.New("client closed")
 	}
-	fmt.Fprintln(out, "stopping")
+	fmt.Fprintln(out, "stopping: draining")
+	start := time.Now()
+	dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Drain(dctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "drained in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// printChange prints the router in use at every state change.
+func printChange(out io.Writer, ch client.StateChange) {
+	switch ch.State {
+	case client.Connected:
+		fmt.Fprintf(out, "state: connected to %s\n", ch.URL)
+	case client.Reconnecting:
+		fmt.Fprintf(out, "state: lost %s, reconnecting\n", ch.URL)
+	default:
+		fmt.Fprintf(out, "state: %s\n", ch.State)
+	}
 }
 
 func closeClient(c *client.Client) {
@@ -88,17 +137,17 @@ func closeClient(c *client.Client) {
 	_ = c.Close(ctx)
 }
 
-func registerAll(ctx context.Context, c *client.Client) error {
-	if _, err := callee.Register(ctx, c, "com.example.add", add); err != nil {
+func registerAll(ctx context.Context, c *client.Client, invoke callee.Option) error {
+	if _, err := callee.Register(ctx, c, "com.example.add", add, invoke); err != nil {
 		return err
 	}
-	if _, err := callee.Register(ctx, c, "com.example.greet", greet); err != nil {
+	if _, err := callee.Register(ctx, c, "com.example.greet", greet, invoke); err != nil {
 		return err
 	}
-	if _, err := callee.RegisterProgressive(ctx, c, "com.example.countdown", countdown); err != nil {
+	if _, err := callee.RegisterProgressive(ctx, c, "com.example.countdown", countdown, invoke); err != nil {
 		return err
 	}
-	_, err := callee.Register(ctx, c, "com.example.echo.", echo, callee.MatchPrefix())
+	_, err := callee.Register(ctx, c, "com.example.echo.", echo, callee.MatchPrefix(), invoke)
 	return err
 }
 

@@ -51,11 +51,7 @@ func TestCallee(t *testing.T) {
 			out := &lines{wrote: make(chan struct{}, 1)}
 			done := make(chan error, 1)
 			go func() { done <- run(runCtx, []string{"-url", r.URL(), "-ser", ser}, out) }()
-			select {
-			case <-out.wrote:
-			case err := <-done:
-				t.Fatalf("run: %v", err)
-			}
+			waitOutput(t, ctx, out, done, "serving")
 
 			c, err := client.Connect(ctx, r.RawSocketURL())
 			if err != nil {
@@ -68,8 +64,8 @@ func TestCallee(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Errorf("run: %v", err)
 			}
-			if !strings.Contains(out.String(), "stopping") {
-				t.Errorf("output %q: want a stopping line", out.String())
+			if !strings.Contains(out.String(), "stopping: draining") || !strings.Contains(out.String(), "drained in") {
+				t.Errorf("output %q: want the stopping and drained lines", out.String())
 			}
 		})
 	}
@@ -105,5 +101,86 @@ func checkProcedures(t *testing.T, ctx context.Context, c *client.Client) {
 		if got.String() != tc.want {
 			t.Errorf("%s %v: got %q, want %q", tc.proc, tc.payload, got.String(), tc.want)
 		}
+	}
+}
+
+// waitOutput waits until out contains want, failing if run ends first
+// (its error stays in done, a channel of capacity 1, for whoever waits).
+func waitOutput(t *testing.T, ctx context.Context, out *lines, done chan error, want string) {
+	t.Helper()
+	for !strings.Contains(out.String(), want) {
+		select {
+		case <-out.wrote:
+		case err := <-done:
+			done <- err
+			t.Fatalf("run ended before %q: %v (output %q)", want, err, out.String())
+		case <-ctx.Done():
+			t.Fatalf("no %q in the output: %q", want, out.String())
+		}
+	}
+}
+
+// Two callees share the procedures (-invoke roundrobin) and know a second
+// router (-failover): stopping one (Ctrl-C: it drains) fails no call, and
+// when the first router stops the other moves to the second, which prints
+// the router in use, and its procedures are called there.
+func TestCalleesShareAndFailOver(t *testing.T) {
+	r1, r2 := wamptest.NewRouter(t), wamptest.NewRouter(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	type proc struct {
+		out    *lines
+		done   chan error
+		stop   context.CancelFunc
+		result func() error // run's error, once it returned
+	}
+	var ps []proc
+	for range 2 {
+		runCtx, stop := context.WithCancel(ctx)
+		p := proc{out: &lines{wrote: make(chan struct{}, 1)}, done: make(chan error, 1), stop: stop}
+		p.result = sync.OnceValue(func() error { return <-p.done })
+		go func() {
+			p.done <- run(runCtx, []string{"-url", r1.URL(), "-failover", r2.URL(), "-invoke", "roundrobin"}, p.out)
+		}()
+		waitOutput(t, ctx, p.out, p.done, "serving")
+		ps = append(ps, p)
+		defer func() { stop(); _ = p.result() }()
+	}
+	c := r1.Connect(t)
+	add := func(c *client.Client) error {
+		_, err := c.Call(ctx, client.CallRequest{Procedure: "com.example.add", Payload: client.Payload{Args: []any{2, 3}}}, nil)
+		return err
+	}
+	for range 4 {
+		if err := add(c); err != nil {
+			t.Fatalf("add with two callees: %v", err)
+		}
+	}
+	ps[0].stop()
+	if err := ps[0].result(); err != nil {
+		t.Fatalf("the first callee's drain: %v", err)
+	}
+	if !strings.Contains(ps[0].out.String(), "drained in") {
+		t.Errorf("output %q: want a drained line", ps[0].out.String())
+	}
+	for range 4 {
+		if err := add(c); err != nil {
+			t.Fatalf("add after one callee drained: %v", err)
+		}
+	}
+	r1.Stop()
+	waitOutput(t, ctx, ps[1].out, ps[1].done, "state: connected to "+r2.URL())
+	c2 := r2.Connect(t)
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if err = add(c2); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("add on the second router: %v", err)
+	}
+	if !strings.Contains(ps[1].out.String(), "state: lost "+r1.URL()) {
+		t.Errorf("output %q: want the lost router named", ps[1].out.String())
 	}
 }

@@ -12,6 +12,14 @@
 // -realm (default realm1) and -ser (json, msgpack or cbor) choose the
 // router. Each call has a 5-second timeout; the program exits non-zero if a
 // call fails.
+//
+// -load 10s instead keeps 8 calls of com.example.add in flight for that
+// long, retrying only what certainly never ran (caller.RetrySafe), and
+// prints how many were answered and how the others failed: run it while
+// restarting callees started with -invoke roundrobin (each drains on
+// Ctrl-C) and no call fails. -failover url2,url3 names routers to move to
+// when the one in use is lost; the program prints the router it is on at
+// every change.
 package main
 
 import (
@@ -25,6 +33,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,6 +61,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	url := fs.String("url", "ws://127.0.0.1:8080/ws", "router URL (ws, wss, tcp, tcps or unix)")
 	realm := fs.String("realm", "realm1", "realm to join")
 	ser := fs.String("ser", "json", "serialization: json, msgpack or cbor")
+	failover := fs.String("failover", "", "more router URLs, comma-separated, to move to when the one in use is lost")
+	load := fs.Duration("load", 0, "call com.example.add with 8 calls in flight for this long, then print what happened")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,7 +70,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := client.Connect(ctx, *url, client.WithRealm(*realm), client.WithSerialization(s), client.WithoutReconnect())
+	opts := []client.Option{client.WithRealm(*realm), client.WithSerialization(s)}
+	if *failover != "" {
+		opts = append(opts, client.WithFailover(strings.Split(*failover, ",")...),
+			client.WithStateListener(func(ch client.StateChange) {
+				if ch.State == client.Connected || ch.State == client.Reconnecting {
+					fmt.Fprintf(out, "state: %s %s\n", ch.State, ch.URL)
+				}
+			}))
+	} else {
+		opts = append(opts, client.WithoutReconnect())
+	}
+	c, err := client.Connect(ctx, *url, opts...)
 	if err != nil {
 		return err
 	}
@@ -69,6 +91,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		_ = c.Close(cctx)
 	}()
 	timeout := caller.Timeout(5 * time.Second)
+	if *load > 0 {
+		return runLoad(ctx, c, *load, out)
+	}
 
 	add := caller.New[AddIn, int](c, "com.example.add", timeout)
 	sum, err := add.Call(ctx, AddIn{2, 3})
@@ -138,4 +163,67 @@ func formatKwargs(kw map[string]any) string {
 		parts = append(parts, fmt.Sprintf("%s=%v", k, kw[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// runLoad keeps 8 calls of com.example.add in flight for d (or until ctx
+// ends) and prints how many were answered and, by error, how many failed.
+func runLoad(ctx context.Context, c *client.Client, d time.Duration, out io.Writer) error {
+	add := caller.New[AddIn, int](c, "com.example.add", caller.Timeout(5*time.Second), caller.RetrySafe(3, 50*time.Millisecond))
+	lctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		answered int
+		failed   = map[string]int{}
+		wg       sync.WaitGroup
+	)
+	start := time.Now()
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lctx.Err() == nil {
+				// Each call gets its own context: the end of the load does not
+				// cancel the calls in flight.
+				cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				_, err := add.Call(cctx, AddIn{2, 3})
+				cancel()
+				mu.Lock()
+				if err == nil {
+					answered++
+				} else {
+					failed[errorName(err)]++
+				}
+				mu.Unlock()
+				if err != nil {
+					select { // a failing caller does not spin
+					case <-time.After(50 * time.Millisecond):
+					case <-lctx.Done():
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for _, v := range failed {
+		n += v
+	}
+	fmt.Fprintf(out, "load: %d calls answered in %s, %d failed", answered, time.Since(start).Round(100*time.Millisecond), n)
+	for _, k := range slices.Sorted(maps.Keys(failed)) {
+		fmt.Fprintf(out, "; %s: %d", k, failed[k])
+	}
+	fmt.Fprintln(out)
+	if n > 0 {
+		return fmt.Errorf("%d calls failed", n)
+	}
+	return nil
+}
+
+// errorName is the WAMP URI of err, or its text.
+func errorName(err error) string {
+	if uri := client.URIOf(err); uri != "" {
+		return uri
+	}
+	return err.Error()
 }

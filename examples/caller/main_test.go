@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,6 +97,69 @@ func TestCallerAgainstExampleProcedures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// -load keeps calls in flight; one of two roundrobin callees drains
+// meanwhile (a rolling restart) and no call fails. -failover prints the
+// router in use.
+func TestLoadWhileACalleeDrains(t *testing.T) {
+	r, spare := wamptest.NewRouter(t), wamptest.NewRouter(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var calls [2]atomic.Int64
+	var callees []*client.Client
+	for i := range 2 {
+		c := r.Connect(t)
+		_, err := c.Register(ctx, "com.example.add", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+			calls[i].Add(1)
+			time.Sleep(2 * time.Millisecond)
+			a := inv.Payload().Args
+			return client.Payload{Args: []any{num(a[0]) + num(a[1])}}, nil
+		}, client.RegisterOptions{Invoke: client.InvokeRoundRobin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		callees = append(callees, c)
+	}
+	out := &syncBuilder{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-url", r.URL(), "-failover", spare.URL(), "-load", "1500ms"}, out) }()
+	for calls[0].Load() < 20 && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := callees[0].Drain(ctx); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	after := calls[1].Load()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if calls[1].Load() <= after {
+		t.Errorf("the other callee got no calls after the drain")
+	}
+	for _, want := range []string{"state: connected " + r.URL(), "calls answered in", ", 0 failed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// syncBuilder is a strings.Builder safe for the state listener's goroutine.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestBadFlags(t *testing.T) {
