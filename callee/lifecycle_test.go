@@ -143,7 +143,6 @@ func TestInvalidOptions(t *testing.T) {
 		{"empty policy", []callee.Option{callee.Invoke("")}},
 		{"conflicting policies", []callee.Option{callee.Invoke(callee.First), callee.Invoke(callee.Last)}},
 		{"prefix and wildcard", []callee.Option{callee.MatchPrefix(), callee.MatchWildcard()}},
-		{"nil option", []callee.Option{nil}},
 		{"raw match invalid", []callee.Option{callee.WithOptions(map[string]any{"match": "fuzzy"})}},
 		{"raw match conflicts", []callee.Option{callee.MatchPrefix(), callee.WithOptions(map[string]any{"match": "exact"})}},
 		{"raw invoke invalid", []callee.Option{callee.WithOptions(map[string]any{"invoke": 3})}},

@@ -10,7 +10,8 @@ import (
 // Option configures a registration. Options are sealed: only this package
 // makes them. A bad value, or two options that contradict each other, makes
 // the Register call fail with an error wrapping [client.ErrInvalidOption]
-// before anything is sent.
+// before anything is sent. A nil Option is ignored (the rule of every
+// wampkit package, see [client.Option]).
 type Option interface {
 	apply(*config) error
 }
@@ -53,7 +54,7 @@ func newConfig(opts []Option) (*config, error) {
 	cfg := &config{}
 	for _, o := range opts {
 		if o == nil {
-			return nil, invalid("nil option")
+			continue
 		}
 		if err := o.apply(cfg); err != nil {
 			return nil, err

@@ -173,3 +173,16 @@ func TestInvocationFromOtherContext(t *testing.T) {
 		t.Error("InvocationFrom(Background) ok, want false")
 	}
 }
+
+// A nil option is skipped (the one rule of wampkit's options): the options
+// around it still apply.
+func TestNilOptionIsSkipped(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	c := r.Local(t)
+	ctx := wamptest.Context(t)
+	var none callee.Option
+	mustRegister(t)(callee.Register(ctx, c, "com.example.nil.", echoProcedure, none, callee.MatchPrefix(), nil))
+	if res := mustCall(t, c, "com.example.nil.x"); fmt.Sprint(res.Args) != "[com.example.nil.x]" {
+		t.Errorf("prefix registration answered %v, want [com.example.nil.x]", res.Args)
+	}
+}

@@ -8,7 +8,8 @@ import (
 )
 
 // Option configures one call. Options are sealed: only this package makes
-// them. A bad value makes the call fail with an error wrapping
+// them. A nil Option is ignored (the rule of every wampkit package, see
+// [client.Option]). A bad value makes the call fail with an error wrapping
 // client.ErrInvalidOption before anything is sent.
 type Option interface {
 	apply(*config) error
@@ -37,7 +38,7 @@ func buildConfig(opts []Option) (config, error) {
 	var cfg config // escapes: options apply through an interface
 	for _, o := range opts {
 		if o == nil {
-			return config{}, fmt.Errorf("caller: %w: nil option", client.ErrInvalidOption)
+			continue
 		}
 		if err := o.apply(&cfg); err != nil {
 			return config{}, err

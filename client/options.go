@@ -48,6 +48,12 @@ func ParseSerialization(name string) (Serialization, error) {
 
 // Option configures Connect. Options are sealed: only this package makes
 // them.
+//
+// A nil Option is ignored, so that an option can be chosen at run time
+// (var o client.Option; if secure { o = client.WithTLSConfig(cfg) }). This
+// is the one rule for the functional options of every wampkit package:
+// callee, caller, metaclient, client/wampotel and client/wamptest skip nil
+// options too.
 type Option interface {
 	apply(*config) error
 }

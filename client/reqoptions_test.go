@@ -116,3 +116,12 @@ func TestSubscribePublishOptions(t *testing.T) {
 		t.Fatal("no event: Extra's match or exclude_me was not applied")
 	}
 }
+
+// A nil Option is skipped (the one rule of wampkit's options): the options
+// around it still apply.
+func TestNilOptionIsSkipped(t *testing.T) {
+	r := startNexus(t)
+	var none client.Option
+	c := dial(t, r.wsURL, none, client.WithRealm("secure"), nil, client.WithTicket("alice", "alice-ticket"))
+	assert.Equal(t, "secure", c.Realm())
+}

@@ -24,7 +24,8 @@ const (
 	TopicOnDelete    = "wamp.registration.on_delete"
 )
 
-// Option configures a metaclient.
+// Option configures a metaclient ([New]). A nil Option is ignored (the rule
+// of every wampkit package, see [client.Option]).
 type Option interface{ apply(*Client) }
 
 type optionFunc func(*Client)

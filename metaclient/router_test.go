@@ -186,11 +186,23 @@ func TestOnEventsKeepsPublicationOrder(t *testing.T) {
 }
 
 func TestMalformedEventReported(t *testing.T) {
+	errs := make(chan error, 1)
+	malformedEventReported(t, errs, metaclient.WithErrorHandler(func(err error) { errs <- err }))
+}
+
+// A nil option is skipped (the one rule of wampkit's options): the error
+// handler given between nil options is the one called.
+func TestNilOptionIsSkipped(t *testing.T) {
+	errs := make(chan error, 1)
+	var none metaclient.Option
+	malformedEventReported(t, errs, none, metaclient.WithErrorHandler(func(err error) { errs <- err }), nil)
+}
+
+func malformedEventReported(t *testing.T, errs <-chan error, opts ...metaclient.Option) {
 	r := wamptest.NewRouter(t)
 	ctx := wamptest.Context(t)
 	watcher, pub := r.Local(t), r.Admin(t, wamptest.Transports()[0])
-	errs := make(chan error, 1)
-	m := metaclient.New(watcher, metaclient.WithErrorHandler(func(err error) { errs <- err }))
+	m := metaclient.New(watcher, opts...)
 	called := false
 	_, err := m.OnRegister(ctx, func(metaclient.RegisterEvent) { called = true })
 	require.NoError(t, err)

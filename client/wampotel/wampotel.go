@@ -17,7 +17,8 @@ import (
 // ScopeName is the instrumentation scope of the tracer and the meter.
 const ScopeName = "github.com/wampkit/wampkit/client/wampotel"
 
-// Option configures NewInterceptor.
+// Option configures NewInterceptor. A nil Option is ignored (the rule of
+// every wampkit package, see [client.Option]).
 type Option interface {
 	apply(*config)
 }

@@ -323,3 +323,25 @@ func histogramCount(t *testing.T, rm metricdata.ResourceMetrics, name string) ui
 	}
 	return n
 }
+
+// A nil option is skipped (the one rule of wampkit's options): the tracer
+// provider given after it is the one used.
+func TestNilOptionIsSkipped(t *testing.T) {
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	var none wampotel.Option
+	otel := client.WithInterceptors(wampotel.NewInterceptor(none, wampotel.WithTracerProvider(tp), nil))
+	r := wamptest.NewRouter(t)
+	srv, c := r.Connect(t), r.Connect(t, otel)
+	ctx := ctxT(t)
+	if _, err := callee.Register(ctx, srv, "com.example.nil", func(context.Context, struct{}) (int, error) { return 1, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := caller.Call[int](ctx, c, "com.example.nil", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := spans.GetSpans(); len(got) != 1 || got[0].Name != "com.example.nil" {
+		t.Errorf("spans %v, want the call's client span in the given provider", got)
+	}
+}

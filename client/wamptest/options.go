@@ -11,7 +11,8 @@ import (
 )
 
 // RouterOption configures a [Router] ([NewRouter], [StartRouter]). Options
-// are sealed: only this package makes them.
+// are sealed: only this package makes them. A nil RouterOption is ignored
+// (the rule of every wampkit package, see [client.Option]).
 type RouterOption interface {
 	apply(*router.Config) error
 }

@@ -142,6 +142,17 @@ func TestFreshRealmPerRouter(t *testing.T) {
 	}
 }
 
+// A nil option is skipped (the one rule of wampkit's options), for the
+// router's options and for the client options Connect passes on.
+func TestNilOptionIsSkipped(t *testing.T) {
+	var none wamptest.RouterOption
+	r := wamptest.NewRouter(t, none, wamptest.WithRealm("com.example.nil"), nil)
+	var noClientOption client.Option
+	if c := r.Connect(t, noClientOption, client.WithRealm("com.example.nil"), nil); c.Realm() != "com.example.nil" {
+		t.Errorf("realm %q, want com.example.nil", c.Realm())
+	}
+}
+
 // TestRevocationSeenOnHandle: RemoveCallee from the Admin session ends the
 // callee's handle with ErrRevoked; an ordinary session may not remove
 // callees.
