@@ -18,8 +18,9 @@ import (
 // and subscriptions made through it restored on every new session.
 //
 // A Client is safe for concurrent use. Its goroutines (the session's read
-// loop, handler goroutines, the reconnect supervisor, the state callback's
-// goroutine) belong to it and are gone when Close returns.
+// loop, handler goroutines, the reconnect supervisor, the in-process
+// router's handshake, the listener goroutine, the event delivery
+// goroutines) belong to it: see [Client.Close] for when each is gone.
 type Client struct {
 	cfg     config
 	targets []target // the router, then the WithFailover ones
@@ -36,7 +37,8 @@ type Client struct {
 	state   State
 	entered [Closed + 1]uint64 // how many times each state was entered
 	changed chan struct{}      // closed and replaced on every state change
-	done    chan struct{}      // closed on entering Closed
+	final   chan struct{}      // closed on entering Closed
+	done    chan struct{}      // Done: Closed and no callback goroutine runs (callbacks)
 	closing bool               // no new requests; no state change but to Closed
 	// draining: Drain is under way; while closing, calls and publications
 	// still go out (see current).
@@ -51,14 +53,17 @@ type Client struct {
 	// ConcurrentDelivery subscriptions. Close closes them all.
 	events    *eventQueue
 	ownQueues map[*eventQueue]struct{}
-	pending   []StateChange // state changes the callback has not seen yet
+	pending   []StateChange // state changes the listeners have not seen yet
 	wake      chan struct{} // one token: pending grew
+	// lost holds the sessions lost before the current one whose handlers
+	// or goroutines had not finished when last looked at: Close waits for
+	// them.
+	lost []*session
 
 	supervisor sync.WaitGroup // supervise and restore retries; Add under mu while !closing
-	retired    sync.WaitGroup // waits for the handlers of lost sessions
-	background sync.WaitGroup // the state callback goroutine
-	delivering sync.WaitGroup // the event queues' delivery goroutines
-	callbackG  atomic.Uint64  // the state callback goroutine's number
+	attaching  group          // in-process routers' handshakes (localDialer)
+	delivering group          // the event queues' delivery goroutines (Drain waits for them)
+	callbacks  callbackGoroutines
 
 	callChain CallFunc // the client's interceptors around a call; nil without
 }
@@ -139,6 +144,7 @@ func start(ctx context.Context, targets []target, cfg config) (*Client, error) {
 	c := &Client{
 		cfg: cfg, targets: targets, log: cfg.log(),
 		changed: make(chan struct{}),
+		final:   make(chan struct{}),
 		done:    make(chan struct{}),
 		regs:    map[*Registration]struct{}{},
 		subs:    map[*Subscription]struct{}{},
@@ -149,16 +155,22 @@ func start(ctx context.Context, targets []target, cfg config) (*Client, error) {
 	if err := c.buildCallChain(); err != nil {
 		return nil, err
 	}
+	c.callbacks.done = c.done
 	c.events = newEventQueue(c)
 	sess, at, err := c.connect(ctx)
 	if err != nil {
+		// A failed handshake with an in-process router ends once the
+		// peer is closed (which the join did); it is not left behind.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), goodbyeWait)
+		_ = c.attaching.Wait(wctx)
+		cancel()
 		return nil, err
 	}
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.sess, c.at = sess, at
-	if cfg.onState != nil || cfg.onChange != nil {
-		c.background.Add(1)
-		go c.runCallbacks()
+	if len(cfg.listeners) > 0 {
+		c.callbacks.start()
+		go c.runListeners()
 	}
 	c.setState(Connected)
 	c.supervisor.Add(1)
@@ -233,7 +245,7 @@ func (c *Client) joinRound(ctx context.Context, first int, bound bool) (*session
 
 // join dials and joins once.
 func (c *Client) join(ctx context.Context, dial dialer) (*session, error) {
-	peer, err := dial(ctx)
+	peer, err := dial(ctx, &c.attaching)
 	if err != nil {
 		return nil, err
 	}
@@ -422,13 +434,37 @@ func lostCause(sess *session) error {
 }
 
 // retire lets the handlers of a lost session finish on their own (their
-// contexts are canceled); Close waits for them. Only the supervisor calls it.
+// contexts are canceled): the session is kept for Close to wait for, until
+// a later retire finds it finished. No goroutine waits for it.
 func (c *Client) retire(sess *session) {
-	c.retired.Add(1)
-	go func() {
-		defer c.retired.Done()
-		_ = sess.Drain(context.Background())
-	}()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.lost[:0]
+	for _, s := range c.lost {
+		if !s.finished() {
+			kept = append(kept, s)
+		}
+	}
+	clear(c.lost[len(kept):])
+	c.lost = append(kept, sess)
+}
+
+// waitLost waits until every lost session has finished (see retire), or
+// ctx ends.
+func (c *Client) waitLost(ctx context.Context) error {
+	c.mu.Lock()
+	lost := c.lost
+	c.lost = nil
+	c.mu.Unlock()
+	for i, s := range lost {
+		if err := s.wait(ctx); err != nil {
+			c.mu.Lock()
+			c.lost = append(c.lost, lost[i:]...) // a later Close waits again
+			c.mu.Unlock()
+			return err
+		}
+	}
+	return nil
 }
 
 // rejoin dials with backoff until it has a session (restored), the client
@@ -572,11 +608,24 @@ func (c *Client) closeQueues() {
 // router that does not answer has its connection dropped); only handlers
 // that ignore their canceled context can keep it waiting, until ctx ends.
 //
+// When Close returns, the connection is closed, the state is Closed and no
+// goroutine of the client runs but these: an invocation handler that
+// ignored its canceled context past ctx's end (Close returned ctx's
+// error; the goroutine is the handler's own, and nothing of the client
+// waits for it), and a listener or an event handler that was running when
+// Close was called (Close may be called from one; it does not wait for
+// them). No new listener or event handler call starts, except the
+// listeners' Closed call, and queued events are dropped. [Client.Done] is
+// closed once the listeners and event handlers have returned; wait for it
+// to know that every callback is over:
+//
+//	err := c.Close(ctx)
+//	<-c.Done()
+//
 // Close is idempotent: a later or concurrent call returns nil once the
 // client is Closed (or ctx's error if ctx ends before). After the client
 // closed on its own ([Client.Err]), Close releases what is left and returns
-// nil. Close may be called from the state callback and from an event
-// handler (it then does not wait for the event handlers still running).
+// nil.
 func (c *Client) Close(ctx context.Context) error {
 	if err := c.usable(ctx, "close", ""); err != nil {
 		return err
@@ -596,11 +645,15 @@ func (c *Client) Close(ctx context.Context) error {
 // work; new registrations and subscriptions fail with ErrClosed, and so
 // does every request once the client is closing after the drain.
 //
-// ctx bounds the unregistering and the wait for invocations. When it ends
-// first, the invocations still running are interrupted (their contexts are
-// canceled, their callers get an error from the router), the client closes
-// anyway (GOODBYE bounded by 2 s) and Drain returns an error wrapping ctx's.
-// On a client already closing or closed, Drain is Close.
+// ctx bounds the unregistering and the wait for invocations and events.
+// When it ends first, the invocations still running are interrupted (their
+// contexts are canceled, their callers get an error from the router), the
+// client closes anyway (GOODBYE bounded by 2 s) and Drain returns an error
+// wrapping ctx's. On a client already closing or closed, Drain is Close.
+//
+// Drain waits for handlers, so a handler that calls it waits for itself
+// until ctx ends (an event handler, for the events queued behind it). From
+// a handler or a listener call Close, which waits for none of them.
 func (c *Client) Drain(ctx context.Context) error {
 	if err := c.usable(ctx, "drain", ""); err != nil {
 		return err
@@ -610,14 +663,18 @@ func (c *Client) Drain(ctx context.Context) error {
 
 // close is Close, or with drain Drain.
 func (c *Client) close(ctx context.Context, drain bool) error {
+	op := "close"
+	if drain {
+		op = "drain"
+	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		select {
-		case <-c.done:
+		case <-c.final:
 			return nil
 		case <-ctx.Done():
-			return &OpError{Op: "close", Err: ctx.Err()}
+			return &OpError{Op: op, Err: ctx.Err()}
 		}
 	}
 	c.closed, c.closing, c.draining = true, true, drain
@@ -625,7 +682,6 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 	if drain {
 		c.eventsOff.Store(true)
 	}
-	fromHandler := c.onDeliveryGoroutine()
 	c.endLife()         // stops joins, restores and retries in progress
 	c.supervisor.Wait() // no one else touches c.sess from here
 	c.mu.Lock()
@@ -633,7 +689,7 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 	c.mu.Unlock()
 	var errs []error
 	if drain && !ended(sess) {
-		if err := c.drain(ctx, sess, fromHandler); err != nil {
+		if err := c.drain(ctx, sess); err != nil {
 			errs = append(errs, err)
 			var cancel context.CancelFunc // Close's bounded steps get a fresh context
 			ctx, cancel = context.WithTimeout(context.Background(), goodbyeWait)
@@ -661,20 +717,11 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 	} else {
 		errs = append(errs, sess.Drain(ctx))
 	}
-	errs = append(errs, waitCtx(ctx, &c.retired))
+	errs = append(errs, c.waitLost(ctx), c.attaching.Wait(ctx))
 	c.endHandles(ErrClosed)
 	c.closeQueues()
-	if !fromHandler { // else the handler's goroutine ends after this Close
-		errs = append(errs, waitCtx(ctx, &c.delivering))
-	}
 	c.setState(Closed)
-	if !c.onCallbackGoroutine() { // else the callback goroutine ends after this Close
-		c.background.Wait()
-	}
-	op := "close"
-	if drain {
-		op = "drain"
-	}
+	c.awaitOwn(sess)
 	return opError(op, "", closeErrors(ctx, errs), false)
 }
 
@@ -697,10 +744,11 @@ func closeErrors(ctx context.Context, errs []error) error {
 // drain is Drain's part before the GOODBYE, with the client Draining: the
 // router gets ctx to confirm the UNREGISTERs and UNSUBSCRIBEs, the
 // invocation handlers and the events queued before Drain began get ctx to
-// finish (an event handler that called Drain is not waited for, nor are the
-// events queued behind it in its queue: Close drops them). It returns an
-// error wrapping ctx's when ctx ended first.
-func (c *Client) drain(ctx context.Context, sess *session, fromHandler bool) error {
+// finish. It returns an error wrapping ctx's when ctx ended first. Called
+// from an event handler, it waits for the events queued behind that
+// handler until ctx ends (they cannot be delivered before the handler
+// returns): there Close, which waits for no callback, is the one to call.
+func (c *Client) drain(ctx context.Context, sess *session) error {
 	c.setState(Draining)
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -711,25 +759,25 @@ func (c *Client) drain(ctx context.Context, sess *session, fromHandler bool) err
 		c.log.Warn("wamp drain: invocations still running when the context ended", "error", err)
 		return fmt.Errorf("invocations still running: %w", err)
 	}
-	if fromHandler {
-		return nil
-	}
-	if err := waitCtx(ctx, &c.delivering); err != nil {
+	if err := c.delivering.Wait(ctx); err != nil {
 		c.log.Warn("wamp drain: events still being delivered when the context ended", "error", err)
 		return fmt.Errorf("events still being delivered: %w", err)
 	}
 	return nil
 }
 
-// waitCtx waits for wg until ctx ends.
-func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
-	idle := make(chan struct{})
-	go func() { wg.Wait(); close(idle) }()
+// awaitOwn waits, up to goodbyeWait whatever Close's context says, for the
+// goroutines of sess that run no application code: its read loop, which
+// ends once the transport has closed (Close closed it), and its idle
+// workers, which end as soon as the session ends. A Close whose context
+// ended early thus leaves none of them behind.
+func (c *Client) awaitOwn(sess *session) {
+	t := time.NewTimer(goodbyeWait)
+	defer t.Stop()
 	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	case <-sess.Done():
+	case <-t.C:
+		c.log.Warn("wamp close: the transport did not close within the bound", "bound", goodbyeWait)
 	}
 }
 

@@ -3,7 +3,6 @@ package client
 import (
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 )
 
 // DefaultEventQueueBytes is the default bound of an event queue (see
@@ -25,15 +24,14 @@ type Gap struct {
 // eventQueue holds events received and not yet handled, in the order the
 // router sent them, bounded by the approximate encoded size of what it
 // holds. One goroutine delivers them while the queue is not empty and ends
-// when it is; the client owns it (Close waits for it).
+// when it is; the client owns it: once the queue is closed it ends after
+// the handler call under way, and the client's Done waits for it.
 //
 // The client has one queue for all its ordered subscriptions; a
 // subscription made with ConcurrentDelivery has one of its own.
 type eventQueue struct {
 	c   *Client
 	max int
-
-	runner atomic.Uint64 // the delivery goroutine's number while it runs
 
 	mu      sync.Mutex
 	items   []queued // items[head:] are pending
@@ -123,6 +121,7 @@ func (q *eventQueue) appendLocked(it queued) {
 	q.bytes += it.size
 	if !q.running {
 		q.running = true
+		q.c.callbacks.start() // before the client is Closed: q is open
 		q.c.delivering.Add(1)
 		go q.run()
 	}
@@ -159,9 +158,8 @@ func (q *eventQueue) dropLocked(it queued) (slow []*Subscription) {
 
 // run delivers until the queue is empty.
 func (q *eventQueue) run() {
+	defer q.c.callbacks.end()
 	defer q.c.delivering.Done()
-	q.runner.Store(goroutineID()) // Close called from a handler must not wait for itself
-	defer q.runner.Store(0)
 	for {
 		q.mu.Lock()
 		if q.head == len(q.items) {
@@ -204,23 +202,6 @@ func (q *eventQueue) close() {
 	q.closed = true
 	clear(q.items[q.head:])
 	q.items, q.head, q.bytes = q.items[:0], 0, 0
-}
-
-// onDeliveryGoroutine reports whether the caller is an event queue's
-// delivery goroutine (an event handler or OnGap callback calling Close).
-func (c *Client) onDeliveryGoroutine() bool {
-	id := goroutineID()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.events.runner.Load() == id {
-		return true
-	}
-	for q := range c.ownQueues {
-		if q.runner.Load() == id {
-			return true
-		}
-	}
-	return false
 }
 
 // call runs the handler on ev unless s ended. A panic is logged.

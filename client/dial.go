@@ -17,11 +17,15 @@ import (
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
-// dialer opens a new transport to the router.
-type dialer func(ctx context.Context) (wamp.Peer, error)
+// dialer opens a new transport to the router. A goroutine it leaves
+// running is counted in bg, which the client waits for on Close.
+type dialer func(ctx context.Context, bg *group) (wamp.Peer, error)
 
 // Attacher is anything that accepts a client peer in process: the nexus
-// router (router.Router) and wampkit's reference router both are.
+// router (router.Router) and wampkit's reference router both are. The
+// client calls Attach on a goroutine of its own, beside its handshake;
+// Attach must return once the handshake is answered or the peer is closed
+// (Close waits for it, until its context ends).
 type Attacher interface {
 	Attach(wamp.Peer) error
 }
@@ -48,12 +52,14 @@ func urlDialer(raw string, cfg *config) (dialer, error) {
 	}
 	switch u.Scheme {
 	case "ws", "wss":
-		return func(ctx context.Context) (wamp.Peer, error) { return dialWebsocket(ctx, raw, u.Scheme == "wss", cfg) }, nil
+		return func(ctx context.Context, _ *group) (wamp.Peer, error) {
+			return dialWebsocket(ctx, raw, u.Scheme == "wss", cfg)
+		}, nil
 	case "tcp", "tcps":
 		if u.Host == "" {
 			return nil, fmt.Errorf("client: router URL %q has no host:port", raw)
 		}
-		return func(ctx context.Context) (wamp.Peer, error) {
+		return func(ctx context.Context, _ *group) (wamp.Peer, error) {
 			return dialRawSocket(ctx, "tcp", u.Host, u.Scheme == "tcps", cfg)
 		}, nil
 	case "unix":
@@ -64,7 +70,9 @@ func urlDialer(raw string, cfg *config) (dialer, error) {
 		if path == "" {
 			return nil, fmt.Errorf("client: router URL %q has no socket path", raw)
 		}
-		return func(ctx context.Context) (wamp.Peer, error) { return dialRawSocket(ctx, "unix", path, false, cfg) }, nil
+		return func(ctx context.Context, _ *group) (wamp.Peer, error) {
+			return dialRawSocket(ctx, "unix", path, false, cfg)
+		}, nil
 	}
 	return nil, fmt.Errorf("%w: router URL %q: scheme must be ws, wss, tcp, tcps or unix", ErrInvalidOption, raw)
 }
@@ -142,15 +150,20 @@ func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *
 const localQueueSize = 16384
 
 func localDialer(r Attacher) dialer {
-	return func(context.Context) (wamp.Peer, error) {
+	return func(_ context.Context, bg *group) (wamp.Peer, error) {
 		// nexus fails a call with network_failure ("callee blocked") when
 		// a session's queue from the router is full, so the in-memory
 		// link gets a deep one.
 		cli, rtr := transport.LinkedPeersQSize(localQueueSize)
 		// Attach reads our HELLO, so it runs beside the join. It returns as
-		// soon as the router has answered (or given up on) the handshake; a
-		// failure shows up as the router closing the peer.
-		go func() { _ = r.Attach(rtr) }()
+		// soon as the router has answered (or given up on) the handshake,
+		// or the join closed the peer; a failure shows up as the router
+		// closing the peer.
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			_ = r.Attach(rtr)
+		}()
 		return cli, nil
 	}
 }

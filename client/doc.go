@@ -130,7 +130,9 @@
 // router IDs may change. Calls in flight fail with ErrConnectionLost; calls
 // made while reconnecting wait for the connection up to their ctx (or fail
 // at once with [WithFailFast]). The state is observable with [Client.State],
-// [Client.WaitState] and [WithStateCallback].
+// [Client.WaitForStateChange] and [Client.WaitState] (which start no
+// goroutine), and through listeners ([WithStateListener], as many as
+// needed), called in order on one goroutine of the client.
 //
 // # Several routers
 //
@@ -162,7 +164,11 @@
 // dropped and counted ([Subscription.Dropped], [SubscribeOptions].OnGap). Subscribing to one
 // topic several times gives every handle every event over one router
 // subscription. Nothing runs on the read loop or under the client's locks.
-// Every goroutine belongs to the client and is gone when [Client.Close]
-// returns. The client never prints; give it a *slog.Logger with
+// Every goroutine belongs to the client: when [Client.Close] returns, the
+// only ones that may still run are application code (a listener or an event
+// handler that was running, possibly the caller of Close; an invocation
+// handler that ignored its canceled context past Close's ctx), each ending
+// when that code returns, and [Client.Done] is closed once no listener or
+// event handler runs. Close may be called from any callback. The client never prints; give it a *slog.Logger with
 // [WithLogger] to see what it reports.
 package client

@@ -72,8 +72,7 @@ type config struct {
 	authExtra       map[string]any
 	hello           map[string]any
 	logger          *slog.Logger
-	onState         func(State)
-	onChange        func(StateChange)
+	listeners       []func(StateChange)
 	failover        []string
 	connectRetry    bool
 	onRestoreErr    func(r *Registration, err error)
@@ -171,26 +170,38 @@ func WithBaseContext(ctx context.Context) Option {
 	})
 }
 
-// WithStateCallback calls f on every state change, in order, once each, on
-// a goroutine owned by the client (never under a lock, never on the read
-// loop). The last call is f(Closed), made before Close returns (when f
-// itself calls Close, right after). f must not block for long (later
-// changes queue behind it).
+// WithStateCallback calls f on every state change, as a listener given
+// with [WithStateListener] does (it is one).
 func WithStateCallback(f func(State)) Option {
 	return optionFunc(func(c *config) error {
-		c.onState = f
+		if f == nil {
+			return fmt.Errorf("%w: nil state callback", ErrInvalidOption)
+		}
+		c.listeners = append(c.listeners, func(sc StateChange) { f(sc.State) })
 		return nil
 	})
 }
 
-// WithStateListener calls f on every state change like
-// [WithStateCallback] (in order, once each, on the client's callback
-// goroutine, the last call for Closed), with the URL of the router the
-// change concerns: the one joined for Connected, the lost one for
-// Reconnecting. Both options may be given; each is called.
+// WithStateListener adds f to the client's state listeners; the option may
+// be given several times (with [WithStateCallback] too). Every listener is
+// called on every state change, once each, with the URL of the router the
+// change concerns (see [StateChange]).
+//
+// All listeners run on one goroutine of the client, never under a lock and
+// never on the read loop: change after change, in the order the changes
+// happened, and for each change in the order the listeners were given. The
+// first call is for Connected (made once Connect has returned the client),
+// the last for Closed. A listener must not block for long: later changes
+// wait for it. It may call any method of the client, Close included (see
+// [Client.Close]), but must not wait for Closed ([Client.Done],
+// [Client.WaitState]): the client is not fully closed while a listener runs.
+// A panic in a listener is recovered and logged.
 func WithStateListener(f func(StateChange)) Option {
 	return optionFunc(func(c *config) error {
-		c.onChange = f
+		if f == nil {
+			return fmt.Errorf("%w: nil state listener", ErrInvalidOption)
+		}
+		c.listeners = append(c.listeners, f)
 		return nil
 	})
 }

@@ -115,6 +115,7 @@ func TestCloseWhileReconnecting(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("a call waiting for the connection must end with Close")
 		}
+		<-c.Done() // the listeners' Closed call is over
 		s := states.get()
 		require.NotEmpty(t, s)
 		assert.Equal(t, client.Closed, s[len(s)-1], "Closed is the last state: %v", s)

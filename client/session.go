@@ -118,9 +118,9 @@ type session struct {
 	goodbye  chan struct{} // closed when the router's GOODBYE arrives
 	leaving  bool          // we sent GOODBYE
 	endErr   error
-	handlers sync.WaitGroup // invocation handlers, background UNSUBSCRIBEs
-	workers  workers        // the goroutines they run on
-	ended    endedStreams   // streamed invocations that ended before their last chunk
+	handlers group        // invocation handlers, background UNSUBSCRIBEs
+	workers  workers      // the goroutines they run on
+	ended    endedStreams // streamed invocations that ended before their last chunk
 
 	resultBytes atomic.Int64 // charged by calls' queued progressive results
 	inputBytes  atomic.Int64 // charged by running invocations and their queued chunks
@@ -433,13 +433,10 @@ func (s *session) Close(ctx context.Context) error {
 
 // Drain waits until no invocation handler (or background UNSUBSCRIBE) runs, or ctx
 // ends. On an ending session it also waits for the goroutines they ran on.
+// It starts no goroutine: when ctx ends first nothing is left waiting.
 func (s *session) Drain(ctx context.Context) error {
-	idle := make(chan struct{})
-	go func() { s.handlers.Wait(); close(idle) }()
-	select {
-	case <-idle:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := s.handlers.Wait(ctx); err != nil {
+		return err
 	}
 	select {
 	case <-s.dying:
@@ -461,6 +458,27 @@ func (s *session) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 	return s.Drain(ctx)
+}
+
+// finished reports, without waiting, whether the session has ended and
+// every goroutine it started (read loop, handlers, workers) is gone.
+func (s *session) finished() bool {
+	select {
+	case <-s.done:
+	default:
+		return false
+	}
+	select {
+	case <-s.handlers.Idle():
+	default:
+		return false
+	}
+	select {
+	case <-s.workers.gone:
+		return true
+	default:
+		return false
+	}
 }
 
 // readLoop owns the inbound side: it dispatches every message, and on exit

@@ -1,11 +1,10 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"runtime"
-	"strconv"
+	"runtime/debug"
+	"sync"
 )
 
 // State is the client's connection state.
@@ -53,17 +52,59 @@ type StateChange struct {
 	URL string
 }
 
-// State returns the connection state.
+// State returns the connection state. It is Closed from the moment the
+// client is closed for good (Close has done its work, or the client gave
+// up); [Client.Done] is closed a little later, once no listener or event
+// handler of the client runs any more.
 func (c *Client) State() State {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.state
 }
 
+// WaitForStateChange waits until the state differs from from, as grpc's
+// ClientConn.WaitForStateChange does: it returns true once it does (for
+// Closed, once [Client.Done] is closed), false when ctx ends first. It
+// starts no goroutine. A change and its reverse between two looks (a brief
+// Reconnecting) may be missed; [Client.WaitState] or a listener
+// ([WithStateListener]) sees every one. Do not wait for Closed from a
+// listener or an event handler (see [Client.Done]).
+//
+//	for s := c.State(); s != client.Closed; s = c.State() {
+//		if !c.WaitForStateChange(ctx, s) {
+//			break // ctx ended
+//		}
+//	}
+func (c *Client) WaitForStateChange(ctx context.Context, from State) bool {
+	if c == nil || ctx == nil {
+		return false
+	}
+	for {
+		c.mu.Lock()
+		cur, ch := c.state, c.changed
+		c.mu.Unlock()
+		if cur != from {
+			if cur != Closed {
+				return true
+			}
+			ch = c.done
+		}
+		select {
+		case <-ch:
+			if cur != from { // Done
+				return true
+			}
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
 // WaitState waits until the client is in state s, or has entered s since
 // WaitState was called (so a brief Reconnecting or Connected between two
-// changes is not missed), or ctx ends. Waiting for any state other than
-// Closed on a client that closed without entering it fails with ErrClosed.
+// changes is not missed), or ctx ends. Closed counts once [Client.Done] is
+// closed. Waiting for any state other than Closed on a client that closed
+// without entering it fails with ErrClosed. It starts no goroutine.
 func (c *Client) WaitState(ctx context.Context, s State) error {
 	if err := c.usable(ctx, "wait state", ""); err != nil {
 		return err
@@ -79,6 +120,8 @@ func (c *Client) WaitState(ctx context.Context, s State) error {
 		cur, ch, n := c.state, c.changed, c.entered[s]
 		c.mu.Unlock()
 		switch {
+		case s == Closed && cur == Closed:
+			ch = c.done
 		case cur == s || n != since:
 			return nil
 		case cur == Closed:
@@ -86,13 +129,19 @@ func (c *Client) WaitState(ctx context.Context, s State) error {
 		}
 		select {
 		case <-ch:
+			if s == Closed && cur == Closed {
+				return nil
+			}
 		case <-ctx.Done():
 			return &OpError{Op: "wait for state", URI: s.String(), Err: fmt.Errorf("still %s: %w", cur, ctx.Err())}
 		}
 	}
 }
 
-// Done is closed once the client is Closed.
+// Done is closed once the client is Closed and none of its goroutines runs
+// a listener ([WithStateListener]) or an event handler any more: the
+// listeners have returned from their Closed call. Done therefore never
+// closes while a listener or an event handler waits for it.
 func (c *Client) Done() <-chan struct{} { return c.done }
 
 // Err reports why the client closed on its own: nil while it is open and
@@ -107,47 +156,47 @@ func (c *Client) Err() error {
 }
 
 // setState moves the client to s. Closed is final, and once the client is
-// closing it moves to no other state (but Draining when it drains). The callback is queued under the lock
-// (never a channel send), so a change can never race the callback
-// goroutine's end.
+// closing it moves to no other state (but Draining when it drains). The
+// change is queued for the listeners under the lock (never a channel send),
+// so a change can never race the listener goroutine's end.
 func (c *Client) setState(s State) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.state == s || c.state == Closed || c.closing && s != Closed && !(s == Draining && c.draining) {
+		c.mu.Unlock()
 		return
 	}
 	c.state = s
 	c.entered[s]++
 	close(c.changed)
 	c.changed = make(chan struct{})
-	if s == Closed {
-		close(c.done)
-	}
-	if c.cfg.onState != nil || c.cfg.onChange != nil {
+	if len(c.cfg.listeners) > 0 {
 		c.pending = append(c.pending, StateChange{State: s, URL: c.targets[c.at].url})
 		select {
 		case c.wake <- struct{}{}:
 		default: // a wake-up is already due
 		}
 	}
+	if s == Closed {
+		close(c.final)
+	}
+	c.mu.Unlock()
+	if s == Closed {
+		c.callbacks.final()
+	}
 }
 
-// runCallbacks calls the state callback, in order, off every lock. It ends
-// after delivering Closed.
-func (c *Client) runCallbacks() {
-	defer c.background.Done()
-	c.callbackG.Store(goroutineID())
+// runListeners calls the listeners, change after change, off every lock.
+// It ends after delivering Closed.
+func (c *Client) runListeners() {
+	defer c.callbacks.end()
 	for {
 		c.mu.Lock()
 		batch, last := c.pending, c.state == Closed // Closed is queued with the change
 		c.pending = nil
 		c.mu.Unlock()
-		for _, s := range batch {
-			if c.cfg.onState != nil {
-				c.cfg.onState(s.State)
-			}
-			if c.cfg.onChange != nil {
-				c.cfg.onChange(s)
+		for _, sc := range batch {
+			for _, f := range c.cfg.listeners {
+				c.callListener(f, sc)
 			}
 		}
 		if last {
@@ -157,23 +206,57 @@ func (c *Client) runCallbacks() {
 	}
 }
 
-// onCallbackGoroutine reports whether the caller runs on the state callback
-// goroutine (Close called from the callback must not wait for itself).
-func (c *Client) onCallbackGoroutine() bool {
-	id := c.callbackG.Load()
-	return id != 0 && id == goroutineID()
+func (c *Client) callListener(f func(StateChange), sc StateChange) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("wamp state listener panicked", "state", sc.State, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	f(sc)
 }
 
-// goroutineID returns the current goroutine's number, parsed from the
-// first line of its stack ("goroutine 42 [running]:"). Only Close uses it,
-// once.
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
+// callbackGoroutines counts the client's goroutines that run application
+// callbacks (the listener goroutine, the event queues' delivery
+// goroutines) and closes done once the client is Closed and none runs.
+// Close does not wait for them: Close may be called from a callback, and a
+// goroutine cannot wait for itself. They run nothing new once the client is
+// closing (the event queues are closed first, the listeners get Closed
+// last), so each ends as soon as the callback under way returns.
+type callbackGoroutines struct {
+	mu     sync.Mutex
+	n      int
+	closed bool          // the client is Closed
+	done   chan struct{} // the client's Done
+}
+
+// start counts a goroutine about to start. It must be called before the
+// client is Closed (the event queues are closed, and the listener
+// goroutine starts, before that).
+func (g *callbackGoroutines) start() {
+	g.mu.Lock()
+	g.n++
+	g.mu.Unlock()
+}
+
+// end is the last thing a counted goroutine does.
+func (g *callbackGoroutines) end() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.n--
+	if g.n == 0 && g.closed {
+		close(g.done)
 	}
-	id, _ := strconv.ParseUint(string(b), 10, 64)
-	return id
+}
+
+// final records that the client is Closed.
+func (g *callbackGoroutines) final() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return
+	}
+	g.closed = true
+	if g.n == 0 {
+		close(g.done)
+	}
 }
