@@ -23,15 +23,49 @@ func echoHandler(_ context.Context, inv *client.Invocation) (client.Payload, err
 
 // stateLog records state changes from the callback.
 type stateLog struct {
-	mu     sync.Mutex
-	states []client.State
+	mu      sync.Mutex
+	states  []client.State
+	changed chan struct{} // closed and replaced on every add
 }
 
-func (s *stateLog) add(st client.State) { s.mu.Lock(); s.states = append(s.states, st); s.mu.Unlock() }
+func (s *stateLog) add(st client.State) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.states = append(s.states, st)
+	if s.changed != nil {
+		close(s.changed)
+	}
+	s.changed = make(chan struct{})
+}
+
 func (s *stateLog) get() []client.State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]client.State(nil), s.states...)
+}
+
+// waitFor waits until the calls recorded satisfy ok (no polling: each call
+// wakes it), failing the test after 10s.
+func (s *stateLog) waitFor(t testing.TB, ok func([]client.State) bool) {
+	t.Helper()
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		done, ch := ok(s.states), s.changed
+		s.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("state listener calls: %v", s.get())
+		}
+	}
 }
 
 func TestRouterRestartWhileCalling(t *testing.T) {

@@ -179,7 +179,7 @@ func TestCloseFromEventHandlerEndsEverything(t *testing.T) {
 		defer close(returned)
 		closed <- c.Close(context.Background())
 		<-release // still running after its Close returned
-	}, nil)
+	}, client.SubscribeOptions{})
 	require.NoError(t, err)
 	publishSeq(t, r.Local(t), 1, "test.close.from.handler")
 	select {
