@@ -127,15 +127,19 @@ func TestLoadWhileACalleeDrains(t *testing.T) {
 	for calls[0].Load() < 20 && ctx.Err() == nil {
 		time.Sleep(5 * time.Millisecond)
 	}
+	otherBefore := calls[1].Load()
 	if err := callees[0].Drain(ctx); err != nil {
 		t.Fatalf("Drain: %v", err)
 	}
-	after := calls[1].Load()
+	drained := calls[0].Load()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	if calls[1].Load() <= after {
-		t.Errorf("the other callee got no calls after the drain")
+	if calls[0].Load() != drained {
+		t.Errorf("the drained callee got %d calls after Drain returned", calls[0].Load()-drained)
+	}
+	if calls[1].Load() <= otherBefore {
+		t.Errorf("the other callee got no calls from the drain on (%d before it)", otherBefore)
 	}
 	for _, want := range []string{"state: connected " + r.URL(), "calls answered in", ", 0 failed"} {
 		if !strings.Contains(out.String(), want) {
