@@ -98,7 +98,7 @@ func TestLocalErrorsSayWhetherTheCallMayHaveRun(t *testing.T) {
 	assert.False(t, client.SafeToRetry(err))
 
 	// Nothing is sent on a closed client: safe to retry elsewhere.
-	wamptest.Eventually(t, func() bool { return c.State() == client.Closed })
+	require.NoError(t, c.WaitState(ctx, client.Closed))
 	_, err = caller.Call[int](ctx, c, "com.example.hang", nil)
 	assert.ErrorIs(t, err, client.ErrClosed)
 	assert.False(t, client.IsRemote(err))

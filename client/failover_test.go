@@ -21,12 +21,41 @@ import (
 type changeLog struct {
 	mu      sync.Mutex
 	changes []client.StateChange
+	added   chan struct{} // closed and replaced on every add
 }
 
 func (l *changeLog) add(c client.StateChange) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.changes = append(l.changes, c)
-	l.mu.Unlock()
+	if l.added != nil {
+		close(l.added)
+	}
+	l.added = make(chan struct{})
+}
+
+// waitFor waits until the listener has been called with want (each call
+// wakes it: no polling), failing the test after 10s.
+func (l *changeLog) waitFor(t testing.TB, want client.StateChange) {
+	t.Helper()
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		l.mu.Lock()
+		if l.added == nil {
+			l.added = make(chan struct{})
+		}
+		seen, ch := slices.Contains(l.changes, want), l.added
+		l.mu.Unlock()
+		if seen {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("the listener was not called with %+v: %+v", want, l.get())
+		}
+	}
 }
 func (l *changeLog) get() []client.StateChange {
 	l.mu.Lock()
@@ -58,9 +87,8 @@ func TestFailoverMovesToNextRouter(t *testing.T) {
 	require.NoError(t, err)
 
 	r1.Stop()
-	require.Eventually(t, func() bool {
-		return callee.State() == client.Connected && callee.URL() == r2.URL()
-	}, 10*time.Second, 5*time.Millisecond, "the client did not move to the second router")
+	changes.waitFor(t, client.StateChange{State: client.Connected, URL: r2.URL()})
+	assert.Equal(t, r2.URL(), callee.URL())
 
 	caller := dial(t, r2.URL())
 	res, err := caller.Call(ctx, client.CallRequest{Procedure: "test.failover"}, nil)

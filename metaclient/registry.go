@@ -59,9 +59,11 @@ type Change struct {
 // current by the lifecycle events. After any quiet point it equals what the
 // router reports.
 //
-// It is safe for concurrent use. It owns two goroutines (one rebuilds the
-// view after events were lost, one re-reads registrations whose events
-// crossed) and the event subscription; Close stops all of them.
+// It is safe for concurrent use. It owns three goroutines (one rebuilds
+// the view after events were lost, one re-reads registrations whose events
+// crossed, one feeds Changes) and the event subscription; Close stops all
+// of them. They also stop, and Changes is closed, once the client is
+// closed ([client.Client.Done]): a registry never outlives its client.
 type Registry struct {
 	m         *Client
 	sub       *client.Subscription
@@ -162,14 +164,10 @@ func (r *Registry) Dropped() uint64 {
 func (r *Registry) Close(ctx context.Context) error {
 	r.closeOnce.Do(func() {
 		r.cancel()
-		r.wg.Wait()
+		r.wg.Wait() // feed has closed Changes
 		if err := r.sub.Unsubscribe(ctx); err != nil {
 			r.closeErr = fmt.Errorf("metaclient: registry close: %w", err)
 		}
-		r.mu.Lock()
-		r.closed = true
-		close(r.changes)
-		r.mu.Unlock()
 	})
 	return r.closeErr
 }
@@ -348,9 +346,17 @@ func (r *Registry) notify(c Change) {
 }
 
 // feed hands the queued notifications to Changes, in order, until ctx
-// ends (Close).
+// ends (Close) or the client is closed (then it stops the other
+// goroutines too). Changes' only sender, it closes Changes when it ends.
 func (r *Registry) feed(ctx context.Context) {
 	defer r.wg.Done()
+	defer func() {
+		r.mu.Lock()
+		r.closed = true
+		close(r.changes)
+		r.mu.Unlock()
+	}()
+	gone := r.m.c.Done()
 	for {
 		r.mu.Lock()
 		if len(r.pending) == 0 {
@@ -361,6 +367,9 @@ func (r *Registry) feed(ctx context.Context) {
 				continue
 			case <-ctx.Done():
 				return
+			case <-gone:
+				r.cancel()
+				return
 			}
 		}
 		c := r.pending[0]
@@ -370,6 +379,9 @@ func (r *Registry) feed(ctx context.Context) {
 		select {
 		case r.changes <- c:
 		case <-ctx.Done():
+			return
+		case <-gone:
+			r.cancel()
 			return
 		}
 	}
