@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
@@ -50,7 +49,10 @@ func decodeInput(p client.Payload, dst any, cfg *config) error {
 }
 
 func invalidArgument(de *codec.DecodeError) *client.Error {
-	msg := "callee: decode argument" + strings.TrimPrefix(de.Error(), "codec: decode")
+	msg := "callee: decode argument: " + de.Quiet().Error()
+	if de.Path != "" {
+		msg = "callee: decode argument " + de.Quiet().Error()
+	}
 	kw := map[string]any{"path": de.Path, "want": de.Want}
 	if de.Msg != "" {
 		kw["msg"] = de.Msg

@@ -139,6 +139,10 @@ func (c *config) decodeOpts() []codec.Option {
 func decodeOut[Out any](cfg *config, procedure string, p client.Payload) (Out, error) {
 	var out Out
 	if err := payload.DecodeResult(p, &out, cfg.decodeOpts()...); err != nil {
+		var de *codec.DecodeError
+		if errors.As(err, &de) {
+			err = de.Quiet()
+		}
 		return out, fmt.Errorf("caller: decode result of %s: %w", procedure, err)
 	}
 	return out, nil

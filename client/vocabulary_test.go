@@ -38,6 +38,17 @@ func TestErrorsReadOnce(t *testing.T) {
 		assert.Equal(t, "com.example.missing", oe.URI)
 	}
 
+	// A result that does not fit says what did not, once per package.
+	_, err = c.Register(ctx, "com.example.str", func(context.Context, *client.Invocation) (client.Payload, error) {
+		return client.Payload{Args: []any{"x"}}, nil
+	}, client.RegisterOptions{})
+	require.NoError(t, err)
+	_, err = typed.Call[int](ctx, c, "com.example.str", nil)
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "caller: decode result of com.example.str: "), err.Error())
+	assert.NotContains(t, err.Error(), "codec")
+	assert.Equal(t, 1, strings.Count(err.Error(), "decode"), err.Error())
+
 	// A URI refused here is not remote, and says so once.
 	_, err = c.Call(ctx, client.CallRequest{Procedure: "com.example.bad uri"}, nil)
 	assert.ErrorIs(t, err, client.ErrInvalidURI)

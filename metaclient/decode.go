@@ -19,7 +19,7 @@ import (
 func decodeID(v any) (client.ID, error) {
 	var id client.ID
 	if err := codec.DecodeValue(v, &id); err != nil {
-		return 0, fmt.Errorf("not an ID: %w", err)
+		return 0, fmt.Errorf("not an ID: %w", quiet(err))
 	}
 	return id, nil
 }
@@ -33,7 +33,7 @@ func decodeIDs(v any) ([]client.ID, error) {
 	if codec.DecodeValue(v, &id) == nil {
 		ids = []client.ID{id}
 	} else if err := codec.DecodeValue(v, &ids); err != nil {
-		return nil, fmt.Errorf("not an ID or a list of IDs: %w", err)
+		return nil, fmt.Errorf("not an ID or a list of IDs: %w", quiet(err))
 	}
 	ids = slices.DeleteFunc(ids, func(id client.ID) bool { return id == 0 })
 	if len(ids) == 0 {
@@ -52,7 +52,7 @@ func decodeLists(v any) (Lists, error) {
 	var l Lists
 	for key, dst := range map[string]*[]client.ID{"exact": &l.Exact, "prefix": &l.Prefix, "wildcard": &l.Wildcard} {
 		if *dst, err = decodeIDs(d[key]); err != nil {
-			return Lists{}, fmt.Errorf("%s: %w", key, err)
+			return Lists{}, fmt.Errorf("%s: %w", key, quiet(err))
 		}
 	}
 	return l, nil
@@ -62,7 +62,7 @@ func decodeLists(v any) (Lists, error) {
 func decodeCount(v any) (int, error) {
 	var n uint32
 	if err := codec.DecodeValue(v, &n); err != nil {
-		return 0, fmt.Errorf("not a count: %w", err)
+		return 0, fmt.Errorf("not a count: %w", quiet(err))
 	}
 	return int(n), nil
 }
@@ -74,7 +74,7 @@ func ignore(any) (struct{}, error) { return struct{}{}, nil }
 func decodeDict(v any) (map[string]any, error) {
 	var d map[string]any
 	if err := codec.DecodeValue(v, &d); err != nil {
-		return nil, fmt.Errorf("not a dictionary: %w", err)
+		return nil, fmt.Errorf("not a dictionary: %w", quiet(err))
 	}
 	return d, nil
 }
@@ -85,7 +85,7 @@ func decodeDict(v any) (map[string]any, error) {
 func decodeRegistration(v any) (Registration, error) {
 	d, err := decodeDict(v)
 	if err != nil {
-		return Registration{}, fmt.Errorf("registration details: %w", err)
+		return Registration{}, fmt.Errorf("registration details: %w", quiet(err))
 	}
 	if d == nil {
 		return Registration{}, errors.New("registration details are null, not a dictionary")
@@ -110,4 +110,14 @@ func decodeRegistration(v any) (Registration, error) {
 		reg.Invoke = Single
 	}
 	return reg, nil
+}
+
+// quiet leaves codec's prefix out of a decode error's text: the message
+// that wraps it says what was decoded.
+func quiet(err error) error {
+	var de *codec.DecodeError
+	if errors.As(err, &de) && de == err {
+		return de.Quiet()
+	}
+	return err
 }

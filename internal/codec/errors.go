@@ -25,7 +25,18 @@ type DecodeError struct {
 	// Err is an underlying error (from time parsing, base64, UnmarshalText).
 	Err error
 
-	segs []pathSeg // reversed path segments, collected while unwinding
+	segs  []pathSeg // reversed path segments, collected while unwinding
+	quiet bool      // Error leaves out "codec: decode" (see Quiet)
+}
+
+// Quiet returns a copy of e whose text leaves out codec's "codec: decode"
+// prefix, for a package that wraps it in a message of its own that says
+// what it decoded: `caller: decode result of com.x: "user.tags[2]": want
+// int, got "x" (string)`. errors.As still finds it.
+func (e *DecodeError) Quiet() *DecodeError {
+	q := *e
+	q.quiet = true
+	return &q
 }
 
 // pathSeg is one step of a path: a name (field or map key) or an index.
@@ -37,11 +48,14 @@ type pathSeg struct {
 // Error reads like: codec: decode "user.tags[2]": want int, got "x" (string).
 func (e *DecodeError) Error() string {
 	var b strings.Builder
-	b.WriteString("codec: decode")
-	if e.Path != "" {
-		b.WriteString(" " + strconv.Quote(e.Path))
+	switch {
+	case !e.quiet && e.Path != "":
+		b.WriteString("codec: decode " + strconv.Quote(e.Path) + ": ")
+	case !e.quiet:
+		b.WriteString("codec: decode: ")
+	case e.Path != "":
+		b.WriteString(strconv.Quote(e.Path) + ": ")
 	}
-	b.WriteString(": ")
 	switch {
 	case e.Want != "" && (e.Got != nil || e.Msg == ""):
 		b.WriteString("want " + e.Want + ", got " + describe(e.Got))
