@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/payload"
 )
 
 // Registration is the handle of a procedure registered through this
@@ -94,9 +95,11 @@ func answer[Out any](out Out, err error) (client.Payload, error) {
 
 // singleInput decodes the one input of a non-streaming handler.
 func singleInput[In any](inv *client.Invocation, cfg *config) (In, error) {
-	var in In
 	if inv.Streaming() {
+		var in In
 		return in, errNotStreaming(inv.Procedure())
 	}
-	return in, decodeInput(inv.Payload(), &in, cfg)
+	dst := payload.Scratch[In]() // not a local: its address would move it to the heap
+	err := decodeInput(inv.Payload(), dst, cfg)
+	return payload.Release(dst), err
 }

@@ -137,8 +137,10 @@ func (c *config) decodeOpts() []codec.Option {
 }
 
 func decodeOut[Out any](cfg *config, procedure string, p client.Payload) (Out, error) {
-	var out Out
-	if err := payload.DecodeResult(p, &out, cfg.decodeOpts()...); err != nil {
+	dst := payload.Scratch[Out]() // not a local: its address would move it to the heap
+	err := payload.DecodeResult(p, dst, cfg.decodeOpts()...)
+	out := payload.Release(dst)
+	if err != nil {
 		var de *codec.DecodeError
 		if errors.As(err, &de) {
 			err = de.Quiet()
