@@ -133,6 +133,7 @@ func run(b *testing.B, mode string, call func() error) {
 	}
 	b.ReportAllocs()
 	r0, w0, ok0 := syscallCounts()
+	c0, s0, okc0 := cpuUsage()
 	b.ResetTimer()
 	if mode == "seq" {
 		for range b.N {
@@ -155,6 +156,10 @@ func run(b *testing.B, mode string, call func() error) {
 	if r1, w1, ok := syscallCounts(); ok && ok0 {
 		b.ReportMetric(float64(w1-w0)/float64(b.N), "writes/call")
 		b.ReportMetric(float64(r1-r0)/float64(b.N), "reads/call")
+	}
+	if c1, s1, ok := cpuUsage(); ok && okc0 {
+		b.ReportMetric(float64(c1-c0)/float64(b.N), "cpu-µs/call")
+		b.ReportMetric(float64(s1-s0)/float64(b.N), "switches/call")
 	}
 }
 

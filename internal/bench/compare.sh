@@ -11,6 +11,7 @@
 #   BENCHTIME=1s internal/bench/compare.sh   # longer runs (default 0.5s)
 #   KEEP=/tmp/b internal/bench/compare.sh    # keep the raw results (for benchstat)
 #   BASE=df89db7 internal/bench/compare.sh   # wampkit here against wampkit at a git revision
+#   TRANSPORTS='ws-msgpack|raw-msgpack' internal/bench/compare.sh   # some transports only
 #
 # BASE builds the revision's benchmarks in a temporary git worktree and
 # interleaves its rounds with this tree's (order alternating each round);
@@ -24,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 COUNT=${COUNT:-3}
 BENCHTIME=${BENCHTIME:-0.5s}
-TRANSPORTS='inproc|ws-json|ws-msgpack|raw-msgpack'
+TRANSPORTS=${TRANSPORTS:-'inproc|ws-json|ws-msgpack|raw-msgpack'}
 if [ -n "${FULL:-}" ]; then TRANSPORTS='inproc|ws-json|ws-msgpack|raw-msgpack|ws-cbor|raw-json|raw-cbor'; fi
 out=$(mktemp -d)
 base_tree=""
@@ -84,6 +85,8 @@ function median(list,   n, a, i, j, t) {
 function r(w, k) { return median(rate[w, k]) }
 function al(w, k) { return nalloc[w, k] ? sprintf("%.0f", allocs[w, k] / nalloc[w, k]) : "-" }
 function wr(w, k) { return nwrites[w, k] ? sprintf("%.1f", writes[w, k] / nwrites[w, k]) : "-" }
+function cpu(w, k) { return ncpu[w, k] ? sprintf("%.0f", median(cpus[w, k])) : "-" }
+function sw(w, k) { return nsw[w, k] ? sprintf("%.1f", median(sws[w, k])) : "-" }
 function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "-" }
 function num(a) { return a > 0 ? sprintf("%.0f", a) : "-" }
 # above(w, k): µs per call above the floor; times(w, k): time per call as a multiple of the floor
@@ -98,6 +101,8 @@ function times(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && 
     if ($i == "calls/s" || $i == "items/s") rate[w, key] = rate[w, key] " " $(i - 1)
     if ($i == "allocs/op") { allocs[w, key] += $(i - 1); nalloc[w, key]++ }
     if ($i == "writes/call") { writes[w, key] += $(i - 1); nwrites[w, key]++ }
+    if ($i == "cpu-µs/call") { cpus[w, key] = cpus[w, key] " " $(i - 1); ncpu[w, key]++ }
+    if ($i == "switches/call") { sws[w, key] = sws[w, key] " " $(i - 1); nsw[w, key]++ }
   }
   keys[key] = 1
 }
@@ -106,9 +111,9 @@ END {
   for (k in keys) sorted[++nk] = k
   for (i = 2; i <= nk; i++) { t = sorted[i]; for (j = i - 1; j >= 1 && sorted[j] > t; j--) sorted[j + 1] = sorted[j]; sorted[j + 1] = t }
   if (base != "") {
-    printf "\n%-34s %10s %10s %8s %9s %9s\n", "wampkit, here over " base, "here/s", "base/s", "ratio", "allocs", "allocs b"
+    printf "\n%-34s %9s %9s %6s %7s %7s %7s %7s %7s %7s %7s %7s\n", "wampkit, here over " base, "here/s", "base/s", "ratio", "allocs", "alloc b", "writes", "write b", "cpu µs", "cpu b", "switch", "swtch b"
     for (i = 1; i <= nk; i++) { k = sorted[i]
-      printf "%-34s %10s %10s %8s %9s %9s\n", k, num(r("head", k)), num(r("base", k)), ratio(r("head", k), r("base", k)), al("head", k), al("base", k) }
+      printf "%-34s %9s %9s %6s %7s %7s %7s %7s %7s %7s %7s %7s\n", k, num(r("head", k)), num(r("base", k)), ratio(r("head", k), r("base", k)), al("head", k), al("base", k), wr("head", k), wr("base", k), cpu("head", k), cpu("base", k), sw("head", k), sw("base", k) }
     exit
   }
   printf "\n%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s\n", "rates (calls/s, items/s)", "wampkit", "nexus", "xconn", "wk/nx", "wk/xc", "al wk", "al nx", "al xc", "nexusconv", "wk/nxc"
