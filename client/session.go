@@ -94,6 +94,12 @@ type sizer interface {
 	EncodedSize(wamp.Message) (int, error)
 }
 
+// writeThrough is a transport whose senders write themselves when its
+// writer is idle (the wire peers, wire.link.SendContext).
+type writeThrough interface {
+	SendContext(ctx context.Context, stop <-chan struct{}, msg wamp.Message) error
+}
+
 // session is one joined WAMP session.
 type session struct {
 	limit   int   // the largest message the transport sends; 0: none
@@ -355,6 +361,20 @@ func (s *session) nextID() wamp.ID { return wamp.ID(s.reqID.Add(1)) }
 func (s *session) send(ctx context.Context, msg wamp.Message) error {
 	if err := s.checkOut(msg); err != nil {
 		return err
+	}
+	if w, ok := s.peer.(writeThrough); ok {
+		// The wire peers: no handoff to their writer when it is idle.
+		// Not under sendMu: they take messages after Close too, and a
+		// write blocked on a router that does not read ends when end
+		// closes the peer, which takes sendMu.
+		switch err := w.SendContext(ctx, s.dying, msg); {
+		case err == nil:
+			return nil
+		case errors.Is(err, wire.ErrPeerStopped):
+			return ErrClosed
+		default:
+			return err
+		}
 	}
 	s.sendMu.RLock()
 	defer s.sendMu.RUnlock()

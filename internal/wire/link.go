@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"context"
+	"errors"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -17,6 +19,20 @@ type link struct {
 	rd     chan wamp.Message
 	wr     chan wamp.Message
 	closed chan struct{}
+
+	// Write-through (SendContext). wmu is held by whoever writes to the
+	// connection: the writer goroutine, or a sender writing its own
+	// message. wq is SendContext's queue; queuedQ counts the messages put
+	// into wq and not yet written (decremented under wmu once written), so
+	// a sender that holds wmu and sees zero knows nothing it queued before
+	// is still unwritten: its message cannot overtake one of its own.
+	wmu     sync.Mutex
+	wq      chan wamp.Message
+	queuedQ atomic.Int64
+	// writeThrough serializes and writes one message, under wmu, by the
+	// deadline unless it is zero; false when the connection failed (the
+	// peer is then closing).
+	writeThrough func(msg wamp.Message, deadline time.Time) bool
 	// flushing is closed by Close before anything else: the writer writes
 	// what the session queued (an ABORT after a protocol violation, the
 	// last YIELDs) within flushTimeout, then ends (writerDone).
@@ -59,6 +75,7 @@ const recvPoll = time.Millisecond
 func (l *link) init(conn io.Closer, queue int) {
 	l.conn = conn
 	l.rd, l.wr = make(chan wamp.Message, queue), make(chan wamp.Message, queue)
+	l.wq = make(chan wamp.Message, queue)
 	l.closed = make(chan struct{})
 	l.flushing, l.writerDone = make(chan struct{}), make(chan struct{})
 	l.rdSizes = make([]int, queue+1)
@@ -86,6 +103,95 @@ func (l *link) Recv() <-chan wamp.Message { return l.rd }
 
 // Send implements wamp.Peer. Do not send after Close.
 func (l *link) Send() chan<- wamp.Message { return l.wr }
+
+// ErrPeerStopped is SendContext's error when stop was closed before msg was
+// handed over.
+var ErrPeerStopped = errors.New("wire: send stopped")
+
+// SendContext hands msg to the connection. When no write is in flight and
+// nothing this queue holds is unwritten, the calling goroutine serializes
+// and writes msg itself (write-through: no handoff to the writer
+// goroutine); otherwise msg is queued for the writer (the queue holds 64
+// messages), which writes every message queued behind the write in flight
+// together where the transport allows. It returns nil once msg is written
+// or queued; a connection that fails while writing is closed (the reader
+// then ends, as for any broken connection) and that is still nil. It
+// returns ErrPeerStopped when stop is closed, or ctx's error when ctx ends,
+// before msg was handed over. A sender writing its own message is bounded
+// by ctx's deadline (see writeOwn). Progressive chunks are always queued
+// (see streamChunk). Messages one goroutine sends through SendContext are
+// written in order; they are not ordered with messages sent through Send's
+// channel.
+func (l *link) SendContext(ctx context.Context, stop <-chan struct{}, msg wamp.Message) error {
+	select {
+	case <-stop:
+		return ErrPeerStopped
+	default:
+	}
+	if l.queuedQ.Load() == 0 && !streamChunk(msg) && l.wmu.TryLock() {
+		if l.queuedQ.Load() == 0 && !l.isClosed() {
+			err := l.writeOwn(ctx, msg)
+			l.wmu.Unlock()
+			return err
+		}
+		l.wmu.Unlock()
+	}
+	l.queuedQ.Add(1)
+	select {
+	case l.wq <- msg:
+		return nil
+	case <-stop:
+		l.queuedQ.Add(-1)
+		return ErrPeerStopped
+	case <-ctx.Done():
+		l.queuedQ.Add(-1)
+		return ctx.Err()
+	}
+}
+
+// streamChunk reports whether msg is a progressive chunk (a YIELD or a
+// CALL with progress set): a stream's chunks go through the writer, which
+// writes what queued behind a write in one write (rawsocket), while the
+// sender makes the next chunk; its final message may write through.
+func streamChunk(msg wamp.Message) bool {
+	var opts wamp.Dict
+	switch m := msg.(type) {
+	case *wamp.Yield:
+		opts = m.Options
+	case *wamp.Call:
+		opts = m.Options
+	default:
+		return false
+	}
+	progress, _ := opts[wamp.OptProgress].(bool)
+	return progress
+}
+
+// writeOwn writes msg on the sender's goroutine, under wmu. A deadline of
+// ctx bounds the write: past it the connection is closed (a frame cannot
+// be half sent). A ctx canceled while the write is in progress does not
+// interrupt it; ending the session (Close) does.
+func (l *link) writeOwn(ctx context.Context, msg wamp.Message) error {
+	if ctx.Done() == nil {
+		l.writeThrough(msg, time.Time{})
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline, _ := ctx.Deadline()
+	l.writeThrough(msg, deadline)
+	return nil
+}
+
+func (l *link) isClosed() bool {
+	select {
+	case <-l.closed:
+		return true
+	default:
+		return false
+	}
+}
 
 // IsLocal implements wamp.Peer.
 func (l *link) IsLocal() bool { return false }

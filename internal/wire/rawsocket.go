@@ -75,6 +75,7 @@ type RawSocketPeer struct {
 	unsent    unsentReport
 	alive     keepalive
 	pingSeq   uint32
+	wbuf      []byte // the frames being written; under wmu
 }
 
 // HandshakeRawSocket performs the client handshake on conn and starts the
@@ -119,6 +120,7 @@ func HandshakeRawSocketKeepAlive(ctx context.Context, conn net.Conn, s serialize
 	p := &RawSocketPeer{conn: conn, ser: ser, limit: limit, readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame),
 		pongs: make(chan []byte, 4), alive: keepalive{interval: keepAlive}}
 	p.init(conn, rawQueueLength)
+	p.writeThrough = p.writeMessage
 	p.start(p.readLoop, p.writeLoop)
 	return p, nil
 }
@@ -165,6 +167,7 @@ func AcceptRawSocket(conn net.Conn, serializer func(serialize.Serialization) (*S
 	p := &RawSocketPeer{conn: conn, ser: ser, limit: min(1<<(9+int(hello[1]>>4)), rawMaxFrame),
 		readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame), pongs: make(chan []byte, 4)}
 	p.init(conn, rawQueueLength)
+	p.writeThrough = p.writeMessage
 	p.start(p.readLoop, p.writeLoop)
 	return p, nil
 }
@@ -217,73 +220,123 @@ func (p *RawSocketPeer) readLoop() {
 // writeLoop serializes what the session sends and writes it. Messages that
 // are already queued when it writes go out together in one write (up to
 // rawMaxBatch bytes): under concurrent calls this saves a system call per
-// message.
+// message. With SendContext, a message sent while no write is in flight is
+// written by its sender; what queues behind a write in flight is written
+// here, together.
 func (p *RawSocketPeer) writeLoop() {
 	tick, stop := p.alive.ticks()
 	defer stop()
-	var batch []byte
 	for {
-		batch = batch[:0]
+		var (
+			msg     wamp.Message
+			counted int64 // messages taken from SendContext's queue
+			frame   []byte
+			kind    byte
+			control bool // frame is a ping or a pong
+		)
 		select {
-		case msg := <-p.wr:
-			var err error
-			batch, err = p.appendMessage(batch, msg)
-		gather:
-			for err == nil && len(batch) < rawMaxBatch {
-				select {
-				case msg := <-p.wr:
-					batch, err = p.appendMessage(batch, msg)
-				default:
-					break gather
-				}
-			}
-			if err != nil { // the connection's own failure
-				p.closeNoWait()
-				return
-			}
+		case msg = <-p.wr:
+		case msg = <-p.wq:
+			counted = 1
 		case b := <-p.pongs:
-			batch = appendFrame(batch, framePong, b)
+			frame, kind, control = b, framePong, true
 		case <-tick:
 			if p.alive.lost() {
 				p.closeNoWait() // the reader ends, and the session sees the loss
 				return
 			}
 			p.pingSeq++
-			batch = appendFrame(batch, framePing, binary.BigEndian.AppendUint32(nil, p.pingSeq))
+			frame, kind, control = binary.BigEndian.AppendUint32(nil, p.pingSeq), framePing, true
 		case <-p.flushing:
-			p.flush(batch)
+			p.flush()
 			return
 		case <-p.closed:
 			return
 		}
-		if len(batch) == 0 {
-			continue
+		p.wmu.Lock()
+		batch := p.wbuf[:0]
+		var err error
+		if control {
+			batch = appendFrame(batch, kind, frame)
+		} else {
+			batch, err = p.appendMessage(batch, msg)
 		}
-		if _, err := p.conn.Write(batch); err != nil {
+	gather:
+		for err == nil && len(batch) < rawMaxBatch {
+			select {
+			case msg := <-p.wr:
+				batch, err = p.appendMessage(batch, msg)
+			case msg := <-p.wq:
+				counted++
+				batch, err = p.appendMessage(batch, msg)
+			default:
+				break gather
+			}
+		}
+		if err == nil && len(batch) > 0 {
+			_, err = p.conn.Write(batch)
+		}
+		p.keep(batch)
+		p.queuedQ.Add(-counted)
+		p.wmu.Unlock()
+		if err != nil { // the connection's own failure
 			p.closeNoWait()
 			return
-		}
-		if cap(batch) > 4*rawMaxBatch {
-			batch = nil // one huge message does not pin its buffer
 		}
 	}
 }
 
+// keep keeps batch's buffer for the next write, unless one huge message
+// grew it.
+func (p *RawSocketPeer) keep(batch []byte) {
+	if cap(batch) > 4*rawMaxBatch {
+		batch = nil
+	}
+	p.wbuf = batch
+}
+
+// writeMessage writes msg in a frame of its own, under wmu (a sender
+// writing through, see SendContext), by the deadline unless it is zero;
+// false when the connection failed.
+func (p *RawSocketPeer) writeMessage(msg wamp.Message, deadline time.Time) bool {
+	batch, err := p.appendMessage(p.wbuf[:0], msg)
+	if err == nil && len(batch) > 0 {
+		if !deadline.IsZero() {
+			_ = p.conn.SetWriteDeadline(deadline)
+		}
+		_, err = p.conn.Write(batch)
+		if !deadline.IsZero() && err == nil {
+			_ = p.conn.SetWriteDeadline(time.Time{})
+		}
+	}
+	p.keep(batch)
+	if err != nil {
+		p.closeNoWait()
+		return false
+	}
+	return true
+}
+
 // flush writes what the session queued before Close (see link.flushing),
 // within flushTimeout.
-func (p *RawSocketPeer) flush(batch []byte) {
+func (p *RawSocketPeer) flush() {
 	_ = p.conn.SetWriteDeadline(time.Now().Add(flushTimeout))
+	p.wmu.Lock() // a sender writing through finishes first
+	defer p.wmu.Unlock()
+	batch := p.wbuf[:0]
 	for {
+		var msg wamp.Message
 		select {
-		case msg := <-p.wr:
-			var err error
-			if batch, err = p.appendMessage(batch, msg); err != nil {
-				return
-			}
+		case msg = <-p.wr:
+		case msg = <-p.wq:
 		default:
 			if len(batch) > 0 {
 				_, _ = p.conn.Write(batch)
 			}
+			return
+		}
+		var err error
+		if batch, err = p.appendMessage(batch, msg); err != nil {
 			return
 		}
 	}
@@ -322,7 +375,8 @@ func appendFrame(batch []byte, kind byte, b []byte) []byte {
 	return append(batch, b...)
 }
 
-// OnUnsent sets f to be told, on the writer goroutine, of every message
+// OnUnsent sets f to be told, on the goroutine that writes (the writer, or
+// a sender writing through, see SendContext), of every message
 // that was not sent because it could not be serialized (an error matching
 // ErrUnencodable) or is larger than the router accepts (a *TooLargeError).
 // f must not block.

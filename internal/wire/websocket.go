@@ -35,6 +35,7 @@ type WebsocketPeer struct {
 	kind   int // websocket.TextMessage or websocket.BinaryMessage
 	alive  keepalive
 	unsent unsentReport
+	wbuf   []byte // the serialized message being written; under wmu
 }
 
 // NewWebsocketPeer starts a peer on an open connection. Messages are sent as
@@ -48,6 +49,7 @@ func NewWebsocketPeer(conn *websocket.Conn, ser *Serializer, binary bool, keepAl
 		p.kind = websocket.BinaryMessage
 	}
 	p.init(conn, wsQueueLength)
+	p.writeThrough = p.writeMessage
 	conn.SetReadLimit(wsMaxMessage)
 	conn.SetPongHandler(func(string) error { p.alive.heard.Store(true); return nil })
 	p.start(p.readLoop, p.writeLoop)
@@ -93,70 +95,101 @@ func (p *WebsocketPeer) readLoop() {
 func (p *WebsocketPeer) writeLoop() {
 	tick, stop := p.alive.ticks()
 	defer stop()
-	var buf []byte
 	for {
+		var (
+			msg     wamp.Message
+			counted int64 // 1 when msg came from SendContext's queue
+		)
 		select {
-		case msg := <-p.wr:
-			var err error
-			if buf, err = p.ser.Append(buf[:0], msg); err != nil {
-				err = fmt.Errorf("%w: %w", ErrUnencodable, err)
-			} else if len(buf) > wsMaxMessage {
-				err = &TooLargeError{Size: len(buf), Limit: wsMaxMessage}
-				buf = nil
-			}
-			if err != nil {
-				if p.unsent.report(msg, err) {
-					continue // the session fails that request alone
-				}
-				p.closeNoWait()
-				return
-			}
-			if err := p.conn.WriteMessage(p.kind, buf); err != nil {
-				p.closeNoWait()
-				return
-			}
-			if cap(buf) > wsKeepBuffer {
-				buf = nil
-			}
+		case msg = <-p.wr:
+		case msg = <-p.wq:
+			counted = 1
 		case <-tick:
 			if p.alive.lost() {
 				p.closeNoWait() // the reader ends, and the session sees the loss
 				return
 			}
+			// WriteControl may run alongside the writes of a sender.
 			if err := p.conn.WriteControl(websocket.PingMessage, []byte("keepalive"), time.Now().Add(wsControlTimeout)); err != nil {
 				p.closeNoWait()
 				return
 			}
+			continue
 		case <-p.flushing:
 			p.flush()
 			return
 		case <-p.closed:
 			return
 		}
-	}
-}
-
-// flush writes what the session queued before Close (see link.flushing),
-// within flushTimeout. What cannot be sent is dropped: the peer is closing.
-func (p *WebsocketPeer) flush() {
-	_ = p.conn.SetWriteDeadline(time.Now().Add(flushTimeout))
-	for {
-		select {
-		case msg := <-p.wr:
-			buf, err := p.ser.Append(nil, msg)
-			if err != nil || len(buf) > wsMaxMessage {
-				continue
-			}
-			if p.conn.WriteMessage(p.kind, buf) != nil {
-				return
-			}
-		default:
+		p.wmu.Lock()
+		ok := p.writeMessage(msg, time.Time{})
+		p.queuedQ.Add(-counted)
+		p.wmu.Unlock()
+		if !ok {
 			return
 		}
 	}
 }
 
-// OnUnsent sets f to be told, on the writer goroutine, of every message
+// writeMessage serializes msg and writes it, under wmu, by the deadline
+// unless it is zero (gorilla's deadline: the next write's only); false when the
+// connection failed or a message could not be sent and no OnUnsent function
+// takes the report (the peer is then closing).
+func (p *WebsocketPeer) writeMessage(msg wamp.Message, deadline time.Time) bool {
+	var err error
+	if p.wbuf, err = p.ser.Append(p.wbuf[:0], msg); err != nil {
+		err = fmt.Errorf("%w: %w", ErrUnencodable, err)
+	} else if len(p.wbuf) > wsMaxMessage {
+		err = &TooLargeError{Size: len(p.wbuf), Limit: wsMaxMessage}
+		p.wbuf = nil
+	}
+	if err != nil {
+		if p.unsent.report(msg, err) {
+			return true // the session fails that request alone
+		}
+		p.closeNoWait()
+		return false
+	}
+	if !deadline.IsZero() {
+		_ = p.conn.SetWriteDeadline(deadline)
+		defer func() { _ = p.conn.SetWriteDeadline(time.Time{}) }()
+	}
+	if err := p.conn.WriteMessage(p.kind, p.wbuf); err != nil {
+		p.closeNoWait()
+		return false
+	}
+	if cap(p.wbuf) > wsKeepBuffer {
+		p.wbuf = nil
+	}
+	return true
+}
+
+// flush writes what the session queued before Close (see link.flushing),
+// within flushTimeout. What cannot be sent is dropped: the peer is closing.
+func (p *WebsocketPeer) flush() {
+	p.wmu.Lock() // a sender writing through finishes first
+	defer p.wmu.Unlock()
+	_ = p.conn.SetWriteDeadline(time.Now().Add(flushTimeout))
+	for {
+		var msg wamp.Message
+		select {
+		case msg = <-p.wr:
+		case msg = <-p.wq:
+		default:
+			return
+		}
+		buf, err := p.ser.Append(nil, msg)
+		if err != nil || len(buf) > wsMaxMessage {
+			continue
+		}
+		if p.conn.WriteMessage(p.kind, buf) != nil {
+			return
+		}
+	}
+}
+
+// OnUnsent sets f to be told, on the goroutine that writes (the writer, or
+// a sender writing through, see SendContext), of every message
 // that was not sent because it could not be serialized (an error matching
 // ErrUnencodable) or is larger than wsMaxMessage (a *TooLargeError). f must
 // not block.
