@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
 // challengeThenWait answers HELLO with ch and then reads until the client
@@ -62,7 +63,7 @@ func TestCRAKeyDerivationHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := client.ConnectLocal(ctx, newScripted(t, challengeThenWait(&wamp.Challenge{AuthMethod: "wampcra",
+	_, err := wamptest.ConnectLocal(ctx, newScripted(t, challengeThenWait(&wamp.Challenge{AuthMethod: "wampcra",
 		Extra: wamp.Dict{"challenge": "c", "salt": "s", "iterations": client.CRAMaxIterations, "keylen": client.CRAMaxKeyLen}})),
 		client.WithCRA("bob", "secret"), client.WithoutReconnect())
 	elapsed := time.Since(start)

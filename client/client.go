@@ -11,7 +11,12 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/kithook"
 )
+
+func init() { kithook.ConnectLocal = connectLocal }
 
 // Client is a WAMP client: one session at a time with a router, re-joined
 // after a lost transport (unless reconnect is off), with the registrations
@@ -109,18 +114,20 @@ func (cfg *config) withFailover(first target) ([]target, error) {
 	return targets, nil
 }
 
-// ConnectLocal joins a router running in the same process, through an
-// in-memory peer: r is the nexus router or wampkit's reference router. After
-// a lost session it re-attaches like any reconnect.
-func ConnectLocal(ctx context.Context, r Attacher, opts ...Option) (*Client, error) {
-	if ctx == nil || r == nil {
+// connectLocal joins a router running in the same process, through an
+// in-memory peer handed to attach (the router's Attach); after a lost
+// session it attaches again like any reconnect. It is not in the API,
+// whose types are wampkit's own: client/wamptest and wampkit's tests reach
+// it through internal/kithook.
+func connectLocal(ctx context.Context, attach func(wamp.Peer) error, opts ...Option) (*Client, error) {
+	if ctx == nil || attach == nil {
 		return nil, fmt.Errorf("client: connect in process: %w: nil context or router", ErrInvalidOption)
 	}
 	cfg, err := buildConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	targets, err := cfg.withFailover(target{dial: localDialer(r)})
+	targets, err := cfg.withFailover(target{dial: localDialer(attach)})
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +292,7 @@ func (c *Client) ID() ID {
 
 // URL returns the URL of the router the client is connected to: the one
 // of Connect or one of [WithFailover]. While reconnecting it is the router
-// of the lost session; for an in-process router ([ConnectLocal]) it is "".
+// of the lost session; for an in-process router (client/wamptest) it is "".
 func (c *Client) URL() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -21,15 +21,6 @@ import (
 // running is counted in bg, which the client waits for on Close.
 type dialer func(ctx context.Context, bg *group) (wamp.Peer, error)
 
-// Attacher is anything that accepts a client peer in process: the nexus
-// router (router.Router) and wampkit's reference router both are. The
-// client calls Attach on a goroutine of its own, beside its handshake;
-// Attach must return once the handshake is answered or the peer is closed
-// (Close waits for it, until its context ends).
-type Attacher interface {
-	Attach(wamp.Peer) error
-}
-
 func (c *config) nexusSerialization() serialize.Serialization {
 	switch c.serialization {
 	case MsgPack:
@@ -149,7 +140,7 @@ func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *
 // connection.
 const localQueueSize = 16384
 
-func localDialer(r Attacher) dialer {
+func localDialer(attach func(wamp.Peer) error) dialer {
 	return func(_ context.Context, bg *group) (wamp.Peer, error) {
 		// nexus fails a call with network_failure ("callee blocked") when
 		// a session's queue from the router is full, so the in-memory
@@ -158,11 +149,12 @@ func localDialer(r Attacher) dialer {
 		// Attach reads our HELLO, so it runs beside the join. It returns as
 		// soon as the router has answered (or given up on) the handshake,
 		// or the join closed the peer; a failure shows up as the router
-		// closing the peer.
+		// closing the peer. attach must return then (Close waits for it,
+		// until its context ends).
 		bg.Add(1)
 		go func() {
 			defer bg.Done()
-			_ = r.Attach(rtr)
+			_ = attach(rtr)
 		}()
 		return cli, nil
 	}

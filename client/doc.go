@@ -4,8 +4,10 @@
 // functions over a *Client.
 //
 // Connect dials a router URL — ws:// and wss:// (websocket), tcp:// and
-// tcps:// (rawsocket), unix:// (rawsocket over a Unix socket) — or
-// ConnectLocal attaches to a router in the same process:
+// tcps:// (rawsocket), unix:// (rawsocket over a Unix socket); the test kit
+// client/wamptest also connects clients to its router in the same process,
+// through an in-memory link (Router.Connect). The API has no nexus type:
+// the in-process link is the kit's.
 //
 //	c, err := client.Connect(ctx, "ws://127.0.0.1:8080/ws",
 //		client.WithRealm("realm1"),
@@ -32,7 +34,7 @@
 // Payload values a client receives (an invocation's [Invocation.Payload] and
 // [Invocation.Details], a [Result], an [Event], an [*Error]'s arguments, the
 // router's WELCOME details) hold only these Go types, over every transport
-// and serializer, the in-process link of [ConnectLocal] included:
+// and serializer, the in-process link of client/wamptest included:
 //
 //	nil, bool, string, []byte,
 //	int64   every integer that fits one

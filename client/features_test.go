@@ -137,7 +137,7 @@ func TestAssumedRouterFeatures(t *testing.T) {
 	m = <-got
 	require.IsType(t, &wamp.Register{}, m, "exact and single need nothing")
 
-	_, err := client.ConnectLocal(ctx, newScripted(t, bareRouter(t, got)), client.WithRouterFeatures(""))
+	_, err := wamptest.ConnectLocal(ctx, newScripted(t, bareRouter(t, got)), client.WithRouterFeatures(""))
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
 }
 
@@ -195,7 +195,7 @@ func TestFeaturesRereadAfterReconnect(t *testing.T) {
 	restoreErr := make(chan error, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := client.ConnectLocal(ctx, router, client.WithReconnect(wamptest.FastBackoff),
+	c, err := wamptest.ConnectLocal(ctx, router, client.WithReconnect(wamptest.FastBackoff),
 		client.WithRestoreErrorHandler(func(_ *client.Registration, err error) { restoreErr <- err }))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close(context.Background()) })

@@ -270,6 +270,6 @@ func TestInterceptorChangesRequest(t *testing.T) {
 }
 
 func TestWithInterceptorsRefusesNil(t *testing.T) {
-	_, err := client.ConnectLocal(context.Background(), wamptest.NewRouter(t), client.WithInterceptors(nil))
+	_, err := wamptest.ConnectLocal(context.Background(), wamptest.NewRouter(t), client.WithInterceptors(nil))
 	assert.True(t, errors.Is(err, client.ErrInvalidOption), "got %v", err)
 }

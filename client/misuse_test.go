@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
 // WithTLSConfig with a URL that is not TLS fails Connect instead of sending
@@ -30,7 +31,7 @@ func TestNilContextAndNilClient(t *testing.T) {
 	//nolint:staticcheck // nil contexts are the point
 	_, err := client.Connect(nil, "ws://127.0.0.1:1/ws") //lint:ignore SA1012 testing misuse
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
-	_, err = client.ConnectLocal(context.Background(), nil)
+	_, err = wamptest.ConnectLocal(context.Background(), nil)
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
 
 	var nilClient *client.Client

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
 // keyStore serves the test credentials to nexus's authenticators.
@@ -99,7 +100,7 @@ func transports() []transportCase {
 		{"inproc", func(t testing.TB, r *testRouter, opts ...client.Option) *client.Client {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			c, err := client.ConnectLocal(ctx, r, opts...)
+			c, err := wamptest.ConnectLocal(ctx, r, opts...)
 			require.NoError(t, err)
 			t.Cleanup(func() { closeClient(t, c) })
 			return c

@@ -206,8 +206,8 @@ func WithStateListener(f func(StateChange)) Option {
 	})
 }
 
-// WithFailover adds routers to try after the one given to Connect (or
-// ConnectLocal), in order. The first connect tries each once, in order,
+// WithFailover adds routers to try after the one given to Connect (or the
+// in-process router of client/wamptest), in order. The first connect tries each once, in order,
 // until one answers (with [WithConnectRetry], round after round). After a
 // lost session the client tries the router after the lost one first,
 // walking the list round by round with the reconnect backoff policy

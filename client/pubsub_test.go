@@ -196,7 +196,7 @@ func TestReconnectRestoresSharedSubscriptionOnce(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	f := wamptest.NewFaulty(t, r)
 	ctx := ctxT(t)
-	c, err := client.ConnectLocal(ctx, f, client.WithReconnect(wamptest.FastBackoff))
+	c, err := wamptest.ConnectLocal(ctx, f, client.WithReconnect(wamptest.FastBackoff))
 	require.NoError(t, err)
 	t.Cleanup(func() { closeClient(t, c) })
 	pub := r.Local(t)
@@ -337,7 +337,7 @@ func TestCloseFromEventHandler(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := wamptest.NewRouter(t)
 			ctx := ctxT(t)
-			c, err := client.ConnectLocal(ctx, r)
+			c, err := wamptest.ConnectLocal(ctx, r)
 			require.NoError(t, err)
 			closed := make(chan error, 1)
 			_, err = c.Subscribe(ctx, "test.close", func(*client.Event) {

@@ -356,7 +356,7 @@ func TestWithoutReconnectCloses(t *testing.T) {
 func TestCloseIsGraceful(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRouter(t)
-	c, err := client.ConnectLocal(ctxT(t), r)
+	c, err := wamptest.ConnectLocal(ctxT(t), r)
 	require.NoError(t, err)
 	callerC := r.Local(t)
 	ctx := ctxT(t)
@@ -388,7 +388,7 @@ func TestCloseIsGraceful(t *testing.T) {
 	assert.Equal(t, client.Closed, c.State())
 
 	// With an expired context Close returns promptly.
-	c2, err := client.ConnectLocal(ctxT(t), r)
+	c2, err := wamptest.ConnectLocal(ctxT(t), r)
 	require.NoError(t, err)
 	expired, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -449,7 +449,7 @@ func TestKeepAliveReplacesAStalledLink(t *testing.T) {
 func TestCloseCancelsAHandlerThatWaitsForIt(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRouter(t)
-	c, err := client.ConnectLocal(ctxT(t), r)
+	c, err := wamptest.ConnectLocal(ctxT(t), r)
 	require.NoError(t, err)
 	callerC := r.Local(t)
 	ctx := ctxT(t)

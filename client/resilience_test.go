@@ -153,7 +153,7 @@ func TestStateCallbackMayClose(t *testing.T) {
 func TestWaitStateOnClosedClient(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRouter(t)
-	c, err := client.ConnectLocal(ctxT(t), r)
+	c, err := wamptest.ConnectLocal(ctxT(t), r)
 	require.NoError(t, err)
 	require.NoError(t, c.WaitState(ctxT(t), client.Connected))
 	require.NoError(t, c.Close(ctxT(t)))
@@ -178,7 +178,7 @@ func TestChurnAcrossDrops(t *testing.T) {
 	f := wamptest.NewFaulty(t, r)
 	ctx := ctxT(t)
 	var states stateLog
-	c, err := client.ConnectLocal(ctx, f, client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
+	c, err := wamptest.ConnectLocal(ctx, f, client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
 	require.NoError(t, err)
 	t.Cleanup(func() { closeClient(t, c) })
 	admin := r.Local(t)
@@ -346,7 +346,7 @@ func TestSessionLostDuringRestoreBacksOff(t *testing.T) {
 	f := wamptest.NewFaulty(t, r)
 	ctx := ctxT(t)
 	var states stateLog
-	c, err := client.ConnectLocal(ctx, f, client.WithStateCallback(states.add),
+	c, err := wamptest.ConnectLocal(ctx, f, client.WithStateCallback(states.add),
 		client.WithReconnect(func() backoff.BackOff { return backoff.NewConstantBackOff(50 * time.Millisecond) }))
 	require.NoError(t, err)
 	t.Cleanup(func() { closeClient(t, c) })

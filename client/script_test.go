@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
 // scriptedRouter is a router played by a test: ConnectLocal hands it the
@@ -34,7 +35,7 @@ func newScripted(t testing.TB, script func(r *routerSide)) *scriptedRouter {
 	return s
 }
 
-// Attach implements client.Attacher: it runs the script on a goroutine the
+// Attach implements wamptest.Attacher: it runs the script on a goroutine the
 // test waits for.
 func (s *scriptedRouter) Attach(p wamp.Peer) error {
 	s.wg.Add(1)
@@ -117,7 +118,7 @@ func connectScripted(t testing.TB, script func(r *routerSide), opts ...client.Op
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	opts = append([]client.Option{client.WithoutReconnect()}, opts...)
-	return client.ConnectLocal(ctx, newScripted(t, script), opts...)
+	return wamptest.ConnectLocal(ctx, newScripted(t, script), opts...)
 }
 
 func mustConnectScripted(t testing.TB, script func(r *routerSide), opts ...client.Option) *client.Client {

@@ -48,7 +48,7 @@ type StateChange struct {
 	State State
 	// URL is the router's URL: the one joined for Connected, the one
 	// whose session was lost for Reconnecting, the last one for Closed;
-	// "" for an in-process router (ConnectLocal).
+	// "" for an in-process router (client/wamptest).
 	URL string
 }
 

@@ -20,7 +20,7 @@ import (
 func TestErrorsReadOnce(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	ctx := wamptest.Context(t)
-	c, err := client.ConnectLocal(ctx, r)
+	c, err := wamptest.ConnectLocal(ctx, r)
 	require.NoError(t, err)
 
 	_, rawErr := c.Call(ctx, client.CallRequest{Procedure: "com.example.missing"}, nil)
@@ -64,7 +64,7 @@ func TestErrorsReadOnce(t *testing.T) {
 	assert.True(t, client.SafeToRetry(err))
 
 	// Close with an ended context says so once.
-	c2, err := client.ConnectLocal(ctx, r)
+	c2, err := wamptest.ConnectLocal(ctx, r)
 	require.NoError(t, err)
 	block := make(chan struct{})
 	defer close(block)
@@ -76,7 +76,7 @@ func TestErrorsReadOnce(t *testing.T) {
 	}, client.RegisterOptions{})
 	require.NoError(t, err)
 	go func() { _, _ = c.Call(context.Background(), client.CallRequest{Procedure: "com.example.block"}, nil) }()
-	c3, err := client.ConnectLocal(ctx, r)
+	c3, err := wamptest.ConnectLocal(ctx, r)
 	require.NoError(t, err)
 	defer func() { _ = c3.Close(context.Background()) }()
 	go func() { _, _ = c3.Call(context.Background(), client.CallRequest{Procedure: "com.example.block"}, nil) }()
@@ -98,10 +98,10 @@ func TestHandlerContextDerivesFromBaseContext(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	ctx := wamptest.Context(t)
 	base, stop := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "app"))
-	callee, err := client.ConnectLocal(ctx, r, client.WithBaseContext(base))
+	callee, err := wamptest.ConnectLocal(ctx, r, client.WithBaseContext(base))
 	require.NoError(t, err)
 	defer func() { _ = callee.Close(context.Background()) }()
-	c, err := client.ConnectLocal(ctx, r)
+	c, err := wamptest.ConnectLocal(ctx, r)
 	require.NoError(t, err)
 	defer func() { _ = c.Close(context.Background()) }()
 
@@ -141,7 +141,7 @@ func TestHandlerContextDerivesFromBaseContext(t *testing.T) {
 
 	// The caller cancels: the handler's context ends with the interrupt as
 	// its cause, and Progress says the invocation is over, locally.
-	callee2, err := client.ConnectLocal(ctx, r)
+	callee2, err := wamptest.ConnectLocal(ctx, r)
 	require.NoError(t, err)
 	defer func() { _ = callee2.Close(context.Background()) }()
 	_, err = callee2.Register(ctx, "com.example.ctx2", func(hctx context.Context, inv *client.Invocation) (client.Payload, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
 	"github.com/wampkit/wampkit/metaclient"
 )
 
@@ -66,7 +67,7 @@ func TestMalformedEventsSkipped(t *testing.T) {
 			)
 			var logs bytes.Buffer
 			logger := slog.New(slog.NewTextHandler(&syncWriter{w: &logs, mu: &mu}, nil))
-			c, err := client.ConnectLocal(context.Background(), scripted{tc.topic: tc.batch}, client.WithoutReconnect())
+			c, err := wamptest.ConnectLocal(context.Background(), scripted{tc.topic: tc.batch}, client.WithoutReconnect())
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = c.Close(context.Background()) })
 			m := metaclient.New(c, metaclient.WithLogger(logger), metaclient.WithErrorHandler(func(err error) {
@@ -113,7 +114,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 func TestNilHandlersAndOptions(t *testing.T) {
 	// A nil logger keeps the silent default rather than panicking at the
 	// first malformed event.
-	c, err := client.ConnectLocal(context.Background(), scripted{metaclient.TopicOnDelete: eventBatch{{}, {uint64(1), uint64(2)}}},
+	c, err := wamptest.ConnectLocal(context.Background(), scripted{metaclient.TopicOnDelete: eventBatch{{}, {uint64(1), uint64(2)}}},
 		client.WithoutReconnect())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close(context.Background()) })

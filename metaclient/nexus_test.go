@@ -29,9 +29,9 @@ func plainNexus(t *testing.T) router.Router {
 	return r
 }
 
-func connectTo(t *testing.T, a client.Attacher) *client.Client {
+func connectTo(t *testing.T, a wamptest.Attacher) *client.Client {
 	t.Helper()
-	c, err := client.ConnectLocal(wamptest.Context(t), a)
+	c, err := wamptest.ConnectLocal(wamptest.Context(t), a)
 	require.NoError(t, err)
 	t.Cleanup(func() { wamptest.Close(t, c) })
 	return c

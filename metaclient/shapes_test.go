@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
 	"github.com/wampkit/wampkit/metaclient"
 )
 
@@ -83,7 +84,7 @@ func connectScripted(t *testing.T, s scripted, opts ...client.Option) *metaclien
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := client.ConnectLocal(ctx, s, append([]client.Option{client.WithoutReconnect()}, opts...)...)
+	c, err := wamptest.ConnectLocal(ctx, s, append([]client.Option{client.WithoutReconnect()}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -289,7 +290,7 @@ func TestMalformedAnswers(t *testing.T) {
 // reason only when given.
 func TestCallArguments(t *testing.T) {
 	rec := recording{answers: scripted{}, calls: make(chan *wamp.Call, 1)}
-	c, err := client.ConnectLocal(context.Background(), rec, client.WithoutReconnect())
+	c, err := wamptest.ConnectLocal(context.Background(), rec, client.WithoutReconnect())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close(context.Background()) })
 	m := metaclient.New(c)

@@ -147,7 +147,7 @@ func (r *Router) Dial(ctx context.Context, opts ...client.Option) (*client.Clien
 	}
 	all := append([]client.Option{client.WithRealm(r.cfg.Realm)}, opts...)
 	key := &linkKey{}
-	c, err := client.ConnectLocal(ctx, attacher{r: r, key: key}, all...)
+	c, err := kithook.Connect[*client.Client](ctx, attacher{r: r, key: key}.Attach, all)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +237,7 @@ func (r *Router) attachDirect(p wamp.Peer) error {
 	return cur.Attach(p)
 }
 
-// attacher is what client.ConnectLocal sees of a Router: one per client,
+// attacher is what the client's in-process link sees of a Router: one per client,
 // so that every connection the client makes, first and reconnects, carries
 // its key.
 type attacher struct {

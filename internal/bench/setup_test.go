@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
 // TestMain checks for leaked goroutines, except three of xconn-go v0.1.0's
@@ -106,7 +107,7 @@ func wampkitClient(tb testing.TB, s *server, tr transport) *client.Client {
 		err error
 	)
 	if u := tr.url(s); u == "" {
-		c, err = client.ConnectLocal(ctx, s, client.WithoutReconnect())
+		c, err = wamptest.ConnectLocal(ctx, s, client.WithoutReconnect())
 	} else {
 		c, err = client.Connect(ctx, u, client.WithSerialization(tr.ser), client.WithoutReconnect())
 	}

@@ -1,14 +1,33 @@
-// Package kithook lets wampkit's own test helpers (internal/wamptest) reach
-// what the public test kit (client/wamptest) keeps out of its API because it
-// involves nexus types. client/wamptest sets the variables in its init, so
-// they are set in any program that imports it (grpc's internal-package
-// pattern).
+// Package kithook lets wampkit's own packages reach what the public API
+// keeps out because it involves nexus types (grpc's internal-package
+// pattern): the in-process link between a client and a router in the same
+// process. Package client sets ConnectLocal in its init and client/wamptest
+// sets Attach in its init, so they are set in any program that imports
+// them.
 package kithook
 
-import "github.com/gammazero/nexus/v3/wamp"
+import (
+	"context"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
 
 // Attach joins peer, the router-facing end of an in-process client's linked
 // peers, to router (a *wamptest.Router of client/wamptest) directly, without
 // the router's fault injection: one hop less per message, for the SDK's
 // tests, which inject in-process faults with their own helpers.
 var Attach func(router any, peer wamp.Peer) error
+
+// ConnectLocal is package client's in-process connect, of type
+//
+//	func(ctx context.Context, attach func(wamp.Peer) error, opts ...client.Option) (*client.Client, error)
+//
+// (kithook cannot name client's types: client imports it). The client
+// joins through an in-memory peer handed to attach (a router's Attach),
+// again on every reconnect. Call it through [Connect].
+var ConnectLocal any
+
+// Connect calls [ConnectLocal]: C is *client.Client and O client.Option.
+func Connect[C, O any](ctx context.Context, attach func(wamp.Peer) error, opts []O) (C, error) {
+	return ConnectLocal.(func(context.Context, func(wamp.Peer) error, ...O) (C, error))(ctx, attach, opts...)
+}

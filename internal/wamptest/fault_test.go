@@ -27,7 +27,7 @@ func TestFaultyDropsAndDelays(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	f := &wamptest.Faulty{Inner: r}
 	ctx := wamptest.Context(t)
-	c, err := client.ConnectLocal(ctx, f)
+	c, err := wamptest.ConnectLocal(ctx, f)
 	require.NoError(t, err)
 	t.Cleanup(func() { wamptest.Close(t, c) })
 	_, err = c.Register(ctx, "test.echo", echo, client.RegisterOptions{})
@@ -67,7 +67,7 @@ func TestFaultyDropNextAndDropAll(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	f := wamptest.NewFaulty(t, r)
 	ctx := wamptest.Context(t)
-	c, err := client.ConnectLocal(ctx, f, client.WithReconnect(func() backoff.BackOff {
+	c, err := wamptest.ConnectLocal(ctx, f, client.WithReconnect(func() backoff.BackOff {
 		return backoff.NewConstantBackOff(10 * time.Millisecond)
 	}))
 	require.NoError(t, err)

@@ -14,7 +14,7 @@ import (
 // it, or deliver it after a delay.
 type Fault func(msg wamp.Message) (drop bool, delay time.Duration)
 
-// Faulty sits between in-process clients (client.ConnectLocal) and a
+// Faulty sits between in-process clients (ConnectLocal) and a
 // router, and applies a Fault to what the router sends them; it can also cut
 // every connection through it (DropAll), as a broken transport would. Its
 // faults touch only the clients connected through it, unlike the router's
@@ -76,5 +76,5 @@ func (f *Faulty) DropAll() { f.faults.Drop() }
 // goroutines. Idempotent.
 func (f *Faulty) Close() { f.faults.Close() }
 
-// Attach implements client.Attacher.
+// Attach implements [Attacher].
 func (f *Faulty) Attach(client wamp.Peer) error { return f.faults.Attach(client, f.Inner.Attach, nil) }

@@ -12,7 +12,7 @@ import (
 
 // Router is the public kit's router (client/wamptest) with the SDK tests'
 // conveniences: connecting over a [Transport], Local and WS, and Attach for
-// client.ConnectLocal and [Faulty]. Its in-process clients (Local, Attach)
+// ConnectLocal and [Faulty]. Its in-process clients (Local, Attach)
 // join without the kit's fault injection, one hop less per message: the
 // router-wide faults (Drop, Stall, Delay) reach its network clients and the
 // kit's own (r.Router.Connect); [Faulty] injects faults in process.
@@ -28,7 +28,7 @@ func NewRouter(t testing.TB) *Router {
 }
 
 // Attach connects a peer in process, without the router's fault injection
-// (client.ConnectLocal uses it).
+// (ConnectLocal uses it).
 func (r *Router) Attach(p wamp.Peer) error { return kithook.Attach(r.Router, p) }
 
 // WebsocketURL is the router's websocket URL (the kit's URL).

@@ -10,7 +10,10 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gammazero/nexus/v3/wamp"
+
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/kithook"
 )
 
 // Transport names one way to reach the router: in process, websocket or
@@ -32,6 +35,22 @@ func Transports() []Transport {
 	return out
 }
 
+// Attacher is a router in this process that takes a client's in-memory
+// peer: nexus's router.Router, internal/router's, the Routers of
+// client/wamptest and of this package, a Faulty, a test's scripted router.
+type Attacher interface{ Attach(wamp.Peer) error }
+
+// ConnectLocal connects a client to r through an in-memory peer (wampkit's
+// in-process link, which its public API reaches only through
+// client/wamptest); the client attaches again on every reconnect.
+func ConnectLocal(ctx context.Context, r Attacher, opts ...client.Option) (*client.Client, error) {
+	var attach func(wamp.Peer) error // nil: client refuses it with ErrInvalidOption
+	if r != nil {
+		attach = r.Attach
+	}
+	return kithook.Connect[*client.Client](ctx, attach, opts)
+}
+
 // Context returns a context that ends after 10 seconds or with the test.
 func Context(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -50,7 +69,7 @@ func (r *Router) Connect(t testing.TB, tr Transport, opts ...client.Option) *cli
 		opts = append([]client.Option{client.WithRealm(r.Realm())}, opts...)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		c, err := client.ConnectLocal(ctx, r, opts...)
+		c, err := ConnectLocal(ctx, r, opts...)
 		require.NoError(t, err)
 		t.Cleanup(func() { Close(t, c) })
 		return c

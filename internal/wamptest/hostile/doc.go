@@ -13,7 +13,7 @@
 //		c.Send(&wamp.Subscribed{Request: reg.Request, Subscription: 1}) // the wrong reply
 //		c.Stall() // say nothing more, answer no pings, until the client leaves
 //	})
-//	cl, err := client.Connect(ctx, r.URL()) // or r.RawSocketURL(), client.ConnectLocal(ctx, r)
+//	cl, err := client.Connect(ctx, r.URL()) // or r.RawSocketURL(), wamptest.ConnectLocal(ctx, r)
 //
 // A Conn method that cannot do what the script asks because the client
 // left, or because the Router is closing, ends the script quietly

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
 	"github.com/wampkit/wampkit/internal/wamptest/hostile"
 )
 
@@ -21,7 +22,7 @@ var transports = []struct {
 	conn func(ctx context.Context, r *hostile.Router, opts ...client.Option) (*client.Client, error)
 }{
 	{"inproc", client.JSON, func(ctx context.Context, r *hostile.Router, o ...client.Option) (*client.Client, error) {
-		return client.ConnectLocal(ctx, r, o...)
+		return wamptest.ConnectLocal(ctx, r, o...)
 	}},
 	{"ws-json", client.JSON, wsConnect},
 	{"ws-msgpack", client.MsgPack, wsConnect},

@@ -214,7 +214,7 @@ func (r *Router) admit(c *Conn) bool {
 	return true
 }
 
-// Attach accepts an in-process client peer (client.ConnectLocal(ctx, r)).
+// Attach accepts an in-process client peer (wamptest.ConnectLocal(ctx, r)).
 func (r *Router) Attach(p wamp.Peer) error {
 	c := newConn(r, "inproc", serialize.JSON, nil)
 	c.local = p
