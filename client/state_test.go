@@ -76,9 +76,9 @@ func TestSeveralStateListenersSeeEveryChangeInOrder(t *testing.T) {
 func TestNilStateListenerRefused(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRouter(t)
-	_, err := client.ConnectLocal(ctxT(t), r, client.WithStateListener(nil))
+	_, err := wamptest.ConnectLocal(ctxT(t), r, client.WithStateListener(nil))
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
-	_, err = client.ConnectLocal(ctxT(t), r, client.WithStateCallback(nil))
+	_, err = wamptest.ConnectLocal(ctxT(t), r, client.WithStateCallback(nil))
 	assert.ErrorIs(t, err, client.ErrInvalidOption)
 }
 
@@ -133,7 +133,7 @@ func TestCloseFromStateListener(t *testing.T) {
 	var c *client.Client
 	closed := make(chan error, 1)
 	ready := make(chan struct{})
-	c, err := client.ConnectLocal(ctxT(t), r,
+	c, err := wamptest.ConnectLocal(ctxT(t), r,
 		client.WithStateListener(func(sc client.StateChange) {
 			switch sc.State {
 			case client.Connected:
@@ -170,7 +170,7 @@ func TestCloseFromEventHandlerEndsEverything(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRouter(t)
 	ctx := ctxT(t)
-	c, err := client.ConnectLocal(ctx, r)
+	c, err := wamptest.ConnectLocal(ctx, r)
 	require.NoError(t, err)
 	closed := make(chan error, 1)
 	release := make(chan struct{})
@@ -216,7 +216,7 @@ func TestCloseWithEndedContextLeavesOnlyTheHandler(t *testing.T) {
 	ctx := ctxT(t)
 	caller := r.Local(t)
 	before := goleak.IgnoreCurrent() // the router and the caller
-	c, err := client.ConnectLocal(ctx, r)
+	c, err := wamptest.ConnectLocal(ctx, r)
 	require.NoError(t, err)
 	started := make(chan struct{})
 	release := make(chan struct{})
@@ -281,7 +281,7 @@ func TestFailedConnectLocalLeavesNoAttach(t *testing.T) {
 	var a stickyAttacher
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := client.ConnectLocal(ctx, &a)
+	_, err := wamptest.ConnectLocal(ctx, &a)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.EqualValues(t, 1, a.returned.Load(), "Connect returned before the Attach it started")
 }
