@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/wamptest"
 	"github.com/wampkit/wampkit/metaclient"
 )
@@ -21,7 +20,7 @@ func TestRegistryEndsWithItsClient(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	ctx := wamptest.Context(t)
 	before := goleak.IgnoreCurrent()
-	c, err := client.ConnectLocal(ctx, r)
+	c, err := wamptest.ConnectLocal(ctx, r)
 	require.NoError(t, err)
 	reg, err := metaclient.New(c).Watch(ctx)
 	require.NoError(t, err)
