@@ -13,7 +13,7 @@ import (
 type group struct {
 	mu   sync.Mutex
 	n    int
-	idle chan struct{} // closed when n drops to zero; replaced when it rises from zero
+	idle chan struct{} // made by Idle while n > 0, for its waiters; closed (and dropped) when n drops to zero
 }
 
 // alwaysIdle is the Idle channel of a group with nothing to wait for.
@@ -28,10 +28,9 @@ func (g *group) Add(d int) {
 	switch {
 	case g.n < 0:
 		panic("client: group count below zero")
-	case was == 0 && g.n > 0:
-		g.idle = make(chan struct{})
-	case was > 0 && g.n == 0:
+	case was > 0 && g.n == 0 && g.idle != nil:
 		close(g.idle)
+		g.idle = nil
 	}
 }
 
@@ -45,6 +44,9 @@ func (g *group) Idle() <-chan struct{} {
 	defer g.mu.Unlock()
 	if g.n == 0 {
 		return alwaysIdle
+	}
+	if g.idle == nil { // made on demand: a count that rises and falls unwatched (a handler per call) allocates nothing
+		g.idle = make(chan struct{})
 	}
 	return g.idle
 }
