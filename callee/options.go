@@ -155,7 +155,8 @@ func Concurrency(n int) Option {
 // and it is never modified. A key that a typed option also sets ("match",
 // "invoke", "disclose_caller", "forward_timeout") must hold a valid value
 // and agree with it: client.Register reads it into the typed field (see
-// [client.RegisterOptions]). Several WithOptions merge; later keys win.
+// "Request options" in the client package documentation). Several
+// WithOptions merge; later keys win.
 func WithOptions(extra map[string]any) Option {
 	cp := maps.Clone(extra)
 	return optionFunc(func(c *config) error {

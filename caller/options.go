@@ -126,9 +126,12 @@ func DiscloseMe() Option {
 }
 
 // WithOptions adds raw CALL options, for router extensions this package
-// does not name. The map is copied when the option is made; later changes to
-// it have no effect. Where an option of this package (Timeout, DiscloseMe)
-// sets the same key, that option wins.
+// does not name: they go in [client.CallRequest].Extra. The map is copied
+// when the option is made; later changes to it have no effect. A key that
+// an option of this package also sets (timeout, in milliseconds, and
+// disclose_me) must hold a valid value and agree with it: the client reads
+// it into the typed field, as it does for every raw option (see "Request
+// options" in the client package documentation).
 func WithOptions(extra map[string]any) Option {
 	cp := make(map[string]any, len(extra))
 	for k, v := range extra {
@@ -170,7 +173,7 @@ func Strict() Option {
 
 func (c *config) request(procedure string, p client.Payload) client.CallRequest {
 	return client.CallRequest{
-		Procedure: procedure, Payload: p, Options: c.extra, Timeout: c.timeout,
+		Procedure: procedure, Payload: p, Extra: c.extra, Timeout: c.timeout,
 		CancelMode: c.cancelMode, DiscloseMe: c.discloseMe, Buffer: c.buffer, KillWait: c.killWait,
 		Interceptors: c.intercept,
 	}

@@ -24,12 +24,17 @@ const (
 	CancelSkip CancelMode = "skip"
 )
 
-// CallRequest is one raw CALL. The typed caller package builds these.
+// CallRequest is one raw CALL: the procedure, the payload and the call's
+// options (see "Request options" in the package documentation). The typed
+// caller package builds these.
 type CallRequest struct {
 	Procedure string
 	Payload
-	// Options are extra CALL options (copied, never modified).
-	Options map[string]any
+	// Extra holds CALL options of router extensions. The keys timeout (in
+	// milliseconds, the spec's unit), disclose_me, receive_progress and
+	// progress are read into Timeout, DiscloseMe, ReceiveProgress and
+	// Stream.
+	Extra map[string]any
 	// Timeout asks the router to cancel the call after d (CALL.Options.timeout,
 	// rounded up to the unit the router reads: milliseconds, or seconds on
 	// Crossbar.io; see [WithCallTimeoutUnit]). The ctx deadline applies too.
@@ -118,24 +123,10 @@ func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	if err := ValidateURI(req.Procedure, "", c.cfg.strictURIs); err != nil {
 		return nil, &OpError{Op: "call", URI: req.Procedure, Err: err}
 	}
-	switch req.CancelMode {
-	case "", CancelKill, CancelKillNoWait, CancelSkip:
-	default:
-		return nil, &OpError{Op: "call", URI: req.Procedure, Err: fmt.Errorf("%w: cancel mode %q", ErrInvalidOption, req.CancelMode)}
+	if err := req.resolve(); err != nil {
+		return nil, &OpError{Op: "call", URI: req.Procedure, Err: err}
 	}
-	if req.Timeout < 0 {
-		return nil, &OpError{Op: "call", URI: req.Procedure, Err: fmt.Errorf("%w: negative timeout %s", ErrInvalidOption, req.Timeout)}
-	}
-	var opts wamp.Dict // nil: the engine sends an empty dictionary
-	if len(req.Options) > 0 || req.Timeout > 0 || req.DiscloseMe {
-		opts = make(wamp.Dict, len(req.Options)+2)
-	}
-	for k, v := range req.Options {
-		opts[k] = v
-	}
-	if req.DiscloseMe {
-		opts[wamp.OptDiscloseMe] = true
-	}
+	opts := req.dict()
 	args, kwargs := req.Args, req.Kwargs
 	if req.Passthru != nil {
 		var err error
@@ -157,7 +148,7 @@ func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, 
 			}
 			opts[wamp.OptTimeout] = v
 		}
-		if err := callNeeds(sess.Features(), &req, opts); err != nil {
+		if err := callNeeds(sess.Features(), &req); err != nil {
 			return struct{}{}, err
 		}
 		p.state = callState{} // fresh for each session tried

@@ -29,6 +29,23 @@
 //		Payload:   client.Payload{Args: []any{"hi"}},
 //	}, nil)
 //
+// # Request options
+//
+// Connect takes functional options ([Option]; a nil Option is ignored, in
+// every wampkit package). Each raw request takes its options as one struct,
+// as net/http does with its Request: [RegisterOptions], [SubscribeOptions],
+// [PublishOptions] and [CallRequest]. Their zero value is the router's
+// default. The options WAMP defines are typed fields (Match, Invoke,
+// Timeout...); Extra holds the keys of router extensions. A key of Extra
+// that a field covers ("match", "timeout"...) is read into that field: it
+// must hold a valid value, and agree with the field when both are set. A
+// bad value fails the request with an error wrapping [ErrInvalidOption]
+// before anything is sent. The client copies what it keeps and never
+// modifies what it is given. The typed packages (callee, caller,
+// metaclient) build these structs from their own functional options, and
+// the client builds the WAMP options dictionary from them, once, where the
+// message is made; the router feature checks read the fields.
+//
 // # Values
 //
 // Payload values a client receives (an invocation's [Invocation.Payload] and

@@ -2,8 +2,6 @@ package client
 
 import (
 	"fmt"
-
-	"github.com/gammazero/nexus/v3/wamp"
 )
 
 // Router features wampkit checks before it sends a request that needs one.
@@ -109,15 +107,13 @@ func registerNeeds(f Features, o RegisterOptions) error {
 // callNeeds checks a call against the router's features (a timeout is
 // checked by config.callTimeout, as Crossbar reads it unannounced). It allocates
 // nothing unless it fails: it runs on every call.
-func callNeeds(f Features, req *CallRequest, opts wamp.Dict) error {
+func callNeeds(f Features, req *CallRequest) error {
 	switch {
 	case req.ReceiveProgress && !f.Dealer(FeatureProgressiveCallResults):
 		return needDealer(f, FeatureProgressiveCallResults, "receive_progress (progressive results)")
 	case req.Stream && !f.Dealer(FeatureProgressiveInvocations):
 		return needDealer(f, FeatureProgressiveInvocations, "a streamed call (progressive invocation)")
-	case req.Timeout == 0 && opts[wamp.OptTimeout] != nil && !f.Dealer(FeatureCallTimeout): // a raw option
-		return needDealer(f, FeatureCallTimeout, "a call timeout")
-	case opts[wamp.OptDiscloseMe] == true && !f.Dealer(FeatureCallerIdentification):
+	case req.DiscloseMe && !f.Dealer(FeatureCallerIdentification):
 		return needDealer(f, FeatureCallerIdentification, "disclose_me")
 	case req.CancelMode != "" && !f.Dealer(FeatureCallCanceling):
 		return needDealer(f, FeatureCallCanceling, fmt.Sprintf("cancel mode %q", req.CancelMode))

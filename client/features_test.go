@@ -84,7 +84,7 @@ func TestUnannouncedFeaturesFailFast(t *testing.T) {
 			return err
 		}},
 		{"timeout as a raw option", client.FeatureCallTimeout, "call timeout", func() error {
-			_, err := c.Call(ctx, client.CallRequest{Procedure: "com.app.x", Options: map[string]any{"timeout": 5}}, nil)
+			_, err := c.Call(ctx, client.CallRequest{Procedure: "com.app.x", Extra: map[string]any{"timeout": 5}}, nil)
 			return err
 		}},
 		{"disclose_me", client.FeatureCallerIdentification, "disclose_me", func() error {

@@ -49,8 +49,8 @@ type Interceptor interface {
 
 // CallFunc starts an outgoing call: it sends the CALL and returns the call
 // in flight. req is the interceptor chain's own copy of the request:
-// interceptors may change it, its Options map included, before passing it
-// on (client/wampotel adds trace context to Options). An error means the
+// interceptors may change it, its Extra map included, before passing it
+// on (client/wampotel adds trace context to Extra). An error means the
 // call did not start, or failed at once.
 type CallFunc func(ctx context.Context, req *CallRequest) (CallStream, error)
 
@@ -179,7 +179,7 @@ func (c *Client) startIntercepted(ctx context.Context, req CallRequest) (_ *Pend
 	} else {
 		ctx = context.WithValue(ctx, startKey{}, &start)
 	}
-	req.Options = maps.Clone(req.Options) // the chain's own copy
+	req.Extra = maps.Clone(req.Extra) // the chain's own copy
 	var s CallStream
 	defer func() {
 		if r := recover(); r != nil {

@@ -253,7 +253,7 @@ func TestInterceptorChangesRequest(t *testing.T) {
 	addArg := client.InterceptorFuncs{Call: func(next client.CallFunc) client.CallFunc {
 		return func(ctx context.Context, req *client.CallRequest) (client.CallStream, error) {
 			req.Args = append(req.Args, "added")
-			req.Options["disclose_me"] = true // the chain's own copy
+			req.Extra["disclose_me"] = true // the chain's own copy
 			return next(ctx, req)
 		}
 	}}
@@ -263,7 +263,7 @@ func TestInterceptorChangesRequest(t *testing.T) {
 		return client.Payload{Args: append(inv.Payload().Args, inv.Caller() != 0)}, nil
 	}, client.RegisterOptions{})
 	require.NoError(t, err)
-	res, err := caller.Call(ctx, client.CallRequest{Procedure: "test.icpt.change", Options: opts}, nil)
+	res, err := caller.Call(ctx, client.CallRequest{Procedure: "test.icpt.change", Extra: opts}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, []any{"added", true}, res.Args)
 	assert.Equal(t, map[string]any{"disclose_me": false}, opts, "the caller's map is never modified")

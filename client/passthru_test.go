@@ -99,7 +99,7 @@ func TestPassthruMalformedInvocationIsRefused(t *testing.T) {
 		{Args: []any{[]byte{1}}, Kwargs: map[string]any{"k": 1}},
 	} {
 		_, err = caller.Call(ctx, client.CallRequest{Procedure: "test.ppt.bad", Payload: p,
-			Options: map[string]any{"ppt_scheme": "x_custom"}}, nil)
+			Extra: map[string]any{"ppt_scheme": "x_custom"}}, nil)
 		var werr *client.Error
 		require.ErrorAs(t, err, &werr, "payload %+v", p)
 		assert.ErrorIs(t, err, client.ErrInvalidArgument)

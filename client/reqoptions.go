@@ -3,21 +3,11 @@ package client
 import (
 	"fmt"
 	"maps"
+	"math"
+	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
-
-// The raw API takes its per-request options as structs, one per request,
-// as net/http does: [RegisterOptions], [SubscribeOptions], [PublishOptions]
-// and [CallRequest]. Their zero value is the router's default. Each keeps
-// the options WAMP defines as typed fields and has an Extra map for keys
-// of router extensions; a key of Extra that a typed field covers is read
-// into that field (it must hold a valid value, and agree with the field
-// when the field is set too). The maps are copied; the client never
-// modifies what it is given. A bad value fails the request with an error
-// wrapping [ErrInvalidOption] before anything is sent. The typed packages
-// (callee, caller, metaclient) build these structs from their functional
-// options.
 
 // Match is how a registration or subscription matches URIs: the match
 // option of REGISTER and SUBSCRIBE, and what the registration meta-API
@@ -48,7 +38,8 @@ func (m Match) Valid() bool {
 
 // RegisterOptions are the options of one REGISTER ([Client.Register]). The
 // zero value registers the exact URI with the router's default invocation
-// policy (single).
+// policy (single). See "Request options" in the package documentation for
+// the rules all request options follow.
 type RegisterOptions struct {
 	// Match registers a pattern: "" or MatchExact for the URI itself,
 	// MatchPrefix or MatchWildcard (they need the router's
@@ -137,7 +128,7 @@ func (o RegisterOptions) clone() RegisterOptions {
 
 // SubscribeOptions are the options of one SUBSCRIBE ([Client.Subscribe]).
 // The zero value subscribes to the exact topic, in the client's ordered
-// delivery.
+// delivery. See "Request options" in the package documentation.
 type SubscribeOptions struct {
 	// Match subscribes to a pattern: "" or MatchExact for the topic itself,
 	// MatchPrefix or MatchWildcard (they need the router's
@@ -196,7 +187,8 @@ func (o SubscribeOptions) dict() wamp.Dict {
 
 // PublishOptions are the options of one PUBLISH ([Client.Publish]). The
 // zero value publishes without acknowledgement, with the router's default
-// of not sending the event back to the publisher.
+// of not sending the event back to the publisher. See "Request options" in
+// the package documentation.
 type PublishOptions struct {
 	// Acknowledge waits for the router's PUBLISHED (or ERROR).
 	Acknowledge bool
@@ -228,7 +220,7 @@ func (o PublishOptions) resolved() (PublishOptions, error) {
 		}
 		o.ExcludeMe = &b
 	}
-	o.Extra = rest(o.Extra, wamp.OptAcknowledge, wamp.OptExcludeMe)
+	o.Extra = without(o.Extra, wamp.OptAcknowledge, wamp.OptExcludeMe)
 	return o, nil
 }
 
@@ -244,6 +236,95 @@ func (o PublishOptions) dict() wamp.Dict {
 		d[wamp.OptExcludeMe] = *o.ExcludeMe
 	}
 	return d
+}
+
+// resolve checks req's options and reads the keys of Extra that a field
+// covers into the field; Extra is then the rest (the caller's map itself
+// when no key was read, never modified: dict copies it). It runs on every
+// call: unless Extra holds a covered key it allocates nothing.
+func (req *CallRequest) resolve() error {
+	switch req.CancelMode {
+	case "", CancelKill, CancelKillNoWait, CancelSkip:
+	default:
+		return fmt.Errorf("%w: cancel mode %q", ErrInvalidOption, req.CancelMode)
+	}
+	if req.Timeout < 0 {
+		return fmt.Errorf("%w: negative timeout %s", ErrInvalidOption, req.Timeout)
+	}
+	if len(req.Extra) == 0 {
+		req.Extra = nil
+		return nil
+	}
+	const r = "CALL"
+	if v, ok := req.Extra[wamp.OptTimeout]; ok {
+		ms, ok := wholeNumber(v)
+		if !ok || ms < 0 || ms > int64(math.MaxInt64/time.Millisecond) {
+			return fmt.Errorf("%w: %s option timeout=%v in Extra, want milliseconds (a whole number, not negative)", ErrInvalidOption, r, v)
+		}
+		d := time.Duration(ms) * time.Millisecond
+		if req.Timeout != 0 && req.Timeout != d {
+			return fmt.Errorf("%w: %s option timeout=%v in Extra conflicts with Timeout %s", ErrInvalidOption, r, v, req.Timeout)
+		}
+		req.Timeout = d
+	}
+	if err := liftFlag(r, req.Extra, wamp.OptDiscloseMe, &req.DiscloseMe); err != nil {
+		return err
+	}
+	if err := liftFlag(r, req.Extra, wamp.OptReceiveProgress, &req.ReceiveProgress); err != nil {
+		return err
+	}
+	if err := liftFlag(r, req.Extra, wamp.OptProgress, &req.Stream); err != nil {
+		return err
+	}
+	req.Extra = without(req.Extra, wamp.OptTimeout, wamp.OptDiscloseMe, wamp.OptReceiveProgress, wamp.OptProgress)
+	return nil
+}
+
+// dict builds the CALL options dictionary of a resolved request, without
+// timeout (its unit depends on the router: added per session),
+// receive_progress and progress (the engine adds them); nil when there are
+// none.
+func (req *CallRequest) dict() wamp.Dict {
+	if len(req.Extra) == 0 && req.Timeout == 0 && !req.DiscloseMe {
+		return nil
+	}
+	d := make(wamp.Dict, len(req.Extra)+2) // room for timeout
+	maps.Copy(d, req.Extra)
+	if req.DiscloseMe {
+		d[wamp.OptDiscloseMe] = true
+	}
+	return d
+}
+
+// wholeNumber reads a whole number of any Go numeric type.
+func wholeNumber(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int8:
+		return int64(n), true
+	case int16:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case int64:
+		return n, true
+	case uint:
+		return int64(n), n <= math.MaxInt64
+	case uint8:
+		return int64(n), true
+	case uint16:
+		return int64(n), true
+	case uint32:
+		return int64(n), true
+	case uint64:
+		return int64(n), n <= math.MaxInt64
+	case float32:
+		return int64(n), float32(int64(n)) == n
+	case float64:
+		return int64(n), n >= math.MinInt64 && n < math.MaxInt64 && float64(int64(n)) == n
+	}
+	return 0, false
 }
 
 func checkMatch(req string, m Match) error {
@@ -318,4 +399,16 @@ func rest(extra map[string]any, covered ...string) map[string]any {
 		return nil
 	}
 	return out
+}
+
+// without returns extra without the covered keys: extra itself when it has
+// none of them (it is not modified), else a copy (nil when nothing is
+// left). For options that are not kept past the request.
+func without(extra map[string]any, covered ...string) map[string]any {
+	for _, k := range covered {
+		if _, ok := extra[k]; ok {
+			return rest(extra, covered...)
+		}
+	}
+	return extra
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -124,4 +125,48 @@ func TestNilOptionIsSkipped(t *testing.T) {
 	var none client.Option
 	c := dial(t, r.wsURL, none, client.WithRealm("secure"), nil, client.WithTicket("alice", "alice-ticket"))
 	assert.Equal(t, "secure", c.Realm())
+}
+
+// CALL options follow the same rules: Extra's timeout (milliseconds, the
+// spec's unit), disclose_me, receive_progress and progress are read into
+// their fields; a bad or conflicting value fails before anything is sent.
+func TestCallRequestExtra(t *testing.T) {
+	r := startNexus(t)
+	callee, caller := dial(t, r.wsURL), dial(t, r.wsURL)
+	ctx := ctxT(t)
+	details := make(chan map[string]any, 1)
+	_, err := callee.Register(ctx, "com.app.details", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+		details <- inv.Details()
+		return client.Payload{}, nil
+	}, client.RegisterOptions{ForwardTimeout: true})
+	require.NoError(t, err)
+	for name, extra := range map[string]map[string]any{
+		"timeout not a number":      {"timeout": "soon"},
+		"timeout negative":          {"timeout": -1},
+		"timeout with a fraction":   {"timeout": 1.5},
+		"disclose_me not a bool":    {"disclose_me": 1},
+		"receive_progress not bool": {"receive_progress": "yes"},
+	} {
+		before := maps.Clone(extra)
+		_, err := caller.Call(ctx, client.CallRequest{Procedure: "com.app.details", Extra: extra}, nil)
+		assert.ErrorIs(t, err, client.ErrInvalidOption, name)
+		assert.True(t, client.SafeToRetry(err), "%s: nothing was sent", name)
+		assert.Equal(t, before, extra, "%s: the caller's map is not modified", name)
+	}
+	_, err = caller.Call(ctx, client.CallRequest{Procedure: "com.app.details", Timeout: time.Second,
+		Extra: map[string]any{"timeout": 2000}}, nil)
+	assert.ErrorIs(t, err, client.ErrInvalidOption, "timeout conflicts")
+	select {
+	case d := <-details:
+		t.Fatalf("a refused call reached the callee: %v", d)
+	default:
+	}
+
+	extra := map[string]any{"timeout": uint64(1500), "disclose_me": true, "x_custom": "v"}
+	_, err = caller.Call(ctx, client.CallRequest{Procedure: "com.app.details", Timeout: 1500 * time.Millisecond, Extra: extra}, nil)
+	require.NoError(t, err)
+	d := <-details
+	assert.EqualValues(t, 1500, d["timeout"], "the timeout went in milliseconds")
+	assert.EqualValues(t, uint64(caller.ID()), d["caller"], "disclose_me reached the router")
+	assert.Len(t, extra, 3, "the caller's map is not modified")
 }

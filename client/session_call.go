@@ -36,7 +36,7 @@ type callState struct {
 // and adds receive_progress and progress to it as needed.
 func (s *session) startCall(ctx context.Context, req *CallRequest, args []any, kwargs map[string]any, opts wamp.Dict, c *callState) error {
 	c.req = *req
-	c.req.Payload, c.req.Options, c.req.Interceptors = Payload{}, nil, nil // not kept alive
+	c.req.Payload, c.req.Extra, c.req.Interceptors = Payload{}, nil, nil // not kept alive
 	if c.req.CancelMode == "" {
 		c.req.CancelMode = CancelKillNoWait
 	}

@@ -15,16 +15,16 @@ import (
 )
 
 // WrapCall implements client.Interceptor: a client span per call, trace
-// context in the CALL's Options.
+// context in the CALL's options (CallRequest.Extra).
 func (i *interceptor) WrapCall(next client.CallFunc) client.CallFunc {
 	return func(ctx context.Context, req *client.CallRequest) (client.CallStream, error) {
 		method := keyMethod.String(req.Procedure)
 		ctx, span := i.tracer.Start(ctx, req.Procedure, trace.WithSpanKind(trace.SpanKindClient),
 			trace.WithAttributes(systemWAMP, method))
-		if req.Options == nil {
-			req.Options = make(map[string]any, 2)
+		if req.Extra == nil {
+			req.Extra = make(map[string]any, 2)
 		}
-		i.prop.Inject(ctx, carrier(req.Options)) // the request's own copy
+		i.prop.Inject(ctx, carrier(req.Extra)) // the request's own copy
 		m := &measure{span: span, inst: &i.client, attrs: []attribute.KeyValue{systemWAMP, method}, start: time.Now()}
 		m.begin(ctx)
 		s, err := next(ctx, req)
