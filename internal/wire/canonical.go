@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/ugorji/go/codec"
@@ -299,7 +300,7 @@ func local(v any, depth int) (any, error) {
 	case wamp.ID:
 		return canonUint(uint64(x)), nil
 	case wamp.URI:
-		return string(x), nil
+		return canonURI(x), nil
 	case []byte:
 		return bytes.Clone(x), nil
 	case []any:
@@ -328,6 +329,38 @@ func local(v any, depth int) (any, error) {
 		return jsonNumber(x)
 	}
 	return localReflect(reflect.ValueOf(v), depth)
+}
+
+// uriStrings holds the canonical form of URIs Localize met (a string in an
+// any, shared: strings are immutable), so that the procedure a router names
+// in every INVOCATION's Details is converted without an allocation each
+// time. At most maxURIStrings are kept (a router that names unbounded URIs,
+// pattern-based registrations, costs an allocation per new one and nothing
+// more).
+var uriStrings struct {
+	sync.RWMutex
+	m map[wamp.URI]any
+}
+
+const maxURIStrings = 1024
+
+func canonURI(u wamp.URI) any {
+	uriStrings.RLock()
+	v, ok := uriStrings.m[u]
+	uriStrings.RUnlock()
+	if ok {
+		return v
+	}
+	v = string(u)
+	uriStrings.Lock()
+	if uriStrings.m == nil {
+		uriStrings.m = make(map[wamp.URI]any)
+	}
+	if len(uriStrings.m) < maxURIStrings {
+		uriStrings.m[u] = v
+	}
+	uriStrings.Unlock()
+	return v
 }
 
 func canonUint(u uint64) any {

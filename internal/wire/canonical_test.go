@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,5 +54,34 @@ func TestLocalizeRefusesAndCopies(t *testing.T) {
 	ev.ArgumentsKw["m"].(map[string]any)["k"] = "changed"
 	if string(in) != "abc" || m["k"] != "v" {
 		t.Errorf("the sender's values changed: %q %v", in, m)
+	}
+}
+
+// TestLocalURIIsAStringWithoutAllocating: a URI a router puts in a payload
+// (nexus names the procedure in every INVOCATION's Details as a wamp.URI)
+// arrives as a string, converted without an allocation once seen, and the
+// table that makes that so stays bounded.
+func TestLocalURIIsAStringWithoutAllocating(t *testing.T) {
+	inv := &wamp.Invocation{Details: wamp.Dict{"procedure": wamp.URI("com.example.uri"), "progress": false}}
+	if err := Localize(inv); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := inv.Details["procedure"].(string); !ok || got != "com.example.uri" {
+		t.Fatalf("procedure %#v, want the string", inv.Details["procedure"])
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = LocalValue(wamp.URI("com.example.uri")) }); n != 0 {
+		t.Errorf("a URI seen before costs %v allocations", n)
+	}
+	for i := range 2 * maxURIStrings {
+		v, _ := LocalValue(wamp.URI("com.example.many." + strconv.Itoa(i)))
+		if v != "com.example.many."+strconv.Itoa(i) {
+			t.Fatalf("URI %d became %#v", i, v)
+		}
+	}
+	uriStrings.RLock()
+	n := len(uriStrings.m)
+	uriStrings.RUnlock()
+	if n > maxURIStrings {
+		t.Errorf("%d URIs kept, the bound is %d", n, maxURIStrings)
 	}
 }
