@@ -5,6 +5,7 @@ import (
 	"iter"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/payload"
 )
 
 // RegisterStream registers procedure with a typed handler that reads its
@@ -62,7 +63,10 @@ func inputs[In any](ctx context.Context, inv *client.Invocation, cfg *config) it
 			case p.IsZero():
 				continue
 			}
-			if err := decodeInput(p, &in, cfg); err != nil {
+			dst := payload.Scratch[In]() // not &in: its address would move in to the heap
+			err = decodeInput(p, dst, cfg)
+			in = payload.Release(dst)
+			if err != nil {
 				s.done = true
 				yield(in, err)
 				return
