@@ -58,7 +58,7 @@ type Client struct {
 	// ConcurrentDelivery subscriptions. Close closes them all.
 	events    *eventQueue
 	ownQueues map[*eventQueue]struct{}
-	pending   []StateChange // state changes the listeners have not seen yet
+	pending   []func()      // callbacks (state changes, restore reports) not run yet
 	wake      chan struct{} // one token: pending grew
 	// lost holds the sessions lost before the current one whose handlers
 	// or goroutines had not finished when last looked at: Close waits for
@@ -175,9 +175,9 @@ func start(ctx context.Context, targets []target, cfg config) (*Client, error) {
 	}
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.sess, c.at = sess, at
-	if len(cfg.listeners) > 0 {
+	if cfg.hasCallbacks() {
 		c.callbacks.start()
-		go c.runListeners()
+		go c.runCallbacks()
 	}
 	c.setState(Connected)
 	c.supervisor.Add(1)
@@ -628,6 +628,11 @@ func (c *Client) closeQueues() {
 //
 //	err := c.Close(ctx)
 //	<-c.Done()
+//
+// Close waits for invocation handlers until ctx ends, so an invocation
+// handler calling Close gives it its own context: Close cancels that
+// context as it ends the session and then returns ctx's error, instead of
+// waiting for its caller.
 //
 // Close is idempotent: a later or concurrent call returns nil once the
 // client is Closed (or ctx's error if ctx ends before). After the client

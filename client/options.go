@@ -249,8 +249,10 @@ func WithConnectRetry() Option {
 // backoff policy until the registration is restored, unregistered, or the
 // client closes; if the policy stops first, the registration ends with the
 // refusal (Done is closed, Err wraps it) and f is called a last time with
-// that error. f runs on the client's reconnect goroutines: it must not
-// block for long.
+// that error. f runs on the client's callback goroutine, in order with the
+// state listeners' calls ([WithStateListener]), never under a lock: it may
+// call Close, and must not block for long. Reports made once the client is
+// Closed are dropped.
 func WithRestoreErrorHandler(f func(r *Registration, err error)) Option {
 	return optionFunc(func(c *config) error {
 		c.onRestoreErr = f

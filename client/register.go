@@ -342,8 +342,8 @@ func (c *Client) reportRestore(r *Registration, err error, retrying bool) {
 	} else {
 		c.log.Error("wamp registration not restored; giving up", "procedure", r.procedure, "error", err)
 	}
-	if c.cfg.onRestoreErr != nil {
-		c.cfg.onRestoreErr(r, err)
+	if f := c.cfg.onRestoreErr; f != nil { // on the callback goroutine: it may call Close
+		c.queueCallback(func() { c.safeCall("restore error handler", func() { f(r, err) }) })
 	}
 }
 

@@ -169,12 +169,13 @@ func (c *Client) setState(s State) {
 	c.entered[s]++
 	close(c.changed)
 	c.changed = make(chan struct{})
-	if len(c.cfg.listeners) > 0 {
-		c.pending = append(c.pending, StateChange{State: s, URL: c.targets[c.at].url})
-		select {
-		case c.wake <- struct{}{}:
-		default: // a wake-up is already due
-		}
+	if c.cfg.hasCallbacks() { // also wakes the callback goroutine to end after Closed
+		sc := StateChange{State: s, URL: c.targets[c.at].url}
+		c.queueLocked(func() {
+			for _, f := range c.cfg.listeners {
+				c.callListener(f, sc)
+			}
+		})
 	}
 	if s == Closed {
 		close(c.final)
@@ -185,19 +186,43 @@ func (c *Client) setState(s State) {
 	}
 }
 
-// runListeners calls the listeners, change after change, off every lock.
-// It ends after delivering Closed.
-func (c *Client) runListeners() {
+// hasCallbacks says whether the client runs the callback goroutine: it
+// has listeners or a restore error handler.
+func (cfg *config) hasCallbacks() bool { return len(cfg.listeners) > 0 || cfg.onRestoreErr != nil }
+
+// queueLocked queues f for the callback goroutine. Called with c.mu held;
+// nothing is queued once the client is Closed but the Closed change
+// itself (queued as the state becomes Closed).
+func (c *Client) queueLocked(f func()) {
+	c.pending = append(c.pending, f)
+	select {
+	case c.wake <- struct{}{}:
+	default: // a wake-up is already due
+	}
+}
+
+// queueCallback queues f for the callback goroutine, unless the client is
+// Closed (f is then dropped).
+func (c *Client) queueCallback(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != Closed && c.cfg.hasCallbacks() {
+		c.queueLocked(f)
+	}
+}
+
+// runCallbacks runs the queued callbacks (listener calls, restore error
+// reports) in order, off every lock, on the client's one callback
+// goroutine. It ends after delivering Closed.
+func (c *Client) runCallbacks() {
 	defer c.callbacks.end()
 	for {
 		c.mu.Lock()
 		batch, last := c.pending, c.state == Closed // Closed is queued with the change
 		c.pending = nil
 		c.mu.Unlock()
-		for _, sc := range batch {
-			for _, f := range c.cfg.listeners {
-				c.callListener(f, sc)
-			}
+		for _, f := range batch {
+			f()
 		}
 		if last {
 			return
@@ -207,12 +232,17 @@ func (c *Client) runListeners() {
 }
 
 func (c *Client) callListener(f func(StateChange), sc StateChange) {
+	c.safeCall("state listener", func() { f(sc) })
+}
+
+// safeCall runs an application callback; a panic is recovered and logged.
+func (c *Client) safeCall(what string, f func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.log.Error("wamp state listener panicked", "state", sc.State, "panic", r, "stack", string(debug.Stack()))
+			c.log.Error("wamp "+what+" panicked", "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	f(sc)
+	f()
 }
 
 // callbackGoroutines counts the client's goroutines that run application

@@ -62,7 +62,7 @@ func TestSeveralStateListenersSeeEveryChangeInOrder(t *testing.T) {
 	r.Start()
 	require.NoError(t, c.WaitState(ctx, client.Connected))
 	require.NoError(t, c.Close(ctx))
-	<-c.Done()
+	waitDone(t, c)
 	var want []string
 	for _, s := range []client.State{client.Connected, client.Reconnecting, client.Connected, client.Closed} {
 		for _, name := range []string{"a", "cb", "b"} {
@@ -203,6 +203,16 @@ func TestCloseFromEventHandlerEndsEverything(t *testing.T) {
 	}
 }
 
+// waitDone waits for c's Done, failing the test after 10s.
+func waitDone(t testing.TB, c *client.Client) {
+	t.Helper()
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Done not closed")
+	}
+}
+
 // funcName is the name a goroutine's stack shows for f.
 func funcName(f any) string { return runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name() }
 
@@ -284,4 +294,128 @@ func TestFailedConnectLocalLeavesNoAttach(t *testing.T) {
 	_, err := wamptest.ConnectLocal(ctx, &a)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.EqualValues(t, 1, a.returned.Load(), "Connect returned before the Attach it started")
+}
+
+// The handlers of a session lost before Close are waited for by Close
+// itself, under its ctx, not by a goroutine of the client: with a ctx
+// already ended and a handler of the lost session ignoring its canceled
+// context, Close returns ctx's error and only the handler's own goroutine
+// is left, until the handler returns.
+func TestCloseWithEndedContextAfterALostSession(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	f := wamptest.NewFaulty(t, r)
+	ctx := ctxT(t)
+	caller := r.Local(t)
+	before := goleak.IgnoreCurrent()
+	var states stateLog
+	c, err := client.ConnectLocal(ctx, f, client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
+	require.NoError(t, err)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	stubborn := func(context.Context, any) (any, error) {
+		close(started)
+		<-release // ignores its context, canceled when the session is lost
+		return nil, nil
+	}
+	_, err = callee.Register(ctx, c, "test.stubborn.lost", stubborn)
+	require.NoError(t, err)
+	called := make(chan error, 1)
+	go func() {
+		_, err := callerpkg.Call[any](ctx, caller, "test.stubborn.lost", nil)
+		called <- err
+	}()
+	<-started
+	f.DropAll()
+	states.waitFor(t, func(s []client.State) bool { return len(s) >= 3 && s[len(s)-1] == client.Connected })
+	select {
+	case err := <-called: // the router fails the call once the callee's session is gone
+		assert.Error(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call did not end with its callee's session")
+	}
+
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	assert.ErrorIs(t, c.Close(ended), context.Canceled, "the lost session's handler still runs")
+	if err := goleak.Find(before, goleak.IgnoreAnyFunction(funcName(stubborn))); err != nil {
+		t.Errorf("goroutines of the client left behind while the lost session's handler runs: %v", err)
+	}
+	close(release)
+	waitDone(t, c)
+	require.NoError(t, goleak.Find(before), "the handler's goroutine ended with the handler")
+}
+
+// An invocation handler may close its client by giving Close its own
+// context: Close cancels that context when it ends the session, so Close
+// stops waiting for the handler (the caller of Close) and returns ctx's
+// error instead of waiting for itself; nothing is left once it returns.
+func TestCloseFromInvocationHandlerWithItsContext(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	ctx := ctxT(t)
+	c, err := client.ConnectLocal(ctx, r)
+	require.NoError(t, err)
+	closed := make(chan error, 1)
+	_, err = callee.Register(ctx, c, "test.shutdown", func(hctx context.Context, _ any) (any, error) {
+		closed <- c.Close(hctx)
+		return nil, nil
+	})
+	require.NoError(t, err)
+	called := make(chan error, 1)
+	go func() {
+		_, err := callerpkg.Call[any](ctx, r.Local(t), "test.shutdown", nil)
+		called <- err
+	}()
+	select {
+	case err := <-closed:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close from an invocation handler hung")
+	}
+	waitDone(t, c)
+	assert.Error(t, <-called, "the callee closed before answering")
+}
+
+// The restore error handler runs on the client's callback goroutine, not
+// on the reconnect goroutine that Close waits for: it may call Close.
+func TestRestoreErrorHandlerMayClose(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	proxy := wamptest.NewProxy(t, r.WebsocketURL())
+	ctx := ctxT(t)
+	var c *client.Client
+	closed := make(chan error, 1)
+	c, err := client.Connect(ctx, proxy.WebsocketURL(), client.WithReconnect(wamptest.FastBackoff),
+		client.WithRestoreErrorHandler(func(_ *client.Registration, err error) {
+			if !errors.Is(err, client.ErrProcedureAlreadyExists) {
+				return
+			}
+			select {
+			case closed <- c.Close(context.Background()):
+			default: // a later report: Close was called already
+			}
+		}))
+	require.NoError(t, err)
+	other := r.Local(t)
+	_, err = callee.Register(ctx, c, "test.restore.refused", func(context.Context, any) (any, error) { return "c", nil })
+	require.NoError(t, err)
+
+	// The connection drops; before c is back, another session takes the URI.
+	proxy.Pause()
+	proxy.DropAll()
+	wamptest.Eventually(t, func() bool {
+		_, err := caller(other, "test.restore.refused")
+		return errors.Is(err, client.ErrNoSuchProcedure)
+	})
+	_, err = callee.Register(ctx, other, "test.restore.refused", func(context.Context, any) (any, error) { return "other", nil })
+	require.NoError(t, err)
+	proxy.Resume()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close from the restore error handler hung (or no report came)")
+	}
+	waitDone(t, c)
 }
