@@ -309,7 +309,7 @@ func TestCloseWithEndedContextAfterALostSession(t *testing.T) {
 	caller := r.Local(t)
 	before := goleak.IgnoreCurrent()
 	var states stateLog
-	c, err := client.ConnectLocal(ctx, f, client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
+	c, err := wamptest.ConnectLocal(ctx, f, client.WithReconnect(wamptest.FastBackoff), client.WithStateCallback(states.add))
 	require.NoError(t, err)
 	started := make(chan struct{})
 	release := make(chan struct{})
@@ -354,7 +354,7 @@ func TestCloseFromInvocationHandlerWithItsContext(t *testing.T) {
 	leakCheck(t)
 	r := wamptest.NewRouter(t)
 	ctx := ctxT(t)
-	c, err := client.ConnectLocal(ctx, r)
+	c, err := wamptest.ConnectLocal(ctx, r)
 	require.NoError(t, err)
 	closed := make(chan error, 1)
 	_, err = callee.Register(ctx, c, "test.shutdown", func(hctx context.Context, _ any) (any, error) {
