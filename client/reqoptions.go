@@ -257,7 +257,7 @@ func (req *CallRequest) resolve() error {
 	}
 	const r = "CALL"
 	if v, ok := req.Extra[wamp.OptTimeout]; ok {
-		ms, ok := wholeNumber(v)
+		ms, ok := asInteger(v)
 		if !ok || ms < 0 || ms > int64(math.MaxInt64/time.Millisecond) {
 			return fmt.Errorf("%w: %s option timeout=%v in Extra, want milliseconds (a whole number, not negative)", ErrInvalidOption, r, v)
 		}
@@ -296,37 +296,6 @@ func (req *CallRequest) dict() wamp.Dict {
 	return d
 }
 
-// wholeNumber reads a whole number of any Go numeric type.
-func wholeNumber(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int:
-		return int64(n), true
-	case int8:
-		return int64(n), true
-	case int16:
-		return int64(n), true
-	case int32:
-		return int64(n), true
-	case int64:
-		return n, true
-	case uint:
-		return int64(n), n <= math.MaxInt64
-	case uint8:
-		return int64(n), true
-	case uint16:
-		return int64(n), true
-	case uint32:
-		return int64(n), true
-	case uint64:
-		return int64(n), n <= math.MaxInt64
-	case float32:
-		return int64(n), float32(int64(n)) == n
-	case float64:
-		return int64(n), n >= math.MinInt64 && n < math.MaxInt64 && float64(int64(n)) == n
-	}
-	return 0, false
-}
-
 func checkMatch(req string, m Match) error {
 	if m != "" && !m.Valid() {
 		return fmt.Errorf("%w: %s match policy %q (want exact, prefix or wildcard)", ErrInvalidOption, req, m)
@@ -336,35 +305,29 @@ func checkMatch(req string, m Match) error {
 
 // liftMatch reads extra's match key into m.
 func liftMatch(req string, extra map[string]any, m *Match) error {
-	v, ok := extra[wamp.OptMatch]
-	if !ok {
-		return nil
-	}
-	s, _ := v.(string)
-	if !Match(s).Valid() {
-		return fmt.Errorf("%w: %s option match=%v in Extra (want exact, prefix or wildcard)", ErrInvalidOption, req, v)
-	}
-	if *m != "" && *m != Match(s) {
-		return fmt.Errorf("%w: %s option match=%q in Extra conflicts with Match %q", ErrInvalidOption, req, s, *m)
-	}
-	*m = Match(s)
-	return nil
+	return liftEnum(req, extra, wamp.OptMatch, "Match", m, Match.Valid, "exact, prefix or wildcard")
 }
 
 // liftPolicy reads extra's invoke key into p.
 func liftPolicy(req string, extra map[string]any, p *Policy) error {
-	v, ok := extra[wamp.OptInvoke]
+	return liftEnum(req, extra, wamp.OptInvoke, "Invoke", p, Policy.Valid, "single, roundrobin, random, first or last")
+}
+
+// liftEnum reads extra's key, a string that must be valid, into the field
+// f (named field).
+func liftEnum[T ~string](req string, extra map[string]any, key, field string, f *T, valid func(T) bool, want string) error {
+	v, ok := extra[key]
 	if !ok {
 		return nil
 	}
 	s, _ := v.(string)
-	if !Policy(s).Valid() {
-		return fmt.Errorf("%w: %s option invoke=%v in Extra (want single, roundrobin, random, first or last)", ErrInvalidOption, req, v)
+	if !valid(T(s)) {
+		return fmt.Errorf("%w: %s option %s=%v in Extra (want %s)", ErrInvalidOption, req, key, v, want)
 	}
-	if *p != "" && *p != Policy(s) {
-		return fmt.Errorf("%w: %s option invoke=%q in Extra conflicts with Invoke %q", ErrInvalidOption, req, s, *p)
+	if *f != "" && *f != T(s) {
+		return fmt.Errorf("%w: %s option %s=%q in Extra conflicts with %s %q", ErrInvalidOption, req, key, s, field, *f)
 	}
-	*p = Policy(s)
+	*f = T(s)
 	return nil
 }
 
