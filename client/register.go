@@ -285,8 +285,8 @@ func (c *Client) restoreOrRetry(sess *session, r *Registration) {
 	c.goSupervised(func() { c.retryRestore(sess, r, err) })
 }
 
-// abandonRestore ends r with the restore's last error, reported before Done
-// closes.
+// abandonRestore ends r with the restore's last error, handed to the
+// restore error handler's queue before Done closes.
 func (c *Client) abandonRestore(r *Registration, last error) {
 	err := fmt.Errorf("client: restore registration %s: %w", r.procedure, last)
 	c.mu.Lock()

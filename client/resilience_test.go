@@ -322,13 +322,21 @@ func TestRefusedRestoreEndsWhenThePolicyStops(t *testing.T) {
 		t.Fatal("the registration neither restored nor ended")
 	}
 	assert.ErrorIs(t, reg.Err(), client.ErrProcedureAlreadyExists, "it ends with the refusal, not silently")
-	var n int
-	for len(reports) > 0 {
-		err := <-reports
-		assert.ErrorIs(t, err, client.ErrProcedureAlreadyExists)
-		n++
+	// The reports reach the handler on the client's callback goroutine,
+	// in order, possibly after Done: wait for the four.
+	for n := range 4 {
+		select {
+		case err := <-reports:
+			assert.ErrorIs(t, err, client.ErrProcedureAlreadyExists)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d reports, want 4: the first refusal, 2 retries, and the end", n)
+		}
 	}
-	assert.Equal(t, 4, n, "the first refusal, 2 retries, and the end are reported")
+	select {
+	case err := <-reports:
+		t.Errorf("a fifth report: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
 	assert.Equal(t, client.Connected, c.State(), "the client itself is fine")
 }
 
