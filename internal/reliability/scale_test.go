@@ -471,9 +471,14 @@ func scaleRouterFailover(t *testing.T, mode string) {
 	}
 	require.False(t, resumed.IsZero(), "calls are answered again within 30 s of the stop")
 	// Every client moved to the second router.
+	// A client may still say Connected to the first router for a moment
+	// after the stop (it has not read the end yet): wait for the move.
 	for i, c := range all {
-		require.True(t, waitState(c, client.Connected, 30*time.Second), "client %d rejoined", i)
-		assert.Equal(t, r2.URL(), c.URL(), "client %d is on the second router", i)
+		moved := false
+		for deadline := time.Now().Add(30 * time.Second); !moved && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			moved = c.State() == client.Connected && c.URL() == r2.URL()
+		}
+		assert.True(t, moved, "client %d is connected to the second router within 30 s (now %s on %s)", i, c.State(), c.URL())
 	}
 	moved := time.Since(stopped)
 	if rest := time.Until(stopped.Add(2 * d / 3)); rest > 0 {
@@ -494,7 +499,9 @@ func scaleRouterFailover(t *testing.T, mode string) {
 			t.Errorf("a call failed with class %s: %v", f.class, f.err)
 		}
 		assert.False(t, f.start.After(resumed), "a call started after calls resumed failed: %v", f.err)
-		assert.False(t, f.start.Before(stopped.Add(-time.Second)), "a call failed before the stop: %v", f.err)
+		// A call started before the stop may fail with it (it was in
+		// flight); none fails before the stop began.
+		assert.False(t, f.end.Before(stopped), "a call failed before the stop: %v", f.err)
 	}
 	figure(t, "router %s under %d concurrent calls, %d callees, failover to a second router: %d answered, failed: %s; "+
 		"the %s returned after %s; first call started after it answered %s after the %s began, all %d clients on the second router after %s; race=%v",
