@@ -47,3 +47,18 @@ func reason(err error) error {
 	}
 	return err
 }
+
+// callError is what became of a call, said by this package (its progress
+// loop was left early, it failed after some attempts), over the error it
+// ended with, which names the call already and is not named again.
+type callError struct {
+	proc string
+	what string
+	err  error
+}
+
+func (e *callError) Error() string {
+	return fmt.Sprintf("caller: call %s %s: %v", e.proc, e.what, reason(e.err))
+}
+
+func (e *callError) Unwrap() error { return e.err }

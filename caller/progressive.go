@@ -3,7 +3,6 @@ package caller
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
 
 	"github.com/wampkit/wampkit/client"
@@ -178,7 +177,7 @@ func (r *Results[P, Out]) abandon(err error) {
 	cancel()
 	r.settle(dead, err)
 	if err == nil && errors.Is(r.err, context.Canceled) {
-		r.err = &leftEarly{proc: r.proc, err: r.err}
+		r.err = &callError{proc: r.proc, what: "canceled: progress loop left early", err: r.err}
 	}
 }
 
@@ -211,16 +210,3 @@ func (r *Results[P, Out]) end(err error) {
 	r.err, r.finished = r.cfg.timedOut(r.ctx, r.proc, err), true
 	r.cancel()
 }
-
-// leftEarly is the end of a call whose progress loop was left before the
-// final result: the cancel that followed.
-type leftEarly struct {
-	proc string
-	err  error
-}
-
-func (e *leftEarly) Error() string {
-	return fmt.Sprintf("caller: call %s: progress loop left early: %v", e.proc, reason(e.err))
-}
-
-func (e *leftEarly) Unwrap() error { return e.err }

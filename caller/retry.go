@@ -112,7 +112,7 @@ func (c *config) callRetrying(ctx context.Context, cl *client.Client, req client
 		cancel()
 		if err == nil || attempt >= c.retry.attempts || !retriesSafely(err) || !c.wait(ctx, attempt) {
 			if err != nil && attempt > 1 {
-				err = &attemptsError{proc: req.Procedure, attempts: attempt, err: err}
+				err = &callError{proc: req.Procedure, what: fmt.Sprintf("failed after %d attempts", attempt), err: err}
 			}
 			return res, err
 		}
@@ -142,16 +142,3 @@ func (c *config) wait(ctx context.Context, attempt int) bool {
 		return false
 	}
 }
-
-// attemptsError is the last attempt's error of a call RetrySafe retried.
-type attemptsError struct {
-	proc     string
-	attempts int
-	err      error
-}
-
-func (e *attemptsError) Error() string {
-	return fmt.Sprintf("caller: call %s failed after %d attempts: %v", e.proc, e.attempts, reason(e.err))
-}
-
-func (e *attemptsError) Unwrap() error { return e.err }
