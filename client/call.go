@@ -126,21 +126,16 @@ func (c *Client) startCall(ctx context.Context, req CallRequest) (*PendingCall, 
 	if err := req.resolve(); err != nil {
 		return nil, &OpError{Op: "call", URI: req.Procedure, Err: err}
 	}
-	opts := req.dict()
-	args, kwargs := req.Args, req.Kwargs
-	if req.Passthru != nil {
-		var err error
-		if args, opts, err = req.Passthru.wire(req.Args, req.Kwargs, opts); err != nil {
-			return nil, &OpError{Op: "call", URI: req.Procedure, Err: err}
-		}
-		kwargs = nil
+	args, kwargs, opts, err := req.Payload.onWire(req.dict())
+	if err != nil {
+		return nil, &OpError{Op: "call", URI: req.Procedure, Err: err}
 	}
 	if err := ctx.Err(); err != nil { // nothing is sent for an ended context
 		return nil, &OpError{Op: "call", URI: req.Procedure, Err: err}
 	}
 	p := &PendingCall{proc: req.Procedure}
 	p.call = &p.state
-	_, _, err := withSession(ctx, c, "call", req.Procedure, false, func(sess *session) (struct{}, error) {
+	_, _, err = withSession(ctx, c, "call", req.Procedure, false, func(sess *session) (struct{}, error) {
 		if req.Timeout > 0 { // in this router's unit; nothing went to an earlier session: opts is free
 			v, err := c.cfg.callTimeout(sess.Welcome(), sess.Features(), req.Timeout)
 			if err != nil {
@@ -199,14 +194,9 @@ func (p *PendingCall) SendFinal(ctx context.Context, chunk Payload) error {
 }
 
 func (p *PendingCall) send(ctx context.Context, chunk Payload, more bool) error {
-	args, kwargs := chunk.Args, chunk.Kwargs
-	var opts map[string]any
-	if chunk.Passthru != nil {
-		var err error
-		if args, opts, err = chunk.Passthru.wire(chunk.Args, chunk.Kwargs, nil); err != nil {
-			return &OpError{Op: "call", URI: p.proc, Err: err}
-		}
-		kwargs = nil
+	args, kwargs, opts, err := chunk.onWire(nil)
+	if err != nil {
+		return &OpError{Op: "call", URI: p.proc, Err: err}
 	}
 	return p.wrap(p.call.SendChunk(ctx, args, kwargs, opts, more))
 }

@@ -149,14 +149,9 @@ func (i *Invocation) Progress(p Payload) error {
 }
 
 func (i *Invocation) progress(p Payload) error {
-	args, kwargs := p.Args, p.Kwargs
-	var opts map[string]any
-	if p.Passthru != nil {
-		var err error
-		if args, opts, err = p.Passthru.wire(p.Args, p.Kwargs, nil); err != nil {
-			return &OpError{Op: "progress", URI: i.proc, Err: err}
-		}
-		kwargs = nil
+	args, kwargs, opts, err := p.onWire(nil)
+	if err != nil {
+		return &OpError{Op: "progress", URI: i.proc, Err: err}
 	}
 	return opError("progress", i.proc, i.progressWire(args, kwargs, opts), true)
 }

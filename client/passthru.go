@@ -64,6 +64,18 @@ const (
 	pptKeyID      = "ppt_keyid"
 )
 
+// onWire gives what p travels as: its Args, Kwargs and opts as they are,
+// or in Payload Passthru Mode the passthru argument, no Kwargs, and a copy
+// of opts (the message's options or details) with p's attributes (see
+// Passthru.wire, whose error it returns).
+func (p Payload) onWire(opts wamp.Dict) (args []any, kwargs map[string]any, out wamp.Dict, err error) {
+	if p.Passthru == nil {
+		return p.Args, p.Kwargs, opts, nil
+	}
+	args, out, err = p.Passthru.wire(p.Args, p.Kwargs, opts)
+	return args, nil, out, err
+}
+
 // wire checks p and gives what it travels as: the Arguments, and a copy of
 // opts (the message's options or details) with its attributes added. args
 // and kwargs are what else the message would carry: they must be empty.

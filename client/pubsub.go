@@ -303,13 +303,9 @@ func (c *Client) Publish(ctx context.Context, topic string, p Payload, opts Publ
 	if err := ValidateURI(topic, "", c.cfg.strictURIs); err != nil {
 		return 0, &OpError{Op: "publish", URI: topic, Err: err}
 	}
-	o := opts.dict()
-	args, kwargs := p.Args, p.Kwargs
-	if p.Passthru != nil {
-		if args, o, err = p.Passthru.wire(p.Args, p.Kwargs, o); err != nil {
-			return 0, &OpError{Op: "publish", URI: topic, Err: err}
-		}
-		kwargs = nil
+	args, kwargs, o, err := p.onWire(opts.dict())
+	if err != nil {
+		return 0, &OpError{Op: "publish", URI: topic, Err: err}
 	}
 	sess, err := c.current(ctx, "publish")
 	if err != nil {

@@ -210,12 +210,10 @@ func safeCall(inv *Invocation) (p Payload, err error) {
 // (in Payload Passthru Mode when it has a Passthru), or its error.
 func answerOf(inv *Invocation, p Payload, err error) wamp.Message {
 	if err == nil {
-		args, kwargs, opts := p.Args, p.Kwargs, noOptions
-		if p.Passthru != nil {
-			args, opts, err = p.Passthru.wire(p.Args, p.Kwargs, nil)
-			kwargs = nil
-		}
-		if err == nil {
+		var args []any
+		var kwargs map[string]any
+		var opts wamp.Dict
+		if args, kwargs, opts, err = p.onWire(noOptions); err == nil {
 			return &wamp.Yield{Request: inv.id, Options: opts, Arguments: args, ArgumentsKw: kwargs}
 		}
 		err = fmt.Errorf("client: result of %s: %w", inv.proc, err)
