@@ -268,13 +268,19 @@ func (s *session) unsubscribeLocked(ctx context.Context, sub *sessionSub) error 
 	return err
 }
 
-// Publish publishes to topic. With acknowledge it waits for PUBLISHED and
+// Publish publishes to topic with options, which the engine takes over
+// (it adds acknowledge). With acknowledge it waits for PUBLISHED and
 // returns the publication ID; otherwise it returns 0 once the message is
 // sent.
 func (s *session) Publish(ctx context.Context, topic string, options wamp.Dict, args wamp.List, kwargs wamp.Dict, acknowledge bool) (wamp.ID, error) {
-	opts := make(wamp.Dict, len(options)+1)
-	for k, v := range options {
-		opts[k] = v
+	opts := options // the engine owns it: the client builds one per publication
+	switch {
+	case acknowledge && opts == nil:
+		opts = wamp.Dict{wamp.OptAcknowledge: true}
+	case acknowledge:
+		opts[wamp.OptAcknowledge] = true
+	case opts == nil:
+		opts = noOptions
 	}
 	build := func(id wamp.ID) wamp.Message {
 		return &wamp.Publish{Request: id, Options: opts, Topic: wamp.URI(topic), Arguments: args, ArgumentsKw: kwargs}
@@ -282,7 +288,6 @@ func (s *session) Publish(ctx context.Context, topic string, options wamp.Dict, 
 	if !acknowledge {
 		return 0, s.send(ctx, build(s.nextID()))
 	}
-	opts[wamp.OptAcknowledge] = true
 	msg, err := s.request(ctx, build)
 	if err != nil {
 		return 0, err
