@@ -68,6 +68,7 @@ func BenchmarkCall(b *testing.B) {
 				if tr.kind != "inproc" {
 					b.Run("xconn/"+name, func(b *testing.B) { benchXconn(b, s, tr, mode, payload) })
 					b.Run("floor/"+name, func(b *testing.B) { benchFloor(b, tr, mode, payload) })
+					b.Run("routed/"+name, func(b *testing.B) { benchRouted(b, s, tr, mode, payload) })
 				}
 			}
 		}

@@ -16,11 +16,16 @@
 # BASE builds the revision's benchmarks in a temporary git worktree and
 # interleaves its rounds with this tree's (order alternating each round);
 # only wampkit's own benchmarks run, and the table shows this tree over the
-# base. Without BASE it prints two tables: rates and allocations with
+# base, then both above the floor (the floor runs with this tree's
+# rounds): base/here is how many times wampkit's cost above the floor
+# shrank. Without BASE it prints two tables: rates and allocations with
 # wampkit's ratios over each peer, then each client's cost above the floor
-# per call (µs, from the median rates), its time as a multiple of the
-# floor's, and the write system calls per call of the whole process (router
-# included; Linux only).
+# per call (µs, from the median rates), split into the router's share (the
+# routed floor above the floor: the same frames through the real router by
+# clients that do no WAMP work, routed_test.go) and the client's own (its
+# time above the routed floor), its time as a multiple of the floor's, and
+# the write system calls per call of the whole process (router included;
+# Linux only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COUNT=${COUNT:-3}
@@ -40,7 +45,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "rounds: $COUNT, benchtime $BENCHTIME, transports $TRANSPORTS${BASE:+, base $BASE}"
 
 go test -c -o "$out/head.test" ./internal/bench/
-who='wampkit|nexus|nexusconv|xconn|floor'
+who='wampkit|nexus|nexusconv|xconn|floor|routed'
 if [ -n "${BASE:-}" ]; then
   who='wampkit'
   base_tree="$out/base"
@@ -48,12 +53,13 @@ if [ -n "${BASE:-}" ]; then
   (cd "$base_tree" && go test -c -o "$out/base.test" ./internal/bench/)
 fi
 
-# bench BIN DIR LABEL: one round of every benchmark; LABEL renames wampkit.
+# bench BIN DIR LABEL [WHO]: one round of every benchmark of WHO (default
+# $who); LABEL renames wampkit.
 bench() {
-  local bin=$1 dir=$2 label=$3
+  local bin=$1 dir=$2 label=$3 w=${4:-$who}
   (cd "$dir" &&
-    "$bin" -test.run '^$' -test.bench "^BenchmarkCall\$/^($who)\$/^($TRANSPORTS)\$" -test.benchtime "$BENCHTIME" &&
-    "$bin" -test.run '^$' -test.bench "^BenchmarkProgressive\$/^($who)\$/^($TRANSPORTS)\$" -test.benchtime 2x) |
+    "$bin" -test.run '^$' -test.bench "^BenchmarkCall\$/^($w)\$/^($TRANSPORTS)\$" -test.benchtime "$BENCHTIME" &&
+    "$bin" -test.run '^$' -test.bench "^BenchmarkProgressive\$/^($w)\$/^($TRANSPORTS)\$" -test.benchtime 2x) |
     sed "s|^\(Benchmark[A-Za-z]*\)/wampkit/|\1/$label/|" >> "$out/results.txt"
 }
 for i in $(seq "$COUNT"); do
@@ -61,11 +67,11 @@ for i in $(seq "$COUNT"); do
   if [ -z "${BASE:-}" ]; then
     bench "$out/head.test" internal/bench wampkit
   elif [ $((i % 2)) -eq 1 ]; then
-    bench "$out/head.test" internal/bench head
+    bench "$out/head.test" internal/bench head 'wampkit|floor|routed'
     bench "$out/base.test" "$base_tree/internal/bench" base
   else
     bench "$out/base.test" "$base_tree/internal/bench" base
-    bench "$out/head.test" internal/bench head
+    bench "$out/head.test" internal/bench head 'wampkit|floor|routed'
   fi
 done
 if [ -z "${BASE:-}" ]; then
@@ -91,6 +97,10 @@ function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "-" }
 function num(a) { return a > 0 ? sprintf("%.0f", a) : "-" }
 # above(w, k): µs per call above the floor; times(w, k): time per call as a multiple of the floor
 function above(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.1f", 1e6 / a - 1e6 / f) : "-" }
+# own(w, k): µs per call above the routed floor (routed_test.go): what
+# the client adds by its own WAMP work; router(k): the routed floor above the floor
+function own(w, k,   a, f) { a = r(w, k); f = r("routed", k); return (a > 0 && f > 0) ? sprintf("%.1f", 1e6 / a - 1e6 / f) : "-" }
+function router(k,   a, f) { a = r("routed", k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.1f", 1e6 / a - 1e6 / f) : "-" }
 function times(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.2f", f / a) : "-" }
 /^Benchmark(Call|Progressive)\// {
   name = $1; sub(/-[0-9]+$/, "", name)
@@ -114,6 +124,12 @@ END {
     printf "\n%-34s %9s %9s %6s %7s %7s %7s %7s %7s %7s %7s %7s\n", "wampkit, here over " base, "here/s", "base/s", "ratio", "allocs", "alloc b", "writes", "write b", "cpu µs", "cpu b", "switch", "swtch b"
     for (i = 1; i <= nk; i++) { k = sorted[i]
       printf "%-34s %9s %9s %6s %7s %7s %7s %7s %7s %7s %7s %7s\n", k, num(r("head", k)), num(r("base", k)), ratio(r("head", k), r("base", k)), al("head", k), al("base", k), wr("head", k), wr("base", k), cpu("head", k), cpu("base", k), sw("head", k), sw("base", k) }
+    printf "\n%-34s %7s %7s %7s %7s %9s %7s %7s %9s\n", "above the floor (µs/call)", "floor", "router", "+here", "+base", "base/here", "own", "own b", "base/here"
+    for (i = 1; i <= nk; i++) { k = sorted[i]
+      if (r("floor", k) == 0) continue
+      a = above("head", k); b = above("base", k); c = own("head", k); d = own("base", k)
+      printf "%-34s %7.1f %7s %7s %7s %9s %7s %7s %9s\n", k, 1e6 / r("floor", k), router(k), a, b, (a > 0 && b > 0) ? sprintf("%.2f", b / a) : "-",
+        c, d, (c > 0 && d > 0) ? sprintf("%.2f", d / c) : "-" }
     exit
   }
   printf "\n%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s\n", "rates (calls/s, items/s)", "wampkit", "nexus", "xconn", "wk/nx", "wk/xc", "al wk", "al nx", "al xc", "nexusconv", "wk/nxc"
@@ -121,11 +137,12 @@ END {
     printf "%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s\n", k, num(r("wampkit", k)), num(r("nexus", k)), num(r("xconn", k)),
       ratio(r("wampkit", k), r("nexus", k)), ratio(r("wampkit", k), r("xconn", k)), al("wampkit", k), al("nexus", k), al("xconn", k),
       num(r("nexusconv", k)), ratio(r("wampkit", k), r("nexusconv", k)) }
-  printf "\n%-34s %8s %8s %8s %8s %8s %8s %8s %8s   %s\n", "above the floor (µs/call)", "floor", "+wk", "+nx", "+xc", "floor/s", "x wk", "x nx", "x xc", "writes/call wk nx xc floor"
+  printf "\n%-34s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s   %s\n", "above the floor (µs/call)", "floor", "router", "+wk", "+nx", "+xc", "own wk", "own nx", "own xc", "x wk", "x nx", "x xc", "writes/call wk nx xc floor routed"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (r("floor", k) == 0) continue
-    printf "%-34s %8.1f %8s %8s %8s %8s %8s %8s %8s   %s %s %s %s\n", k, 1e6 / r("floor", k), above("wampkit", k), above("nexus", k), above("xconn", k),
-      num(r("floor", k)), times("wampkit", k), times("nexus", k), times("xconn", k), wr("wampkit", k), wr("nexus", k), wr("xconn", k), wr("floor", k) }
+    printf "%-34s %7.1f %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s   %s %s %s %s %s\n", k, 1e6 / r("floor", k), router(k), above("wampkit", k), above("nexus", k), above("xconn", k),
+      own("wampkit", k), own("nexus", k), own("xconn", k), times("wampkit", k), times("nexus", k), times("xconn", k),
+      wr("wampkit", k), wr("nexus", k), wr("xconn", k), wr("floor", k), wr("routed", k) }
 }' "$out/results.txt"
 if [ -z "${BASE:-}" ]; then
   grep -h 'B/registration' "$out/mem.txt" | awk '{ print "idle registration memory:", $1, $(NF-1), "B/registration" }'
