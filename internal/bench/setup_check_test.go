@@ -2,12 +2,14 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
@@ -93,6 +95,52 @@ func TestXconnCalls(t *testing.T) {
 			}
 			if n, ok := xconnInt(res.Args()[1:]); !ok || n != 42 {
 				t.Fatalf("got %v", res.Args())
+			}
+		})
+	}
+}
+
+// The routed floor's bare callee answers real calls through the router with
+// the payload, and its bare caller completes sequential and concurrent
+// round trips, on every network transport.
+func TestRoutedFloorRoundTrips(t *testing.T) {
+	s := startServer(t)
+	for _, tr := range transports[1:] {
+		t.Run(tr.name, func(t *testing.T) {
+			r := startRouted(t, s, tr, "small")
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			res, err := wampkitClient(t, s, tr).Call(ctx, client.CallRequest{Procedure: "bench.small"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(res.Args); got != "[hello 42]" {
+				t.Fatalf("the bare callee answered %s, want [hello 42]", got)
+			}
+			for range 10 {
+				if err := r.roundTrip(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 32)
+			for range 32 {
+				wg.Go(func() {
+					for range 10 {
+						if err := r.roundTrip(); err != nil {
+							errs <- err
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			if n := len(r.free); n != routedSlots {
+				t.Fatalf("%d of %d slots free after the round trips", n, routedSlots)
 			}
 		})
 	}
