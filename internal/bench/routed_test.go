@@ -314,19 +314,33 @@ func startRouted(tb testing.TB, s *server, tr transport, payload string) *routed
 		<-ended
 	})
 	wg.Add(2)
-	go func() { // the callee: each INVOCATION answered by the YIELD with its ID
+	// The callee reads and writes on two goroutines, as a client does, so
+	// concurrent calls overlap its reads and writes: each INVOCATION's ID
+	// goes to the writer, which answers with the YIELD.
+	invocations := make(chan uint64, routedSlots)
+	wg.Add(1)
+	go func() {
 		defer wg.Done()
-		var frame []byte
+		defer close(invocations)
 		for callee.readFrame() == nil {
 			id, err := ids.readID(payloadOf(tr, callee))
 			if err != nil {
 				return
 			}
+			invocations <- id
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		var frame []byte
+		for id := range invocations {
 			frame = ids.appendFrame(frame[:0], tr, yieldHead, id, yieldTail)
 			cmu.Lock()
-			err = callee.writeFrame(frame)
+			err := callee.writeFrame(frame)
 			cmu.Unlock()
 			if err != nil {
+				for range invocations { // until the reader ends
+				}
 				return
 			}
 		}
