@@ -82,7 +82,7 @@ func isScalar(v any) bool {
 // nil gives no arguments, a client.Payload goes as is, anything else as
 // args=[v].
 func encodeOutput(v any, what string) (client.Payload, error) {
-	p, err := payload.Encode(v)
+	p, err := payload.EncodeFrozen(v) // only the client (and interceptors, which unfreeze it) sees it
 	if err != nil {
 		return client.Payload{}, fmt.Errorf("callee: encode %s: %w", what, err)
 	}

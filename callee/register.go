@@ -100,6 +100,6 @@ func singleInput[In any](inv *client.Invocation, cfg *config) (In, error) {
 		return in, errNotStreaming(inv.Procedure())
 	}
 	dst := payload.Scratch[In]() // not a local: its address would move it to the heap
-	err := decodeInput(inv.Payload(), dst, cfg)
+	err := decodeInput(payload.InvocationPayload[In](inv), dst, cfg)
 	return payload.Release(dst), err
 }

@@ -37,6 +37,7 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 	if err != nil {
 		return zero, err
 	}
+	req = payload.ReadOnlyResult[Out](req) // decodeOut only reads it
 	if err := notSent(ctx, procedure); err != nil {
 		return zero, err
 	}
@@ -48,7 +49,7 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 }
 
 func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (client.CallRequest, error) {
-	p, err := payload.Encode(in)
+	p, err := payload.EncodeFrozen(in) // only the client sees it
 	if err != nil {
 		return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
 	}

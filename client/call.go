@@ -56,6 +56,11 @@ type CallRequest struct {
 	// Interceptors wrap this call only, inside the client's own (see
 	// [Interceptor] for the order); caller.WithInterceptors sets them.
 	Interceptors []Interceptor
+
+	// readOnly: the final result goes only to a typed decoder that reads
+	// it and copies what it keeps (kithook.ReadOnlyResult), so a frozen
+	// one may come over the in-process link without a copy.
+	readOnly bool
 }
 
 // Result is a RESULT: progressive (Progress) or final.

@@ -16,7 +16,12 @@ import (
 	"github.com/wampkit/wampkit/internal/kithook"
 )
 
-func init() { kithook.ConnectLocal = connectLocal }
+func init() {
+	kithook.ConnectLocal = connectLocal
+	kithook.Freeze = func(p Payload) Payload { p.frozen = true; return p }
+	kithook.ReadOnlyResult = func(req CallRequest) CallRequest { req.readOnly = true; return req }
+	kithook.ReadPayload = (*Invocation).readPayload
+}
 
 // Client is a WAMP client: one session at a time with a router, re-joined
 // after a lost transport (unless reconnect is off), with the registrations

@@ -62,7 +62,10 @@
 // The in-process link has wire semantics: each receiver gets a deep copy in
 // these types, as after a serializer round trip, so a handler tested in
 // process sees int64(5) where the caller sent int8(5), as it would over
-// the network, and shares no memory with the sender. Values sent raw may be
+// the network, and shares no memory with the sender. (Where no code can
+// tell, the copy is skipped: the typed packages' own encoded arguments and
+// answers, which nothing modifies once sent, are read in place by a typed
+// decoder that copies what it keeps; see internal/handover.) Values sent raw may be
 // any Go integer, float, string, slice or map with string keys (named types
 // included); a struct or json.Marshaler travels as encoding/json writes it.
 // A value no serializer can carry (a channel, a function, a complex number,

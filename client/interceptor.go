@@ -125,6 +125,16 @@ func ChainInvocation(h InvocationHandler, interceptors ...Interceptor) (_ Invoca
 			err = fmt.Errorf("%w: WrapInvocation: %v", ErrInterceptorPanic, r)
 		}
 	}()
+	if len(interceptors) > 0 {
+		// The interceptors see the handler's answer: it is no longer
+		// frozen (Payload.frozen), they may keep or modify it.
+		inner := h
+		h = func(ctx context.Context, inv *Invocation) (Payload, error) {
+			p, err := inner(ctx, inv)
+			p.frozen = false
+			return p, err
+		}
+	}
 	for i := len(interceptors) - 1; i >= 0; i-- {
 		if interceptors[i] == nil {
 			return nil, fmt.Errorf("%w: nil interceptor", ErrInvalidOption)
@@ -180,6 +190,9 @@ func (c *Client) startIntercepted(ctx context.Context, req CallRequest) (_ *Pend
 		ctx = context.WithValue(ctx, startKey{}, &start)
 	}
 	req.Extra = maps.Clone(req.Extra) // the chain's own copy
+	// Application code sees this request: its payload is not frozen any
+	// more, and its result goes to the interceptors, which may modify it.
+	req.Payload.frozen, req.readOnly = false, false
 	var s CallStream
 	defer func() {
 		if r := recover(); r != nil {

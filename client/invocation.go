@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/wire"
 )
 
 // Invocation is one call of a registered procedure, as the handler sees it.
@@ -26,6 +28,11 @@ type Invocation struct {
 	kwargs  map[string]any
 	s       *session
 	reg     *sessionReg // its Value is the *Registration
+	// shared: args and kwargs are the caller's frozen payload, handed over
+	// the in-process link without a copy (internal/handover), to be read
+	// only; Payload gives a copy of its own (own, made once under mu).
+	shared bool
+	own    *Payload
 
 	ctx    context.Context // the handler's
 	cancel context.CancelCauseFunc
@@ -57,8 +64,36 @@ func (i *Invocation) Procedure() string { return i.proc }
 // Payload is the invocation's arguments (for a progressive invocation, the
 // first chunk); for an invocation in Payload Passthru Mode, its Passthru.
 func (i *Invocation) Payload() Payload {
+	if i.shared {
+		return i.ownPayload()
+	}
+	return i.readPayload()
+}
+
+// readPayload is the payload as it arrived: for a shared invocation, the
+// caller's frozen values, for a typed decoder that only reads them
+// (kithook.ReadPayload).
+func (i *Invocation) readPayload() Payload {
 	p, _ := payloadFrom("INVOCATION", i.args, i.kwargs, i.details) // checked before the handler ran
 	return p
+}
+
+// ownPayload is the payload of a shared invocation as the receiver's own
+// canonical copy (wire.LocalPayload), made at the first call.
+func (i *Invocation) ownPayload() Payload {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.own == nil {
+		// A frozen payload is the typed encoder's output, which the
+		// sender's check passed: nothing in it can fail the copy.
+		args, kwargs, err := wire.LocalPayload(i.args, i.kwargs)
+		if err != nil {
+			i.s.log.Warn("wamp in-process payload cannot travel over WAMP", "type", wamp.INVOCATION, "error", err)
+		}
+		p, _ := payloadFrom("INVOCATION", args, kwargs, i.details)
+		i.own = &p
+	}
+	return *i.own
 }
 
 // Details is the INVOCATION details dictionary (do not modify).

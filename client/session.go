@@ -11,6 +11,7 @@ import (
 
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/wampkit/wampkit/internal/handover"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
@@ -359,8 +360,24 @@ func (s *session) nextID() wamp.ID { return wamp.ID(s.reqID.Add(1)) }
 // first, or its payload cannot go out (checkOut: ErrInvalidPayload,
 // ErrMessageTooLarge), which is found here, on the caller's goroutine.
 func (s *session) send(ctx context.Context, msg wamp.Message) error {
-	if err := s.checkOut(msg); err != nil {
+	return s.sendFrozen(ctx, msg, false)
+}
+
+// sendFrozen is send for a CALL or YIELD whose payload may be frozen
+// (Payload.frozen): over the in-process link it is then given to its
+// receiver without a copy (handover.Give, just before the link has it).
+func (s *session) sendFrozen(ctx context.Context, msg wamp.Message, frozen bool) error {
+	size, err := s.checkOut(msg)
+	if err != nil {
 		return err
+	}
+	if frozen && s.local && size <= handover.MaxBytes {
+		switch m := msg.(type) {
+		case *wamp.Call:
+			handover.Give(m.Arguments, m.ArgumentsKw)
+		case *wamp.Yield:
+			handover.Give(m.Arguments, m.ArgumentsKw)
+		}
 	}
 	if w, ok := s.peer.(writeThrough); ok {
 		// The wire peers: no handoff to their writer when it is idle.
@@ -513,12 +530,13 @@ func (s *session) readLoop() {
 				s.end(ErrConnectionLost)
 				return
 			}
+			shared := false
 			if s.local {
-				if msg, ok = s.localize(msg); !ok {
+				if msg, shared, ok = s.localize(msg); !ok {
 					continue
 				}
 			}
-			if !s.dispatch(msg) {
+			if !s.dispatch(msg, shared) {
 				return
 			}
 		case <-s.dying:

@@ -70,7 +70,7 @@ func (s *session) startCall(ctx context.Context, req *CallRequest, args []any, k
 	}
 	s.calls[c.id] = c
 	s.mu.Unlock()
-	if err := s.send(ctx, &c.msg); err != nil {
+	if err := s.sendFrozen(ctx, &c.msg, req.Payload.frozen && !req.Stream); err != nil {
 		s.dropCall(c.id)
 		return err
 	}
@@ -298,7 +298,7 @@ func (s *session) dropCall(id wamp.ID) {
 	s.mu.Unlock()
 }
 
-func (s *session) onResult(m *wamp.Result) {
+func (s *session) onResult(m *wamp.Result, shared bool) {
 	progress, _ := m.Details[wamp.OptProgress].(bool)
 	s.mu.Lock()
 	c, ok := s.calls[m.Request]
@@ -308,6 +308,14 @@ func (s *session) onResult(m *wamp.Result) {
 	s.mu.Unlock()
 	if !ok {
 		return // canceled or abandoned call: its late RESULT is expected noise
+	}
+	if shared && (progress || !c.req.readOnly) {
+		// Whoever reads this result may modify it: it gets a copy of its
+		// own. (A frozen payload cannot fail the copy.)
+		if err := s.unshare(&m.Arguments, &m.ArgumentsKw); err != nil {
+			c.fail(&Error{URI: string(wamp.ErrInvalidArgument), Args: wamp.List{err.Error()}})
+			return
+		}
 	}
 	r := Result{Payload: Payload{Args: m.Arguments, Kwargs: m.ArgumentsKw}, Details: m.Details, Progress: progress}
 	if !progress {

@@ -102,7 +102,12 @@ func (s *session) Registrations() []*sessionReg {
 	return out
 }
 
-func (s *session) onInvocation(m *wamp.Invocation) {
+func (s *session) onInvocation(m *wamp.Invocation, shared bool) {
+	if shared && m.Details[wamp.OptProgress] == true {
+		// The first chunk of a stream: chunks are handed to the handler's
+		// input, which owns them. (A frozen payload cannot fail the copy.)
+		shared = s.unshare(&m.Arguments, &m.ArgumentsKw) != nil
+	}
 	s.mu.Lock()
 	if inv, ok := s.invs[m.Request]; ok {
 		s.mu.Unlock()
@@ -135,6 +140,7 @@ func (s *session) onInvocation(m *wamp.Invocation) {
 		return
 	}
 	inv := newInvocation(s, reg, m)
+	inv.shared = shared
 	inv.charged = size
 	s.inputBytes.Add(size)
 	s.invs[m.Request] = inv
@@ -182,7 +188,8 @@ func (s *session) runHandler(inv *Invocation) {
 				inv.proc, s.cfg.InputBytes)}}
 	}
 	answer := answerOf(inv, p, err)
-	if err := s.sendNow(answer); errors.Is(err, ErrInvalidPayload) || errors.Is(err, ErrMessageTooLarge) {
+	_, yield := answer.(*wamp.Yield)
+	if err := s.sendFrozen(context.Background(), answer, yield && p.frozen && p.Passthru == nil); errors.Is(err, ErrInvalidPayload) || errors.Is(err, ErrMessageTooLarge) {
 		// The caller gets an error rather than waiting for an answer that
 		// cannot go out.
 		s.log.Warn("wamp invocation answer not sent", "procedure", inv.proc, "error", err)

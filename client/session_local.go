@@ -3,6 +3,7 @@ package client
 import (
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/wampkit/wampkit/internal/handover"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
@@ -20,10 +21,24 @@ import (
 // an ERROR keeps its URI with the reason as its only argument, and an EVENT
 // is dropped (reported to the logger). ok is false when nothing is left to
 // dispatch.
-func (s *session) localize(msg wamp.Message) (out wamp.Message, ok bool) {
+//
+// A frozen payload the sender gave to this receiver (internal/handover: an
+// INVOCATION's or RESULT's arguments built by the typed encoder) is not
+// copied: only its Details are, and shared is true. Its consumer only
+// reads it, or copies it first (Invocation.Payload, unshare).
+func (s *session) localize(msg wamp.Message) (out wamp.Message, shared, ok bool) {
+	switch m := msg.(type) {
+	case *wamp.Invocation:
+		shared = handover.Take(m.Arguments, m.ArgumentsKw)
+	case *wamp.Result:
+		shared = handover.Take(m.Arguments, m.ArgumentsKw)
+	}
+	if shared && wire.LocalizeDetails(msg) == nil {
+		return msg, true, true
+	}
 	err := wire.Localize(msg)
 	if err == nil {
-		return msg, true
+		return msg, false, true
 	}
 	s.log.Warn("wamp in-process payload cannot travel over WAMP", "type", msg.MessageType(), "error", err)
 	refused := func(t wamp.MessageType, req wamp.ID, uri wamp.URI) *wamp.Error {
@@ -32,13 +47,24 @@ func (s *session) localize(msg wamp.Message) (out wamp.Message, ok bool) {
 	switch m := msg.(type) {
 	case *wamp.Invocation:
 		_ = s.sendNow(refused(wamp.INVOCATION, m.Request, wamp.ErrInvalidArgument))
-		return nil, false
+		return nil, false, false
 	case *wamp.Result:
-		return refused(wamp.CALL, m.Request, wamp.ErrInvalidArgument), true
+		return refused(wamp.CALL, m.Request, wamp.ErrInvalidArgument), false, true
 	case *wamp.Error:
-		return refused(m.Type, m.Request, m.Error), true
+		return refused(m.Type, m.Request, m.Error), false, true
 	case *wamp.Event:
-		return nil, false
+		return nil, false, false
 	}
-	return msg, true // the router's own messages hold what it put there
+	return msg, false, true // the router's own messages hold what it put there
+}
+
+// unshare replaces a shared payload (see localize) by the receiver's own
+// canonical copy, for a consumer that may modify it.
+func (s *session) unshare(args *wamp.List, kwargs *wamp.Dict) error {
+	a, kw, err := wire.LocalPayload(*args, *kwargs)
+	if err != nil {
+		return err
+	}
+	*args, *kwargs = a, kw
+	return nil
 }

@@ -83,8 +83,9 @@ func (e *walkErr) at(step string) *walkErr {
 }
 
 // checkOut checks the payload and options of a message the session is about
-// to send. Messages without a payload pass.
-func (s *session) checkOut(msg wamp.Message) error {
+// to send, and returns an upper bound of its encoded size. Messages without
+// a payload pass.
+func (s *session) checkOut(msg wamp.Message) (int, error) {
 	var (
 		uri    wamp.URI
 		opts   wamp.Dict
@@ -105,30 +106,30 @@ func (s *session) checkOut(msg wamp.Message) error {
 	case *wamp.Subscribe:
 		uri, opts = m.Topic, m.Options
 	default:
-		return nil
+		return 0, nil
 	}
 	w := walker{finite: s.cfg.RejectNonFinite, limit: s.limit}
 	w.add(len(uri)+16, 6*len(uri)+64) // the envelope: type, IDs, URI
 	if err := w.dict(opts, 1); err != nil {
-		return s.walkFailed(err.at("options"))
+		return 0, s.walkFailed(err.at("options"))
 	}
 	if err := w.list(args, 1); err != nil {
-		return s.walkFailed(err.at("args"))
+		return 0, s.walkFailed(err.at("args"))
 	}
 	if err := w.dict(kwargs, 1); err != nil {
-		return s.walkFailed(err.at("kwargs"))
+		return 0, s.walkFailed(err.at("kwargs"))
 	}
 	if s.limit <= 0 || w.hi <= s.limit || s.sizer == nil {
-		return nil
+		return w.hi, nil
 	}
 	n, err := s.sizer.EncodedSize(msg)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidPayload, err)
+		return 0, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
 	}
 	if n > s.limit {
-		return fmt.Errorf("%w: %v of %d bytes, the limit is %d", ErrMessageTooLarge, msg.MessageType(), n, s.limit)
+		return 0, fmt.Errorf("%w: %v of %d bytes, the limit is %d", ErrMessageTooLarge, msg.MessageType(), n, s.limit)
 	}
-	return nil
+	return n, nil
 }
 
 func (s *session) walkFailed(e *walkErr) error {

@@ -19,33 +19,44 @@ const maxDepth = 1000
 //     and kwargs from its named fields, nil when there are none;
 //   - any other value v gives args=[EncodeValue(v)].
 func Encode(v any) (args []any, kwargs map[string]any, err error) {
+	args, kwargs, _, err = EncodeFresh(v)
+	return args, kwargs, err
+}
+
+// EncodeFresh is Encode, and reports whether args and kwargs share no
+// memory with v: every list and map in them is made by the encoder (strings
+// are immutable and numbers are copies), so nothing but their holder can
+// modify them. A []byte in v is passed on as it is, not copied: a payload
+// that holds one is not fresh.
+func EncodeFresh(v any) (args []any, kwargs map[string]any, fresh bool, err error) {
 	if v == nil {
-		return nil, nil, nil
+		return nil, nil, true, nil
 	}
 	rv := reflect.ValueOf(v)
 	for rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
-			return nil, nil, nil
+			return nil, nil, true, nil
 		}
 		rv = rv.Elem()
 	}
+	e := getEncodeState()
+	defer putEncodeState(e)
 	if p := objectPlan(rv.Type()); p.sentPositionally() {
-		return encodeSplit(p, rv)
+		args, kwargs, err = e.encodeSplit(p, rv)
+		return args, kwargs, !e.shared, err
 	}
-	x, err := EncodeValue(v)
-	if err != nil {
-		return nil, nil, err
+	x, xerr := e.encode(reflect.ValueOf(v))
+	if xerr != nil {
+		return nil, nil, false, xerr.finish()
 	}
-	return []any{x}, nil, nil
+	return []any{x}, nil, !e.shared, nil
 }
 
 // encodeSplit encodes positional fields as args and named ones as kwargs.
-func encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[string]any, error) {
+func (e *encodeState) encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[string]any, error) {
 	if p.err != nil {
 		return nil, nil, &EncodeError{Type: p.typ.String(), Msg: p.err.Error()}
 	}
-	e := getEncodeState()
-	defer putEncodeState(e)
 	args := make([]any, p.posArgs)
 	for _, f := range p.positional {
 		if f.hybrid {
@@ -97,7 +108,8 @@ func EncodeValue(v any) (any, error) {
 
 // encodeState tracks depth and builds the error path.
 type encodeState struct {
-	depth int
+	depth  int
+	shared bool // a value of the input was passed on as it is ([]byte)
 }
 
 var encodeStates = sync.Pool{New: func() any { return new(encodeState) }}
@@ -105,7 +117,7 @@ var encodeStates = sync.Pool{New: func() any { return new(encodeState) }}
 func getEncodeState() *encodeState { return encodeStates.Get().(*encodeState) }
 
 func putEncodeState(e *encodeState) {
-	e.depth = 0
+	e.depth, e.shared = 0, false
 	encodeStates.Put(e)
 }
 

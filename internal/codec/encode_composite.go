@@ -27,12 +27,13 @@ func listEncoder(t reflect.Type) encoderFunc {
 }
 
 // encodeBytes gives []byte for byte slices and byte arrays of any named type.
-func encodeBytes(_ *encodeState, v reflect.Value) (any, *encodeErr) {
+func encodeBytes(e *encodeState, v reflect.Value) (any, *encodeErr) {
 	if v.Kind() == reflect.Slice {
 		if v.IsNil() {
 			return nil, nil
 		}
 		if b, ok := v.Interface().([]byte); ok {
+			e.shared = true
 			return b, nil
 		}
 	}

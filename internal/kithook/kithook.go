@@ -27,6 +27,29 @@ var Attach func(router any, peer wamp.Peer) error
 // again on every reconnect. Call it through [Connect].
 var ConnectLocal any
 
+// The hooks below are of the types named in their comments (functions of
+// package client's types, by value: nothing escapes to the heap). Package
+// client sets them in its init.
+
+// Freeze, a func(client.Payload) client.Payload, returns the payload marked
+// frozen: its Args and Kwargs were built by wampkit's typed encoder for one
+// message, no application code sees them, and nothing modifies them once
+// sent (internal/handover).
+var Freeze any
+
+// ReadOnlyResult, a func(client.CallRequest) client.CallRequest, returns
+// the request marked as one whose final result is only read, by a typed
+// decoder that copies what it keeps: over the in-process link a frozen
+// result is then handed over without a copy.
+var ReadOnlyResult any
+
+// ReadPayload, a func(*client.Invocation) client.Payload, returns the
+// payload of an invocation as it arrived, possibly the caller's frozen
+// values (internal/handover): for a typed decoder that only reads it and
+// copies what it keeps. Anything else takes Invocation.Payload, a copy of
+// its own.
+var ReadPayload any
+
 // Connect calls [ConnectLocal]: C is *client.Client and O client.Option.
 func Connect[C, O any](ctx context.Context, attach func(wamp.Peer) error, opts []O) (C, error) {
 	return ConnectLocal.(func(context.Context, func(wamp.Peer) error, ...O) (C, error))(ctx, attach, opts...)

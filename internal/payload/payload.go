@@ -20,6 +20,7 @@ import (
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
+	"github.com/wampkit/wampkit/internal/kithook"
 )
 
 // Encode gives the payload that sends v.
@@ -93,4 +94,46 @@ func targetType(dst any) string {
 		t = t.Elem()
 	}
 	return fmt.Sprint(t)
+}
+
+// EncodeFrozen is Encode for a payload that goes into one message without
+// any application code seeing it (a typed Call's arguments, a typed
+// handler's answer, before any interceptor): when the codec made all of it
+// (codec.EncodeFresh), it is marked frozen, and the in-process link may
+// hand it to its receiver without a copy (internal/handover). The caller
+// must not modify it, nor hand it to code that may.
+func EncodeFrozen(v any) (client.Payload, error) {
+	switch v.(type) {
+	case client.Payload, *client.Payload:
+		return Encode(v)
+	}
+	args, kwargs, fresh, err := codec.EncodeFresh(v)
+	if err != nil {
+		return client.Payload{}, err
+	}
+	p := client.Payload{Args: args, Kwargs: kwargs}
+	if fresh {
+		p = kithook.Freeze.(func(client.Payload) client.Payload)(p)
+	}
+	return p, nil
+}
+
+// ReadOnlyResult returns req marked as a call whose final result is only
+// decoded into an Out that copies everything it keeps (codec.Copies): a
+// frozen result may then come over the in-process link without a copy.
+func ReadOnlyResult[Out any](req client.CallRequest) client.CallRequest {
+	if !codec.Copies(reflect.TypeFor[Out]()) {
+		return req
+	}
+	return kithook.ReadOnlyResult.(func(client.CallRequest) client.CallRequest)(req)
+}
+
+// InvocationPayload is the payload of inv for decoding into an In: as it
+// arrived (possibly the caller's frozen values, read only) when In copies
+// everything it keeps (codec.Copies), else the invocation's own copy.
+func InvocationPayload[In any](inv *client.Invocation) client.Payload {
+	if !codec.Copies(reflect.TypeFor[In]()) {
+		return inv.Payload()
+	}
+	return kithook.ReadPayload.(func(*client.Invocation) client.Payload)(inv)
 }

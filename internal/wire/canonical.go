@@ -223,6 +223,49 @@ func Localize(msg wamp.Message) error {
 	return err
 }
 
+// LocalizeDetails is Localize for an INVOCATION or RESULT whose payload is
+// frozen (internal/handover): only its Details are made the receiver's,
+// Arguments and ArgumentsKw stay the sender's, for a receiver that only
+// reads them (or copies them with LocalPayload before anything else does).
+func LocalizeDetails(msg wamp.Message) error {
+	var d *wamp.Dict
+	switch m := msg.(type) {
+	case *wamp.Invocation:
+		d = &m.Details
+	case *wamp.Result:
+		d = &m.Details
+	default:
+		return Localize(msg)
+	}
+	if *d == nil || flatCanonical(*d) {
+		return nil
+	}
+	c, err := localDict(*d, 0)
+	if err != nil {
+		return fmt.Errorf("wire: %v Details%w", msg.MessageType(), err)
+	}
+	*d = c
+	return nil
+}
+
+// LocalPayload returns canonical deep copies of args and kwargs (see
+// Localize): what the receiver of a frozen payload hands to code that may
+// modify it.
+func LocalPayload(args []any, kwargs map[string]any) ([]any, map[string]any, error) {
+	var err error
+	if args != nil {
+		if args, err = localList(args, 0); err != nil {
+			return nil, nil, fmt.Errorf("wire: Arguments%w", err)
+		}
+	}
+	if kwargs != nil {
+		if kwargs, err = localDict(kwargs, 0); err != nil {
+			return nil, nil, fmt.Errorf("wire: ArgumentsKw%w", err)
+		}
+	}
+	return args, kwargs, nil
+}
+
 // flatCanonical reports whether d holds only canonical scalars (so sharing
 // it with its sender is safe for a reader that does not modify it).
 func flatCanonical(d map[string]any) bool {

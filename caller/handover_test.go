@@ -1,0 +1,142 @@
+package caller_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wampkit/wampkit/callee"
+	"github.com/wampkit/wampkit/caller"
+	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
+)
+
+// The in-process link hands a typed payload to a typed receiver without
+// copying it (internal/handover). These tests run under -race: a receiver
+// or an interceptor that modifies what it got must never touch memory the
+// sender or another receiver reads, whichever side is typed.
+
+type doc struct {
+	ID   int            `json:"id"`
+	Name string         `json:"name"`
+	Tags []string       `json:"tags"`
+	Meta map[string]int `json:"meta"`
+}
+
+var sentDoc = doc{Name: "ada", Tags: []string{"a", "b"}, Meta: map[string]int{"x": 1}}
+
+// TestHandoverRawCalleeModifies: a raw callee changes everything it was
+// given, answers wamp.error.unavailable the first time, and the typed
+// caller's RetrySafe sends the same arguments again: the second attempt
+// gets them as the caller sent them.
+func TestHandoverRawCalleeModifies(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, cli := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	var seen sync.Map // doc ID -> attempted once
+	raw(t, srv, "test.modify", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+		p := inv.Payload()
+		m := p.Args[0].(map[string]any)
+		if got := m["name"]; got != "ada" {
+			return client.Payload{}, client.NewError("test.error.changed", "name", got)
+		}
+		m["name"] = "changed"
+		m["tags"].([]any)[0] = "changed"
+		m["meta"].(map[string]any)["x"] = int64(99)
+		if _, again := seen.LoadOrStore(m["id"], true); !again {
+			return client.Payload{}, client.NewError(string(client.ErrUnavailable.URI), "try again")
+		}
+		return p, nil // the changed copy
+	}, client.RegisterOptions{})
+	var wg sync.WaitGroup
+	var id atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				in := sentDoc
+				in.ID = int(id.Add(1))
+				out, err := caller.Call[doc](ctx, cli, "test.modify", in, caller.RetrySafe(2, 0))
+				if !assert.NoError(t, err) {
+					return
+				}
+				assert.Equal(t, doc{ID: in.ID, Name: "changed", Tags: []string{"changed", "b"}, Meta: map[string]int{"x": 99}}, out)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, doc{Name: "ada", Tags: []string{"a", "b"}, Meta: map[string]int{"x": 1}}, sentDoc)
+}
+
+// TestHandoverTypedAnyTargets: typed handlers and callers whose types hold
+// `any` (which would share what they decode) get values of their own, in
+// the canonical types of every transport, and may change them.
+func TestHandoverTypedAnyTargets(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, cli := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	type loose struct {
+		V any `json:"v"`
+	}
+	_, err := callee.Register(ctx, srv, "test.any", func(_ context.Context, in map[string]any) (loose, error) {
+		if _, ok := in["v"].(int64); !ok {
+			return loose{}, client.NewError("test.error.type", in["v"])
+		}
+		in["v"] = "changed by the callee" // its own
+		return loose{V: []any{7, map[string]any{"k": uint8(1)}}}, nil
+	})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				out, err := caller.Call[loose](ctx, cli, "test.any", loose{V: 5})
+				if !assert.NoError(t, err) {
+					return
+				}
+				l := out.V.([]any)
+				assert.Equal(t, []any{int64(7), map[string]any{"k": int64(1)}}, l)
+				l[1].(map[string]any)["k"] = "changed by the caller"
+				res, err := caller.Call[client.Payload](ctx, cli, "test.any", loose{V: 5})
+				if !assert.NoError(t, err) {
+					return
+				}
+				res.Args[0].(map[string]any)["v"] = "changed by the caller"
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestHandoverPublishToSeveral: one publication reaches several
+// subscribers in the process; each may change what it got.
+func TestHandoverPublishToSeveral(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	ctx := wamptest.Context(t)
+	pub := r.Local(t)
+	var got sync.WaitGroup
+	for range 3 {
+		sub := r.Local(t)
+		_, err := sub.Subscribe(ctx, "test.topic", func(ev *client.Event) {
+			defer got.Done()
+			m := ev.Payload.Args[0].(map[string]any)
+			m["name"] = "changed"
+			m["tags"].([]any)[0] = "changed"
+		}, client.SubscribeOptions{})
+		require.NoError(t, err)
+	}
+	for range 10 {
+		got.Add(3)
+		p := client.Payload{Args: []any{map[string]any{"name": "ada", "tags": []any{"a"}}}}
+		_, err := pub.Publish(ctx, "test.topic", p, client.PublishOptions{Acknowledge: true})
+		require.NoError(t, err)
+	}
+	got.Wait()
+}

@@ -1,0 +1,97 @@
+// Package handover lets a payload cross the in-process link without the
+// copy that gives the link wire semantics (wire.Localize), when the sender
+// proves that nobody will ever modify it.
+//
+// The in-process link carries Go values: the router hands the receiver the
+// sender's own Arguments slice and ArgumentsKw map. A receiver therefore
+// copies what it receives, so that it never shares memory with the sender
+// (as over the network). The copy is needless when the payload is frozen:
+// built by wampkit's typed encoder for one message, seen by no application
+// code (no interceptor), and never modified after it was sent. Such a
+// payload may be read by any number of readers at once, and a receiver
+// whose consumer only reads it (the typed decoders, which copy what they
+// keep) can skip the copy.
+//
+// The sender records the payload with [Give] just before it hands the
+// message to the link; the receiver asks [Take] with the Arguments and
+// ArgumentsKw it received. Take is true only for the very slice and map
+// that were given (same backing array, same length, same map), and only
+// once. The record is found by identity, never by reading the values, so
+// nothing the application sends is read beyond what a copy would read.
+//
+// The records live in a fixed table of [slots] entries indexed by the
+// address of the arguments (a newer record replaces an older one in its
+// slot: the older payload is then copied, as without this package). A
+// record keeps its payload alive until it is taken or replaced, so the
+// memory held is bounded by slots times [MaxBytes] (the sender gives only
+// payloads whose encoded size is at most MaxBytes); a payload that never
+// reaches a receiver (a call the router refuses, an answer to a canceled
+// call) is held until a later one takes its slot.
+package handover
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// slots is the number of records; a power of two.
+const slots = 1024
+
+// MaxBytes bounds the encoded size of a payload that may be given.
+const MaxBytes = 16 << 10
+
+// record is one slot: a payload given and not yet taken (args nil when
+// none). A mutex per slot, not a pointer swapped atomically: a record costs
+// no allocation.
+type record struct {
+	mu     sync.Mutex
+	args   []any
+	kwargs map[string]any
+}
+
+var table [slots]record
+
+// slot is the table entry of an arguments array.
+func slot(args []any) *record {
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(args)))
+	h := (p >> 4) ^ (p >> 14) ^ (p >> 24)
+	return &table[h&(slots-1)]
+}
+
+// Give records args and kwargs, a frozen payload (see the package
+// documentation), as given to the next receiver that asks for exactly
+// them. Only non-empty arguments can be given (they carry the identity);
+// Give reports whether it recorded them.
+func Give(args []any, kwargs map[string]any) bool {
+	if len(args) == 0 {
+		return false
+	}
+	r := slot(args)
+	r.mu.Lock()
+	r.args, r.kwargs = args, kwargs
+	r.mu.Unlock()
+	return true
+}
+
+// Take reports whether args and kwargs are a frozen payload given with
+// Give and not taken yet; the record is removed. It reads neither the
+// arguments nor the map.
+func Take(args []any, kwargs map[string]any) bool {
+	if len(args) == 0 {
+		return false
+	}
+	r := slot(args)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.args) != len(args) || unsafe.SliceData(r.args) != unsafe.SliceData(args) ||
+		mapPointer(r.kwargs) != mapPointer(kwargs) {
+		return false
+	}
+	r.args, r.kwargs = nil, nil
+	return true
+}
+
+// mapPointer is a map's identity.
+func mapPointer(m map[string]any) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&m))
+}
