@@ -54,7 +54,8 @@ func newInvocation(s *session, reg *sessionReg, m *wamp.Invocation) *Invocation 
 	if ms, ok := wamp.AsInt64(m.Details[wamp.OptTimeout]); ok && ms > 0 && ms <= math.MaxInt64/int64(time.Millisecond) {
 		ctx, inv.stop = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
 	}
-	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
+	inv.hctx = handlerContext{Context: ctx, inv: inv}
+	inv.ctx = &inv.hctx
 	return inv
 }
 

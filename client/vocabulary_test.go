@@ -111,6 +111,7 @@ func TestHandlerContextDerivesFromBaseContext(t *testing.T) {
 		cause     error
 		progress  error
 		afterFunc bool
+		derived   error // the cause a context derived from the handler's sees
 	}
 	got := make(chan seen, 1)
 	running := make(chan struct{}, 1)
@@ -145,9 +146,13 @@ func TestHandlerContextDerivesFromBaseContext(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { _ = callee2.Close(context.Background()) }()
 	_, err = callee2.Register(ctx, "com.example.ctx2", func(hctx context.Context, inv *client.Invocation) (client.Payload, error) {
+		child, stopChild := context.WithCancel(hctx)
+		defer stopChild()
 		running <- struct{}{}
 		<-hctx.Done()
-		got <- seen{value: hctx.Value(ctxKey{}), cause: context.Cause(hctx), progress: inv.Progress(client.Payload{Args: []any{1}})}
+		<-child.Done()
+		got <- seen{value: hctx.Value(ctxKey{}), cause: context.Cause(hctx), progress: inv.Progress(client.Payload{Args: []any{1}}),
+			derived: context.Cause(child)}
 		return client.Payload{}, hctx.Err()
 	}, client.RegisterOptions{})
 	require.NoError(t, err)
@@ -164,6 +169,7 @@ func TestHandlerContextDerivesFromBaseContext(t *testing.T) {
 	}
 	assert.Nil(t, s.value, "no base context given: context.Background's values")
 	assert.ErrorContains(t, s.cause, "interrupted")
+	assert.Equal(t, s.cause, s.derived, "a context derived from the handler's ends with the same cause")
 	assert.ErrorIs(t, s.progress, client.ErrInvocationDone)
 	assert.False(t, client.IsRemote(s.progress), "a local condition does not read as remote")
 	assert.False(t, errors.Is(s.progress, client.ErrCanceled), "no remote URI on a local condition")
