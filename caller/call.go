@@ -54,7 +54,7 @@ func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (cli
 		return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
 	}
 	req := cfg.request(procedure, p)
-	if _, reads := c.CallTimeoutUnit(); req.Timeout > 0 && !reads {
+	if req.Timeout > 0 && !readsTimeout(c) {
 		// A router that does not read the option (its WELCOME does not
 		// announce call_timeout and it is not Crossbar) is not asked; the
 		// local deadline (bound) still ends the call and cancels it, which
@@ -62,6 +62,12 @@ func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (cli
 		req.Timeout = 0
 	}
 	return req, nil
+}
+
+// readsTimeout reports whether c's router reads CALL.Options.timeout.
+func readsTimeout(c *client.Client) bool {
+	_, reads := c.CallTimeoutUnit()
+	return reads
 }
 
 // bound adds the local deadline of a Timeout.
