@@ -140,3 +140,41 @@ func TestHandoverPublishToSeveral(t *testing.T) {
 	}
 	got.Wait()
 }
+
+// TestHandoverDetailsAndPayloadCanonical: a typed handler that was handed
+// the caller's payload still sees the invocation's Details and Payload in
+// the canonical types (the router names the procedure as a wamp.URI in
+// process; the caller's encoder sends an int), each a copy of its own.
+func TestHandoverDetailsAndPayloadCanonical(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, cli := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	type seen struct {
+		procedure any
+		n         any
+		in        doc
+	}
+	got := make(chan seen, 1)
+	_, err := callee.Register(ctx, srv, "test.prefix", func(ctx context.Context, in doc) (doc, error) {
+		inv, ok := callee.InvocationFrom(ctx)
+		if !ok {
+			return doc{}, client.NewError("test.error.noinv")
+		}
+		p := inv.Payload()
+		m := p.Args[0].(map[string]any)
+		n := m["id"]
+		m["name"] = "changed" // its own copy: not what the handler decoded
+		got <- seen{procedure: inv.Details()["procedure"], n: n, in: in}
+		return in, nil
+	}, callee.MatchPrefix())
+	require.NoError(t, err)
+	in := sentDoc
+	in.ID = 7
+	out, err := caller.Call[doc](ctx, cli, "test.prefix.x", in)
+	require.NoError(t, err)
+	s := <-got
+	assert.Equal(t, "test.prefix.x", s.procedure)
+	assert.Equal(t, int64(7), s.n)
+	assert.Equal(t, in, s.in)
+	assert.Equal(t, in, out)
+}

@@ -30,9 +30,12 @@ type Invocation struct {
 	reg     *sessionReg // its Value is the *Registration
 	// shared: args and kwargs are the caller's frozen payload, handed over
 	// the in-process link without a copy (internal/handover), to be read
-	// only; Payload gives a copy of its own (own, made once under mu).
+	// only; Payload gives a copy of its own (own, made once under mu). The
+	// details are then the router's as they came: det gives them in
+	// canonical types (canon, made once under mu).
 	shared bool
 	own    *Payload
+	canon  map[string]any
 
 	ctx    context.Context // the handler's: &hctx
 	hctx   handlerContext
@@ -75,8 +78,18 @@ func (i *Invocation) Payload() Payload {
 // caller's frozen values, for a typed decoder that only reads them
 // (kithook.ReadPayload).
 func (i *Invocation) readPayload() Payload {
-	p, _ := payloadFrom("INVOCATION", i.args, i.kwargs, i.details) // checked before the handler ran
+	p, _ := payloadFrom("INVOCATION", i.args, i.kwargs, i.pptDetails()) // checked before the handler ran
 	return p
+}
+
+// pptDetails is what Payload Passthru Mode is read from: the details as
+// they came when they have no ppt_scheme (nothing to read there, no need to
+// make them canonical), else det.
+func (i *Invocation) pptDetails() map[string]any {
+	if _, ok := i.details[pptScheme]; !ok {
+		return i.details
+	}
+	return i.det()
 }
 
 // ownPayload is the payload of a shared invocation as the receiver's own
@@ -91,14 +104,41 @@ func (i *Invocation) ownPayload() Payload {
 		if err != nil {
 			i.s.log.Warn("wamp in-process payload cannot travel over WAMP", "type", wamp.INVOCATION, "error", err)
 		}
-		p, _ := payloadFrom("INVOCATION", args, kwargs, i.details)
+		p, _ := payloadFrom("INVOCATION", args, kwargs, i.detLocked())
 		i.own = &p
 	}
 	return *i.own
 }
 
 // Details is the INVOCATION details dictionary (do not modify).
-func (i *Invocation) Details() map[string]any { return i.details }
+func (i *Invocation) Details() map[string]any { return i.det() }
+
+// det is the details in canonical types: for a shared invocation, the
+// router's Details made canonical at the first call (the router's own are
+// read only, as wire.Localize shares a flat Details dictionary).
+func (i *Invocation) det() map[string]any {
+	if !i.shared {
+		return i.details
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.detLocked()
+}
+
+func (i *Invocation) detLocked() map[string]any {
+	if !i.shared {
+		return i.details
+	}
+	if i.canon == nil {
+		d, err := wire.LocalDict(i.details)
+		if err != nil {
+			i.s.log.Warn("wamp in-process details cannot travel over WAMP", "type", wamp.INVOCATION, "error", err)
+			d = map[string]any{}
+		}
+		i.canon = d
+	}
+	return i.canon
+}
 
 // Caller is the caller's session ID when the router disclosed it, else 0.
 func (i *Invocation) Caller() ID {
@@ -108,13 +148,13 @@ func (i *Invocation) Caller() ID {
 
 // CallerAuthID is the caller's authid when disclosed.
 func (i *Invocation) CallerAuthID() string {
-	s, _ := i.details["caller_authid"].(string)
+	s, _ := i.det()["caller_authid"].(string)
 	return s
 }
 
 // CallerAuthRole is the caller's authrole when disclosed.
 func (i *Invocation) CallerAuthRole() string {
-	s, _ := i.details["caller_authrole"].(string)
+	s, _ := i.det()["caller_authrole"].(string)
 	return s
 }
 
@@ -133,7 +173,7 @@ type Hop struct {
 // call came straight from a caller on this callee's router. Entries that
 // are not dictionaries are skipped.
 func (i *Invocation) ForwardFor() []Hop {
-	list, _ := i.details["forward_for"].([]any)
+	list, _ := i.det()["forward_for"].([]any)
 	var hops []Hop
 	for _, e := range list {
 		d, ok := e.(map[string]any)

@@ -103,11 +103,6 @@ func (s *session) Registrations() []*sessionReg {
 }
 
 func (s *session) onInvocation(m *wamp.Invocation, shared bool) {
-	if shared && m.Details[wamp.OptProgress] == true {
-		// The first chunk of a stream: chunks are handed to the handler's
-		// input, which owns them. (A frozen payload cannot fail the copy.)
-		shared = s.unshare(&m.Arguments, &m.ArgumentsKw) != nil
-	}
 	s.mu.Lock()
 	if inv, ok := s.invs[m.Request]; ok {
 		s.mu.Unlock()
@@ -201,7 +196,7 @@ func (s *session) runHandler(inv *Invocation) {
 // Mode in a form that is not is refused before it: the handler never sees
 // it as something else.
 func safeCall(inv *Invocation) (p Payload, err error) {
-	if _, err := passthruFrom("INVOCATION", inv.args, inv.kwargs, inv.details); err != nil {
+	if _, err := passthruFrom("INVOCATION", inv.args, inv.kwargs, inv.pptDetails()); err != nil {
 		return Payload{}, &Error{URI: string(wamp.ErrInvalidArgument), Args: []any{err.Error()}}
 	}
 	defer func() {

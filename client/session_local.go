@@ -29,7 +29,12 @@ import (
 func (s *session) localize(msg wamp.Message) (out wamp.Message, shared, ok bool) {
 	switch m := msg.(type) {
 	case *wamp.Invocation:
-		shared = handover.Take(m.Arguments, m.ArgumentsKw)
+		// Not the first chunk of a stream: chunks go to the handler's
+		// input, which owns them. The router's Details are made canonical
+		// when read (Invocation.det).
+		if handover.Take(m.Arguments, m.ArgumentsKw) && m.Details[wamp.OptProgress] != true {
+			return msg, true, true
+		}
 	case *wamp.Result:
 		shared = handover.Take(m.Arguments, m.ArgumentsKw)
 	}

@@ -27,6 +27,8 @@ func approxSize(v any) int {
 		return 1
 	case string:
 		return len(x) + 2
+	case wamp.URI: // in a router's own Details, in process
+		return len(x) + 2
 	case []byte:
 		return len(x) + 2
 	case bool:

@@ -248,6 +248,20 @@ func LocalizeDetails(msg wamp.Message) error {
 	return nil
 }
 
+// LocalDict returns d in canonical types: d itself when it holds only
+// canonical scalars (a Details dictionary its receiver only reads), else a
+// canonical deep copy.
+func LocalDict(d map[string]any) (map[string]any, error) {
+	if d == nil || flatCanonical(d) {
+		return d, nil
+	}
+	c, err := localDict(d, 0)
+	if err != nil {
+		return nil, fmt.Errorf("wire: Details%w", err)
+	}
+	return c, nil
+}
+
 // LocalPayload returns canonical deep copies of args and kwargs (see
 // Localize): what the receiver of a frozen payload hands to code that may
 // modify it.
