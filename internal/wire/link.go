@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,10 +30,15 @@ type link struct {
 	wmu     sync.Mutex
 	wq      chan wamp.Message
 	queuedQ atomic.Int64
-	// writeThrough serializes and writes one message, under wmu, by the
-	// deadline unless it is zero; false when the connection failed (the
-	// peer is then closing).
-	writeThrough func(msg wamp.Message, deadline time.Time) bool
+	// The write side: frames is the transport's framing, nc where its
+	// frames are written (one Write per batch of frames), wbuf the frames
+	// being written (under wmu), pongs the answers owed to the other
+	// side's pings (the reader queues them, the writer writes them).
+	frames framer
+	nc     net.Conn
+	wbuf   []byte
+	pongs  chan []byte
+	alive  keepalive
 	// flushing is closed by Close before anything else: the writer writes
 	// what the session queued (an ABORT after a protocol violation, the
 	// last YIELDs) within flushTimeout, then ends (writerDone).
@@ -72,8 +78,30 @@ const recvBudget = 32 << 20
 // far more work for the session than one poll interval.
 const recvPoll = time.Millisecond
 
-func (l *link) init(conn io.Closer, queue int) {
+// framer frames messages for a transport, appending to a batch of frames
+// that goes out in one write.
+type framer interface {
+	// appendMessage appends msg's frame. A message that cannot be
+	// serialized, or is larger than the other side accepts, is not sent
+	// and is reported (OnUnsent) and the connection stays up; without an
+	// OnUnsent function (the router's side) that is an error that drops
+	// the connection.
+	appendMessage(batch []byte, msg wamp.Message) ([]byte, error)
+	// appendPing appends a keepalive ping, appendPong the answer to a ping
+	// that carried data.
+	appendPing(batch []byte) []byte
+	appendPong(batch, data []byte) []byte
+}
+
+// maxBatch bounds the bytes the writer gathers from its queues into one
+// write; a buffer grown beyond four times that by one large message is not
+// kept for the next.
+const maxBatch = 64 << 10
+
+func (l *link) init(conn io.Closer, nc net.Conn, frames framer, queue int) {
 	l.conn = conn
+	l.nc, l.frames = nc, frames
+	l.pongs = make(chan []byte, 4)
 	l.rd, l.wr = make(chan wamp.Message, queue), make(chan wamp.Message, queue)
 	l.wq = make(chan wamp.Message, queue)
 	l.closed = make(chan struct{})
@@ -182,6 +210,141 @@ func (l *link) writeOwn(ctx context.Context, msg wamp.Message) error {
 	deadline, _ := ctx.Deadline()
 	l.writeThrough(msg, deadline)
 	return nil
+}
+
+// writeThrough writes msg in a write of its own, under wmu (a sender
+// writing through, see SendContext), by the deadline unless it is zero;
+// false when the connection failed or msg could not be sent and nobody
+// takes the report (the peer is then closing).
+func (l *link) writeThrough(msg wamp.Message, deadline time.Time) bool {
+	batch, err := l.frames.appendMessage(l.wbuf[:0], msg)
+	if err == nil && len(batch) > 0 {
+		if !deadline.IsZero() {
+			_ = l.nc.SetWriteDeadline(deadline)
+		}
+		_, err = l.nc.Write(batch)
+		if !deadline.IsZero() && err == nil {
+			_ = l.nc.SetWriteDeadline(time.Time{})
+		}
+	}
+	l.keep(batch)
+	if err != nil {
+		l.closeNoWait()
+		return false
+	}
+	return true
+}
+
+// writeLoop serializes what the session sends and writes it. Messages that
+// are already queued when it writes go out together in one write (up to
+// maxBatch bytes): under concurrent calls this saves a system call per
+// message. With SendContext, a message sent while no write is in flight is
+// written by its sender; what queues behind a write in flight is written
+// here, together.
+func (l *link) writeLoop() {
+	tick, stop := l.alive.ticks()
+	defer stop()
+	for {
+		var (
+			msg     wamp.Message
+			counted int64 // messages taken from SendContext's queue
+			pong    []byte
+			ping    bool
+			isPong  bool
+		)
+		select {
+		case msg = <-l.wr:
+		case msg = <-l.wq:
+			counted = 1
+		case pong = <-l.pongs:
+			isPong = true
+		case <-tick:
+			if l.alive.lost() {
+				l.closeNoWait() // the reader ends, and the session sees the loss
+				return
+			}
+			ping = true
+		case <-l.flushing:
+			l.flush()
+			return
+		case <-l.closed:
+			return
+		}
+		l.wmu.Lock()
+		batch := l.wbuf[:0]
+		var err error
+		switch {
+		case ping:
+			batch = l.frames.appendPing(batch)
+		case isPong:
+			batch = l.frames.appendPong(batch, pong)
+		default:
+			batch, err = l.frames.appendMessage(batch, msg)
+		}
+	gather:
+		for err == nil && len(batch) < maxBatch {
+			select {
+			case msg := <-l.wr:
+				batch, err = l.frames.appendMessage(batch, msg)
+			case msg := <-l.wq:
+				counted++
+				batch, err = l.frames.appendMessage(batch, msg)
+			default:
+				break gather
+			}
+		}
+		if err == nil && len(batch) > 0 {
+			_, err = l.nc.Write(batch)
+		}
+		l.keep(batch)
+		l.queuedQ.Add(-counted)
+		l.wmu.Unlock()
+		if err != nil { // the connection's own failure
+			l.closeNoWait()
+			return
+		}
+	}
+}
+
+// keep keeps batch's buffer for the next write, unless one large message
+// grew it.
+func (l *link) keep(batch []byte) {
+	if cap(batch) > 4*maxBatch {
+		batch = nil
+	}
+	l.wbuf = batch
+}
+
+// flush writes what the session queued before Close (see link.flushing),
+// within flushTimeout. What cannot be sent is dropped: the peer is closing.
+func (l *link) flush() {
+	_ = l.nc.SetWriteDeadline(time.Now().Add(flushTimeout)) // bounds a sender's write in progress too
+	l.wmu.Lock()                                            // a sender writing through finishes first
+	defer l.wmu.Unlock()
+	_ = l.nc.SetWriteDeadline(time.Now().Add(flushTimeout))
+	batch := l.wbuf[:0]
+	for {
+		var msg wamp.Message
+		select {
+		case msg = <-l.wr:
+		case msg = <-l.wq:
+		default:
+			if len(batch) > 0 {
+				_, _ = l.nc.Write(batch)
+			}
+			return
+		}
+		var err error
+		if batch, err = l.frames.appendMessage(batch, msg); err != nil {
+			return
+		}
+		if len(batch) >= maxBatch {
+			if _, err := l.nc.Write(batch); err != nil {
+				return
+			}
+			batch = batch[:0]
+		}
+	}
 }
 
 func (l *link) isClosed() bool {

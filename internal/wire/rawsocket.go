@@ -32,9 +32,6 @@ const (
 	// every frame the router has written so far (nexus writes a frame's
 	// header and payload separately).
 	rawReadBuffer = 64 << 10
-	// rawMaxBatch bounds the bytes the writer gathers from its queue into
-	// one write.
-	rawMaxBatch = 64 << 10
 	// rawKeepBuffer is the largest read buffer kept for the next frame.
 	rawKeepBuffer = 1 << 20
 )
@@ -71,11 +68,8 @@ type RawSocketPeer struct {
 	// readLimit is the largest message read: on the client the router's
 	// limit too, on the router its own.
 	readLimit int
-	pongs     chan []byte
 	unsent    unsentReport
-	alive     keepalive
-	pingSeq   uint32
-	wbuf      []byte // the frames being written; under wmu
+	pingSeq   uint32 // the last ping's number (writer only)
 }
 
 // HandshakeRawSocket performs the client handshake on conn and starts the
@@ -117,10 +111,9 @@ func HandshakeRawSocketKeepAlive(ctx context.Context, conn net.Conn, s serialize
 	// We send no more than the router announced, and read no more than we
 	// announced (2^24 bytes, which the frame's length cannot exceed).
 	limit := min(1<<(9+int(reply[1]>>4)), rawMaxFrame)
-	p := &RawSocketPeer{conn: conn, ser: ser, limit: limit, readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame),
-		pongs: make(chan []byte, 4), alive: keepalive{interval: keepAlive}}
-	p.init(conn, rawQueueLength)
-	p.writeThrough = p.writeMessage
+	p := &RawSocketPeer{conn: conn, ser: ser, limit: limit, readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame)}
+	p.alive.interval = keepAlive
+	p.init(conn, conn, p, rawQueueLength)
 	p.start(p.readLoop, p.writeLoop)
 	return p, nil
 }
@@ -165,9 +158,8 @@ func AcceptRawSocket(conn net.Conn, serializer func(serialize.Serialization) (*S
 		return nil, fmt.Errorf("wire: rawsocket handshake: %w", err)
 	}
 	p := &RawSocketPeer{conn: conn, ser: ser, limit: min(1<<(9+int(hello[1]>>4)), rawMaxFrame),
-		readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame), pongs: make(chan []byte, 4)}
-	p.init(conn, rawQueueLength)
-	p.writeThrough = p.writeMessage
+		readLimit: min(1<<(9+rawMaxLenExp), rawMaxFrame)}
+	p.init(conn, conn, p, rawQueueLength)
 	p.start(p.readLoop, p.writeLoop)
 	return p, nil
 }
@@ -217,129 +209,15 @@ func (p *RawSocketPeer) readLoop() {
 	}
 }
 
-// writeLoop serializes what the session sends and writes it. Messages that
-// are already queued when it writes go out together in one write (up to
-// rawMaxBatch bytes): under concurrent calls this saves a system call per
-// message. With SendContext, a message sent while no write is in flight is
-// written by its sender; what queues behind a write in flight is written
-// here, together.
-func (p *RawSocketPeer) writeLoop() {
-	tick, stop := p.alive.ticks()
-	defer stop()
-	for {
-		var (
-			msg     wamp.Message
-			counted int64 // messages taken from SendContext's queue
-			frame   []byte
-			kind    byte
-			control bool // frame is a ping or a pong
-		)
-		select {
-		case msg = <-p.wr:
-		case msg = <-p.wq:
-			counted = 1
-		case b := <-p.pongs:
-			frame, kind, control = b, framePong, true
-		case <-tick:
-			if p.alive.lost() {
-				p.closeNoWait() // the reader ends, and the session sees the loss
-				return
-			}
-			p.pingSeq++
-			frame, kind, control = binary.BigEndian.AppendUint32(nil, p.pingSeq), framePing, true
-		case <-p.flushing:
-			p.flush()
-			return
-		case <-p.closed:
-			return
-		}
-		p.wmu.Lock()
-		batch := p.wbuf[:0]
-		var err error
-		if control {
-			batch = appendFrame(batch, kind, frame)
-		} else {
-			batch, err = p.appendMessage(batch, msg)
-		}
-	gather:
-		for err == nil && len(batch) < rawMaxBatch {
-			select {
-			case msg := <-p.wr:
-				batch, err = p.appendMessage(batch, msg)
-			case msg := <-p.wq:
-				counted++
-				batch, err = p.appendMessage(batch, msg)
-			default:
-				break gather
-			}
-		}
-		if err == nil && len(batch) > 0 {
-			_, err = p.conn.Write(batch)
-		}
-		p.keep(batch)
-		p.queuedQ.Add(-counted)
-		p.wmu.Unlock()
-		if err != nil { // the connection's own failure
-			p.closeNoWait()
-			return
-		}
-	}
+func (p *RawSocketPeer) appendPing(batch []byte) []byte {
+	p.pingSeq++
+	var seq [4]byte
+	binary.BigEndian.PutUint32(seq[:], p.pingSeq)
+	return appendFrame(batch, framePing, seq[:])
 }
 
-// keep keeps batch's buffer for the next write, unless one huge message
-// grew it.
-func (p *RawSocketPeer) keep(batch []byte) {
-	if cap(batch) > 4*rawMaxBatch {
-		batch = nil
-	}
-	p.wbuf = batch
-}
-
-// writeMessage writes msg in a frame of its own, under wmu (a sender
-// writing through, see SendContext), by the deadline unless it is zero;
-// false when the connection failed.
-func (p *RawSocketPeer) writeMessage(msg wamp.Message, deadline time.Time) bool {
-	batch, err := p.appendMessage(p.wbuf[:0], msg)
-	if err == nil && len(batch) > 0 {
-		if !deadline.IsZero() {
-			_ = p.conn.SetWriteDeadline(deadline)
-		}
-		_, err = p.conn.Write(batch)
-		if !deadline.IsZero() && err == nil {
-			_ = p.conn.SetWriteDeadline(time.Time{})
-		}
-	}
-	p.keep(batch)
-	if err != nil {
-		p.closeNoWait()
-		return false
-	}
-	return true
-}
-
-// flush writes what the session queued before Close (see link.flushing),
-// within flushTimeout.
-func (p *RawSocketPeer) flush() {
-	_ = p.conn.SetWriteDeadline(time.Now().Add(flushTimeout))
-	p.wmu.Lock() // a sender writing through finishes first
-	defer p.wmu.Unlock()
-	batch := p.wbuf[:0]
-	for {
-		var msg wamp.Message
-		select {
-		case msg = <-p.wr:
-		case msg = <-p.wq:
-		default:
-			if len(batch) > 0 {
-				_, _ = p.conn.Write(batch)
-			}
-			return
-		}
-		var err error
-		if batch, err = p.appendMessage(batch, msg); err != nil {
-			return
-		}
-	}
+func (p *RawSocketPeer) appendPong(batch, data []byte) []byte {
+	return appendFrame(batch, framePong, data)
 }
 
 // appendMessage appends msg's frame to batch. A message that cannot be

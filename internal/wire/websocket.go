@@ -18,24 +18,26 @@ const (
 	// wsKeepBuffer is the largest buffer a loop keeps for the next message:
 	// one huge message does not pin its buffer.
 	wsKeepBuffer = 1 << 20
-	// wsControlTimeout bounds writing a ping or the closing frame.
+	// wsControlTimeout bounds writing the closing frame.
 	wsControlTimeout = 5 * time.Second
 )
 
 // WebsocketPeer is a client-side WAMP websocket connection. It implements
 // wamp.Peer. Unlike nexus's websocket peer it reads every message into one
-// reused buffer (the Serializer decodes what it keeps out of it) and
-// serializes every message into one reused buffer. Its two goroutines
-// (reader, writer) end when Close is called or the connection fails; Close
-// waits for both.
+// reused buffer (the Serializer decodes what it keeps out of it), and it
+// frames the messages it sends itself (wsframe.go): the messages queued
+// behind a write go out together in one write on the connection. Gorilla
+// reads; it writes only the closing frame (Close, or its answer to the
+// router's). Its two goroutines (reader, writer) end when Close is called
+// or the connection fails; Close waits for both.
 type WebsocketPeer struct {
 	link
 	conn   *websocket.Conn
 	ser    *Serializer
-	kind   int // websocket.TextMessage or websocket.BinaryMessage
-	alive  keepalive
+	opcode byte // wsText or wsBinary
 	unsent unsentReport
-	wbuf   []byte // the serialized message being written; under wmu
+	sbuf   []byte // the message being framed; under wmu
+	keys   wsKeys // masking keys; under wmu
 }
 
 // NewWebsocketPeer starts a peer on an open connection. Messages are sent as
@@ -44,14 +46,24 @@ type WebsocketPeer struct {
 // connection when nothing came in for a whole interval after a ping (so a
 // stalled link is dropped within two intervals).
 func NewWebsocketPeer(conn *websocket.Conn, ser *Serializer, binary bool, keepAlive time.Duration) *WebsocketPeer {
-	p := &WebsocketPeer{conn: conn, ser: ser, kind: websocket.TextMessage, alive: keepalive{interval: keepAlive}}
+	p := &WebsocketPeer{conn: conn, ser: ser, opcode: wsText}
 	if binary {
-		p.kind = websocket.BinaryMessage
+		p.opcode = wsBinary
 	}
-	p.init(conn, wsQueueLength)
-	p.writeThrough = p.writeMessage
+	p.alive.interval = keepAlive
+	p.init(conn, conn.NetConn(), p, wsQueueLength)
 	conn.SetReadLimit(wsMaxMessage)
 	conn.SetPongHandler(func(string) error { p.alive.heard.Store(true); return nil })
+	// The writer answers pings (gorilla would write the pong itself, on
+	// the reader's goroutine, outside the writer's lock).
+	conn.SetPingHandler(func(data string) error {
+		p.alive.heard.Store(true)
+		select {
+		case p.pongs <- []byte(data):
+		default: // a pong is owed already
+		}
+		return nil
+	})
 	p.start(p.readLoop, p.writeLoop)
 	return p
 }
@@ -60,7 +72,9 @@ func NewWebsocketPeer(conn *websocket.Conn, ser *Serializer, binary bool, keepAl
 // for the peer's goroutines.
 func (p *WebsocketPeer) Close() {
 	p.closeWith(func() {
-		// The router may have closed first, after a GOODBYE: errors are moot.
+		// The router may have closed first, after a GOODBYE: errors are
+		// moot. One write, after the writer ended (or gave up at
+		// flushTimeout): a write is never split by another.
 		_ = p.conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseNormalClosure, "goodbye"), time.Now().Add(wsControlTimeout))
 	})
@@ -92,100 +106,32 @@ func (p *WebsocketPeer) readLoop() {
 	}
 }
 
-func (p *WebsocketPeer) writeLoop() {
-	tick, stop := p.alive.ticks()
-	defer stop()
-	for {
-		var (
-			msg     wamp.Message
-			counted int64 // 1 when msg came from SendContext's queue
-		)
-		select {
-		case msg = <-p.wr:
-		case msg = <-p.wq:
-			counted = 1
-		case <-tick:
-			if p.alive.lost() {
-				p.closeNoWait() // the reader ends, and the session sees the loss
-				return
-			}
-			// WriteControl may run alongside the writes of a sender.
-			if err := p.conn.WriteControl(websocket.PingMessage, []byte("keepalive"), time.Now().Add(wsControlTimeout)); err != nil {
-				p.closeNoWait()
-				return
-			}
-			continue
-		case <-p.flushing:
-			p.flush()
-			return
-		case <-p.closed:
-			return
-		}
-		p.wmu.Lock()
-		ok := p.writeMessage(msg, time.Time{})
-		p.queuedQ.Add(-counted)
-		p.wmu.Unlock()
-		if !ok {
-			return
-		}
-	}
-}
-
-// writeMessage serializes msg and writes it, under wmu, by the deadline
-// unless it is zero (gorilla's deadline: the next write's only); false when the
-// connection failed or a message could not be sent and no OnUnsent function
-// takes the report (the peer is then closing).
-func (p *WebsocketPeer) writeMessage(msg wamp.Message, deadline time.Time) bool {
+// appendMessage appends msg's frame to batch (see framer).
+func (p *WebsocketPeer) appendMessage(batch []byte, msg wamp.Message) ([]byte, error) {
 	var err error
-	if p.wbuf, err = p.ser.Append(p.wbuf[:0], msg); err != nil {
+	if p.sbuf, err = p.ser.Append(p.sbuf[:0], msg); err != nil {
 		err = fmt.Errorf("%w: %w", ErrUnencodable, err)
-	} else if len(p.wbuf) > wsMaxMessage {
-		err = &TooLargeError{Size: len(p.wbuf), Limit: wsMaxMessage}
-		p.wbuf = nil
+	} else if len(p.sbuf) > wsMaxMessage {
+		err = &TooLargeError{Size: len(p.sbuf), Limit: wsMaxMessage}
 	}
-	if err != nil {
-		if p.unsent.report(msg, err) {
-			return true // the session fails that request alone
-		}
-		p.closeNoWait()
-		return false
+	if err == nil {
+		batch = appendWSFrame(batch, p.opcode, p.keys.next(), p.sbuf)
 	}
-	if !deadline.IsZero() {
-		_ = p.conn.SetWriteDeadline(deadline)
-		defer func() { _ = p.conn.SetWriteDeadline(time.Time{}) }()
+	if cap(p.sbuf) > wsKeepBuffer {
+		p.sbuf = nil
 	}
-	if err := p.conn.WriteMessage(p.kind, p.wbuf); err != nil {
-		p.closeNoWait()
-		return false
+	if err != nil && p.unsent.report(msg, err) {
+		err = nil // the session fails that request alone
 	}
-	if cap(p.wbuf) > wsKeepBuffer {
-		p.wbuf = nil
-	}
-	return true
+	return batch, err
 }
 
-// flush writes what the session queued before Close (see link.flushing),
-// within flushTimeout. What cannot be sent is dropped: the peer is closing.
-func (p *WebsocketPeer) flush() {
-	p.wmu.Lock() // a sender writing through finishes first
-	defer p.wmu.Unlock()
-	_ = p.conn.SetWriteDeadline(time.Now().Add(flushTimeout))
-	for {
-		var msg wamp.Message
-		select {
-		case msg = <-p.wr:
-		case msg = <-p.wq:
-		default:
-			return
-		}
-		buf, err := p.ser.Append(nil, msg)
-		if err != nil || len(buf) > wsMaxMessage {
-			continue
-		}
-		if p.conn.WriteMessage(p.kind, buf) != nil {
-			return
-		}
-	}
+func (p *WebsocketPeer) appendPing(batch []byte) []byte {
+	return appendWSFrame(batch, wsPing, p.keys.next(), []byte("keepalive"))
+}
+
+func (p *WebsocketPeer) appendPong(batch, data []byte) []byte {
+	return appendWSFrame(batch, wsPong, p.keys.next(), data)
 }
 
 // OnUnsent sets f to be told, on the goroutine that writes (the writer, or
