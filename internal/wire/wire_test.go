@@ -60,7 +60,7 @@ func TestGarbageBecomesMalformed(t *testing.T) {
 
 // fakeRawServer accepts one rawsocket connection and answers the handshake
 // with reply, then echoes frames back.
-func fakeRawServer(t *testing.T, reply [4]byte) string {
+func fakeRawServer(t testing.TB, reply [4]byte) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -94,7 +94,7 @@ func fakeRawServer(t *testing.T, reply [4]byte) string {
 
 // rawPeer connects to an echoing fakeRawServer whose handshake reply
 // accepts s (reply is that reply's second byte).
-func rawPeer(t *testing.T, s serialize.Serialization, reply byte) *wire.RawSocketPeer {
+func rawPeer(t testing.TB, s serialize.Serialization, reply byte) *wire.RawSocketPeer {
 	t.Helper()
 	conn, err := net.Dial("tcp", fakeRawServer(t, [4]byte{0x7f, reply, 0, 0}))
 	require.NoError(t, err)

@@ -206,8 +206,8 @@ func TestWebsocketAnswersPings(t *testing.T) {
 	}
 }
 
-// Close writes what was queued before it (through Send and SendContext)
-// before the closing frame.
+// Close writes what was queued or handed over before it (through Send and
+// SendContext) before the closing frame.
 func TestWebsocketCloseFlushesTheQueue(t *testing.T) {
 	const n = 200
 	got := make(chan error, 1)
@@ -234,14 +234,24 @@ func TestWebsocketCloseFlushesTheQueue(t *testing.T) {
 		}
 	})
 	p := dialWS(t, url, "wamp.2.msgpack", serialize.MSGPACK, 0)
-	for i := range n {
-		m := &wamp.Call{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Procedure: "p", Arguments: wamp.List{strings.Repeat("y", 1000)}}
-		if i%2 == 0 {
-			p.Send() <- m
-		} else {
-			require.NoError(t, p.SendContext(context.Background(), nil, m))
-		}
+	// A quarter through Send's channel, the rest from three goroutines at
+	// once (written through, handed over to the one writing, or queued).
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < n; i += 4 {
+				m := &wamp.Call{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Procedure: "p", Arguments: wamp.List{strings.Repeat("y", 1000)}}
+				if g == 0 {
+					p.Send() <- m
+				} else {
+					assert.NoError(t, p.SendContext(context.Background(), nil, m))
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	p.Close()
 	select {
 	case err := <-got:
