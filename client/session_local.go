@@ -29,14 +29,14 @@ import (
 func (s *session) localize(msg wamp.Message) (out wamp.Message, shared, ok bool) {
 	switch m := msg.(type) {
 	case *wamp.Invocation:
-		// Not the first chunk of a stream: chunks go to the handler's
-		// input, which owns them. The router's Details are made canonical
-		// when read (Invocation.det).
-		if handover.Take(m.Arguments, m.ArgumentsKw) && m.Details[wamp.OptProgress] != true {
+		// Chunks of a stream (and progressive results) are never given:
+		// chunks go to the handler's input, which owns them. The router's
+		// Details are made canonical when read (Invocation.det).
+		if m.Details[wamp.OptProgress] != true && handover.Take(m.Arguments, m.ArgumentsKw) {
 			return msg, true, true
 		}
 	case *wamp.Result:
-		shared = handover.Take(m.Arguments, m.ArgumentsKw)
+		shared = m.Details[wamp.OptProgress] != true && handover.Take(m.Arguments, m.ArgumentsKw)
 	}
 	if shared && wire.LocalizeDetails(msg) == nil {
 		return msg, true, true
