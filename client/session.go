@@ -367,16 +367,16 @@ func (s *session) send(ctx context.Context, msg wamp.Message) error {
 // (Payload.frozen): over the in-process link it is then given to its
 // receiver without a copy (handover.Give, just before the link has it).
 func (s *session) sendFrozen(ctx context.Context, msg wamp.Message, frozen bool) error {
-	size, err := s.checkOut(msg)
+	size, approx, err := s.checkOut(msg)
 	if err != nil {
 		return err
 	}
 	if frozen && s.local && size <= handover.MaxBytes {
 		switch m := msg.(type) {
 		case *wamp.Call:
-			handover.Give(m.Arguments, m.ArgumentsKw)
+			handover.Give(m.Arguments, m.ArgumentsKw, approx)
 		case *wamp.Yield:
-			handover.Give(m.Arguments, m.ArgumentsKw)
+			handover.Give(m.Arguments, m.ArgumentsKw, approx)
 		}
 	}
 	if w, ok := s.peer.(writeThrough); ok {
@@ -530,13 +530,13 @@ func (s *session) readLoop() {
 				s.end(ErrConnectionLost)
 				return
 			}
-			shared := false
+			h := handed{}
 			if s.local {
-				if msg, shared, ok = s.localize(msg); !ok {
+				if msg, h, ok = s.localize(msg); !ok {
 					continue
 				}
 			}
-			if !s.dispatch(msg, shared) {
+			if !s.dispatch(msg, h) {
 				return
 			}
 		case <-s.dying:

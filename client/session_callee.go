@@ -102,7 +102,7 @@ func (s *session) Registrations() []*sessionReg {
 	return out
 }
 
-func (s *session) onInvocation(m *wamp.Invocation, shared bool) {
+func (s *session) onInvocation(m *wamp.Invocation, h handed) {
 	s.mu.Lock()
 	if inv, ok := s.invs[m.Request]; ok {
 		s.mu.Unlock()
@@ -122,7 +122,7 @@ func (s *session) onInvocation(m *wamp.Invocation, shared bool) {
 			Error: wamp.ErrNoSuchRegistration, Arguments: wamp.List{fmt.Sprintf("no registration %d in this session", m.Registration)}})
 		return
 	}
-	size := int64(invocationSize(m))
+	size := int64(invocationSize(m, h))
 	if refusal := s.admit(size); refusal != "" {
 		if more {
 			s.ended.add(m.Request)
@@ -135,7 +135,7 @@ func (s *session) onInvocation(m *wamp.Invocation, shared bool) {
 		return
 	}
 	inv := newInvocation(s, reg, m)
-	inv.shared = shared
+	inv.shared = h.shared
 	inv.charged = size
 	s.inputBytes.Add(size)
 	s.invs[m.Request] = inv

@@ -9,16 +9,16 @@ import (
 )
 
 // dispatch routes one inbound message. It returns false when the session has
-// ended. It never blocks on application code. shared says that the
-// payload of an INVOCATION or RESULT is the sender's frozen one (localize).
-func (s *session) dispatch(msg wamp.Message, shared bool) bool {
+// ended. It never blocks on application code. h says whether the payload
+// of an INVOCATION or RESULT is the sender's frozen one (localize).
+func (s *session) dispatch(msg wamp.Message, h handed) bool {
 	switch m := msg.(type) {
 	case *wamp.Result:
-		s.onResult(m, shared)
+		s.onResult(m, h.shared)
 	case *wamp.Error:
 		return s.onError(m)
 	case *wamp.Invocation:
-		s.onInvocation(m, shared)
+		s.onInvocation(m, h)
 	case *wamp.Interrupt:
 		s.onInterrupt(m)
 	case *wamp.Event:

@@ -130,7 +130,7 @@ func (inv *Invocation) nextChunk(ctx context.Context) (c chunk, ok bool, err err
 
 func (inv *Invocation) addChunk(m *wamp.Invocation) {
 	more, _ := m.Details[wamp.OptProgress].(bool)
-	size := int64(invocationSize(m))
+	size := int64(invocationSize(m, handed{}))
 	s := inv.s
 	inv.mu.Lock()
 	switch {

@@ -25,7 +25,12 @@ func resultSize(m *wamp.Result) int {
 }
 
 // invocationSize approximates what an INVOCATION holds in memory.
-func invocationSize(m *wamp.Invocation) int {
+// For a handed-over payload the sender measured Arguments and ArgumentsKw
+// while checking them (walker.approx): not walked again.
+func invocationSize(m *wamp.Invocation, h handed) int {
+	if h.shared && h.size >= 0 {
+		return 24 + approxSize(m.Details) + h.size
+	}
 	return 24 + approxSize(m.Details) + approxSize(m.Arguments) + approxSize(m.ArgumentsKw)
 }
 

@@ -24,26 +24,31 @@ import (
 //
 // A frozen payload the sender gave to this receiver (internal/handover: an
 // INVOCATION's or RESULT's arguments built by the typed encoder) is not
-// copied: only its Details are, and shared is true. Its consumer only
+// copied (a RESULT's Details are), and h.shared is true. Its consumer only
 // reads it, or copies it first (Invocation.Payload, unshare).
-func (s *session) localize(msg wamp.Message) (out wamp.Message, shared, ok bool) {
+func (s *session) localize(msg wamp.Message) (out wamp.Message, h handed, ok bool) {
 	switch m := msg.(type) {
 	case *wamp.Invocation:
 		// Chunks of a stream (and progressive results) are never given:
 		// chunks go to the handler's input, which owns them. The router's
 		// Details are made canonical when read (Invocation.det).
-		if m.Details[wamp.OptProgress] != true && handover.Take(m.Arguments, m.ArgumentsKw) {
-			return msg, true, true
+		if m.Details[wamp.OptProgress] != true {
+			if h.size, h.shared = handover.Take(m.Arguments, m.ArgumentsKw); h.shared {
+				return msg, h, true
+			}
 		}
 	case *wamp.Result:
-		shared = m.Details[wamp.OptProgress] != true && handover.Take(m.Arguments, m.ArgumentsKw)
+		if m.Details[wamp.OptProgress] != true {
+			h.size, h.shared = handover.Take(m.Arguments, m.ArgumentsKw)
+		}
 	}
-	if shared && wire.LocalizeDetails(msg) == nil {
-		return msg, true, true
+	if h.shared && wire.LocalizeDetails(msg) == nil {
+		return msg, h, true
 	}
+	h = handed{}
 	err := wire.Localize(msg)
 	if err == nil {
-		return msg, false, true
+		return msg, h, true
 	}
 	s.log.Warn("wamp in-process payload cannot travel over WAMP", "type", msg.MessageType(), "error", err)
 	refused := func(t wamp.MessageType, req wamp.ID, uri wamp.URI) *wamp.Error {
@@ -52,15 +57,24 @@ func (s *session) localize(msg wamp.Message) (out wamp.Message, shared, ok bool)
 	switch m := msg.(type) {
 	case *wamp.Invocation:
 		_ = s.sendNow(refused(wamp.INVOCATION, m.Request, wamp.ErrInvalidArgument))
-		return nil, false, false
+		return nil, h, false
 	case *wamp.Result:
-		return refused(wamp.CALL, m.Request, wamp.ErrInvalidArgument), false, true
+		return refused(wamp.CALL, m.Request, wamp.ErrInvalidArgument), h, true
 	case *wamp.Error:
-		return refused(m.Type, m.Request, m.Error), false, true
+		return refused(m.Type, m.Request, m.Error), h, true
 	case *wamp.Event:
-		return nil, false, false
+		return nil, h, false
 	}
-	return msg, false, true // the router's own messages hold what it put there
+	return msg, h, true // the router's own messages hold what it put there
+}
+
+// handed is how an INVOCATION's or RESULT's payload came over the
+// in-process link: shared, the sender's frozen values (localize), and for
+// those size, approxSize of Arguments and ArgumentsKw as the sender
+// measured them while checking them (-1: not measured).
+type handed struct {
+	shared bool
+	size   int
 }
 
 // unshare replaces a shared payload (see localize) by the receiver's own

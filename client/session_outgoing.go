@@ -68,6 +68,11 @@ type walker struct {
 	finite bool // NaN and infinities are refused (JSON)
 	limit  int  // 0: no size limit
 	lo, hi int  // bounds of the encoded size so far
+	// approx is approxSize of what was walked (what the receiver of a
+	// handed-over payload charges, handover.Give), while inexact is false:
+	// values that take reflection make it inexact.
+	approx  int
+	inexact bool
 }
 
 // walkErr is a failure deep in a value; the path is built while unwinding.
@@ -83,9 +88,10 @@ func (e *walkErr) at(step string) *walkErr {
 }
 
 // checkOut checks the payload and options of a message the session is about
-// to send, and returns an upper bound of its encoded size. Messages without
-// a payload pass.
-func (s *session) checkOut(msg wamp.Message) (int, error) {
+// to send, and returns an upper bound of its encoded size, and approxSize of
+// its Arguments and ArgumentsKw together (-1 when not measured). Messages
+// without a payload pass.
+func (s *session) checkOut(msg wamp.Message) (size, approx int, err error) {
 	var (
 		uri    wamp.URI
 		opts   wamp.Dict
@@ -106,30 +112,35 @@ func (s *session) checkOut(msg wamp.Message) (int, error) {
 	case *wamp.Subscribe:
 		uri, opts = m.Topic, m.Options
 	default:
-		return 0, nil
+		return 0, -1, nil
 	}
 	w := walker{finite: s.cfg.RejectNonFinite, limit: s.limit}
 	w.add(len(uri)+16, 6*len(uri)+64) // the envelope: type, IDs, URI
 	if err := w.dict(opts, 1); err != nil {
-		return 0, s.walkFailed(err.at("options"))
+		return 0, 0, s.walkFailed(err.at("options"))
 	}
+	before := w.approx
 	if err := w.list(args, 1); err != nil {
-		return 0, s.walkFailed(err.at("args"))
+		return 0, 0, s.walkFailed(err.at("args"))
 	}
 	if err := w.dict(kwargs, 1); err != nil {
-		return 0, s.walkFailed(err.at("kwargs"))
+		return 0, 0, s.walkFailed(err.at("kwargs"))
+	}
+	approx = w.approx - before
+	if w.inexact {
+		approx = -1
 	}
 	if s.limit <= 0 || w.hi <= s.limit || s.sizer == nil {
-		return w.hi, nil
+		return w.hi, approx, nil
 	}
 	n, err := s.sizer.EncodedSize(msg)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
+		return 0, 0, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
 	}
 	if n > s.limit {
-		return 0, fmt.Errorf("%w: %v of %d bytes, the limit is %d", ErrMessageTooLarge, msg.MessageType(), n, s.limit)
+		return 0, 0, fmt.Errorf("%w: %v of %d bytes, the limit is %d", ErrMessageTooLarge, msg.MessageType(), n, s.limit)
 	}
-	return n, nil
+	return n, approx, nil
 }
 
 func (s *session) walkFailed(e *walkErr) error {
@@ -161,12 +172,14 @@ func (w *walker) over() *walkErr {
 
 func (w *walker) list(l []any, depth int) *walkErr {
 	if l == nil {
+		w.approx += 2
 		return nil
 	}
 	if depth > maxPayloadDepth {
 		return &walkErr{problem: fmt.Sprintf("nested more than %d levels deep (a cyclic value?)", maxPayloadDepth)}
 	}
 	w.add(1, 9+len(l))
+	w.approx += 2 + len(l)
 	for i, v := range l {
 		if err := w.value(v, depth+1); err != nil {
 			return err.at("[" + strconv.Itoa(i) + "]")
@@ -177,14 +190,17 @@ func (w *walker) list(l []any, depth int) *walkErr {
 
 func (w *walker) dict(d map[string]any, depth int) *walkErr {
 	if d == nil {
+		w.approx += 2
 		return nil
 	}
 	if depth > maxPayloadDepth {
 		return &walkErr{problem: fmt.Sprintf("nested more than %d levels deep (a cyclic value?)", maxPayloadDepth)}
 	}
 	w.add(1, 9+2*len(d))
+	w.approx += 2
 	for k, v := range d {
 		w.add(len(k)+1, 6*len(k)+9)
+		w.approx += len(k) + 4
 		if err := w.value(v, depth+1); err != nil {
 			return err.at(key(k))
 		}
@@ -207,18 +223,25 @@ func (w *walker) value(v any, depth int) *walkErr {
 	switch x := v.(type) {
 	case nil:
 		w.add(1, 5)
+		w.approx++
 	case string:
 		w.add(len(x)+1, 6*len(x)+9)
+		w.approx += len(x) + 2
 	case bool:
 		w.add(1, 5)
+		w.approx++
 	case int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8, wamp.ID:
 		w.add(1, 21)
+		w.approx += 8
 	case float64:
+		w.approx += 8
 		return w.float(x)
 	case float32:
+		w.approx += 8
 		return w.float(float64(x))
 	case []byte:
 		w.add(len(x)+1, 2*len(x)+16)
+		w.approx += len(x) + 2
 	case []any:
 		return w.list(x, depth)
 	case wamp.List:
@@ -228,6 +251,7 @@ func (w *walker) value(v any, depth int) *walkErr {
 	case wamp.Dict:
 		return w.dict(x, depth)
 	default:
+		w.inexact = true
 		return w.reflect(reflect.ValueOf(v), depth)
 	}
 	return nil

@@ -14,7 +14,7 @@ func BenchmarkCheckOut(b *testing.B) {
 		Arguments: wamp.List{1, "hello", 2.5, wamp.Dict{"a": 1, "b": "x"}}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.checkOut(msg); err != nil {
+		if _, _, err := s.checkOut(msg); err != nil {
 			b.Fatal(err)
 		}
 	}

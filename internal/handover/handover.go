@@ -47,6 +47,7 @@ type record struct {
 	mu     sync.Mutex
 	args   []any
 	kwargs map[string]any
+	size   int
 }
 
 var table [slots]record
@@ -60,35 +61,36 @@ func slot(args []any) *record {
 
 // Give records args and kwargs, a frozen payload (see the package
 // documentation), as given to the next receiver that asks for exactly
-// them. Only non-empty arguments can be given (they carry the identity);
-// Give reports whether it recorded them.
-func Give(args []any, kwargs map[string]any) bool {
+// them, with size, what the sender measured of them for the receiver (-1:
+// nothing). Only non-empty arguments can be given (they carry the
+// identity); Give reports whether it recorded them.
+func Give(args []any, kwargs map[string]any, size int) bool {
 	if len(args) == 0 {
 		return false
 	}
 	r := slot(args)
 	r.mu.Lock()
-	r.args, r.kwargs = args, kwargs
+	r.args, r.kwargs, r.size = args, kwargs, size
 	r.mu.Unlock()
 	return true
 }
 
 // Take reports whether args and kwargs are a frozen payload given with
-// Give and not taken yet; the record is removed. It reads neither the
-// arguments nor the map.
-func Take(args []any, kwargs map[string]any) bool {
+// Give and not taken yet, and returns the size given with it; the record is
+// removed. It reads neither the arguments nor the map.
+func Take(args []any, kwargs map[string]any) (size int, ok bool) {
 	if len(args) == 0 {
-		return false
+		return 0, false
 	}
 	r := slot(args)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.args) != len(args) || unsafe.SliceData(r.args) != unsafe.SliceData(args) ||
 		mapPointer(r.kwargs) != mapPointer(kwargs) {
-		return false
+		return 0, false
 	}
 	r.args, r.kwargs = nil, nil
-	return true
+	return r.size, true
 }
 
 // mapPointer is a map's identity.
