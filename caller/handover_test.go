@@ -2,6 +2,7 @@ package caller_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -177,4 +178,47 @@ func TestHandoverDetailsAndPayloadCanonical(t *testing.T) {
 	assert.Equal(t, int64(7), s.n)
 	assert.Equal(t, in, s.in)
 	assert.Equal(t, in, out)
+}
+
+// resultSpy passes a call's results on and records the type of the "id"
+// field of the final one, as an interceptor sees it.
+type resultSpy struct {
+	client.CallStream
+	idType chan string
+}
+
+func (s resultSpy) Next(ctx context.Context) (client.Result, error) {
+	r, err := s.CallStream.Next(ctx)
+	if err == nil && !r.Progress && len(r.Args) == 1 {
+		m, _ := r.Args[0].(map[string]any)
+		s.idType <- fmt.Sprintf("%T", m["id"])
+		m["id"] = "changed by the interceptor" // its own
+	}
+	return r, err
+}
+
+// TestHandoverInterceptorsGetTheirOwn: an interceptor on a typed call sees
+// the result as every transport delivers it (canonical types, its own to
+// change), not the callee's frozen answer.
+func TestHandoverInterceptorsGetTheirOwn(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, cli := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	_, err := callee.Register(ctx, srv, "test.echo", func(_ context.Context, in doc) (doc, error) { return in, nil })
+	require.NoError(t, err)
+	idType := make(chan string, 1)
+	spy := client.InterceptorFuncs{Call: func(next client.CallFunc) client.CallFunc {
+		return func(ctx context.Context, req *client.CallRequest) (client.CallStream, error) {
+			s, err := next(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			return resultSpy{CallStream: s, idType: idType}, nil
+		}
+	}}
+	in := sentDoc
+	in.ID = 5
+	_, err = caller.Call[doc](ctx, cli, "test.echo", in, caller.WithInterceptors(spy))
+	require.Error(t, err, "the interceptor changed the id into a string: the typed caller cannot decode it")
+	assert.Equal(t, "int64", <-idType)
 }
