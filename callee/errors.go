@@ -80,13 +80,14 @@ func isScalar(v any) bool {
 
 // encodeOutput turns a handler's result into a payload by the convention:
 // nil gives no arguments, a client.Payload goes as is, anything else as
-// args=[v].
-func encodeOutput(v any, what string) (client.Payload, error) {
-	p, err := payload.EncodeFrozen(v) // only the client (and interceptors, which unfreeze it) sees it
+// args=[v]. fresh reports that the codec made all of it (see
+// payload.EncodeFresh).
+func encodeOutput(v any, what string) (p client.Payload, fresh bool, err error) {
+	p, fresh, err = payload.EncodeFresh(v)
 	if err != nil {
-		return client.Payload{}, fmt.Errorf("callee: encode %s: %w", what, err)
+		return client.Payload{}, false, fmt.Errorf("callee: encode %s: %w", what, err)
 	}
-	return p, nil
+	return p, fresh, nil
 }
 
 // answerError maps a handler's error to what goes to the caller. A

@@ -28,7 +28,8 @@ func RegisterProgressive[In, P, Out any](ctx context.Context, c *client.Client, 
 		if err != nil {
 			return client.Payload{}, err
 		}
-		return answer(h(ctx, in, progressFunc[P](ctx, inv)))
+		out, err := h(ctx, in, progressFunc[P](ctx, inv))
+		return answer(inv, out, err)
 	})
 }
 
@@ -41,7 +42,7 @@ func progressFunc[P any](ctx context.Context, inv *client.Invocation) func(P) er
 		var out client.Payload
 		if inv.ReceiveProgress() {
 			var err error
-			if out, err = encodeOutput(p, "progress"); err != nil {
+			if out, _, err = encodeOutput(p, "progress"); err != nil { // never handed over: a stream
 				return err
 			}
 		}

@@ -40,7 +40,8 @@ func Register[In, Out any](ctx context.Context, c *client.Client, procedure stri
 		if err != nil {
 			return client.Payload{}, err
 		}
-		return answer(h(ctx, in))
+		out, err := h(ctx, in)
+		return answer(inv, out, err)
 	})
 }
 
@@ -85,12 +86,16 @@ func serve(cfg *config, g *gate, h handlerFunc) client.InvocationHandler {
 	}
 }
 
-// answer is the payload of a handler's result, or its error.
-func answer[Out any](out Out, err error) (client.Payload, error) {
+// answer is the payload of inv's handler's result, or its error.
+func answer[Out any](inv *client.Invocation, out Out, err error) (client.Payload, error) {
 	if err != nil {
 		return client.Payload{}, err
 	}
-	return encodeOutput(out, "result")
+	p, fresh, err := encodeOutput(out, "result")
+	if fresh { // only the client (and interceptors, which unfreeze it) sees it
+		payload.FreezeAnswer(inv)
+	}
+	return p, err
 }
 
 // singleInput decodes the one input of a non-streaming handler.

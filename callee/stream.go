@@ -30,7 +30,8 @@ func RegisterStream[In, Out any](ctx context.Context, c *client.Client, procedur
 		return nil, invalid("nil handler for %s", procedure)
 	}
 	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
-		return answer(h(ctx, inputs[In](ctx, inv, cfg)))
+		out, err := h(ctx, inputs[In](ctx, inv, cfg))
+		return answer(inv, out, err)
 	})
 }
 
@@ -43,7 +44,8 @@ func RegisterStreamProgressive[In, P, Out any](ctx context.Context, c *client.Cl
 		return nil, invalid("nil handler for %s", procedure)
 	}
 	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
-		return answer(h(ctx, inputs[In](ctx, inv, cfg), progressFunc[P](ctx, inv)))
+		out, err := h(ctx, inputs[In](ctx, inv, cfg), progressFunc[P](ctx, inv))
+		return answer(inv, out, err)
 	})
 }
 

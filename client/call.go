@@ -61,6 +61,12 @@ type CallRequest struct {
 	// it and copies what it keeps (kithook.ReadOnlyResult), so a frozen
 	// one may come over the in-process link without a copy.
 	readOnly bool
+	// frozen: wampkit's typed encoder built the Payload's Args and Kwargs
+	// for this call, no application code has seen them, and nothing
+	// modifies them once sent; the in-process link may then hand them over
+	// without a copy (internal/handover). Set only through
+	// kithook.FreezeCall, by the typed caller.
+	frozen bool
 }
 
 // Result is a RESULT: progressive (Progress) or final.

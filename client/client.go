@@ -18,7 +18,8 @@ import (
 
 func init() {
 	kithook.ConnectLocal = connectLocal
-	kithook.Freeze = func(p Payload) Payload { p.frozen = true; return p }
+	kithook.FreezeCall = func(req CallRequest) CallRequest { req.frozen = true; return req }
+	kithook.FreezeAnswer = func(inv *Invocation) { inv.answerFrozen = true }
 	kithook.ReadOnlyResult = func(req CallRequest) CallRequest { req.readOnly = true; return req }
 	kithook.ReadPayload = (*Invocation).readPayload
 }

@@ -127,11 +127,11 @@ func ChainInvocation(h InvocationHandler, interceptors ...Interceptor) (_ Invoca
 	}()
 	if len(interceptors) > 0 {
 		// The interceptors see the handler's answer: it is no longer
-		// frozen (Payload.frozen), they may keep or modify it.
+		// frozen (Invocation.answerFrozen), they may keep or modify it.
 		inner := h
 		h = func(ctx context.Context, inv *Invocation) (Payload, error) {
 			p, err := inner(ctx, inv)
-			p.frozen = false
+			inv.answerFrozen = false
 			return p, err
 		}
 	}
@@ -192,7 +192,7 @@ func (c *Client) startIntercepted(ctx context.Context, req CallRequest) (_ *Pend
 	req.Extra = maps.Clone(req.Extra) // the chain's own copy
 	// Application code sees this request: its payload is not frozen any
 	// more, and its result goes to the interceptors, which may modify it.
-	req.Payload.frozen, req.readOnly = false, false
+	req.frozen, req.readOnly = false, false
 	var s CallStream
 	defer func() {
 		if r := recover(); r != nil {

@@ -36,6 +36,11 @@ type Invocation struct {
 	shared bool
 	own    *Payload
 	canon  map[string]any
+	// answerFrozen: the handler's answer was built by wampkit's typed
+	// encoder and no application code saw it (see CallRequest.frozen); set
+	// through kithook.FreezeAnswer by the typed callee, on the handler's
+	// goroutine, and cleared there when interceptors see the answer.
+	answerFrozen bool
 
 	ctx    context.Context // the handler's: &hctx
 	hctx   handlerContext

@@ -14,13 +14,6 @@ type Payload struct {
 	// [Passthru]): it is sent instead of Args and Kwargs, which must then
 	// be empty; a received PPT message has it set and no Args or Kwargs.
 	Passthru *Passthru
-
-	// frozen: wampkit's typed encoder built Args and Kwargs for this one
-	// message, no application code has seen them, and nothing modifies
-	// them once sent; the in-process link may then hand them over without
-	// a copy (internal/handover). Set only through kithook.Freeze, by the
-	// typed packages.
-	frozen bool
 }
 
 // IsZero reports whether p carries no arguments at all.

@@ -70,7 +70,7 @@ func (s *session) startCall(ctx context.Context, req *CallRequest, args []any, k
 	}
 	s.calls[c.id] = c
 	s.mu.Unlock()
-	if err := s.sendFrozen(ctx, &c.msg, req.Payload.frozen && !req.Stream); err != nil {
+	if err := s.sendFrozen(ctx, &c.msg, req.frozen && !req.Stream); err != nil {
 		s.dropCall(c.id)
 		return err
 	}

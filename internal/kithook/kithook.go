@@ -31,11 +31,15 @@ var ConnectLocal any
 // package client's types, by value: nothing escapes to the heap). Package
 // client sets them in its init.
 
-// Freeze, a func(client.Payload) client.Payload, returns the payload marked
-// frozen: its Args and Kwargs were built by wampkit's typed encoder for one
-// message, no application code sees them, and nothing modifies them once
-// sent (internal/handover).
-var Freeze any
+// FreezeCall, a func(client.CallRequest) client.CallRequest, returns the
+// request with its payload marked frozen: its Args and Kwargs were built by
+// wampkit's typed encoder for this call, no application code sees them, and
+// nothing modifies them once sent (internal/handover).
+var FreezeCall any
+
+// FreezeAnswer, a func(*client.Invocation), marks the answer the handler of
+// inv is about to return as frozen, as FreezeCall does a call's payload.
+var FreezeAnswer any
 
 // ReadOnlyResult, a func(client.CallRequest) client.CallRequest, returns
 // the request marked as one whose final result is only read, by a typed

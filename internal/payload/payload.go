@@ -96,26 +96,36 @@ func targetType(dst any) string {
 	return fmt.Sprint(t)
 }
 
-// EncodeFrozen is Encode for a payload that goes into one message without
+// EncodeFresh is Encode for a payload that goes into one message without
 // any application code seeing it (a typed Call's arguments, a typed
-// handler's answer, before any interceptor): when the codec made all of it
-// (codec.EncodeFresh), it is marked frozen, and the in-process link may
-// hand it to its receiver without a copy (internal/handover). The caller
-// must not modify it, nor hand it to code that may.
-func EncodeFrozen(v any) (client.Payload, error) {
+// handler's answer, before any interceptor). fresh reports that the codec
+// made all of it (codec.EncodeFresh): it may then be marked frozen
+// (FreezeCall, FreezeAnswer), and the in-process link may hand it to its
+// receiver without a copy (internal/handover). The caller must not modify
+// it, nor hand it to code that may.
+func EncodeFresh(v any) (p client.Payload, fresh bool, err error) {
 	switch v.(type) {
 	case client.Payload, *client.Payload:
-		return Encode(v)
+		p, err = Encode(v)
+		return p, false, err
 	}
 	args, kwargs, fresh, err := codec.EncodeFresh(v)
 	if err != nil {
-		return client.Payload{}, err
+		return client.Payload{}, false, err
 	}
-	p := client.Payload{Args: args, Kwargs: kwargs}
-	if fresh {
-		p = kithook.Freeze.(func(client.Payload) client.Payload)(p)
-	}
-	return p, nil
+	return client.Payload{Args: args, Kwargs: kwargs}, fresh, nil
+}
+
+// FreezeCall returns req with its payload, which EncodeFresh made fresh,
+// marked frozen.
+func FreezeCall(req client.CallRequest) client.CallRequest {
+	return kithook.FreezeCall.(func(client.CallRequest) client.CallRequest)(req)
+}
+
+// FreezeAnswer marks the answer inv's handler returns, which EncodeFresh
+// made fresh, as frozen.
+func FreezeAnswer(inv *client.Invocation) {
+	kithook.FreezeAnswer.(func(*client.Invocation))(inv)
 }
 
 // ReadOnlyResult returns req marked as a call whose final result is only
