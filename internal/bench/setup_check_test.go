@@ -43,32 +43,39 @@ func TestFloorFramesAreACall(t *testing.T) {
 	}
 }
 
+// roundTrips makes 10 sequential round trips, then 10 from each of 32
+// goroutines at once.
+func roundTrips(t *testing.T, roundTrip func() error) {
+	t.Helper()
+	for range 10 {
+		if err := roundTrip(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for range 32 {
+		wg.Go(func() {
+			for range 10 {
+				if err := roundTrip(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
 func TestFloorRoundTrips(t *testing.T) {
 	for _, tr := range transports[1:] {
 		t.Run(tr.name, func(t *testing.T) {
 			f := startFloor(t, tr, "small")
-			for range 10 {
-				if err := f.roundTrip(); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var wg sync.WaitGroup
-			errs := make(chan error, 32)
-			for range 32 {
-				wg.Go(func() {
-					for range 10 {
-						if err := f.roundTrip(); err != nil {
-							errs <- err
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatal(err)
-			}
+			roundTrips(t, f.roundTrip)
 			if n := len(f.results); n != 0 {
 				t.Fatalf("%d answers left over after 330 round trips", n)
 			}
@@ -117,28 +124,7 @@ func TestRoutedFloorRoundTrips(t *testing.T) {
 			if got := fmt.Sprint(res.Args); got != "[hello 42]" {
 				t.Fatalf("the bare callee answered %s, want [hello 42]", got)
 			}
-			for range 10 {
-				if err := r.roundTrip(); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var wg sync.WaitGroup
-			errs := make(chan error, 32)
-			for range 32 {
-				wg.Go(func() {
-					for range 10 {
-						if err := r.roundTrip(); err != nil {
-							errs <- err
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatal(err)
-			}
+			roundTrips(t, r.roundTrip)
 			if n := len(r.free); n != routedSlots {
 				t.Fatalf("%d of %d slots free after the round trips", n, routedSlots)
 			}
