@@ -34,9 +34,10 @@ type framer interface {
 // kept for the next.
 const maxBatch = 64 << 10
 
-// writeRounds bounds the writes a goroutine holding the writing role makes
-// for what other senders hand over to it (see SendContext) before it lets
-// go: a sender writing through returns after that many at most.
+// writeRounds bounds the rounds of writes a goroutine holding the writing
+// role makes for what other senders hand over to it (see SendContext)
+// before it leaves the rest to the writer goroutine (a round writes every
+// maxBatch bytes it gathered).
 const writeRounds = 4
 
 // SendContext hands msg to the connection. Messages go out in batches: one
@@ -124,25 +125,31 @@ func streamChunk(msg wamp.Message) bool {
 }
 
 // writeOwn writes msg, and what is handed over meanwhile, on the sender's
-// goroutine, which holds wmu and the writing role. A deadline of ctx bounds
-// the writes: past it the connection is closed (a frame cannot be half
-// sent). A ctx canceled while a write is in progress does not interrupt
-// it; ending the session (Close) does. A ctx already ended sends nothing of
-// its own, and the messages handed over still go out.
+// goroutine, which holds wmu and the writing role. When others are about
+// to send, it first lets them go (runtime.Gosched) so that their messages
+// go out in the same write. A deadline of ctx bounds that one write: past
+// it the connection is closed (a frame cannot be half sent); what is
+// handed over later goes to the writer goroutine, under no sender's
+// deadline. A ctx canceled while the write is in progress does not
+// interrupt it; ending the session (Close) does. A ctx ended before the
+// write (also while yielding) sends nothing of its own, and the messages
+// handed over still go out.
 func (l *link) writeOwn(ctx context.Context, msg wamp.Message, others bool) error {
+	if others {
+		runtime.Gosched() // the goroutines ready to run hand over theirs
+	}
 	var (
 		deadline time.Time
 		err      error
 	)
 	if ctx.Done() != nil {
-		if err = ctx.Err(); err != nil {
-			msg = nil
-		} else {
-			deadline, _ = ctx.Deadline()
+		deadline, _ = ctx.Deadline()
+		if err = ctx.Err(); err == nil && !deadline.IsZero() && !time.Now().Before(deadline) {
+			err = context.DeadlineExceeded // its timer has not run yet
 		}
-	}
-	if msg != nil && others {
-		runtime.Gosched() // the goroutines ready to run hand over theirs
+		if err != nil {
+			msg, deadline = nil, time.Time{}
+		}
 	}
 	batch := l.wbuf[:0]
 	var ferr error
@@ -155,8 +162,10 @@ func (l *link) writeOwn(ctx context.Context, msg wamp.Message, others bool) erro
 }
 
 // writeHeld writes batch (unless ferr, its framing's error, drops the
-// connection), then what was handed over, in up to writeRounds writes in
-// all; the caller holds wmu and the writing role. It gives the role up when
+// connection) together with what was handed over until then, then what is
+// handed over meanwhile, in up to writeRounds rounds in all (a round writes
+// every maxBatch bytes); the caller holds wmu and the writing role. With a
+// deadline (a sender's) it writes one round only. It gives the role up when
 // nothing more is pending, or hands it to the writer goroutine. counted
 // messages of batch came from wq: queuedQ forgets them once written. False
 // when the connection failed (it is then closing, and pending is dropped).
@@ -166,6 +175,9 @@ func (l *link) writeHeld(batch []byte, ferr error, deadline time.Time, counted i
 		defer func() { _ = l.nc.SetWriteDeadline(time.Time{}) }()
 	}
 	err := ferr
+	if err == nil { // handed over after what batch holds: they follow it
+		batch, err = l.appendAll(batch, l.takePending(false))
+	}
 	for round := 0; err == nil; round++ {
 		if len(batch) > 0 {
 			_, err = l.nc.Write(batch)
@@ -178,7 +190,7 @@ func (l *link) writeHeld(batch []byte, ferr error, deadline time.Time, counted i
 		if err != nil {
 			break
 		}
-		if round+1 == writeRounds {
+		if round+1 == writeRounds || !deadline.IsZero() {
 			l.handOver()
 			break
 		}
@@ -347,16 +359,22 @@ func (l *link) keep(batch []byte) {
 
 // flush writes what the session queued or handed over before Close (see
 // link.flushing), within flushTimeout. What cannot be sent is dropped: the
-// peer is closing.
+// peer is closing. It keeps the writing role, so nothing is written after
+// it but the transport's closing word (Close's before).
 func (l *link) flush() {
 	_ = l.nc.SetWriteDeadline(time.Now().Add(flushTimeout)) // bounds a sender's write in progress too
 	l.wmu.Lock()                                            // a sender writing through finishes first
 	defer l.wmu.Unlock()
 	_ = l.nc.SetWriteDeadline(time.Now().Add(flushTimeout))
 	l.pmu.Lock()
-	l.writing = true
+	l.writing = true // for good: no sender writes after the flush
 	l.pmu.Unlock()
-	defer l.dropPending() // gives the role up
+	defer func() { // what is handed over later is dropped: the peer is closing
+		l.pmu.Lock()
+		clear(l.pending)
+		l.pending = l.pending[:0]
+		l.pmu.Unlock()
+	}()
 	batch := l.wbuf[:0]
 	batch, err := l.appendAll(batch, l.takePending(false))
 	for err == nil {

@@ -145,3 +145,75 @@ func TestConcurrentSendersShareWrites(t *testing.T) {
 	// 0.12-0.17 (0.21-0.25 with -race).
 	assert.LessOrEqual(t, writes, int64(senders*each*2/5), "at most two writes per five messages")
 }
+
+// answersAwaited makes p await n answers: n RESULTs echoed back by the
+// fake server and taken, as a caller's results are.
+func answersAwaited(t *testing.T, p *wire.RawSocketPeer, n int) {
+	t.Helper()
+	for i := range n {
+		p.Send() <- &wamp.Result{Request: wamp.ID(1000 + i), Details: wamp.Dict{}}
+		select {
+		case <-p.Recv():
+		case <-time.After(5 * time.Second):
+			t.Fatal("no echo")
+		}
+	}
+}
+
+// A sender that yields to the others before writing (answers are awaited)
+// and whose deadline passes meanwhile sends nothing and gets its ctx's
+// error; the connection stays up for everyone else.
+func TestDeadlinePassingWhileYieldingDropsNothing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	p := rawPeer(t, serialize.MSGPACK, 0xf2)
+	answersAwaited(t, p, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
+	defer cancel()
+	go func() { // ready to run when the sender yields: keeps the processor past the deadline
+		for end := time.Now().Add(5 * time.Millisecond); time.Now().Before(end); {
+		}
+	}()
+	err := p.SendContext(ctx, nil, &wamp.Result{Request: 1, Details: wamp.Dict{}})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NoError(t, p.SendContext(context.Background(), nil, &wamp.Result{Request: 2, Details: wamp.Dict{}}))
+	select {
+	case msg, ok := <-p.Recv():
+		require.True(t, ok, "the connection was dropped")
+		assert.Equal(t, wamp.ID(2), msg.(*wamp.Result).Request, "only the second message went out")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no echo")
+	}
+}
+
+// What other senders hand over while the sender writing yields goes out in
+// the same write as its own message.
+func TestHandedOverWhileYieldingSharesTheWrite(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	conn, err := net.Dial("tcp", fakeRawServer(t, [4]byte{0x7f, 0xf2, 0, 0}))
+	require.NoError(t, err)
+	counted := &countingConn{Conn: conn}
+	ser, err := wire.NewSerializer(serialize.MSGPACK)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := wire.HandshakeRawSocket(ctx, counted, serialize.MSGPACK, ser)
+	require.NoError(t, err)
+	defer p.Close()
+	answersAwaited(t, p, 2)
+	before := counted.writes.Load()
+	other := make(chan error, 1)
+	go func() { // runs while the first sender yields: hands its message over
+		other <- p.SendContext(ctx, nil, &wamp.Result{Request: 2, Details: wamp.Dict{}})
+	}()
+	require.NoError(t, p.SendContext(ctx, nil, &wamp.Result{Request: 1, Details: wamp.Dict{}}))
+	require.NoError(t, <-other)
+	for _, want := range []wamp.ID{1, 2} {
+		select {
+		case msg := <-p.Recv():
+			assert.Equal(t, want, msg.(*wamp.Result).Request)
+		case <-ctx.Done():
+			t.Fatal("no echo")
+		}
+	}
+	assert.Equal(t, int64(1), counted.writes.Load()-before, "both messages in one write")
+}
