@@ -93,7 +93,7 @@ func answer[Out any](inv *client.Invocation, out Out, err error) (client.Payload
 	}
 	p, fresh, err := encodeOutput(out, "result")
 	if fresh { // only the client (and interceptors, which unfreeze it) sees it
-		payload.FreezeAnswer(inv)
+		payload.FreezeAnswer(inv, p)
 	}
 	return p, err
 }

@@ -222,3 +222,34 @@ func TestHandoverInterceptorsGetTheirOwn(t *testing.T) {
 	require.Error(t, err, "the interceptor changed the id into a string: the typed caller cannot decode it")
 	assert.Equal(t, "int64", <-idType)
 }
+
+// TestHandoverHedgingInvocationInterceptor: an invocation interceptor that
+// runs the typed handler on a goroutine of its own and answers with its
+// own payload meanwhile: the handler's frozen mark, set on that goroutine,
+// neither races with the answer being sent nor makes the interceptor's
+// payload go over as frozen.
+func TestHandoverHedgingInvocationInterceptor(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, cli := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	release, handled := make(chan struct{}), make(chan struct{})
+	fallback := map[string]any{"id": int64(7), "name": "fallback", "tags": []any{"f"}, "meta": map[string]any{"x": int64(1)}}
+	hedge := client.InterceptorFuncs{Invocation: func(next client.InvocationHandler) client.InvocationHandler {
+		return func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+			go func() { defer close(handled); _, _ = next(ctx, inv) }()
+			close(release) // the handler answers now, on its own goroutine
+			return client.Payload{Args: []any{fallback}}, nil
+		}
+	}}
+	_, err := callee.Register(ctx, srv, "test.hedged", func(_ context.Context, in doc) (doc, error) {
+		<-release
+		return in, nil
+	}, callee.WithInterceptors(hedge))
+	require.NoError(t, err)
+	got, err := caller.Call[doc](ctx, cli, "test.hedged", sentDoc)
+	require.NoError(t, err)
+	<-handled
+	assert.Equal(t, "fallback", got.Name)
+	fallback["name"] = "changed after the call" // the interceptor's own
+	assert.Equal(t, []string{"f"}, got.Tags)
+}

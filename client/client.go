@@ -19,7 +19,11 @@ import (
 func init() {
 	kithook.ConnectLocal = connectLocal
 	kithook.FreezeCall = func(req CallRequest) CallRequest { req.frozen = true; return req }
-	kithook.FreezeAnswer = func(inv *Invocation) { inv.answerFrozen = true }
+	kithook.FreezeAnswer = func(inv *Invocation, p Payload) {
+		if len(p.Args) > 0 {
+			inv.frozenAnswer.Store(&p.Args[0])
+		}
+	}
 	kithook.ReadOnlyResult = func(req CallRequest) CallRequest { req.readOnly = true; return req }
 	kithook.ReadPayload = (*Invocation).readPayload
 }

@@ -127,11 +127,11 @@ func ChainInvocation(h InvocationHandler, interceptors ...Interceptor) (_ Invoca
 	}()
 	if len(interceptors) > 0 {
 		// The interceptors see the handler's answer: it is no longer
-		// frozen (Invocation.answerFrozen), they may keep or modify it.
+		// frozen (Invocation.frozenAnswer), they may keep or modify it.
 		inner := h
 		h = func(ctx context.Context, inv *Invocation) (Payload, error) {
 			p, err := inner(ctx, inv)
-			inv.answerFrozen = false
+			inv.frozenAnswer.Store(nil)
 			return p, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
@@ -36,11 +37,13 @@ type Invocation struct {
 	shared bool
 	own    *Payload
 	canon  map[string]any
-	// answerFrozen: the handler's answer was built by wampkit's typed
-	// encoder and no application code saw it (see CallRequest.frozen); set
-	// through kithook.FreezeAnswer by the typed callee, on the handler's
-	// goroutine, and cleared there when interceptors see the answer.
-	answerFrozen bool
+	// frozenAnswer is the first argument of the answer wampkit's typed
+	// encoder built for the handler, which no application code saw (see
+	// CallRequest.frozen): an answer whose Args start there is frozen. Set
+	// through kithook.FreezeAnswer by the typed callee, cleared when
+	// interceptors see the answer; atomic, as an interceptor may run the
+	// handler on a goroutine of its own.
+	frozenAnswer atomic.Pointer[any]
 
 	ctx    context.Context // the handler's: &hctx
 	hctx   handlerContext
@@ -259,6 +262,12 @@ func (i *Invocation) nextInput(ctx context.Context) (p Payload, ok bool, err err
 		return Payload{}, false, fmt.Errorf("client: input of %s: %w", i.proc, err)
 	}
 	return p, ok, nil
+}
+
+// isFrozenAnswer reports whether p, the handler's answer, is the frozen one the
+// typed encoder built for it (see frozenAnswer).
+func (i *Invocation) isFrozenAnswer(p Payload) bool {
+	return p.Passthru == nil && len(p.Args) > 0 && i.frozenAnswer.Load() == &p.Args[0]
 }
 
 // invocationKey finds the Invocation behind a handler's context.

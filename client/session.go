@@ -364,7 +364,7 @@ func (s *session) send(ctx context.Context, msg wamp.Message) error {
 }
 
 // sendFrozen is send for a CALL or YIELD whose payload may be frozen
-// (CallRequest.frozen, Invocation.answerFrozen): over the in-process link
+// (CallRequest.frozen, Invocation.frozenAnswer): over the in-process link
 // it is then given to its receiver without a copy (handover.Give, just
 // before the link has it).
 func (s *session) sendFrozen(ctx context.Context, msg wamp.Message, frozen bool) error {

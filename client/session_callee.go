@@ -184,7 +184,7 @@ func (s *session) runHandler(inv *Invocation) {
 	}
 	answer := answerOf(inv, p, err)
 	_, yield := answer.(*wamp.Yield)
-	if err := s.sendFrozen(context.Background(), answer, yield && inv.answerFrozen && p.Passthru == nil); errors.Is(err, ErrInvalidPayload) || errors.Is(err, ErrMessageTooLarge) {
+	if err := s.sendFrozen(context.Background(), answer, yield && inv.isFrozenAnswer(p)); errors.Is(err, ErrInvalidPayload) || errors.Is(err, ErrMessageTooLarge) {
 		// The caller gets an error rather than waiting for an answer that
 		// cannot go out.
 		s.log.Warn("wamp invocation answer not sent", "procedure", inv.proc, "error", err)

@@ -37,8 +37,9 @@ var ConnectLocal any
 // nothing modifies them once sent (internal/handover).
 var FreezeCall any
 
-// FreezeAnswer, a func(*client.Invocation), marks the answer the handler of
-// inv is about to return as frozen, as FreezeCall does a call's payload.
+// FreezeAnswer, a func(*client.Invocation, client.Payload), marks p, the
+// answer the handler of inv is about to return, as frozen, as FreezeCall
+// does a call's payload.
 var FreezeAnswer any
 
 // ReadOnlyResult, a func(client.CallRequest) client.CallRequest, returns

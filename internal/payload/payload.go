@@ -122,10 +122,10 @@ func FreezeCall(req client.CallRequest) client.CallRequest {
 	return kithook.FreezeCall.(func(client.CallRequest) client.CallRequest)(req)
 }
 
-// FreezeAnswer marks the answer inv's handler returns, which EncodeFresh
-// made fresh, as frozen.
-func FreezeAnswer(inv *client.Invocation) {
-	kithook.FreezeAnswer.(func(*client.Invocation))(inv)
+// FreezeAnswer marks p, the answer inv's handler returns, which
+// EncodeFresh made fresh, as frozen.
+func FreezeAnswer(inv *client.Invocation, p client.Payload) {
+	kithook.FreezeAnswer.(func(*client.Invocation, client.Payload))(inv, p)
 }
 
 // ReadOnlyResult returns req marked as a call whose final result is only
