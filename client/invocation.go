@@ -45,8 +45,7 @@ type Invocation struct {
 	// handler on a goroutine of its own.
 	frozenAnswer atomic.Pointer[any]
 
-	ctx    context.Context // the handler's: &hctx
-	hctx   handlerContext
+	ctx    context.Context // the handler's
 	cancel context.CancelCauseFunc
 	stop   context.CancelFunc // the forwarded timeout's; nil without one
 	hooks  *invocationHooks   // OnProgress, OnInput; nil when none
@@ -272,32 +271,6 @@ func (i *Invocation) isFrozenAnswer(p Payload) bool {
 
 // invocationKey finds the Invocation behind a handler's context.
 type invocationKey struct{}
-
-// handlerContext is a handler's context: the ordinary cancelable context
-// made for the invocation (context.WithCancelCause of the base context, and
-// the forwarded timeout's deadline), which answers invocationKey with the
-// Invocation. It is context.WithValue's value context, held in the
-// Invocation instead of an allocation of its own: Done, Err, Deadline and
-// every other key are the std context's, so context.Cause and contexts
-// derived from it (which find the std cancelCtx through Value) behave as
-// with WithValue.
-type handlerContext struct {
-	context.Context
-	inv *Invocation
-}
-
-// Value implements context.Context.
-func (c *handlerContext) Value(key any) any {
-	if key == (invocationKey{}) {
-		return c.inv
-	}
-	return c.Context.Value(key)
-}
-
-// String names the context as context.WithValue's would.
-func (c *handlerContext) String() string {
-	return fmt.Sprintf("%v.WithValue(client.invocationKey, *client.Invocation)", c.Context)
-}
 
 // InvocationFromContext returns the invocation a handler's context (or a
 // context derived from it) belongs to.

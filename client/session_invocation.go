@@ -54,8 +54,7 @@ func newInvocation(s *session, reg *sessionReg, m *wamp.Invocation) *Invocation 
 	if ms, ok := wamp.AsInt64(m.Details[wamp.OptTimeout]); ok && ms > 0 && ms <= math.MaxInt64/int64(time.Millisecond) {
 		ctx, inv.stop = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
 	}
-	inv.hctx = handlerContext{Context: ctx, inv: inv}
-	inv.ctx = &inv.hctx
+	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
 	return inv
 }
 
