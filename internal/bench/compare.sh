@@ -128,8 +128,8 @@ END {
     for (i = 1; i <= nk; i++) { k = sorted[i]
       if (r("floor", k) == 0) continue
       a = above("head", k); b = above("base", k); c = own("head", k); d = own("base", k)
-      printf "%-34s %7.1f %7s %7s %7s %9s %7s %7s %9s\n", k, 1e6 / r("floor", k), router(k), a, b, (a > 0 && b > 0) ? sprintf("%.2f", b / a) : "-",
-        c, d, (c > 0 && d > 0) ? sprintf("%.2f", d / c) : "-" }
+      printf "%-34s %7.1f %7s %7s %7s %9s %7s %7s %9s\n", k, 1e6 / r("floor", k), router(k), a, b, (a + 0 > 0 && b + 0 > 0) ? sprintf("%.2f", b / a) : "-",
+        c, d, (c + 0 > 0 && d + 0 > 0) ? sprintf("%.2f", d / c) : "-" }
     exit
   }
   printf "\n%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s\n", "rates (calls/s, items/s)", "wampkit", "nexus", "xconn", "wk/nx", "wk/xc", "al wk", "al nx", "al xc", "nexusconv", "wk/nxc"

@@ -70,8 +70,14 @@ func (c idCodec) appendID(b []byte, id uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(b, 0xcf), id)
 }
 
-// readID reads the request ID of the serialized message b.
-func (c idCodec) readID(b []byte) (uint64, error) {
+// readID reads the request ID of the serialized message b, which must be
+// of type want (an ERROR, whose second element is the request's type, or
+// any other message is an error: the benchmark stops rather than free the
+// wrong slot).
+func (c idCodec) readID(b []byte, want wamp.MessageType) (uint64, error) {
+	if got, ok := c.readType(b); !ok || got != want {
+		return 0, fmt.Errorf("bench: routed: got message %.40q, want type %d", b, want)
+	}
 	switch c.nx {
 	case serialize.JSON:
 		i := bytes.IndexByte(b, ',')
@@ -90,6 +96,28 @@ func (c idCodec) readID(b []byte) (uint64, error) {
 		return 0, errors.New("bench: routed: short MsgPack message")
 	}
 	return msgpackUint(b[2:])
+}
+
+// readType reads the type of the serialized message b, the first element.
+func (c idCodec) readType(b []byte) (wamp.MessageType, bool) {
+	switch c.nx {
+	case serialize.JSON:
+		i := bytes.IndexByte(b, ',')
+		if len(b) < 2 || b[0] != '[' || i < 0 {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(b[1:i]), 10, 16)
+		return wamp.MessageType(n), err == nil
+	case serialize.CBOR:
+		if len(b) < 3 || b[1] != 0x18 { // every type read here is 24 or more
+			return 0, false
+		}
+		return wamp.MessageType(b[2]), true
+	}
+	if len(b) < 2 || b[1] >= 0x80 {
+		return 0, false
+	}
+	return wamp.MessageType(b[1]), true
 }
 
 func msgpackUint(b []byte) (uint64, error) {
@@ -178,7 +206,7 @@ func (c idCodec) appendFrame(dst []byte, tr transport, head []byte, id uint64, t
 }
 
 // payloadOf returns the frame's message: without the rawsocket header.
-func payloadOf(tr transport, c frameConn) []byte {
+func payloadOf(c frameConn) []byte {
 	switch f := c.(type) {
 	case *wsFrames:
 		return f.buf
@@ -239,7 +267,7 @@ func routedExchange(tb testing.TB, tr transport, fc frameConn, ser *wire.Seriali
 	if err := fc.readFrame(); err != nil {
 		tb.Fatal(err)
 	}
-	got, err := ser.Deserialize(payloadOf(tr, fc))
+	got, err := ser.Deserialize(payloadOf(fc))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -285,8 +313,8 @@ func startRouted(tb testing.TB, s *server, tr transport, payload string) *routed
 	}
 
 	var (
-		wg  sync.WaitGroup
-		cmu sync.Mutex // the callee's writes: its goroutine's, and the GOODBYE
+		wg  sync.WaitGroup // the callee's reader and writer, the caller's reader
+		cmu sync.Mutex     // the callee's writes: its goroutine's, and the GOODBYE
 	)
 	goodbye, err := ser.Serialize(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseNormal})
 	if err != nil {
@@ -313,25 +341,21 @@ func startRouted(tb testing.TB, s *server, tr transport, payload string) *routed
 		_ = caller.Close()
 		<-ended
 	})
-	wg.Add(2)
 	// The callee reads and writes on two goroutines, as a client does, so
 	// concurrent calls overlap its reads and writes: each INVOCATION's ID
 	// goes to the writer, which answers with the YIELD.
 	invocations := make(chan uint64, routedSlots)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		defer close(invocations)
 		for callee.readFrame() == nil {
-			id, err := ids.readID(payloadOf(tr, callee))
+			id, err := ids.readID(payloadOf(callee), wamp.INVOCATION)
 			if err != nil {
 				return
 			}
 			invocations <- id
 		}
-	}()
-	go func() {
-		defer wg.Done()
+	})
+	wg.Go(func() {
 		var frame []byte
 		for id := range invocations {
 			frame = ids.appendFrame(frame[:0], tr, yieldHead, id, yieldTail)
@@ -344,18 +368,17 @@ func startRouted(tb testing.TB, s *server, tr transport, payload string) *routed
 				return
 			}
 		}
-	}()
-	go func() { // the caller's reader: each RESULT frees its slot
-		defer wg.Done()
+	})
+	wg.Go(func() { // the caller's reader: each RESULT frees its slot
 		defer close(r.dead)
 		for caller.readFrame() == nil {
-			id, err := ids.readID(payloadOf(tr, caller))
+			id, err := ids.readID(payloadOf(caller), wamp.RESULT)
 			if err != nil || id < 1 || id > routedSlots {
 				return
 			}
 			r.done[id-1] <- struct{}{}
 		}
-	}()
+	})
 	return r
 }
 
