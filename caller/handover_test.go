@@ -13,6 +13,7 @@ import (
 	"github.com/wampkit/wampkit/callee"
 	"github.com/wampkit/wampkit/caller"
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/handover"
 	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
@@ -252,4 +253,20 @@ func TestHandoverHedgingInvocationInterceptor(t *testing.T) {
 	assert.Equal(t, "fallback", got.Name)
 	fallback["name"] = "changed after the call" // the interceptor's own
 	assert.Equal(t, []string{"f"}, got.Tags)
+}
+
+// TestHandoverHappens: a typed call to a typed handler in process hands
+// both its arguments and the answer over (the other tests here show where
+// it must not).
+func TestHandoverHappens(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, cli := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	_, err := callee.Register(ctx, srv, "test.echo", func(_ context.Context, in doc) (doc, error) { return in, nil })
+	require.NoError(t, err)
+	before := handover.Taken()
+	got, err := caller.Call[doc](ctx, cli, "test.echo", sentDoc)
+	require.NoError(t, err)
+	assert.Equal(t, sentDoc, got)
+	assert.GreaterOrEqual(t, handover.Taken()-before, uint64(2), "the arguments and the answer crossed without a copy")
 }
