@@ -7,7 +7,7 @@ func AppendWSFrame(batch []byte, opcode byte, key uint32, payload []byte) []byte
 	return appendWSFrame(batch, opcode, key, payload)
 }
 
-// NextWSKey draws masking keys as a WebsocketPeer does.
+// Next draws a masking key as a WebsocketPeer does.
 func (k *WSKeys) Next() uint32 { return (*wsKeys)(k).next() }
 
 // WSKeys is the peer's source of masking keys.
