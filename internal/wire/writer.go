@@ -335,7 +335,12 @@ func (l *link) writeLoop() {
 				batch, err = l.frames.appendMessage(batch, msg)
 			case msg := <-l.wq:
 				counted++
-				batch, err = l.frames.appendMessage(batch, msg)
+				// What was handed over before msg was queued goes first:
+				// msg's sender queued it when pending was full, and its
+				// earlier messages may be there.
+				if batch, err = l.appendAll(batch, l.takePending(false)); err == nil {
+					batch, err = l.frames.appendMessage(batch, msg)
+				}
 			default:
 				break gather
 			}
