@@ -162,58 +162,81 @@ func answersAwaited(t *testing.T, p *wire.RawSocketPeer, n int) {
 
 // A sender that yields to the others before writing (answers are awaited)
 // and whose deadline passes meanwhile sends nothing and gets its ctx's
-// error; the connection stays up for everyone else.
+// error; the connection stays up for everyone else. Scheduling decides
+// whether the yield outlasts the deadline: every attempt must keep the
+// connection, and some must see the deadline pass during the yield.
 func TestDeadlinePassingWhileYieldingDropsNothing(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	p := rawPeer(t, serialize.MSGPACK, 0xf2)
-	answersAwaited(t, p, 2)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
-	defer cancel()
-	go func() { // ready to run when the sender yields: keeps the processor past the deadline
-		for end := time.Now().Add(5 * time.Millisecond); time.Now().Before(end); {
+	passed := 0
+	for attempt := 0; attempt < 20 && passed == 0; attempt++ {
+		p := rawPeer(t, serialize.MSGPACK, 0xf2)
+		answersAwaited(t, p, 2)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
+		go func() { // ready to run when the sender yields: keeps the processor past the deadline
+			for end := time.Now().Add(5 * time.Millisecond); time.Now().Before(end); {
+			}
+		}()
+		err := p.SendContext(ctx, nil, &wamp.Result{Request: 1, Details: wamp.Dict{}})
+		cancel()
+		if err != nil {
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			passed++
 		}
-	}()
-	err := p.SendContext(ctx, nil, &wamp.Result{Request: 1, Details: wamp.Dict{}})
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.NoError(t, p.SendContext(context.Background(), nil, &wamp.Result{Request: 2, Details: wamp.Dict{}}))
-	select {
-	case msg, ok := <-p.Recv():
-		require.True(t, ok, "the connection was dropped")
-		assert.Equal(t, wamp.ID(2), msg.(*wamp.Result).Request, "only the second message went out")
-	case <-time.After(5 * time.Second):
-		t.Fatal("no echo")
+		require.NoError(t, p.SendContext(context.Background(), nil, &wamp.Result{Request: 2, Details: wamp.Dict{}}))
+		for {
+			select {
+			case msg, ok := <-p.Recv():
+				require.True(t, ok, "the connection was dropped")
+				if msg.(*wamp.Result).Request == 1 {
+					require.NoError(t, err, "a message whose send failed went out")
+					continue
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("no echo")
+			}
+			break
+		}
+		p.Close()
 	}
+	assert.NotZero(t, passed, "no attempt saw its deadline pass while yielding")
 }
 
 // What other senders hand over while the sender writing yields goes out in
-// the same write as its own message.
+// the same write as its own message (in some attempt: scheduling decides
+// whether the other sender runs during the yield).
 func TestHandedOverWhileYieldingSharesTheWrite(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	conn, err := net.Dial("tcp", fakeRawServer(t, [4]byte{0x7f, 0xf2, 0, 0}))
-	require.NoError(t, err)
-	counted := &countingConn{Conn: conn}
-	ser, err := wire.NewSerializer(serialize.MSGPACK)
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	p, err := wire.HandshakeRawSocket(ctx, counted, serialize.MSGPACK, ser)
-	require.NoError(t, err)
-	defer p.Close()
-	answersAwaited(t, p, 2)
-	before := counted.writes.Load()
-	other := make(chan error, 1)
-	go func() { // runs while the first sender yields: hands its message over
-		other <- p.SendContext(ctx, nil, &wamp.Result{Request: 2, Details: wamp.Dict{}})
-	}()
-	require.NoError(t, p.SendContext(ctx, nil, &wamp.Result{Request: 1, Details: wamp.Dict{}}))
-	require.NoError(t, <-other)
-	for _, want := range []wamp.ID{1, 2} {
-		select {
-		case msg := <-p.Recv():
-			assert.Equal(t, want, msg.(*wamp.Result).Request)
-		case <-ctx.Done():
-			t.Fatal("no echo")
+	shared := false
+	for attempt := 0; attempt < 20 && !shared; attempt++ {
+		conn, err := net.Dial("tcp", fakeRawServer(t, [4]byte{0x7f, 0xf2, 0, 0}))
+		require.NoError(t, err)
+		counted := &countingConn{Conn: conn}
+		ser, err := wire.NewSerializer(serialize.MSGPACK)
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		p, err := wire.HandshakeRawSocket(ctx, counted, serialize.MSGPACK, ser)
+		require.NoError(t, err)
+		answersAwaited(t, p, 2)
+		before := counted.writes.Load()
+		other := make(chan error, 1)
+		go func() { // runs while the first sender yields: hands its message over
+			other <- p.SendContext(ctx, nil, &wamp.Result{Request: 2, Details: wamp.Dict{}})
+		}()
+		require.NoError(t, p.SendContext(ctx, nil, &wamp.Result{Request: 1, Details: wamp.Dict{}}))
+		require.NoError(t, <-other)
+		got := map[wamp.ID]bool{}
+		for range 2 { // two senders: either may have written first
+			select {
+			case msg := <-p.Recv():
+				got[msg.(*wamp.Result).Request] = true
+			case <-ctx.Done():
+				t.Fatal("no echo")
+			}
 		}
+		assert.Equal(t, map[wamp.ID]bool{1: true, 2: true}, got)
+		shared = counted.writes.Load()-before == 1
+		p.Close()
+		cancel()
 	}
-	assert.Equal(t, int64(1), counted.writes.Load()-before, "both messages in one write")
+	assert.True(t, shared, "no attempt wrote both messages in one write")
 }
