@@ -309,9 +309,10 @@ func (s *session) onResult(m *wamp.Result, shared bool) {
 	if !ok {
 		return // canceled or abandoned call: its late RESULT is expected noise
 	}
-	if shared && (progress || !c.req.readOnly) {
+	if shared && !c.req.readOnly {
 		// Whoever reads this result may modify it: it gets a copy of its
-		// own. (A frozen payload cannot fail the copy.)
+		// own. (A frozen payload cannot fail the copy; a progressive
+		// result is never shared, see localize.)
 		if err := s.unshare(&m.Arguments, &m.ArgumentsKw); err != nil {
 			c.fail(&Error{URI: string(wamp.ErrInvalidArgument), Args: wamp.List{err.Error()}})
 			return

@@ -39,13 +39,15 @@ func (s *session) localize(msg wamp.Message) (out wamp.Message, h handed, ok boo
 		}
 	case *wamp.Result:
 		if m.Details[wamp.OptProgress] != true {
-			h.size, h.shared = handover.Take(m.Arguments, m.ArgumentsKw)
+			if h.size, h.shared = handover.Take(m.Arguments, m.ArgumentsKw); h.shared {
+				if d, err := wire.LocalDict(m.Details); err == nil {
+					m.Details = d
+					return msg, h, true
+				}
+				h = handed{} // Localize below reports it
+			}
 		}
 	}
-	if h.shared && wire.LocalizeDetails(msg) == nil {
-		return msg, h, true
-	}
-	h = handed{}
 	err := wire.Localize(msg)
 	if err == nil {
 		return msg, h, true

@@ -223,31 +223,6 @@ func Localize(msg wamp.Message) error {
 	return err
 }
 
-// LocalizeDetails is Localize for an INVOCATION or RESULT whose payload is
-// frozen (internal/handover): only its Details are made the receiver's,
-// Arguments and ArgumentsKw stay the sender's, for a receiver that only
-// reads them (or copies them with LocalPayload before anything else does).
-func LocalizeDetails(msg wamp.Message) error {
-	var d *wamp.Dict
-	switch m := msg.(type) {
-	case *wamp.Invocation:
-		d = &m.Details
-	case *wamp.Result:
-		d = &m.Details
-	default:
-		return Localize(msg)
-	}
-	if *d == nil || flatCanonical(*d) {
-		return nil
-	}
-	c, err := localDict(*d, 0)
-	if err != nil {
-		return fmt.Errorf("wire: %v Details%w", msg.MessageType(), err)
-	}
-	*d = c
-	return nil
-}
-
 // LocalDict returns d in canonical types: d itself when it holds only
 // canonical scalars (a Details dictionary its receiver only reads), else a
 // canonical deep copy.
