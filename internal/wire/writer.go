@@ -265,10 +265,18 @@ func (l *link) appendAll(batch []byte, msgs []wamp.Message) ([]byte, error) {
 		if err != nil {
 			continue
 		}
-		if batch, err = l.frames.appendMessage(batch, msg); err == nil && len(batch) >= maxBatch {
-			_, err = l.nc.Write(batch)
-			batch = batch[:0]
-		}
+		batch, err = l.appendOne(batch, msg)
+	}
+	return batch, err
+}
+
+// appendOne appends msg's frame to batch, and writes batch once it reaches
+// maxBatch.
+func (l *link) appendOne(batch []byte, msg wamp.Message) ([]byte, error) {
+	batch, err := l.frames.appendMessage(batch, msg)
+	if err == nil && len(batch) >= maxBatch {
+		_, err = l.nc.Write(batch)
+		batch = batch[:0]
 	}
 	return batch, err
 }
@@ -311,12 +319,12 @@ func (l *link) writeLoop() {
 		}
 		l.wmu.Lock()
 		l.pmu.Lock()
-		handed := l.writing // only a holder of wmu takes the role: it was left to the writer
+		left := l.writing // only a holder of wmu takes the role: it was left to the writer
 		l.writing = true
 		l.pmu.Unlock()
 		batch := l.wbuf[:0]
 		var err error
-		if handed { // handed over before what is queued in wq was
+		if left { // handed over before what is queued in wq was
 			batch, err = l.appendAll(batch, l.takePending(false))
 		}
 		switch {
@@ -383,10 +391,14 @@ func (l *link) flush() {
 	batch := l.wbuf[:0]
 	batch, err := l.appendAll(batch, l.takePending(false))
 	for err == nil {
-		var msg wamp.Message
 		select {
-		case msg = <-l.wr:
-		case msg = <-l.wq:
+		case msg := <-l.wr:
+			batch, err = l.appendOne(batch, msg)
+		case msg := <-l.wq:
+			// As in writeLoop: what was handed over before msg goes first.
+			if batch, err = l.appendAll(batch, l.takePending(false)); err == nil {
+				batch, err = l.appendOne(batch, msg)
+			}
 		default:
 			if taken := l.takePending(false); taken != nil {
 				batch, err = l.appendAll(batch, taken)
@@ -396,10 +408,6 @@ func (l *link) flush() {
 				_, _ = l.nc.Write(batch)
 			}
 			return
-		}
-		if batch, err = l.frames.appendMessage(batch, msg); err == nil && len(batch) >= maxBatch {
-			_, err = l.nc.Write(batch)
-			batch = batch[:0]
 		}
 	}
 }
