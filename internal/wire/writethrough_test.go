@@ -102,24 +102,7 @@ func TestSendContextKeepsEachSendersOrder(t *testing.T) {
 // behind it returns at its own deadline with the context's error, and
 // Close ends it all.
 func TestSendContextIsBoundedByTheDeadlineWhenTheRouterDoesNotRead(t *testing.T) {
-	ser, err := wire.NewSerializer(serialize.MSGPACK)
-	require.NoError(t, err)
-	cli, rtr := net.Pipe() // unbuffered: a write blocks until read
-	routerDone := make(chan struct{})
-	go func() {
-		defer close(routerDone)
-		var hello [4]byte
-		if _, err := io.ReadFull(rtr, hello[:]); err != nil {
-			return
-		}
-		_, _ = rtr.Write([]byte{0x7f, 0xf0 | hello[1]&0x0f, 0, 0})
-		// and reads nothing more
-	}()
-	hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer hcancel()
-	p, err := wire.HandshakeRawSocket(hctx, cli, serialize.MSGPACK, ser)
-	require.NoError(t, err)
-	<-routerDone
+	p, rtr := peerOnDeafRouter(t)
 	defer func() { p.Close(); _ = rtr.Close() }()
 
 	msg := func(id int) wamp.Message {
@@ -155,23 +138,7 @@ func TestSendContextIsBoundedByTheDeadlineWhenTheRouterDoesNotRead(t *testing.T)
 // A sender writing through with no deadline to a router that does not read
 // is released by Close (the session's end), within its flush bound.
 func TestSendContextBlockedWriteEndsAtClose(t *testing.T) {
-	ser, err := wire.NewSerializer(serialize.MSGPACK)
-	require.NoError(t, err)
-	cli, rtr := net.Pipe()
-	routerDone := make(chan struct{})
-	go func() {
-		defer close(routerDone)
-		var hello [4]byte
-		if _, err := io.ReadFull(rtr, hello[:]); err != nil {
-			return
-		}
-		_, _ = rtr.Write([]byte{0x7f, 0xf0 | hello[1]&0x0f, 0, 0})
-	}()
-	hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer hcancel()
-	p, err := wire.HandshakeRawSocket(hctx, cli, serialize.MSGPACK, ser)
-	require.NoError(t, err)
-	<-routerDone
+	p, rtr := peerOnDeafRouter(t)
 	defer rtr.Close()
 	sent := make(chan error, 1)
 	go func() {
@@ -191,4 +158,29 @@ func TestSendContextBlockedWriteEndsAtClose(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the sender was not released")
 	}
+}
+
+// peerOnDeafRouter is a rawsocket peer over an unbuffered pipe (a write
+// blocks until read) whose router end answers the handshake and then reads
+// nothing more.
+func peerOnDeafRouter(t *testing.T) (*wire.RawSocketPeer, net.Conn) {
+	t.Helper()
+	ser, err := wire.NewSerializer(serialize.MSGPACK)
+	require.NoError(t, err)
+	cli, rtr := net.Pipe()
+	routerDone := make(chan struct{})
+	go func() {
+		defer close(routerDone)
+		var hello [4]byte
+		if _, err := io.ReadFull(rtr, hello[:]); err != nil {
+			return
+		}
+		_, _ = rtr.Write([]byte{0x7f, 0xf0 | hello[1]&0x0f, 0, 0})
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := wire.HandshakeRawSocket(ctx, cli, serialize.MSGPACK, ser)
+	require.NoError(t, err)
+	<-routerDone
+	return p, rtr
 }
