@@ -230,8 +230,11 @@ func appendJSONString(b []byte, s string) []byte {
 // INVOCATION, EVENT or
 // ERROR.
 func decodeJSONMessage(data []byte) (wamp.Message, bool) {
-	var scratch [16]any
-	d := jsonDecoder{b: data, scratch: scratch[:0]}
+	var (
+		scratch [16]any
+		keys    [16]string
+	)
+	d := jsonDecoder{b: data, scratch: scratch[:0], keys: keys[:0]}
 	if len(data) <= sharedStringsMax {
 		d.s = string(data)
 	}
@@ -268,7 +271,8 @@ type jsonDecoder struct {
 	b       []byte
 	s       string
 	i       int
-	scratch []any // elements of the lists being read, innermost last
+	scratch []any    // elements of the lists and values of the objects being read, innermost last
+	keys    []string // keys of the objects being read, innermost last
 }
 
 func (d *jsonDecoder) space() {
@@ -515,8 +519,8 @@ func (d *jsonDecoder) hex4() (rune, bool) {
 }
 
 // list reads an array. Its elements gather on d.scratch and are copied into
-// a list of the exact length at the end. (A failure leaves the scratch as it
-// is: the whole frame is declined then.)
+// a list of the exact length at the end. (A failure leaves the scratches as
+// they are: the whole frame is declined then.)
 func (d *jsonDecoder) list(depth int) (any, bool) {
 	d.i++ // [
 	base := len(d.scratch)
@@ -537,11 +541,14 @@ func (d *jsonDecoder) list(depth int) (any, bool) {
 	return l, true
 }
 
+// object reads an object. Like list's elements, its keys and values gather
+// on scratches, so that the map is made once at its final size rather than
+// grown entry by entry (a map of more than 8 entries moves once to a table).
 func (d *jsonDecoder) object(depth int) (any, bool) {
 	d.i++ // {
-	m := make(map[string]any)
+	base, kbase := len(d.scratch), len(d.keys)
 	for d.space(); !d.consume('}'); d.space() {
-		if len(m) > 0 && !d.consume(',') {
+		if len(d.keys) > kbase && !d.consume(',') {
 			return nil, false
 		}
 		d.space()
@@ -559,10 +566,20 @@ func (d *jsonDecoder) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		n := len(m)
-		if m[k] = v; len(m) == n {
-			return nil, false // a repeated key: nexus refuses or converts, it decides
-		}
+		d.keys = append(d.keys, k)
+		d.scratch = append(d.scratch, v)
+	}
+	keys, vals := d.keys[kbase:], d.scratch[base:]
+	m := make(map[string]any, len(keys))
+	for i, k := range keys {
+		m[k] = vals[i]
+	}
+	n := len(keys)
+	clear(keys) // the scratches do not keep values alive
+	clear(vals)
+	d.keys, d.scratch = d.keys[:kbase], d.scratch[:base]
+	if len(m) != n {
+		return nil, false // a repeated key: nexus refuses or converts, it decides
 	}
 	return m, true
 }
