@@ -27,6 +27,87 @@ func listOf(in any) ([]any, bool) {
 }
 
 func sliceDecoder(t reflect.Type) decoder {
+	general := listDecoder(t)
+	switch t {
+	case reflect.TypeFor[[]string]():
+		return fastList(general, decoderFor(t.Elem()), func(x any) (string, bool) {
+			s, ok := x.(string)
+			return s, ok
+		})
+	case reflect.TypeFor[[]int]():
+		return fastList(general, decoderFor(t.Elem()), func(x any) (int, bool) {
+			i, ok := asInt(x, strconv.IntSize)
+			return int(i), ok
+		})
+	case reflect.TypeFor[[]int64]():
+		return fastList(general, decoderFor(t.Elem()), func(x any) (int64, bool) { return asInt(x, 64) })
+	case reflect.TypeFor[[]float64]():
+		return fastList(general, decoderFor(t.Elem()), func(x any) (float64, bool) { return asFloat(x, 64) })
+	case reflect.TypeFor[[]any]():
+		return fastList(general, decoderFor(t.Elem()), func(x any) (any, bool) {
+			n, _ := normalise(x) // decodeAny: null stays nil
+			return n, true
+		})
+	}
+	return general
+}
+
+// asInt is intDecoder(bits) for a number that fits; false for anything
+// else.
+func asInt(x any, bits int) (int64, bool) {
+	n := asNumber(x)
+	if n.kind == notNumber {
+		return 0, false
+	}
+	i, msg := n.toInt(bits)
+	return i, msg == ""
+}
+
+// asFloat is floatDecoder(bits) for a number that fits; false for anything
+// else.
+func asFloat(x any, bits int) (float64, bool) {
+	n := asNumber(x)
+	if n.kind == notNumber {
+		return 0, false
+	}
+	f, msg := n.toFloat(bits)
+	return f, msg == ""
+}
+
+// fastList decodes a received []any into a []E without reflection per
+// element: conv takes the common element (a string for []string) and
+// reports false for any other, which elemDec then decodes as the general
+// decoder would (null, other types, errors). Any other input, or a target
+// whose type is not []E, goes to general. Measured on a 2-string list:
+// 84 ns against 120 for reflect.Value.Grow and 170 for reflect.MakeSlice,
+// which allocates the slice header too.
+func fastList[E any](general, elemDec decoder, conv func(any) (E, bool)) decoder {
+	return func(d *decodeState, in any, v reflect.Value) *DecodeError {
+		list, ok := in.([]any)
+		if !ok || !v.CanAddr() {
+			return general(d, in, v)
+		}
+		p, ok := v.Addr().Interface().(*[]E)
+		if !ok {
+			return general(d, in, v)
+		}
+		out := make([]E, len(list)) // an empty list gives an empty slice, not nil
+		*p = out
+		for i, x := range list {
+			if e, ok := conv(x); ok {
+				out[i] = e
+				continue
+			}
+			if err := elemDec(d, x, reflect.ValueOf(&out[i]).Elem()); err != nil {
+				return err.atIndex(i)
+			}
+		}
+		return nil
+	}
+}
+
+// listDecoder is the general slice decoder, for any element type.
+func listDecoder(t reflect.Type) decoder {
 	elemDec := decoderFor(t.Elem())
 	return func(d *decodeState, in any, v reflect.Value) *DecodeError {
 		if in == nil {
