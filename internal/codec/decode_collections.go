@@ -63,6 +63,17 @@ func asInt(x any, bits int) (int64, bool) {
 	return i, msg == ""
 }
 
+// asUint is uintDecoder(bits) for a number that fits; false for anything
+// else.
+func asUint(x any, bits int) (uint64, bool) {
+	n := asNumber(x)
+	if n.kind == notNumber {
+		return 0, false
+	}
+	u, msg := n.toUint(bits)
+	return u, msg == ""
+}
+
 // asFloat is floatDecoder(bits) for a number that fits; false for anything
 // else.
 func asFloat(x any, bits int) (float64, bool) {

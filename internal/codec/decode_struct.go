@@ -70,6 +70,10 @@ func structDecoder(t reflect.Type) decoder {
 // decodeField decodes val into field f of v and marks it seen; a null does
 // not count as present for a required field.
 func (d *decodeState) decodeField(f *field, val any, v reflect.Value, seen *seenSet) *DecodeError {
+	if f.direct >= 0 && f.scalar != notScalar && f.fastDecode(val, v.Field(f.direct)) {
+		seen.set(f.ord) // val is not null
+		return nil
+	}
 	fv := fieldValue(v, f, true)
 	if e := f.decoder()(d, val, fv); e != nil {
 		return e

@@ -79,8 +79,17 @@ func structEncoder(t reflect.Type) encoderFunc {
 func (e *encodeState) encodeFields(p *structPlan, fields []*field, v reflect.Value) (map[string]any, *encodeErr) {
 	out := make(map[string]any, len(fields))
 	for _, f := range fields {
-		fv := fieldValue(v, f, false)
-		if !fv.IsValid() || (f.omitEmpty && isEmpty(fv)) || (f.omitZero && isZero(fv)) {
+		var fv reflect.Value
+		if f.direct >= 0 {
+			fv = v.Field(f.direct)
+		} else if fv = fieldValue(v, f, false); !fv.IsValid() {
+			continue
+		}
+		if (f.omitEmpty && isEmpty(fv)) || (f.omitZero && isZero(fv)) {
+			continue
+		}
+		if f.scalar != notScalar && e.depth < maxDepth { // else encodeWith reports the depth
+			out[f.name] = f.fastEncode(fv)
 			continue
 		}
 		x, err := e.encodeWith(f.encoder(), fv)

@@ -27,6 +27,10 @@ type field struct {
 	omitZero  bool         // omitzero in the wamp or json tag
 	tagged    bool         // name came from a tag (dominance rule)
 	depth     int          // embedding depth (dominance rule)
+	direct    int          // index[0] when the field is not reached through an embedded struct, else -1
+	scalar    scalarKind   // a bool, string or number type that fastDecode and fastEncode take
+	bits      int          // typ.Bits() of a number
+	named     bool         // typ is not a predeclared type
 
 	dec lazy[decoder]     // decoderFor(typ)
 	enc lazy[encoderFunc] // encoderFor(typ)
@@ -48,6 +52,103 @@ func (l *lazy[F]) fill(t reflect.Type, build func(reflect.Type) F) F {
 	f := build(t)
 	l.p.Store(&f)
 	return f
+}
+
+// scalarKind sorts field types by how fastDecode and fastEncode take them.
+type scalarKind uint8
+
+const (
+	notScalar scalarKind = iota // through the type's decoder and encoder
+	boolScalar
+	stringScalar
+	intScalar
+	uintScalar
+	floatScalar
+)
+
+// scalarOf returns the kind of t when t is a bool, string or number type
+// whose decoder and encoder are decodeBool, decodeString, intDecoder,
+// uintDecoder and floatDecoder and kindEncoder's: no text methods.
+func scalarOf(t reflect.Type) scalarKind {
+	if reflect.PointerTo(t).Implements(textUnmarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
+		return notScalar
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return boolScalar
+	case reflect.String:
+		return stringScalar
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return intScalar
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return uintScalar
+	case reflect.Float32, reflect.Float64:
+		return floatScalar
+	}
+	return notScalar
+}
+
+// fastDecode sets fv, the field f of the struct being decoded, from val when
+// f is a scalar and val is what its decoder takes without error (a string
+// for a string, a number that fits for a number), as its decoder would set
+// it, and reports whether it did. Null, other types and numbers that do not
+// fit are left to the decoder, which says why.
+func (f *field) fastDecode(val any, fv reflect.Value) bool {
+	switch f.scalar {
+	case boolScalar:
+		b, ok := val.(bool)
+		if ok {
+			fv.SetBool(b)
+		}
+		return ok
+	case stringScalar:
+		s, ok := val.(string)
+		if ok {
+			fv.SetString(s)
+		}
+		return ok
+	case intScalar:
+		i, ok := asInt(val, f.bits)
+		if ok {
+			fv.SetInt(i)
+		}
+		return ok
+	case uintScalar:
+		u, ok := asUint(val, f.bits)
+		if ok {
+			fv.SetUint(u)
+		}
+		return ok
+	case floatScalar:
+		x, ok := asFloat(val, f.bits)
+		if ok {
+			fv.SetFloat(x)
+		}
+		return ok
+	}
+	return false
+}
+
+// fastEncode is kindEncoder's encoder of f's type, which is a scalar, for
+// fv: predeclared types pass as they are, named ones become the predeclared
+// type of their kind.
+func (f *field) fastEncode(fv reflect.Value) any {
+	if !f.named {
+		// Interface shares the memory of a value that is not addressable
+		// (a field of the boxed argument): no allocation.
+		return fv.Interface()
+	}
+	switch f.scalar {
+	case boolScalar:
+		return fv.Bool()
+	case stringScalar:
+		return fv.String()
+	case intScalar:
+		return fv.Int()
+	case uintScalar:
+		return fv.Uint()
+	}
+	return fv.Float()
 }
 
 // encoder returns the field type's encoder.
@@ -141,6 +242,14 @@ func buildPlan(t reflect.Type) *structPlan {
 	p.fields = dominantFields(all)
 	for i, f := range p.fields {
 		f.ord = i
+		f.direct = -1
+		if len(f.index) == 1 {
+			f.direct = f.index[0]
+		}
+		if f.scalar = scalarOf(f.typ); f.scalar >= intScalar {
+			f.bits = f.typ.Bits()
+		}
+		f.named = f.typ.PkgPath() != ""
 		p.byName[f.name] = f
 		if f.pos >= 0 {
 			p.positional = append(p.positional, f)
