@@ -167,7 +167,8 @@ func DecodeResult(args []any, kwargs map[string]any, dst any, opts ...Option) er
 	d := newState(opts)
 	// A struct with positional-only fields is encoded as positional
 	// arguments, so it is decoded from them: results round-trip.
-	if p := objectPlan(rv.Type()); p.sentPositionally() {
+	p := objectPlan(rv.Type())
+	if p.sentPositionally() {
 		return d.structArgs(p, args, kwargs, rv)
 	}
 	switch {
@@ -175,9 +176,9 @@ func DecodeResult(args []any, kwargs map[string]any, dst any, opts ...Option) er
 		if e := d.checkDropped(args[1:], kwargs, rv.Type()); e != nil {
 			return e.finish("")
 		}
-		return decoderFor(rv.Type())(d, args[0], rv).finish("args[0]")
+		return p.decoderOf(rv.Type())(d, args[0], rv).finish("args[0]")
 	case len(kwargs) > 0:
-		return decoderFor(rv.Type())(d, kwargs, rv).finish("")
+		return p.decoderOf(rv.Type())(d, kwargs, rv).finish("")
 	}
 	rv.SetZero()
 	return nil

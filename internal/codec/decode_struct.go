@@ -55,13 +55,13 @@ func structDecoder(t reflect.Type) decoder {
 			if e := d.decodeObject(p, m, v, &seen, false); e != nil {
 				return e
 			}
-			return missing(p.fields, &seen)
+			return p.missing(p.fields, &seen)
 		}
 		if list, ok := in.([]any); ok && len(p.positional) > 0 {
 			if e := d.decodePositional(p, list, v, &seen); e != nil {
 				return e
 			}
-			return missing(p.positional, &seen)
+			return p.missing(p.positional, &seen)
 		}
 		return mismatch(t.String(), in)
 	}
@@ -161,8 +161,12 @@ func (d *decodeState) decodePositional(p *structPlan, list []any, v reflect.Valu
 	return nil
 }
 
-// missing reports the first required field of fields that was not seen.
-func missing(fields []*field, seen *seenSet) *DecodeError {
+// missing reports the first required field of fields, some of p's, that
+// was not seen.
+func (p *structPlan) missing(fields []*field, seen *seenSet) *DecodeError {
+	if !p.required {
+		return nil
+	}
 	for _, f := range fields {
 		if f.required && !seen.has(f.ord) {
 			e := &DecodeError{Want: f.typ.String(), Msg: "missing required field"}

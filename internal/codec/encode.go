@@ -33,6 +33,7 @@ func EncodeFresh(v any) (args []any, kwargs map[string]any, fresh bool, err erro
 		return nil, nil, true, nil
 	}
 	rv := reflect.ValueOf(v)
+	boxed := rv.Kind() != reflect.Pointer // v holds the value itself
 	for rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
 			return nil, nil, true, nil
@@ -41,11 +42,20 @@ func EncodeFresh(v any) (args []any, kwargs map[string]any, fresh bool, err erro
 	}
 	e := getEncodeState()
 	defer putEncodeState(e)
-	if p := objectPlan(rv.Type()); p.sentPositionally() {
+	p := objectPlan(rv.Type())
+	if p.sentPositionally() {
 		args, kwargs, err = e.encodeSplit(p, rv)
 		return args, kwargs, !e.shared, err
 	}
-	x, xerr := e.encode(reflect.ValueOf(v))
+	var (
+		x    any
+		xerr *encodeErr
+	)
+	if p != nil && boxed { // encoderFor(rv.Type()) without a second lookup
+		x, xerr = e.encodeWith(p.self.enc.get(p.typ, encoderFor), rv)
+	} else {
+		x, xerr = e.encode(reflect.ValueOf(v))
+	}
 	if xerr != nil {
 		return nil, nil, false, xerr.finish()
 	}

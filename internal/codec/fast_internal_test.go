@@ -139,7 +139,7 @@ func decodeWithPlan(p *structPlan, d *decodeState, m map[string]any, v reflect.V
 	seen := newSeen(len(p.fields))
 	e := d.decodeObject(p, m, v, &seen, false)
 	if e == nil {
-		e = missing(p.fields, &seen)
+		e = p.missing(p.fields, &seen)
 	}
 	return e.finish("")
 }

@@ -169,6 +169,22 @@ type structPlan struct {
 	posArgs    int               // positional arguments a struct encodes to (last non-hybrid position + 1)
 	err        error             // invalid tags, reported on use
 	leaf       bool              // isLeafStruct(typ): a value on the wire, not an object
+	required   bool              // some field is required
+	// self holds decoderFor(typ) and encoderFor(typ), so that an entry
+	// point that looked up the plan needs no second lookup.
+	self struct {
+		dec lazy[decoder]
+		enc lazy[encoderFunc]
+	}
+}
+
+// decoderOf returns decoderFor(t) for t, the type of plan p, which may be
+// nil (no plan: not a struct encoded as an object).
+func (p *structPlan) decoderOf(t reflect.Type) decoder {
+	if p == nil {
+		return decoderFor(t)
+	}
+	return p.self.dec.get(t, decoderFor)
 }
 
 // tagInfo is the parsed `wamp` and `json` tags of one struct field.
@@ -257,6 +273,7 @@ func buildPlan(t reflect.Type) *structPlan {
 		if f.pos < 0 || f.hybrid {
 			p.named = append(p.named, f)
 		}
+		p.required = p.required || f.required
 	}
 	p.allHybrid = len(p.positional) > 0
 	for _, f := range p.positional {
