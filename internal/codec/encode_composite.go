@@ -8,6 +8,45 @@ func listEncoder(t reflect.Type) encoderFunc {
 	if t.Elem().Kind() == reflect.Uint8 {
 		return encodeBytes
 	}
+	general := elemsEncoder(t)
+	if plain := plainElem(t.Elem()); plain != nil {
+		return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
+			if e.depth >= maxDepth || (t.Kind() == reflect.Slice && v.IsNil()) {
+				return general(e, v) // the depth error, or nil
+			}
+			out := make([]any, v.Len())
+			for i := range out {
+				out[i] = plain(v.Index(i))
+			}
+			return out, nil
+		}
+	}
+	return general
+}
+
+// plainElem returns, for the predeclared types that are most often list
+// elements, what their encoder (kindEncoder's v.Interface()) gives, read
+// with the typed accessor: the same value, without the copy Interface
+// makes of an addressable element (a reflect.unsafe_New per element).
+// Measured on a 2-string list: ~390 ns, most of Flat10's encode, before.
+func plainElem(t reflect.Type) func(reflect.Value) any {
+	switch t {
+	case reflect.TypeFor[string]():
+		return func(v reflect.Value) any { return v.String() }
+	case reflect.TypeFor[int]():
+		return func(v reflect.Value) any { return int(v.Int()) }
+	case reflect.TypeFor[int64]():
+		return func(v reflect.Value) any { return v.Int() }
+	case reflect.TypeFor[float64]():
+		return func(v reflect.Value) any { return v.Float() }
+	case reflect.TypeFor[bool]():
+		return func(v reflect.Value) any { return v.Bool() }
+	}
+	return nil
+}
+
+// elemsEncoder is the general list encoder, for any element type.
+func elemsEncoder(t reflect.Type) encoderFunc {
 	var elem lazy[encoderFunc] // on first use: the element type may be t itself
 	return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
 		if t.Kind() == reflect.Slice && v.IsNil() {

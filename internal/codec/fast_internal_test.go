@@ -214,3 +214,40 @@ func TestScalarFieldsEncodeAsGeneral(t *testing.T) {
 		}
 	}
 }
+
+// checkPlainList encodes each value of T through encoderFor, which takes
+// the plain element path, and through the general elemsEncoder, as a value
+// and as an addressable one, and at the depth limit.
+func checkPlainList[T any](t *testing.T, values ...T) {
+	t.Helper()
+	typ := reflect.TypeFor[T]()
+	fast, general := encoderFor(typ), elemsEncoder(typ)
+	for _, val := range values {
+		for _, v := range []reflect.Value{reflect.ValueOf(val), reflect.ValueOf(&val).Elem()} {
+			for _, depth := range []int{0, maxDepth - 1, maxDepth} {
+				ea, eb := getEncodeState(), getEncodeState()
+				ea.depth, eb.depth = depth, depth
+				a, errA := fast(ea, v)
+				b, errB := general(eb, v)
+				putEncodeState(ea)
+				putEncodeState(eb)
+				if !reflect.DeepEqual(a, b) { // also compares the elements' types
+					t.Errorf("%s %#v at depth %d: plain path gives %#v, general %#v", typ, val, depth, a, b)
+				}
+				if (errA == nil) != (errB == nil) || (errA != nil && errA.finish().Error() != errB.finish().Error()) {
+					t.Errorf("%s %#v at depth %d: plain path error %v, general %v", typ, val, depth, errA, errB)
+				}
+			}
+		}
+	}
+}
+
+func TestPlainListsEncodeAsGeneral(t *testing.T) {
+	checkPlainList(t, nil, []string{}, []string{"math", "", "engines"})
+	checkPlainList(t, [2]string{"a", "b"}, [2]string{})
+	checkPlainList(t, nil, []int{}, []int{0, -1, 1 << 40, 255, 256})
+	checkPlainList(t, []int64{math.MinInt64, 7})
+	checkPlainList(t, []float64{0, -2.5, math.Inf(1)})
+	checkPlainList(t, []bool{true, false}, nil)
+	checkPlainList(t, [0]bool{})
+}
