@@ -104,7 +104,7 @@ func singleInput[In any](inv *client.Invocation, cfg *config) (In, error) {
 		var in In
 		return in, errNotStreaming(inv.Procedure())
 	}
-	dst := payload.Scratch[In]() // not a local: its address would move it to the heap
-	err := decodeInput(payload.InvocationPayload[In](inv), dst, cfg)
-	return payload.Release(dst), err
+	dst := payload.Take[In]() // not a local: its address would move it to the heap
+	err := decodeInput(dst.InvocationPayload(inv), &dst.V, cfg)
+	return dst.Release(), err
 }

@@ -65,9 +65,9 @@ func inputs[In any](ctx context.Context, inv *client.Invocation, cfg *config) it
 			case p.IsZero():
 				continue
 			}
-			dst := payload.Scratch[In]() // not &in: its address would move in to the heap
-			err = decodeInput(p, dst, cfg)
-			in = payload.Release(dst)
+			dst := payload.Take[In]() // not &in: its address would move in to the heap
+			err = decodeInput(p, &dst.V, cfg)
+			in = dst.Release()
 			if err != nil {
 				s.done = true
 				yield(in, err)

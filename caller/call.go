@@ -37,15 +37,18 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 	if err != nil {
 		return zero, err
 	}
-	req = payload.ReadOnlyResult[Out](req) // decodeOut only reads it
+	dst := payload.Take[Out]()    // not a local: its address would move it to the heap
+	req = dst.ReadOnlyResult(req) // decodeOut only reads it
 	if err := notSent(ctx, procedure); err != nil {
+		dst.Release()
 		return zero, err
 	}
 	res, err := cfg.callRetrying(ctx, c, req)
 	if err != nil {
+		dst.Release()
 		return zero, err
 	}
-	return decodeOut[Out](&cfg, procedure, res.Payload)
+	return decodeOut(&cfg, procedure, res.Payload, dst)
 }
 
 func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (client.CallRequest, error) {
@@ -146,10 +149,10 @@ func (c *config) decodeOpts() []codec.Option {
 	return nil
 }
 
-func decodeOut[Out any](cfg *config, procedure string, p client.Payload) (Out, error) {
-	dst := payload.Scratch[Out]() // not a local: its address would move it to the heap
-	err := payload.DecodeResult(p, dst, cfg.decodeOpts()...)
-	out := payload.Release(dst)
+// decodeOut decodes p into dst, which it releases.
+func decodeOut[Out any](cfg *config, procedure string, p client.Payload, dst *payload.Slot[Out]) (Out, error) {
+	err := payload.DecodeResult(p, &dst.V, cfg.decodeOpts()...)
+	out := dst.Release()
 	if err != nil {
 		var de *codec.DecodeError
 		if errors.As(err, &de) {

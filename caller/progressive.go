@@ -6,6 +6,7 @@ import (
 	"iter"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/payload"
 )
 
 // Results is a call with progressive results: range over [Results.Progress],
@@ -112,7 +113,7 @@ func (r *Results[P, Out]) Progress() iter.Seq2[P, error] {
 			if !ok {
 				break
 			}
-			p, err := decodeOut[P](&r.cfg, r.proc, res.Payload)
+			p, err := decodeOut(&r.cfg, r.proc, res.Payload, payload.Take[P]())
 			if err != nil {
 				r.abandon(err)
 				yield(p, err)
@@ -142,7 +143,7 @@ func (r *Results[P, Out]) Result() (Out, error) {
 		var zero Out
 		return zero, r.err
 	}
-	return decodeOut[Out](&r.cfg, r.proc, r.final)
+	return decodeOut(&r.cfg, r.proc, r.final, payload.Take[Out]())
 }
 
 // next returns the next progressive result; ok is false once the call has

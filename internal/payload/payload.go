@@ -127,23 +127,3 @@ func FreezeCall(req client.CallRequest) client.CallRequest {
 func FreezeAnswer(inv *client.Invocation, p client.Payload) {
 	kithook.FreezeAnswer.(func(*client.Invocation, client.Payload))(inv, p)
 }
-
-// ReadOnlyResult returns req marked as a call whose final result is only
-// decoded into an Out that copies everything it keeps (codec.Copies): a
-// frozen result may then come over the in-process link without a copy.
-func ReadOnlyResult[Out any](req client.CallRequest) client.CallRequest {
-	if !codec.Copies(reflect.TypeFor[Out]()) {
-		return req
-	}
-	return kithook.ReadOnlyResult.(func(client.CallRequest) client.CallRequest)(req)
-}
-
-// InvocationPayload is the payload of inv for decoding into an In: as it
-// arrived (possibly the caller's frozen values, read only) when In copies
-// everything it keeps (codec.Copies), else the invocation's own copy.
-func InvocationPayload[In any](inv *client.Invocation) client.Payload {
-	if !codec.Copies(reflect.TypeFor[In]()) {
-		return inv.Payload()
-	}
-	return kithook.ReadPayload.(func(*client.Invocation) client.Payload)(inv)
-}

@@ -17,21 +17,21 @@ type scratchItem struct {
 }
 
 // TestScratchDecodesWithoutAllocatingTheTarget: a value decoded through
-// Scratch and Release is what a decode into a local gives, the next Scratch
+// Take and Release is what a decode into a local gives, the next Take
 // is zero again (nothing of an earlier call shows through, by field or by
 // shared slice), and the target itself costs no allocation.
 func TestScratchDecodesWithoutAllocatingTheTarget(t *testing.T) {
 	in := client.Payload{Args: []any{map[string]any{"name": "a", "tags": []any{"x", "y"}}}}
-	dst := payload.Scratch[scratchItem]()
-	require.NoError(t, payload.DecodeArgs(in, dst))
-	first := payload.Release(dst)
+	dst := payload.Take[scratchItem]()
+	require.NoError(t, payload.DecodeArgs(in, &dst.V))
+	first := dst.Release()
 	assert.Equal(t, scratchItem{Name: "a", Tags: []string{"x", "y"}}, first)
-	assert.Equal(t, scratchItem{}, *dst, "Release zeroes what it gives back")
+	assert.Equal(t, scratchItem{}, dst.V, "Release zeroes what it gives back")
 
-	again := payload.Scratch[scratchItem]()
-	assert.Equal(t, scratchItem{}, *again)
-	require.NoError(t, payload.DecodeArgs(client.Payload{Args: []any{map[string]any{"tags": []any{"z"}}}}, again))
-	second := payload.Release(again)
+	again := payload.Take[scratchItem]()
+	assert.Equal(t, scratchItem{}, again.V)
+	require.NoError(t, payload.DecodeArgs(client.Payload{Args: []any{map[string]any{"tags": []any{"z"}}}}, &again.V))
+	second := again.Release()
 	assert.Equal(t, scratchItem{Tags: []string{"z"}}, second)
 	assert.Equal(t, []string{"x", "y"}, first.Tags, "an earlier value shares nothing with a later one")
 
@@ -39,9 +39,9 @@ func TestScratchDecodesWithoutAllocatingTheTarget(t *testing.T) {
 	var local string
 	withLocal := testing.AllocsPerRun(100, func() { _ = payload.DecodeArgs(small, &local) })
 	withScratch := testing.AllocsPerRun(100, func() {
-		p := payload.Scratch[string]()
-		_ = payload.DecodeArgs(small, p)
-		_ = payload.Release(p)
+		p := payload.Take[string]()
+		_ = payload.DecodeArgs(small, &p.V)
+		_ = p.Release()
 	})
 	assert.LessOrEqual(t, withScratch, withLocal)
 
@@ -49,12 +49,12 @@ func TestScratchDecodesWithoutAllocatingTheTarget(t *testing.T) {
 	for i := range 8 {
 		wg.Go(func() {
 			for range 200 {
-				p := payload.Scratch[int]()
-				if *p != 0 {
-					t.Errorf("a scratch int was %d, not zero", *p)
+				p := payload.Take[int]()
+				if p.V != 0 {
+					t.Errorf("a scratch int was %d, not zero", p.V)
 				}
-				*p = i + 1
-				_ = payload.Release(p)
+				p.V = i + 1
+				_ = p.Release()
 			}
 		})
 	}
