@@ -116,7 +116,8 @@ func (r *Results[P, Out]) Progress() iter.Seq2[P, error] {
 			p, err := decodeOut(&r.cfg, r.proc, res.Payload, payload.Take[P]())
 			if err != nil {
 				r.abandon(err)
-				yield(p, err)
+				var zero P // not the part decoded before the failure
+				yield(zero, err)
 				return
 			}
 			if !yield(p, nil) {

@@ -190,3 +190,28 @@ func TestProgressDecodeFailureCancels(t *testing.T) {
 	assert.Equal(t, last, err)
 	<-stopped
 }
+
+// A progressive result that fails to decode is yielded with the zero P, as
+// Progress says, not with the fields decoded before the failure.
+func TestProgressDecodeFailureYieldsZero(t *testing.T) {
+	type pair struct {
+		A int `json:"a"`
+		B int `json:"b"`
+	}
+	r := wamptest.NewRouter(t)
+	srv, c := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	raw(t, srv, "com.example.half", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+		_ = inv.Progress(client.Payload{Args: []any{map[string]any{"a": 1, "b": "x"}}})
+		<-ctx.Done()
+		return client.Payload{}, ctx.Err()
+	}, client.RegisterOptions{})
+	res := caller.Progressive[pair, string](ctx, c, "com.example.half", nil)
+	n := 0
+	for p, err := range res.Progress() {
+		n++
+		require.Error(t, err)
+		assert.Equal(t, pair{}, p)
+	}
+	assert.Equal(t, 1, n)
+}
