@@ -89,6 +89,20 @@ func (c *countingConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// countedRawPeer is a MsgPack rawsocket peer on a fake router that echoes
+// what it reads, and the count of its connection's writes.
+func countedRawPeer(t *testing.T, ctx context.Context) (*wire.RawSocketPeer, *countingConn) {
+	t.Helper()
+	conn, err := net.Dial("tcp", fakeRawServer(t, [4]byte{0x7f, 0xf2, 0, 0}))
+	require.NoError(t, err)
+	counted := &countingConn{Conn: conn}
+	ser, err := wire.NewSerializer(serialize.MSGPACK)
+	require.NoError(t, err)
+	p, err := wire.HandshakeRawSocket(ctx, counted, serialize.MSGPACK, ser)
+	require.NoError(t, err)
+	return p, counted
+}
+
 // 32 senders, each waiting for the answer to its message before sending
 // the next (as 32 concurrent callers do), share writes: a sender that
 // writes lets the others that are ready go first and takes their messages
@@ -96,15 +110,9 @@ func (c *countingConn) Write(b []byte) (int, error) {
 // message still arrives (each sender waits for all of its answers).
 func TestConcurrentSendersShareWrites(t *testing.T) {
 	const senders, each = 32, 40
-	conn, err := net.Dial("tcp", fakeRawServer(t, [4]byte{0x7f, 0xf2, 0, 0}))
-	require.NoError(t, err)
-	counted := &countingConn{Conn: conn}
-	ser, err := wire.NewSerializer(serialize.MSGPACK)
-	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	p, err := wire.HandshakeRawSocket(ctx, counted, serialize.MSGPACK, ser)
-	require.NoError(t, err)
+	p, counted := countedRawPeer(t, ctx)
 	answers := make([]chan struct{}, senders)
 	for i := range answers {
 		answers[i] = make(chan struct{}, 1)
@@ -208,14 +216,8 @@ func TestHandedOverWhileYieldingSharesTheWrite(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	shared := false
 	for attempt := 0; attempt < 20 && !shared; attempt++ {
-		conn, err := net.Dial("tcp", fakeRawServer(t, [4]byte{0x7f, 0xf2, 0, 0}))
-		require.NoError(t, err)
-		counted := &countingConn{Conn: conn}
-		ser, err := wire.NewSerializer(serialize.MSGPACK)
-		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		p, err := wire.HandshakeRawSocket(ctx, counted, serialize.MSGPACK, ser)
-		require.NoError(t, err)
+		p, counted := countedRawPeer(t, ctx)
 		answersAwaited(t, p, 2)
 		before := counted.writes.Load()
 		other := make(chan error, 1)
