@@ -32,27 +32,63 @@ func TestTakeOnlyWhatWasGiven(t *testing.T) {
 		t.Error("empty arguments carry no identity and cannot be given")
 	}
 
-	// A newer payload in the same slot replaces the older one, which is
-	// then not given (its receiver copies it).
+}
+
+// TestSlotSharing: a payload whose first slot is held goes to its second,
+// and both are given; only when both slots are held does a newer payload
+// replace an older one, which its receiver then copies.
+func TestSlotSharing(t *testing.T) {
+	t.Cleanup(clearTable)
 	old := []any{1}
 	Give(old, nil, 0)
+	oldFirst, _ := slots2(old)
 	var newer []any
 	for range 100000 {
 		n := []any{2}
-		if slot(n) == slot(old) {
+		if first, second := slots2(n); first == oldFirst && second != first {
 			newer = n
 			break
 		}
 	}
 	if newer == nil {
-		t.Skip("no array found in the same slot")
+		t.Fatal("no array found that shares its first slot")
 	}
 	Give(newer, nil, 0)
-	if took(Take(old, nil)) {
+	if !took(Take(old, nil)) || !took(Take(newer, nil)) {
+		t.Fatal("a payload was lost to another that shares its first slot")
+	}
+
+	// Fill every slot, then give one more: it replaces the record in its
+	// first slot.
+	held := 0
+	for i := 0; held < slots && i < 1000000; i++ {
+		if Give([]any{i}, nil, 0); held < slots {
+			held = 0
+			for j := range table {
+				if table[j].args != nil {
+					held++
+				}
+			}
+		}
+	}
+	if held < slots {
+		t.Fatalf("only %d of %d slots filled", held, slots)
+	}
+	last := []any{"last"}
+	first, _ := slots2(last)
+	victim := first.args
+	Give(last, nil, 0)
+	if took(Take(victim, nil)) {
 		t.Error("Take gave a payload whose slot a newer one took")
 	}
-	if !took(Take(newer, nil)) {
+	if !took(Take(last, nil)) {
 		t.Error("Take refused the newer payload")
+	}
+}
+
+func clearTable() {
+	for i := range table {
+		table[i].args, table[i].kwargs = nil, nil
 	}
 }
 
