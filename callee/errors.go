@@ -8,6 +8,7 @@ import (
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
+	"github.com/wampkit/wampkit/internal/outgoing"
 	"github.com/wampkit/wampkit/internal/payload"
 )
 
@@ -80,14 +81,13 @@ func isScalar(v any) bool {
 
 // encodeOutput turns a handler's result into a payload by the convention:
 // nil gives no arguments, a client.Payload goes as is, anything else as
-// args=[v]. fresh reports that the codec made all of it (see
-// payload.EncodeFresh).
-func encodeOutput(v any, what string) (p client.Payload, fresh bool, err error) {
-	p, fresh, err = payload.EncodeFresh(v)
+// args=[v]. b is what the codec knows of it (see payload.EncodeFresh).
+func encodeOutput(v any, what string) (p client.Payload, b outgoing.Built, err error) {
+	p, b, err = payload.EncodeFresh(v)
 	if err != nil {
-		return client.Payload{}, false, fmt.Errorf("callee: encode %s: %w", what, err)
+		return client.Payload{}, outgoing.Built{}, fmt.Errorf("callee: encode %s: %w", what, err)
 	}
-	return p, fresh, nil
+	return p, b, nil
 }
 
 // answerError maps a handler's error to what goes to the caller. A

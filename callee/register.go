@@ -91,9 +91,9 @@ func answer[Out any](inv *client.Invocation, out Out, err error) (client.Payload
 	if err != nil {
 		return client.Payload{}, err
 	}
-	p, fresh, err := encodeOutput(out, "result")
-	if fresh { // only the client (and interceptors, which unfreeze it) sees it
-		payload.FreezeAnswer(inv, p)
+	p, b, err := encodeOutput(out, "result")
+	if b.Fresh { // only the client (and interceptors, which unfreeze it) sees it
+		payload.FreezeAnswer(inv, p, b)
 	}
 	return p, err
 }

@@ -52,13 +52,13 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 }
 
 func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (client.CallRequest, error) {
-	p, fresh, err := payload.EncodeFresh(in)
+	p, b, err := payload.EncodeFresh(in)
 	if err != nil {
 		return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
 	}
 	req := cfg.request(procedure, p)
-	if fresh { // only the client sees it
-		req = payload.FreezeCall(req)
+	if b.Fresh { // only the client sees it
+		req = payload.FreezeCall(req, b)
 	}
 	if req.Timeout > 0 && !readsTimeout(c) {
 		// A router that does not read the option (its WELCOME does not

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // CancelMode is how a call is canceled when its context ends.
@@ -61,12 +63,14 @@ type CallRequest struct {
 	// it and copies what it keeps (kithook.ReadOnlyResult), so a frozen
 	// one may come over the in-process link without a copy.
 	readOnly bool
-	// frozen: wampkit's typed encoder built the Payload's Args and Kwargs
-	// for this call, no application code has seen them, and nothing
-	// modifies them once sent; the in-process link may then hand them over
-	// without a copy (internal/handover). Set only through
-	// kithook.FreezeCall, by the typed caller.
-	frozen bool
+	// typed: what wampkit's typed encoder knows of the Payload's Args and
+	// Kwargs it built for this call. typed.Fresh: they are frozen: no
+	// application code has seen them, and nothing modifies them once sent;
+	// the in-process link may then hand them over without a copy
+	// (internal/handover), and what typed measured of them is not walked
+	// again (checkOut). Set only through kithook.FreezeCall, by the typed
+	// caller.
+	typed outgoing.Built
 }
 
 // Result is a RESULT: progressive (Progress) or final.

@@ -14,16 +14,13 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/wampkit/wampkit/internal/kithook"
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 func init() {
 	kithook.ConnectLocal = connectLocal
-	kithook.FreezeCall = func(req CallRequest) CallRequest { req.frozen = true; return req }
-	kithook.FreezeAnswer = func(inv *Invocation, p Payload) {
-		if len(p.Args) > 0 {
-			inv.frozenAnswer.Store(&p.Args[0])
-		}
-	}
+	kithook.FreezeCall = func(req CallRequest, b outgoing.Built) CallRequest { req.typed = b; return req }
+	kithook.FreezeAnswer = (*Invocation).freezeAnswer
 	kithook.ReadOnlyResult = func(req CallRequest) CallRequest { req.readOnly = true; return req }
 	kithook.ReadPayload = (*Invocation).readPayload
 }

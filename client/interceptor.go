@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // Interceptor observes and extends every call a client makes and every
@@ -131,7 +133,7 @@ func ChainInvocation(h InvocationHandler, interceptors ...Interceptor) (_ Invoca
 		inner := h
 		h = func(ctx context.Context, inv *Invocation) (Payload, error) {
 			p, err := inner(ctx, inv)
-			inv.frozenAnswer.Store(nil)
+			inv.freezeAnswer(Payload{}, outgoing.Built{})
 			return p, err
 		}
 	}
@@ -192,7 +194,7 @@ func (c *Client) startIntercepted(ctx context.Context, req CallRequest) (_ *Pend
 	req.Extra = maps.Clone(req.Extra) // the chain's own copy
 	// Application code sees this request: its payload is not frozen any
 	// more, and its result goes to the interceptors, which may modify it.
-	req.frozen, req.readOnly = false, false
+	req.typed, req.readOnly = outgoing.Built{}, false
 	var s CallStream
 	defer func() {
 		if r := recover(); r != nil {

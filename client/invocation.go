@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/wampkit/wampkit/internal/outgoing"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
@@ -37,13 +37,15 @@ type Invocation struct {
 	shared bool
 	own    *Payload
 	canon  map[string]any
-	// frozenAnswer is the first argument of the answer wampkit's typed
-	// encoder built for the handler, which no application code saw (see
-	// CallRequest.frozen): an answer whose Args start there is frozen. Set
-	// through kithook.FreezeAnswer by the typed callee, cleared when
-	// interceptors see the answer; atomic, as an interceptor may run the
-	// handler on a goroutine of its own.
-	frozenAnswer atomic.Pointer[any]
+	// answerArg is the first argument of the answer wampkit's typed
+	// encoder built for the handler, which no application code saw, and
+	// answerTyped what the encoder knows of it (see CallRequest.typed): an
+	// answer whose Args start there is frozen. Set through
+	// kithook.FreezeAnswer by the typed callee, cleared when interceptors
+	// see the answer; under mu, as an interceptor may run the handler on a
+	// goroutine of its own.
+	answerArg   *any
+	answerTyped outgoing.Built
 
 	ctx    context.Context // the handler's
 	cancel context.CancelCauseFunc
@@ -263,10 +265,28 @@ func (i *Invocation) nextInput(ctx context.Context) (p Payload, ok bool, err err
 	return p, ok, nil
 }
 
-// isFrozenAnswer reports whether p, the handler's answer, is the frozen one the
-// typed encoder built for it (see frozenAnswer).
-func (i *Invocation) isFrozenAnswer(p Payload) bool {
-	return p.Passthru == nil && len(p.Args) > 0 && i.frozenAnswer.Load() == &p.Args[0]
+// freezeAnswer records p as the answer the typed encoder built for the
+// handler, b what it knows of it (b.Fresh: p is frozen); the zero Built
+// clears it (see answerArg).
+func (i *Invocation) freezeAnswer(p Payload, b outgoing.Built) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.answerArg, i.answerTyped = nil, outgoing.Built{}
+	if b.Fresh && len(p.Args) > 0 {
+		i.answerArg, i.answerTyped = &p.Args[0], b
+	}
+}
+
+// frozenAnswer is what the typed encoder knows of p, the handler's answer,
+// when p is the frozen one it built for it (see answerArg); else the zero
+// Built.
+func (i *Invocation) frozenAnswer(p Payload) outgoing.Built {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if p.Passthru != nil || len(p.Args) == 0 || i.answerArg != &p.Args[0] {
+		return outgoing.Built{}
+	}
+	return i.answerTyped
 }
 
 // invocationKey finds the Invocation behind a handler's context.

@@ -12,6 +12,7 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/wampkit/wampkit/internal/handover"
+	"github.com/wampkit/wampkit/internal/outgoing"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
@@ -163,10 +164,10 @@ func joinSession(ctx context.Context, peer wamp.Peer, cfg sessionConfig) (*sessi
 	// HELLO details come from the application (WithHelloDetails,
 	// WithAuthExtra): a value no serializer carries fails the join here,
 	// not on the transport's writer.
-	w := walker{finite: cfg.RejectNonFinite}
-	if werr := w.dict(details, 1); werr != nil {
+	w := outgoing.Walker{Finite: cfg.RejectNonFinite}
+	if werr := w.Dict(details, 1); werr != nil {
 		peer.Close()
-		return nil, fmt.Errorf("session: join: HELLO details: %w", (&session{}).walkFailed(werr.at("details")))
+		return nil, fmt.Errorf("session: join: HELLO details: %w", (&session{}).walkFailed(werr.At("details")))
 	}
 	// A message the transport cannot send during the handshake (a HELLO
 	// larger than the router takes) fails the join at once.
@@ -360,19 +361,20 @@ func (s *session) nextID() wamp.ID { return wamp.ID(s.reqID.Add(1)) }
 // first, or its payload cannot go out (checkOut: ErrInvalidPayload,
 // ErrMessageTooLarge), which is found here, on the caller's goroutine.
 func (s *session) send(ctx context.Context, msg wamp.Message) error {
-	return s.sendFrozen(ctx, msg, false)
+	return s.sendFrozen(ctx, msg, outgoing.Built{})
 }
 
-// sendFrozen is send for a CALL or YIELD whose payload may be frozen
-// (CallRequest.frozen, Invocation.frozenAnswer): over the in-process link
-// it is then given to its receiver without a copy (handover.Give, just
-// before the link has it).
-func (s *session) sendFrozen(ctx context.Context, msg wamp.Message, frozen bool) error {
-	size, approx, err := s.checkOut(msg)
+// sendFrozen is send for a CALL or YIELD whose payload the typed encoder
+// may have built (CallRequest.typed, Invocation.answerTyped): what it
+// measured is not walked again (checkOut), and a frozen payload (typed.Fresh)
+// is given to its receiver over the in-process link without a copy
+// (handover.Give, just before the link has it).
+func (s *session) sendFrozen(ctx context.Context, msg wamp.Message, typed outgoing.Built) error {
+	size, approx, err := s.checkOut(msg, typed)
 	if err != nil {
 		return err
 	}
-	if frozen && s.local && size <= handover.MaxBytes {
+	if typed.Fresh && s.local && size <= handover.MaxBytes {
 		switch m := msg.(type) {
 		case *wamp.Call:
 			handover.Give(m.Arguments, m.ArgumentsKw, approx)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // callState is an outbound call in flight. Next is for one goroutine; Cancel and
@@ -70,7 +72,11 @@ func (s *session) startCall(ctx context.Context, req *CallRequest, args []any, k
 	}
 	s.calls[c.id] = c
 	s.mu.Unlock()
-	if err := s.sendFrozen(ctx, &c.msg, req.frozen && !req.Stream); err != nil {
+	typed := req.typed
+	if req.Stream {
+		typed = outgoing.Built{}
+	}
+	if err := s.sendFrozen(ctx, &c.msg, typed); err != nil {
 		s.dropCall(c.id)
 		return err
 	}

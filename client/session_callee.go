@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // sessionReg is one registration of this session, keyed by its router ID.
@@ -183,8 +185,11 @@ func (s *session) runHandler(inv *Invocation) {
 				inv.proc, s.cfg.InputBytes)}}
 	}
 	answer := answerOf(inv, p, err)
-	_, yield := answer.(*wamp.Yield)
-	if err := s.sendFrozen(context.Background(), answer, yield && inv.isFrozenAnswer(p)); errors.Is(err, ErrInvalidPayload) || errors.Is(err, ErrMessageTooLarge) {
+	var typed outgoing.Built
+	if _, yield := answer.(*wamp.Yield); yield {
+		typed = inv.frozenAnswer(p)
+	}
+	if err := s.sendFrozen(context.Background(), answer, typed); errors.Is(err, ErrInvalidPayload) || errors.Is(err, ErrMessageTooLarge) {
 		// The caller gets an error rather than waiting for an answer that
 		// cannot go out.
 		s.log.Warn("wamp invocation answer not sent", "procedure", inv.proc, "error", err)

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // TestCheckOutMeasuresWhatTheReceiverCharges: the size the sender measures
@@ -25,7 +27,7 @@ func TestCheckOutMeasuresWhatTheReceiverCharges(t *testing.T) {
 		{"empty kwargs", wamp.List{1}, wamp.Dict{}},
 	} {
 		_, approx, err := s.checkOut(&wamp.Call{Request: 1, Options: wamp.Dict{"x": "options are not counted"},
-			Procedure: "p", Arguments: tc.args, ArgumentsKw: tc.kwargs})
+			Procedure: "p", Arguments: tc.args, ArgumentsKw: tc.kwargs}, outgoing.Built{})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -33,7 +35,7 @@ func TestCheckOutMeasuresWhatTheReceiverCharges(t *testing.T) {
 			t.Errorf("%s: measured %d, the receiver charges %d", tc.name, approx, want)
 		}
 	}
-	_, approx, err := s.checkOut(&wamp.Call{Request: 1, Procedure: "p", Arguments: wamp.List{[]string{"a"}}})
+	_, approx, err := s.checkOut(&wamp.Call{Request: 1, Procedure: "p", Arguments: wamp.List{[]string{"a"}}}, outgoing.Built{})
 	if err != nil || approx != -1 {
 		t.Errorf("a value taking reflection: measured %d, %v; want -1 (not measured)", approx, err)
 	}

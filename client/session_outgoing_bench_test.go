@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // BenchmarkCheckOut is the cost the payload check adds to a small call on
@@ -14,7 +16,7 @@ func BenchmarkCheckOut(b *testing.B) {
 		Arguments: wamp.List{1, "hello", 2.5, wamp.Dict{"a": 1, "b": "x"}}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := s.checkOut(msg); err != nil {
+		if _, _, err := s.checkOut(msg, outgoing.Built{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wampkit/wampkit/internal/outgoing"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
@@ -128,9 +129,9 @@ func TestPayloadDepthBound(t *testing.T) {
 		}
 		return v
 	}
-	_, err := f.sess.StartCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{nest(maxPayloadDepth + 5)}})
+	_, err := f.sess.StartCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{nest(outgoing.MaxDepth + 5)}})
 	assert.True(t, errors.Is(err, ErrInvalidPayload), "%v", err)
-	_, m := f.startCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{nest(maxPayloadDepth - 5)}})
+	_, m := f.startCall(ctx, engineCallRequest{Procedure: "com.p", Args: wamp.List{nest(outgoing.MaxDepth - 5)}})
 	assert.NotNil(t, m)
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wampkit/wampkit/internal/codec"
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // The inputs look like what nexus's JSON serializer hands over: uint64 for
@@ -161,6 +162,32 @@ func BenchmarkFlat10RoundTrip(b *testing.B) {
 			var out Flat10
 			if err := codec.DecodeArgs(args, kwargs, &out); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkEncodeMeasured: a typed call's payload (Flat10) encoded and
+// checked before it is sent, walked after it was built (what the client
+// does with a payload the encoder did not measure) against measured while
+// the encoder built it (EncodeFresh's Built, which the client then does not
+// walk).
+func BenchmarkEncodeMeasured(b *testing.B) {
+	b.Run("walked", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			args, kwargs, _, err := codec.EncodeFresh(flat10)
+			var w outgoing.Walker
+			if err != nil || w.List(args, 1) != nil || w.Dict(kwargs, 1) != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("measured", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, built, err := codec.EncodeFresh(flat10); err != nil || !built.Measured {
+				b.Fatal(err, built.Measured)
 			}
 		}
 	})

@@ -55,18 +55,18 @@ func TestCopies(t *testing.T) {
 func TestEncodeFresh(t *testing.T) {
 	in := copiesPlain{N: 1, L: []string{"a"}, M: map[string]uint16{"x": 1}}
 	args, _, fresh, err := codec.EncodeFresh(in)
-	if err != nil || !fresh {
-		t.Fatalf("EncodeFresh(%+v) = fresh %v, %v", in, fresh, err)
+	if err != nil || !fresh.Fresh {
+		t.Fatalf("EncodeFresh(%+v) = fresh %v, %v", in, fresh.Fresh, err)
 	}
 	args[0].(map[string]any)["l"].([]any)[0] = "changed"
 	if in.L[0] != "a" {
 		t.Error("changing the encoded list changed the input")
 	}
 	in.B = []byte("bin")
-	if _, _, fresh, err := codec.EncodeFresh(in); err != nil || fresh {
-		t.Errorf("EncodeFresh of a value holding a []byte = fresh %v, %v", fresh, err)
+	if _, _, fresh, err := codec.EncodeFresh(in); err != nil || fresh.Fresh {
+		t.Errorf("EncodeFresh of a value holding a []byte = fresh %v, %v", fresh.Fresh, err)
 	}
-	if _, _, fresh, err := codec.EncodeFresh(map[string]any{"b": [2]byte{1, 2}}); err != nil || !fresh {
-		t.Errorf("EncodeFresh of a byte array (copied) = fresh %v, %v", fresh, err)
+	if _, _, fresh, err := codec.EncodeFresh(map[string]any{"b": [2]byte{1, 2}}); err != nil || !fresh.Fresh {
+		t.Errorf("EncodeFresh of a byte array (copied) = fresh %v, %v", fresh.Fresh, err)
 	}
 }

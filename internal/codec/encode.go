@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // maxDepth bounds nesting while encoding, which catches pointer cycles.
@@ -19,24 +21,34 @@ const maxDepth = 1000
 //     and kwargs from its named fields, nil when there are none;
 //   - any other value v gives args=[EncodeValue(v)].
 func Encode(v any) (args []any, kwargs map[string]any, err error) {
-	args, kwargs, _, err = EncodeFresh(v)
+	args, kwargs, _, err = encodeFresh(v, false)
 	return args, kwargs, err
 }
 
-// EncodeFresh is Encode, and reports whether args and kwargs share no
-// memory with v: every list and map in them is made by the encoder (strings
-// are immutable and numbers are copies), so nothing but their holder can
-// modify them. A []byte in v is passed on as it is, not copied: a payload
-// that holds one is not fresh.
-func EncodeFresh(v any) (args []any, kwargs map[string]any, fresh bool, err error) {
+// EncodeFresh is Encode, and says what it knows of what it built:
+//
+//   - b.Fresh: args and kwargs share no memory with v. Every list and map in
+//     them is made by the encoder (strings are immutable and numbers are
+//     copies), so nothing but their holder can modify them. A []byte in v
+//     is passed on as it is, not copied: a payload that holds one is not
+//     fresh.
+//   - b.Measured: b.Measure is what an outgoing.Walker finds walking args
+//     (as Arguments, at depth 1) and kwargs (as ArgumentsKw). A struct sent
+//     as args=[object] is measured field by field while it is encoded,
+//     without iterating the map it goes into; other shapes are not measured.
+func EncodeFresh(v any) (args []any, kwargs map[string]any, b outgoing.Built, err error) {
+	return encodeFresh(v, true)
+}
+
+func encodeFresh(v any, measure bool) (args []any, kwargs map[string]any, b outgoing.Built, err error) {
 	if v == nil {
-		return nil, nil, true, nil
+		return nil, nil, outgoing.Built{Fresh: true}, nil
 	}
 	rv := reflect.ValueOf(v)
 	boxed := rv.Kind() != reflect.Pointer // v holds the value itself
 	for rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
-			return nil, nil, true, nil
+			return nil, nil, outgoing.Built{Fresh: true}, nil
 		}
 		rv = rv.Elem()
 	}
@@ -45,21 +57,34 @@ func EncodeFresh(v any) (args []any, kwargs map[string]any, fresh bool, err erro
 	p := objectPlan(rv.Type())
 	if p.sentPositionally() {
 		args, kwargs, err = e.encodeSplit(p, rv)
-		return args, kwargs, !e.shared, err
+		return args, kwargs, outgoing.Built{Fresh: !e.shared}, err
 	}
 	var (
 		x    any
 		xerr *encodeErr
 	)
+	e.metering = measure
 	if p != nil && boxed { // encoderFor(rv.Type()) without a second lookup
 		x, xerr = e.encodeWith(p.self.enc.get(p.typ, encoderFor), rv)
 	} else {
 		x, xerr = e.encode(reflect.ValueOf(v))
 	}
 	if xerr != nil {
-		return nil, nil, false, xerr.finish()
+		return nil, nil, outgoing.Built{}, xerr.finish()
 	}
-	return []any{x}, nil, !e.shared, nil
+	b.Fresh = !e.shared
+	if m, ok := x.(map[string]any); ok && e.metered != nil && sameMap(m, e.metered) {
+		// The object is args[0]: the list around it, and no kwargs.
+		e.meter.ListHead(1)
+		_ = e.meter.Dict(nil, 1)
+		b.Measured, b.Measure = true, e.meter.Measure
+	}
+	return []any{x}, nil, b, nil
+}
+
+// sameMap reports whether a and b are the same map.
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // encodeSplit encodes positional fields as args and named ones as kwargs.
@@ -120,6 +145,11 @@ func EncodeValue(v any) (any, error) {
 type encodeState struct {
 	depth  int
 	shared bool // a value of the input was passed on as it is ([]byte)
+	// metering: the next object encoded is measured into meter as it is
+	// built (encodeFields); metered is that object once measured.
+	metering bool
+	meter    outgoing.Walker
+	metered  map[string]any
 }
 
 var encodeStates = sync.Pool{New: func() any { return new(encodeState) }}
@@ -127,7 +157,7 @@ var encodeStates = sync.Pool{New: func() any { return new(encodeState) }}
 func getEncodeState() *encodeState { return encodeStates.Get().(*encodeState) }
 
 func putEncodeState(e *encodeState) {
-	e.depth, e.shared = 0, false
+	*e = encodeState{}
 	encodeStates.Put(e)
 }
 

@@ -117,6 +117,11 @@ func structEncoder(t reflect.Type) encoderFunc {
 // encodeFields builds the object of the given fields of v, by wire name.
 func (e *encodeState) encodeFields(p *structPlan, fields []*field, v reflect.Value) (map[string]any, *encodeErr) {
 	out := make(map[string]any, len(fields))
+	// The first object encoded is measured as its fields are encoded, at
+	// the walker's depths for args[0]: the object at 2, its values at 3.
+	// (EncodeFresh uses the measure only if that object is args[0].)
+	metering := e.metering
+	e.metering = false
 	for _, f := range fields {
 		var fv reflect.Value
 		if f.direct >= 0 {
@@ -127,15 +132,24 @@ func (e *encodeState) encodeFields(p *structPlan, fields []*field, v reflect.Val
 		if (f.omitEmpty && isEmpty(fv)) || (f.omitZero && isZero(fv)) {
 			continue
 		}
+		var x any
 		if f.scalar != notScalar && e.depth < maxDepth { // else encodeWith reports the depth
-			out[f.name] = f.fastEncode(fv)
-			continue
-		}
-		x, err := e.encodeWith(f.encoder(), fv)
-		if err != nil {
-			return nil, err.at(f.name)
+			x = f.fastEncode(fv)
+		} else {
+			var err *encodeErr
+			if x, err = e.encodeWith(f.encoder(), fv); err != nil {
+				return nil, err.at(f.name)
+			}
 		}
 		out[f.name] = x
+		if metering {
+			e.meter.Key(f.name)
+			metering = e.meter.Value(x, 3) == nil // else the client walks it and says why
+		}
+	}
+	if metering {
+		e.meter.DictHead(len(out))
+		e.metered = out
 	}
 	return out, nil
 }

@@ -31,15 +31,16 @@ var ConnectLocal any
 // package client's types, by value: nothing escapes to the heap). Package
 // client sets them in its init.
 
-// FreezeCall, a func(client.CallRequest) client.CallRequest, returns the
-// request with its payload marked frozen: its Args and Kwargs were built by
-// wampkit's typed encoder for this call, no application code sees them, and
-// nothing modifies them once sent (internal/handover).
+// FreezeCall, a func(client.CallRequest, outgoing.Built)
+// client.CallRequest, returns the request with its payload marked frozen
+// (b.Fresh): its Args and Kwargs were built by wampkit's typed encoder for
+// this call, no application code sees them, and nothing modifies them once
+// sent (internal/handover); b is what the encoder knows of them.
 var FreezeCall any
 
-// FreezeAnswer, a func(*client.Invocation, client.Payload), marks p, the
-// answer the handler of inv is about to return, as frozen, as FreezeCall
-// does a call's payload.
+// FreezeAnswer, a func(*client.Invocation, client.Payload, outgoing.Built),
+// marks p, the answer the handler of inv is about to return, as frozen, as
+// FreezeCall does a call's payload.
 var FreezeAnswer any
 
 // ReadOnlyResult, a func(client.CallRequest) client.CallRequest, returns

@@ -21,6 +21,7 @@ import (
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
 	"github.com/wampkit/wampkit/internal/kithook"
+	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // Encode gives the payload that sends v.
@@ -98,32 +99,33 @@ func targetType(dst any) string {
 
 // EncodeFresh is Encode for a payload that goes into one message without
 // any application code seeing it (a typed Call's arguments, a typed
-// handler's answer, before any interceptor). fresh reports that the codec
-// made all of it (codec.EncodeFresh): it may then be marked frozen
+// handler's answer, before any interceptor). b.Fresh reports that the
+// codec made all of it (codec.EncodeFresh): it may then be marked frozen
 // (FreezeCall, FreezeAnswer), and the in-process link may hand it to its
-// receiver without a copy (internal/handover). The caller must not modify
-// it, nor hand it to code that may.
-func EncodeFresh(v any) (p client.Payload, fresh bool, err error) {
+// receiver without a copy (internal/handover); what the codec measured of
+// it (b.Measured) is then not walked again before it is sent. The caller
+// must not modify it, nor hand it to code that may.
+func EncodeFresh(v any) (p client.Payload, b outgoing.Built, err error) {
 	switch v.(type) {
 	case client.Payload, *client.Payload:
 		p, err = Encode(v)
-		return p, false, err
+		return p, outgoing.Built{}, err
 	}
-	args, kwargs, fresh, err := codec.EncodeFresh(v)
+	args, kwargs, b, err := codec.EncodeFresh(v)
 	if err != nil {
-		return client.Payload{}, false, err
+		return client.Payload{}, outgoing.Built{}, err
 	}
-	return client.Payload{Args: args, Kwargs: kwargs}, fresh, nil
+	return client.Payload{Args: args, Kwargs: kwargs}, b, nil
 }
 
-// FreezeCall returns req with its payload, which EncodeFresh made fresh,
-// marked frozen.
-func FreezeCall(req client.CallRequest) client.CallRequest {
-	return kithook.FreezeCall.(func(client.CallRequest) client.CallRequest)(req)
+// FreezeCall returns req with its payload, which EncodeFresh built fresh
+// (b), marked frozen.
+func FreezeCall(req client.CallRequest, b outgoing.Built) client.CallRequest {
+	return kithook.FreezeCall.(func(client.CallRequest, outgoing.Built) client.CallRequest)(req, b)
 }
 
 // FreezeAnswer marks p, the answer inv's handler returns, which
-// EncodeFresh made fresh, as frozen.
-func FreezeAnswer(inv *client.Invocation, p client.Payload) {
-	kithook.FreezeAnswer.(func(*client.Invocation, client.Payload))(inv, p)
+// EncodeFresh built fresh (b), as frozen.
+func FreezeAnswer(inv *client.Invocation, p client.Payload, b outgoing.Built) {
+	kithook.FreezeAnswer.(func(*client.Invocation, client.Payload, outgoing.Built))(inv, p, b)
 }
