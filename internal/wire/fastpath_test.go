@@ -468,13 +468,26 @@ func fuzzFastPath(f *testing.F, ft format) {
 }
 
 // BenchmarkFastPath compares each fast path with the fallback it stands in
-// for (nexus's serializer after spec-shaping), on a call's answer with a 10-field object: decoding its
-// RESULT, encoding its YIELD.
+// for (nexus's serializer after spec-shaping), on a call's answer with a
+// 10-field object and on a small one (["hello", 42]): decoding its RESULT,
+// encoding its YIELD.
 func BenchmarkFastPath(b *testing.B) {
-	msg := &wamp.Result{Request: 123456, Details: wamp.Dict{}, Arguments: wamp.List{map[string]any{
-		"id": 123456789, "name": "Ada Lovelace", "email": "ada@example.com", "age": 36, "score": 98.5,
-		"active": true, "tags": []any{"math", "engines"}, "country": "UK", "created": "1843-07-10T00:00:00Z", "level": 7,
-	}}}
+	for _, shape := range []struct {
+		name string
+		args wamp.List
+	}{
+		{"struct10", wamp.List{map[string]any{
+			"id": 123456789, "name": "Ada Lovelace", "email": "ada@example.com", "age": 36, "score": 98.5,
+			"active": true, "tags": []any{"math", "engines"}, "country": "UK", "created": "1843-07-10T00:00:00Z", "level": 7,
+		}}},
+		{"small", wamp.List{"hello", 42}},
+	} {
+		b.Run(shape.name, func(b *testing.B) { benchFastPath(b, shape.args) })
+	}
+}
+
+func benchFastPath(b *testing.B, args wamp.List) {
+	msg := &wamp.Result{Request: 123456, Details: wamp.Dict{}, Arguments: args}
 	yield := &wamp.Yield{Request: msg.Request, Options: wamp.Dict{}, Arguments: msg.Arguments}
 	for _, f := range formats {
 		frame, err := f.slow.Serialize(msg)

@@ -3,6 +3,7 @@ package wire
 import (
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gammazero/nexus/v3/wamp"
@@ -230,11 +231,9 @@ func appendJSONString(b []byte, s string) []byte {
 // INVOCATION, EVENT or
 // ERROR.
 func decodeJSONMessage(data []byte) (wamp.Message, bool) {
-	var (
-		scratch [16]any
-		keys    [16]string
-	)
-	d := jsonDecoder{b: data, scratch: scratch[:0], keys: keys[:0]}
+	sc := jsonScratches.Get().(*jsonScratch)
+	d := jsonDecoder{b: data, scratch: sc.vals[:0], keys: sc.keys[:0]}
+	defer sc.put(&d)
 	if len(data) <= sharedStringsMax {
 		d.s = string(data)
 	}
@@ -263,6 +262,34 @@ func decodeJSONMessage(data []byte) (wamp.Message, bool) {
 		return nil, false
 	}
 	return incoming(es[:n])
+}
+
+// jsonScratch is a jsonDecoder's scratches, kept for the next message
+// (jsonScratches). Arrays on the stack would escape to the heap, as the
+// decoder's methods recurse: 512 B a message, most of what a small RESULT
+// cost to decode.
+type jsonScratch struct {
+	vals []any
+	keys []string
+}
+
+var jsonScratches = sync.Pool{New: func() any {
+	return &jsonScratch{vals: make([]any, 0, 16), keys: make([]string, 0, 16)}
+}}
+
+// jsonScratchMax bounds the scratches kept: a message with a longer list
+// leaves its larger ones to the collector.
+const jsonScratchMax = 1024
+
+// put keeps d's scratches, cleared, for the next message.
+func (sc *jsonScratch) put(d *jsonDecoder) {
+	if cap(d.scratch) > jsonScratchMax || cap(d.keys) > jsonScratchMax {
+		return
+	}
+	clear(d.scratch) // what a failed read left (a finished one cleared its own)
+	clear(d.keys)
+	sc.vals, sc.keys = d.scratch[:0], d.keys[:0]
+	jsonScratches.Put(sc)
 }
 
 // jsonDecoder reads JSON from b; s, when set, is b as a string, and strings
