@@ -17,8 +17,8 @@ import (
 type callState struct {
 	s   *session
 	id  wamp.ID
-	req CallRequest // without its Payload, Options and Interceptors
-	msg wamp.Call   // the first CALL; never changed once sent
+	req callParams
+	msg wamp.Call // the first CALL; never changed once sent
 
 	mu       sync.Mutex
 	queue    []Result
@@ -31,14 +31,24 @@ type callState struct {
 	signal   chan struct{} // cap 1: something was added
 }
 
+// callParams is what a call keeps of its CallRequest (not its payload, a
+// few hundred bytes of a call's state otherwise).
+type callParams struct {
+	CancelMode CancelMode
+	Buffer     int
+	KillWait   time.Duration
+	Stream     bool
+	readOnly   bool
+}
+
 // startCall sends req's CALL, with its payload and options as they go on
 // the wire (the client has applied Payload Passthru Mode, timeout and
 // disclose_me), into c: a zero callState, typically embedded in a handle
 // of the caller's, to save an allocation. The engine owns opts from here
 // and adds receive_progress and progress to it as needed.
 func (s *session) startCall(ctx context.Context, req *CallRequest, args []any, kwargs map[string]any, opts wamp.Dict, c *callState) error {
-	c.req = *req
-	c.req.Payload, c.req.Extra, c.req.Interceptors = Payload{}, nil, nil // not kept alive
+	c.req = callParams{CancelMode: req.CancelMode, Buffer: req.Buffer, KillWait: req.KillWait,
+		Stream: req.Stream, readOnly: req.readOnly}
 	if c.req.CancelMode == "" {
 		c.req.CancelMode = CancelKillNoWait
 	}
@@ -122,7 +132,7 @@ func (c *callState) SendChunk(ctx context.Context, args wamp.List, kwargs wamp.D
 	case more:
 		opts = progressOptions
 	}
-	return c.s.send(ctx, &wamp.Call{Request: c.id, Options: opts, Procedure: wamp.URI(c.req.Procedure),
+	return c.s.send(ctx, &wamp.Call{Request: c.id, Options: opts, Procedure: c.msg.Procedure,
 		Arguments: args, ArgumentsKw: kwargs})
 }
 
@@ -347,7 +357,7 @@ func (s *session) onResult(m *wamp.Result, shared bool) {
 		c.discardLocked()
 		c.mu.Unlock()
 		s.log.Warn("wamp call failed: its progressive results are not read fast enough",
-			"procedure", c.req.Procedure, "request", c.id, "error", over)
+			"procedure", c.msg.Procedure, "request", c.id, "error", over)
 		c.sendCancel()
 		s.dropCall(c.id)
 		c.fail(over)
