@@ -86,22 +86,36 @@ func Give(args []any, kwargs map[string]any, size int) bool {
 		return false
 	}
 	first, second := slots2(args)
+	if second != first {
+		// The same payload given again (a call retried after the router
+		// refused it) keeps one record, so that it is taken only once.
+		second.drop(args)
+	}
 	if !first.put(args, kwargs, size, false) && !second.put(args, kwargs, size, false) {
 		first.put(args, kwargs, size, true)
 	}
 	return true
 }
 
-// put records a payload in r if r is free, or replace is true, and reports
-// whether it did.
+// put records a payload in r if r is free or holds the same arguments, or
+// replace is true, and reports whether it did.
 func (r *record) put(args []any, kwargs map[string]any, size int, replace bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.args != nil && !replace {
+	if r.args != nil && !replace && unsafe.SliceData(r.args) != unsafe.SliceData(args) {
 		return false
 	}
 	r.args, r.kwargs, r.size = args, kwargs, size
 	return true
+}
+
+// drop removes r's record if it holds args.
+func (r *record) drop(args []any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.args != nil && unsafe.SliceData(r.args) == unsafe.SliceData(args) {
+		r.args, r.kwargs = nil, nil
+	}
 }
 
 // Take reports whether args and kwargs are a frozen payload given with

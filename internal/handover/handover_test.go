@@ -86,6 +86,54 @@ func TestSlotSharing(t *testing.T) {
 	}
 }
 
+// TestGivenAgainTakenOnce: a payload given again before it was taken (a
+// call retried after the router refused it) is taken once, wherever its
+// earlier record was.
+func TestGivenAgainTakenOnce(t *testing.T) {
+	t.Cleanup(clearTable)
+	p := []any{"x"}
+	Give(p, nil, 1)
+	Give(p, nil, 2)
+	if size, ok := Take(p, nil); !ok || size != 2 {
+		t.Fatalf("Take = %d, %v; want the later record's 2, true", size, ok)
+	}
+	if took(Take(p, nil)) {
+		t.Error("Take gave the same payload twice")
+	}
+
+	// Its earlier record in its second slot (the first was held), the
+	// first free again when it is given once more.
+	var q []any
+	for range 1000 {
+		n := []any{"q"}
+		if first, second := slots2(n); first != second {
+			q = n
+			break
+		}
+	}
+	if q == nil {
+		t.Fatal("no array found with two distinct slots")
+	}
+	qFirst, _ := slots2(q)
+	blocker := []any{"blocker"}
+	qFirst.put(blocker, nil, 0, true) // q's first slot is held
+	Give(q, nil, 1)                   // so q goes to its second
+	qFirst.drop(blocker)              // and its first is free again
+	Give(q, nil, 2)
+	if !took(Take(q, nil)) || took(Take(q, nil)) {
+		t.Error("a payload given twice was not taken exactly once")
+	}
+	held := 0
+	for i := range table {
+		if table[i].args != nil {
+			held++
+		}
+	}
+	if held != 0 {
+		t.Errorf("%d records left after every payload was taken", held)
+	}
+}
+
 func clearTable() {
 	for i := range table {
 		table[i].args, table[i].kwargs = nil, nil
