@@ -3,8 +3,10 @@ package callee
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/payload"
 )
 
 // RegisterProgressive registers procedure with a typed handler that can
@@ -42,8 +44,8 @@ func progressFunc[P any](ctx context.Context, inv *client.Invocation) func(P) er
 		var out client.Payload
 		if inv.ReceiveProgress() {
 			var err error
-			if out, _, err = encodeOutput(p, "progress"); err != nil { // never handed over: a stream
-				return err
+			if out, err = payload.Encode(p); err != nil { // never handed over: a stream
+				return fmt.Errorf("callee: encode progress: %w", err)
 			}
 		}
 		// Without receive_progress this sends nothing but still reports a

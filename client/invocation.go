@@ -286,7 +286,11 @@ func (i *Invocation) frozenAnswer(p Payload) outgoing.Built {
 	if p.Passthru != nil || len(p.Args) == 0 || i.answerArg != &p.Args[0] {
 		return outgoing.Built{}
 	}
-	return i.answerTyped
+	b := i.answerTyped
+	if len(p.Args) != 1 || p.Kwargs != nil { // not the args=[object] the encoder measured
+		b.Measured = false
+	}
+	return b
 }
 
 // invocationKey finds the Invocation behind a handler's context.

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
-
-	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
 // callState is an outbound call in flight. Next is for one goroutine; Cancel and
@@ -83,8 +81,8 @@ func (s *session) startCall(ctx context.Context, req *CallRequest, args []any, k
 	s.calls[c.id] = c
 	s.mu.Unlock()
 	typed := req.typed
-	if req.Stream {
-		typed = outgoing.Built{}
+	if req.Stream { // the callee's input owns the chunks: not given over
+		typed.Fresh = false
 	}
 	if err := s.sendFrozen(ctx, &c.msg, typed); err != nil {
 		s.dropCall(c.id)
