@@ -136,9 +136,13 @@ func (s *session) onInvocation(m *wamp.Invocation, h handed) {
 			Error: uriUnavailable, Arguments: wamp.List{"callee: " + refusal}})
 		return
 	}
+	s.mu.Unlock()
+	// Made outside s.mu, which the handlers that end take: only this read
+	// loop adds invocations, so what was admitted stays admitted.
 	inv := newInvocation(s, reg, m)
 	inv.shared = h.shared
 	inv.charged = size
+	s.mu.Lock()
 	s.inputBytes.Add(size)
 	s.invs[m.Request] = inv
 	s.handlers.Add(1)
