@@ -82,10 +82,10 @@ func isScalar(v any) bool {
 // encodeOutput turns a handler's result into a payload by the convention:
 // nil gives no arguments, a client.Payload goes as is, anything else as
 // args=[v]. b is what the codec knows of it (see payload.EncodeFresh).
-func encodeOutput(v any, what string) (p client.Payload, b outgoing.Built, err error) {
+func encodeOutput(v any) (p client.Payload, b outgoing.Built, err error) {
 	p, b, err = payload.EncodeFresh(v)
 	if err != nil {
-		return client.Payload{}, outgoing.Built{}, fmt.Errorf("callee: encode %s: %w", what, err)
+		return client.Payload{}, outgoing.Built{}, fmt.Errorf("callee: encode result: %w", err)
 	}
 	return p, b, nil
 }

@@ -91,7 +91,7 @@ func answer[Out any](inv *client.Invocation, out Out, err error) (client.Payload
 	if err != nil {
 		return client.Payload{}, err
 	}
-	p, b, err := encodeOutput(out, "result")
+	p, b, err := encodeOutput(out)
 	if b.Fresh { // only the client (and interceptors, which unfreeze it) sees it
 		payload.FreezeAnswer(inv, p, b)
 	}

@@ -145,14 +145,14 @@ func (w *Walker) Dict(d map[string]any, depth int) *Error {
 	for k, v := range d {
 		w.Key(k)
 		if err := w.Value(v, depth+1); err != nil {
-			return err.At(PathKey(k))
+			return err.At(pathKey(k))
 		}
 	}
 	return w.Over()
 }
 
-// PathKey is a dictionary key as a step of a path: .name, or ["a key"].
-func PathKey(k string) string {
+// pathKey is a dictionary key as a step of a path: .name, or ["a key"].
+func pathKey(k string) string {
 	if k != "" && strings.IndexFunc(k, func(r rune) bool {
 		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
 	}) < 0 {
@@ -272,7 +272,7 @@ func (w *Walker) reflectMap(v reflect.Value, depth int) *Error {
 		k := it.Key().String()
 		w.Add(len(k)+1, 6*len(k)+9)
 		if err := w.reflect(it.Value(), depth+1); err != nil {
-			return err.At(PathKey(k))
+			return err.At(pathKey(k))
 		}
 	}
 	return w.Over()
