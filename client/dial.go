@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/gammazero/nexus/v3/transport"
 	"github.com/gammazero/nexus/v3/transport/serialize"
@@ -136,6 +137,35 @@ func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *
 	return p, nil
 }
 
+// localMaxMessage is the largest message an in-process session sends, as
+// MessagePack would encode it (the most compact of the serializations a
+// router may forward it in): 16 MiB, the websocket peers' limit (a
+// rawsocket frame carries at most one byte less). The in-process link
+// itself would carry more, but the router forwards what it receives to
+// sessions on the network, which could not take it: nexus then drops the
+// receiving session (a callee, a subscriber) instead of the message. So a
+// larger message is refused at the call, with ErrMessageTooLarge and
+// nothing sent, as on a network link.
+const localMaxMessage = 16 << 20
+
+// localLink is the client's end of an in-process connection: the session
+// limits what it sends to localMaxMessage (sizer).
+type localLink struct{ wamp.Peer }
+
+func (localLink) MaxMessage() int { return localMaxMessage }
+
+// EncodedSize is msg's size in MessagePack. The session asks only when its
+// bound of the size passes localMaxMessage.
+func (localLink) EncodedSize(msg wamp.Message) (int, error) {
+	ser, err := localSizer()
+	if err != nil {
+		return 0, err
+	}
+	return ser.EncodedSize(msg)
+}
+
+var localSizer = sync.OnceValues(func() (*wire.Serializer, error) { return wire.NewSerializer(serialize.MSGPACK) })
+
 // localQueueSize is the depth of the router-to-client queue of an in-process
 // connection.
 const localQueueSize = 16384
@@ -156,7 +186,7 @@ func localDialer(attach func(wamp.Peer) error) dialer {
 			defer bg.Done()
 			_ = attach(rtr)
 		}()
-		return cli, nil
+		return localLink{cli}, nil
 	}
 }
 

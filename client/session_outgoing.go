@@ -35,7 +35,9 @@ var ErrInvalidPayload = errors.New("client: payload cannot be serialized")
 
 // ErrMessageTooLarge matches the error of a message larger than the router
 // accepts: the limit it announced over rawsocket (at most 2^24-1 bytes),
-// 16 MiB over websocket. Nothing was sent; only that request fails. A
+// 16 MiB over websocket, and 16 MiB in MessagePack over the in-process
+// link (which the router forwards to sessions on the network). Nothing was
+// sent; only that request fails. A
 // callee's answer that is too large reaches its caller as
 // wamp.error.runtime_error.
 var ErrMessageTooLarge = errors.New("client: message too large")

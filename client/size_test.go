@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
+	"github.com/wampkit/wampkit/internal/wamptest"
 	"github.com/wampkit/wampkit/internal/wamptest/hostile"
 )
 
@@ -134,4 +135,34 @@ func TestHelloOverRouterLimitFailsJoin(t *testing.T) {
 	assert.ErrorIs(t, err, client.ErrMessageTooLarge)
 	assert.Less(t, time.Since(start), 3*time.Second)
 	t.Log(err)
+}
+
+// An in-process session refuses what no network session could take: a
+// message over 16 MiB in MessagePack fails its call (or publication) before
+// anything is sent, and the websocket callee the router would forward it
+// to stays connected. A message under the limit reaches it and comes back.
+func TestInProcessOversizedMessageFailsAtTheCall(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv := r.Connect(t, wamptest.Transport{Kind: "ws", Serialization: client.JSON})
+	_, err := srv.Register(ctx, "com.echo", func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+		return inv.Payload(), nil
+	}, client.RegisterOptions{})
+	require.NoError(t, err)
+	c := r.Local(t)
+
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "com.echo",
+		Payload: client.Payload{Args: []any{strings.Repeat("x", 17<<20)}}}, nil)
+	require.ErrorIs(t, err, client.ErrMessageTooLarge)
+	t.Log(err)
+	_, err = c.Publish(ctx, "com.topic", client.Payload{Args: []any{strings.Repeat("x", 17<<20)}}, client.PublishOptions{Acknowledge: true})
+	require.ErrorIs(t, err, client.ErrMessageTooLarge)
+
+	fits := strings.Repeat("f", 15<<20)
+	res, err := c.Call(ctx, client.CallRequest{Procedure: "com.echo", Payload: client.Payload{Args: []any{fits}}}, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Args, 1)
+	assert.Equal(t, len(fits), len(res.Args[0].(string)))
+	assert.Equal(t, client.Connected, srv.State(), "the callee was not dropped")
 }

@@ -79,6 +79,10 @@ func (u *unsentReport) report(msg wamp.Message, err error) bool {
 	return false
 }
 
+// EncodedSize is the size of msg serialized by s (an error wrapping
+// ErrUnencodable when s cannot encode it).
+func (s *Serializer) EncodedSize(msg wamp.Message) (int, error) { return encodedSize(s, msg) }
+
 func encodedSize(s *Serializer, msg wamp.Message) (int, error) {
 	b, err := s.Append(nil, msg)
 	if err != nil {
