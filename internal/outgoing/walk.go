@@ -278,18 +278,67 @@ func (w *Walker) reflectMap(v reflect.Value, depth int) *Error {
 	return w.Over()
 }
 
+// reflectStruct walks struct v as the serializers write it: a map of its
+// fields, each under its tag's name or its Go name, leaving out what a tag
+// skips ("-"). The encoders do not agree on every field: on the network a
+// codec tag's name comes before a json tag's, in process (encoding/json)
+// only the json tag counts; omitempty (and omitzero) leave an empty field
+// out, and an untagged embedded struct's fields are written among v's, under
+// no key of its own. Where they may differ the bounds hold for either: the
+// lower bound takes the shortest name, and nothing at all for a field that
+// may be left out or flattened; the upper bound the longest name.
 func (w *Walker) reflectStruct(v reflect.Value, depth int) *Error {
 	t := v.Type()
 	w.Add(1, 9+2*t.NumField())
+	asArray := false // ugorji's `_struct bool `codec:",toarray"``: no keys at all
+	if f, ok := t.FieldByName("_struct"); ok {
+		_, opts := tagName(f.Tag.Get("codec"))
+		asArray = hasTagOption(opts, "toarray")
+	}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() || f.Tag.Get("json") == "-" || f.Tag.Get("codec") == "-" {
+		jsonTag, codecTag := f.Tag.Get("json"), f.Tag.Get("codec")
+		embedded := f.Anonymous && f.Type.Kind() == reflect.Struct // its exported fields count, exported or not
+		if !f.IsExported() && !embedded || jsonTag == "-" || codecTag == "-" {
 			continue // the encoders skip it
 		}
-		w.Add(len(f.Name)+1, 6*len(f.Name)+9)
+		jsonName, jsonOpts := tagName(jsonTag)
+		codecName, codecOpts := tagName(codecTag)
+		lo, hi := len(f.Name), len(f.Name)
+		for _, n := range [...]string{jsonName, codecName} {
+			if n != "" {
+				lo, hi = min(lo, len(n)), max(hi, len(n))
+			}
+		}
+		flattened := f.Anonymous && jsonName == "" && codecName == ""
+		mayBeLeftOut := flattened || asArray || hasTagOption(jsonOpts, "omitempty") ||
+			hasTagOption(jsonOpts, "omitzero") || hasTagOption(codecOpts, "omitempty")
+		before := w.Lo
+		w.Add(lo+1, 6*hi+9)
 		if err := w.reflect(v.Field(i), depth+1); err != nil {
 			return err.At("." + f.Name)
 		}
+		if mayBeLeftOut {
+			w.Lo = before
+		}
 	}
 	return w.Over()
+}
+
+// tagName splits a json or codec struct tag into its name and options.
+func tagName(tag string) (name, opts string) {
+	name, opts, _ = strings.Cut(tag, ",")
+	return name, opts
+}
+
+// hasTagOption reports whether a struct tag's options hold opt.
+func hasTagOption(opts, opt string) bool {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == opt {
+			return true
+		}
+	}
+	return false
 }
