@@ -137,16 +137,20 @@ func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *
 	return p, nil
 }
 
-// localMaxMessage is the largest message an in-process session sends, as
-// MessagePack would encode it (the most compact of the serializations a
-// router may forward it in): 16 MiB, the websocket peers' limit (a
-// rawsocket frame carries at most one byte less). The in-process link
-// itself would carry more, but the router forwards what it receives to
-// sessions on the network, which could not take it: nexus then drops the
-// receiving session (a callee, a subscriber) instead of the message. So a
-// larger message is refused at the call, with ErrMessageTooLarge and
-// nothing sent, as on a network link.
-const localMaxMessage = 16 << 20
+// localMaxMessage is the largest message an in-process session sends,
+// measured as MessagePack encodes it: 16 MiB, the websocket peers' limit,
+// less 64 KiB for what the router adds when it forwards a message (an
+// INVOCATION's or EVENT's details) and for rawsocket, whose frames carry
+// at most 2^24-1 bytes. The in-process link itself would carry more, but
+// the router forwards what it receives to sessions on the network, which
+// could not take it: nexus then drops the receiving session (a callee, a
+// subscriber) rather than the message. So a larger message is refused at
+// the call, with ErrMessageTooLarge and nothing sent, as on a network link.
+//
+// MessagePack is an estimate: a message that passes may still be too large
+// for a receiver using JSON, which writes binary as base64 (a third
+// larger) and may escape strings, while JSON writes some numbers shorter.
+const localMaxMessage = 16<<20 - 64<<10
 
 // localLink is the client's end of an in-process connection: the session
 // limits what it sends to localMaxMessage (sizer).

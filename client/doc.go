@@ -69,9 +69,10 @@
 // included); a struct or json.Marshaler travels as encoding/json writes it.
 // A value no serializer can carry (a channel, a function, a complex number,
 // a map with other keys) fails the call before anything is sent, on every
-// transport, with [ErrInvalidPayload] naming the value; so does a message
-// over 16 MiB in MessagePack, with [ErrMessageTooLarge], since the router
-// would forward it to sessions on the network that could not take it.
+// transport, with [ErrInvalidPayload] naming the value. Over the in-process
+// link, so does a message over 16 MiB (less 64 KiB) in MessagePack, with
+// [ErrMessageTooLarge]: the router would forward it to sessions on the
+// network that could not take it.
 //
 // What the serializers cannot carry stays a limit of the peer at the other
 // end: JSON has no binary type unless both sides follow WAMP's "\x00"+base64

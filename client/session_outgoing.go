@@ -33,12 +33,12 @@ import (
 // where (args[0].user.score). Nothing was sent; the session goes on.
 var ErrInvalidPayload = errors.New("client: payload cannot be serialized")
 
-// ErrMessageTooLarge matches the error of a message larger than the router
-// accepts: the limit it announced over rawsocket (at most 2^24-1 bytes),
-// 16 MiB over websocket, and 16 MiB in MessagePack over the in-process
-// link (which the router forwards to sessions on the network). Nothing was
-// sent; only that request fails. A
-// callee's answer that is too large reaches its caller as
+// ErrMessageTooLarge matches the error of a message larger than its
+// transport takes: the limit the router announced over rawsocket (at most
+// 2^24-1 bytes), 16 MiB over websocket, and 16 MiB less 64 KiB in
+// MessagePack over the in-process link (whose messages the router forwards
+// to sessions on the network). Nothing was sent; only that request fails.
+// A callee's answer that is too large reaches its caller as
 // wamp.error.runtime_error.
 var ErrMessageTooLarge = errors.New("client: message too large")
 

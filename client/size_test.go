@@ -158,6 +158,15 @@ func TestInProcessOversizedMessageFailsAtTheCall(t *testing.T) {
 	t.Log(err)
 	_, err = c.Publish(ctx, "com.topic", client.Payload{Args: []any{strings.Repeat("x", 17<<20)}}, client.PublishOptions{Acknowledge: true})
 	require.ErrorIs(t, err, client.ErrMessageTooLarge)
+	// Only the exact measure tells: 2 MiB numbers of 9 bytes each in
+	// MessagePack, whose lower bound is 1 byte each.
+	many := make([]any, 2<<20)
+	for i := range many {
+		many[i] = int64(1 << 40)
+	}
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "com.echo", Payload: client.Payload{Args: many}}, nil)
+	require.ErrorIs(t, err, client.ErrMessageTooLarge)
+	t.Log(err)
 
 	fits := strings.Repeat("f", 15<<20)
 	res, err := c.Call(ctx, client.CallRequest{Procedure: "com.echo", Payload: client.Payload{Args: []any{fits}}}, nil)
