@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/gammazero/nexus/v3/wamp"
@@ -61,7 +62,8 @@ func (e *payloadError) Error() string {
 func (e *payloadError) Is(target error) bool { return target == ErrInvalidPayload }
 
 // checkOut checks the payload and options of a message the session is about
-// to send, and returns an upper bound of its encoded size, and approxSize of
+// to send, and returns an upper bound of its encoded size (math.MaxInt when
+// the walk cannot bound it and no limit asked for the exact size), and approxSize of
 // its Arguments and ArgumentsKw together (-1 when not measured). Messages
 // without a payload pass. b is what the typed encoder knows of the payload
 // (the zero Built when it did not build it).
@@ -89,7 +91,7 @@ func (s *session) checkOut(msg wamp.Message, b outgoing.Built) (size, approx int
 		return 0, -1, nil
 	}
 	w := outgoing.Walker{Finite: s.cfg.RejectNonFinite, Limit: s.limit}
-	w.Add(len(uri)+16, 6*len(uri)+64) // the envelope: type, IDs, URI
+	w.Add(len(uri)+5, 6*len(uri)+64) // the envelope: type, IDs, URI
 	if err := w.Dict(opts, 1); err != nil {
 		return 0, 0, s.walkFailed(err.At("options"))
 	}
@@ -112,7 +114,10 @@ func (s *session) checkOut(msg wamp.Message, b outgoing.Built) (size, approx int
 	if w.Inexact {
 		approx = -1
 	}
-	if s.limit <= 0 || w.Hi <= s.limit || s.sizer == nil {
+	if s.limit <= 0 || w.Hi <= s.limit && !w.Unbounded || s.sizer == nil {
+		if w.Unbounded {
+			return math.MaxInt, approx, nil
+		}
 		return w.Hi, approx, nil
 	}
 	n, err := s.sizer.EncodedSize(msg)

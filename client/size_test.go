@@ -137,6 +137,17 @@ func TestHelloOverRouterLimitFailsJoin(t *testing.T) {
 	t.Log(err)
 }
 
+type SixLongNames struct {
+	AFieldWithAVeryLongNameOfFortyCharsNo1 string
+	AFieldWithAVeryLongNameOfFortyCharsNo2 string
+	AFieldWithAVeryLongNameOfFortyCharsNo3 string
+	AFieldWithAVeryLongNameOfFortyCharsNo4 string
+	AFieldWithAVeryLongNameOfFortyCharsNo5 string
+	AFieldWithAVeryLongNameOfFortyCharsNo6 string
+}
+
+type nilEmbedded struct{ *SixLongNames }
+
 // An in-process session refuses what no network session could take: a
 // message over 16 MiB in MessagePack fails its call (or publication) before
 // anything is sent, and the websocket callee the router would forward it
@@ -165,6 +176,16 @@ func TestInProcessOversizedMessageFailsAtTheCall(t *testing.T) {
 		many[i] = int64(1 << 40)
 	}
 	_, err = c.Call(ctx, client.CallRequest{Procedure: "com.echo", Payload: client.Payload{Args: many}}, nil)
+	require.ErrorIs(t, err, client.ErrMessageTooLarge)
+	t.Log(err)
+	// Nor can a walk bound these: ugorji writes the fields of a nil
+	// embedded pointer (260 bytes each in MessagePack) where a walk sees
+	// nothing.
+	nils := make([]any, 70000)
+	for i := range nils {
+		nils[i] = nilEmbedded{}
+	}
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "com.echo", Payload: client.Payload{Args: nils}}, nil)
 	require.ErrorIs(t, err, client.ErrMessageTooLarge)
 	t.Log(err)
 

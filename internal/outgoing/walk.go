@@ -11,11 +11,14 @@
 package outgoing
 
 import (
+	"encoding"
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
@@ -36,6 +39,12 @@ type Measure struct {
 	// NonFinite: a NaN or an infinity was walked (and let through, as
 	// Finite was false).
 	NonFinite bool
+	// Unbounded: Hi does not bound the size. A value walked writes what
+	// the walk cannot see: a marshaler (json.Marshaler, TextMarshaler,
+	// BinaryMarshaler: time.Time, netip.Addr, ...), a nil embedded
+	// pointer (ugorji writes its struct's fields), a field encoding/json
+	// writes as a quoted string. Only encoding tells the size then.
+	Unbounded bool
 }
 
 // Built is what the typed encoder knows of a payload it built for one
@@ -80,6 +89,7 @@ func (w *Walker) Merge(m Measure) {
 	w.Approx += m.Approx
 	w.Inexact = w.Inexact || m.Inexact
 	w.NonFinite = w.NonFinite || m.NonFinite
+	w.Unbounded = w.Unbounded || m.Unbounded
 }
 
 // Over reports whether the lower bound passed the limit: the walk stops
@@ -217,6 +227,12 @@ func (w *Walker) reflect(v reflect.Value, depth int) *Error {
 		return deep()
 	}
 	t := v.Type()
+	if marshals(t) {
+		// The encoders write what its methods return, not its fields.
+		w.Add(1, 0)
+		w.Unbounded = true
+		return nil
+	}
 	switch v.Kind() {
 	case reflect.Bool:
 		w.Add(1, 5)
@@ -280,49 +296,154 @@ func (w *Walker) reflectMap(v reflect.Value, depth int) *Error {
 
 // reflectStruct walks struct v as the serializers write it: a map of its
 // fields, each under its tag's name or its Go name, leaving out what a tag
-// skips ("-"). The encoders do not agree on every field: on the network a
-// codec tag's name comes before a json tag's, in process (encoding/json)
-// only the json tag counts; omitempty (and omitzero) leave an empty field
-// out, and an untagged embedded struct's fields are written among v's, under
-// no key of its own. Where they may differ the bounds hold for either: the
-// lower bound takes the shortest name, and nothing at all for a field that
-// may be left out or flattened; the upper bound the longest name.
+// skips ("-"). The encoders do not agree on every field. On the network
+// (ugorji) a codec tag replaces the json tag; in process (encoding/json)
+// only the json tag counts. omitempty (and omitzero) leave an empty field
+// out; an untagged embedded struct's fields are written among v's, under no
+// key of its own; ugorji writes an unexported field only when it is
+// embedded and untagged, encoding/json keeps none of two fields of one
+// name and ugorji the first. Where they may differ the bounds hold for
+// either: the lower bound takes the shortest name, and nothing at all for a
+// field that one of them may leave out or flatten; the upper bound the
+// longest name.
 func (w *Walker) reflectStruct(v reflect.Value, depth int) *Error {
 	t := v.Type()
 	w.Add(1, 9+2*t.NumField())
-	asArray := false // ugorji's `_struct bool `codec:",toarray"``: no keys at all
-	if f, ok := t.FieldByName("_struct"); ok {
-		_, opts := tagName(f.Tag.Get("codec"))
-		asArray = hasTagOption(opts, "toarray")
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		jsonTag, codecTag := f.Tag.Get("json"), f.Tag.Get("codec")
-		embedded := f.Anonymous && f.Type.Kind() == reflect.Struct // its exported fields count, exported or not
-		if !f.IsExported() && !embedded || jsonTag == "-" || codecTag == "-" {
-			continue // the encoders skip it
+	shape := structShapeOf(t)
+	for i, f := range shape.fields {
+		if f.skip {
+			continue
 		}
-		jsonName, jsonOpts := tagName(jsonTag)
-		codecName, codecOpts := tagName(codecTag)
-		lo, hi := len(f.Name), len(f.Name)
-		for _, n := range [...]string{jsonName, codecName} {
-			if n != "" {
-				lo, hi = min(lo, len(n)), max(hi, len(n))
-			}
+		fv := v.Field(i)
+		if f.embeddedPtr && fv.IsNil() {
+			// encoding/json leaves it out; ugorji writes each field of
+			// the struct it points to, as null.
+			w.Add(0, 5)
+			w.Unbounded = true
+			continue
 		}
-		flattened := f.Anonymous && jsonName == "" && codecName == ""
-		mayBeLeftOut := flattened || asArray || hasTagOption(jsonOpts, "omitempty") ||
-			hasTagOption(jsonOpts, "omitzero") || hasTagOption(codecOpts, "omitempty")
 		before := w.Lo
-		w.Add(lo+1, 6*hi+9)
-		if err := w.reflect(v.Field(i), depth+1); err != nil {
-			return err.At("." + f.Name)
+		w.Add(f.lo+1, 6*f.hi+9)
+		if err := w.reflect(fv, depth+1); err != nil {
+			return err.At("." + t.Field(i).Name)
 		}
-		if mayBeLeftOut {
+		if f.mayBeLeftOut || shape.noKeys {
 			w.Lo = before
+		}
+		if f.quoted {
+			w.Unbounded = true
 		}
 	}
 	return w.Over()
+}
+
+// structShape is what reflectStruct needs of a struct type's fields.
+type structShape struct {
+	fields []fieldShape // one per field, in order
+	noKeys bool         // ugorji's `_struct` with toarray or omitempty: keys may all be missing
+}
+
+type fieldShape struct {
+	skip         bool // neither encoder writes it
+	lo, hi       int  // its name's shortest and longest length
+	mayBeLeftOut bool // an encoder may leave it out, or write its fields under no key of its own
+	embeddedPtr  bool // an embedded pointer to a struct
+	quoted       bool // encoding/json writes it as a quoted string (",string")
+}
+
+var structShapes sync.Map // reflect.Type -> *structShape
+
+func structShapeOf(t reflect.Type) *structShape {
+	if s, ok := structShapes.Load(t); ok {
+		return s.(*structShape)
+	}
+	shape := &structShape{fields: make([]fieldShape, t.NumField())}
+	if f, ok := t.FieldByName("_struct"); ok {
+		_, opts := tagName(ugorjiTag(f))
+		shape.noKeys = hasTagOption(opts, "toarray") || hasTagOption(opts, "omitempty")
+	}
+	names := map[string]int{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		fs := &shape.fields[i]
+		jsonTag, uTag := f.Tag.Get("json"), ugorjiTag(f)
+		pointsToStruct := f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct
+		embedded := f.Anonymous && (f.Type.Kind() == reflect.Struct || pointsToStruct)
+		if !f.IsExported() && !embedded || jsonTag == "-" && uTag == "-" {
+			fs.skip = true // neither encoder writes it
+			continue
+		}
+		jsonName, jsonOpts := tagName(jsonTag)
+		uName, uOpts := tagName(uTag)
+		if jsonName == "" {
+			jsonName = f.Name
+		}
+		if uName == "" {
+			uName = f.Name
+		}
+		fs.lo, fs.hi = min(len(jsonName), len(uName)), max(len(jsonName), len(uName))
+		flattened := f.Anonymous && (jsonTag == "" || strings.HasPrefix(jsonTag, ",") || uTag == "" || strings.HasPrefix(uTag, ","))
+		fs.mayBeLeftOut = flattened || !f.IsExported() || jsonTag == "-" || uTag == "-" ||
+			hasTagOption(jsonOpts, "omitempty") || hasTagOption(jsonOpts, "omitzero") || hasTagOption(uOpts, "omitempty")
+		fs.embeddedPtr = f.Anonymous && pointsToStruct
+		fs.quoted = hasTagOption(jsonOpts, "string")
+		names[jsonName]++
+		if uName != jsonName {
+			names[uName]++
+		}
+	}
+	for i := range shape.fields {
+		fs := &shape.fields[i]
+		if fs.skip {
+			continue
+		}
+		f := t.Field(i)
+		jsonName, _ := tagName(f.Tag.Get("json"))
+		uName, _ := tagName(ugorjiTag(f))
+		for _, n := range [...]string{jsonName, uName, f.Name} {
+			if names[n] > 1 {
+				fs.mayBeLeftOut = true // two fields of one name: either may be dropped
+			}
+		}
+	}
+	s, _ := structShapes.LoadOrStore(t, shape)
+	return s.(*structShape)
+}
+
+// ugorjiTag is the tag ugorji reads for f: its codec tag, else its json
+// tag.
+func ugorjiTag(f reflect.StructField) string {
+	if tag := f.Tag.Get("codec"); tag != "" {
+		return tag
+	}
+	return f.Tag.Get("json")
+}
+
+var (
+	jsonMarshaler   = reflect.TypeFor[json.Marshaler]()
+	textMarshaler   = reflect.TypeFor[encoding.TextMarshaler]()
+	binaryMarshaler = reflect.TypeFor[encoding.BinaryMarshaler]()
+)
+
+var marshalerTypes sync.Map // reflect.Type -> bool
+
+// marshals reports whether an encoder may write t (or *t) by its methods.
+// A value in an interface or behind a pointer is looked at itself.
+func marshals(t reflect.Type) bool {
+	if t.Kind() == reflect.Interface || t.PkgPath() == "" && (t.Name() != "" || t.Kind() != reflect.Struct) {
+		return false // predeclared, or unnamed with no methods of its own
+	}
+	if m, ok := marshalerTypes.Load(t); ok {
+		return m.(bool)
+	}
+	m := false
+	for _, iface := range [...]reflect.Type{jsonMarshaler, textMarshaler, binaryMarshaler} {
+		if t.Implements(iface) || t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(iface) {
+			m = true
+		}
+	}
+	marshalerTypes.Store(t, m)
+	return m
 }
 
 // tagName splits a json or codec struct tag into its name and options.
