@@ -159,8 +159,13 @@ type localLink struct{ wamp.Peer }
 func (localLink) MaxMessage() int { return localMaxMessage }
 
 // EncodedSize is msg's size in MessagePack. The session asks only when its
-// bound of the size passes localMaxMessage.
+// bound of the size passes localMaxMessage (any message with a few MiB of
+// strings): it is counted without encoding unless a value needs the
+// serializer's fallback.
 func (localLink) EncodedSize(msg wamp.Message) (int, error) {
+	if n, ok := wire.MsgPackSize(msg); ok {
+		return n, nil
+	}
 	ser, err := localSizer()
 	if err != nil {
 		return 0, err

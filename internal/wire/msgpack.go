@@ -494,3 +494,187 @@ func beUint(p []byte) uint64 {
 	}
 	return binary.BigEndian.Uint64(p)
 }
+
+// MsgPackSize is the size of msg as the MsgPack serializer writes it,
+// counted without encoding; false when a value of msg takes the fallback
+// (a type the fast path does not write), whose size only encoding tells.
+func MsgPackSize(msg wamp.Message) (int, bool) {
+	var fs [maxElements]field
+	t, fields, ok := outgoing(msg, &fs)
+	if !ok {
+		return 0, false
+	}
+	n := arrayLenSize(1+len(fields)) + intSize(int64(t))
+	for _, f := range fields {
+		var k int
+		switch f.kind {
+		case fieldUint:
+			k = uintSize(f.u)
+		case fieldString:
+			k = strSize(len(f.s))
+		case fieldDict:
+			k, ok = dictSize(f.d, 0)
+		case fieldList:
+			k, ok = listSize(f.l, 0)
+		}
+		if !ok {
+			return 0, false
+		}
+		n += k
+	}
+	return n, true
+}
+
+// valueSize is the size appendValue writes for v.
+func valueSize(v any, depth int) (int, bool) {
+	switch x := v.(type) {
+	case nil, bool:
+		return 1, true
+	case string:
+		return strSize(len(x)), true
+	case int:
+		return intSize(int64(x)), true
+	case int64:
+		return intSize(x), true
+	case int32:
+		return intSize(int64(x)), true
+	case int16:
+		return intSize(int64(x)), true
+	case int8:
+		return intSize(int64(x)), true
+	case uint:
+		return uintSize(uint64(x)), true
+	case uint64:
+		return uintSize(x), true
+	case uint32:
+		return uintSize(uint64(x)), true
+	case uint16:
+		return uintSize(uint64(x)), true
+	case uint8:
+		return uintSize(uint64(x)), true
+	case wamp.ID:
+		return uintSize(uint64(x)), true
+	case wamp.URI:
+		return strSize(len(x)), true
+	case float64:
+		return 9, true
+	case float32:
+		return 5, true
+	case []byte:
+		if x == nil {
+			return 1, true
+		}
+		return binSize(len(x)), true
+	case []any:
+		return listSize(x, depth+1)
+	case wamp.List:
+		return listSize(x, depth+1)
+	case map[string]any:
+		return dictSize(x, depth+1)
+	case wamp.Dict:
+		return dictSize(x, depth+1)
+	}
+	return 0, false
+}
+
+func listSize(l []any, depth int) (int, bool) {
+	if l == nil {
+		return 1, true
+	}
+	if depth > maxFastDepth {
+		return 0, false
+	}
+	n := arrayLenSize(len(l))
+	for _, x := range l {
+		k, ok := valueSize(x, depth)
+		if !ok {
+			return 0, false
+		}
+		n += k
+	}
+	return n, true
+}
+
+func dictSize(d map[string]any, depth int) (int, bool) {
+	if d == nil {
+		return 1, true
+	}
+	if depth > maxFastDepth {
+		return 0, false
+	}
+	n := arrayLenSize(len(d)) // a map's header takes the sizes of an array's
+	for k, x := range d {
+		v, ok := valueSize(x, depth)
+		if !ok {
+			return 0, false
+		}
+		n += strSize(len(k)) + v
+	}
+	return n, true
+}
+
+func arrayLenSize(n int) int {
+	switch {
+	case n < 16:
+		return 1
+	case n <= math.MaxUint16:
+		return 3
+	}
+	return 5
+}
+
+func strSize(n int) int {
+	switch {
+	case n < 32:
+		return 1 + n
+	case n <= math.MaxUint8:
+		return 2 + n
+	case n <= math.MaxUint16:
+		return 3 + n
+	}
+	return 5 + n
+}
+
+func binSize(n int) int {
+	switch {
+	case n <= math.MaxUint8:
+		return 2 + n
+	case n <= math.MaxUint16:
+		return 3 + n
+	}
+	return 5 + n
+}
+
+func intSize(i int64) int {
+	switch {
+	case i > math.MaxInt32:
+		return 9
+	case i > math.MaxInt16:
+		return 5
+	case i > math.MaxInt8:
+		return 3
+	case i >= -32:
+		return 1
+	case i >= math.MinInt8:
+		return 2
+	case i >= math.MinInt16:
+		return 3
+	case i >= math.MinInt32:
+		return 5
+	}
+	return 9
+}
+
+func uintSize(u uint64) int {
+	switch {
+	case u <= math.MaxInt8:
+		return 1
+	case u <= math.MaxUint8:
+		return 2
+	case u <= math.MaxUint16:
+		return 3
+	case u <= math.MaxUint32:
+		return 5
+	}
+	return 9
+}
