@@ -62,11 +62,11 @@ func (e *payloadError) Error() string {
 func (e *payloadError) Is(target error) bool { return target == ErrInvalidPayload }
 
 // checkOut checks the payload and options of a message the session is about
-// to send, and returns an upper bound of its encoded size (math.MaxInt when
-// the walk cannot bound it and no limit asked for the exact size), and approxSize of
-// its Arguments and ArgumentsKw together (-1 when not measured). Messages
-// without a payload pass. b is what the typed encoder knows of the payload
-// (the zero Built when it did not build it).
+// to send. It returns an upper bound of its encoded size (math.MaxInt when
+// the walk cannot bound it and no limit asked for the exact size), and
+// approxSize of its Arguments and ArgumentsKw together (-1 when not
+// measured). Messages without a payload pass. b is what the typed encoder
+// knows of the payload (the zero Built when it did not build it).
 func (s *session) checkOut(msg wamp.Message, b outgoing.Built) (size, approx int, err error) {
 	var (
 		uri    wamp.URI
