@@ -160,12 +160,9 @@ func (localLink) MaxMessage() int { return localMaxMessage }
 
 // EncodedSize is msg's size in MessagePack. The session asks only when its
 // bound of the size passes localMaxMessage (any message with a few MiB of
-// strings): it is counted without encoding unless a value needs the
-// serializer's fallback.
+// strings); the serializer counts it without encoding unless a value needs
+// its fallback.
 func (localLink) EncodedSize(msg wamp.Message) (int, error) {
-	if n, ok := wire.MsgPackSize(msg); ok {
-		return n, nil
-	}
 	ser, err := localSizer()
 	if err != nil {
 		return 0, err

@@ -80,10 +80,14 @@ func (u *unsentReport) report(msg wamp.Message, err error) bool {
 }
 
 // EncodedSize is the size of msg serialized by s (an error wrapping
-// ErrUnencodable when s cannot encode it).
-func (s *Serializer) EncodedSize(msg wamp.Message) (int, error) { return encodedSize(s, msg) }
-
-func encodedSize(s *Serializer, msg wamp.Message) (int, error) {
+// ErrUnencodable when s cannot encode it): counted without encoding where
+// the fast path can count it (MsgPack), else encoded.
+func (s *Serializer) EncodedSize(msg wamp.Message) (int, error) {
+	if s.fastSize != nil {
+		if n, ok := s.fastSize(msg); ok {
+			return n, nil
+		}
+	}
 	b, err := s.Append(nil, msg)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnencodable, err)

@@ -495,10 +495,10 @@ func beUint(p []byte) uint64 {
 	return binary.BigEndian.Uint64(p)
 }
 
-// MsgPackSize is the size of msg as the MsgPack serializer writes it,
+// msgPackSize is the size of msg as the MsgPack serializer writes it,
 // counted without encoding; false when a value of msg takes the fallback
 // (a type the fast path does not write), whose size only encoding tells.
-func MsgPackSize(msg wamp.Message) (int, bool) {
+func msgPackSize(msg wamp.Message) (int, bool) {
 	var fs [maxElements]field
 	t, fields, ok := outgoing(msg, &fs)
 	if !ok {

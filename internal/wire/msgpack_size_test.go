@@ -11,7 +11,7 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// MsgPackSize counts, without encoding, exactly what the MsgPack serializer
+// msgPackSize counts, without encoding, exactly what the MsgPack serializer
 // writes: for the generator's messages, and for strings, binaries, lists,
 // maps and integers at each boundary of their forms. A value the fast path
 // does not write is not counted.
@@ -22,7 +22,7 @@ func TestMsgPackSizeCountsWhatIsWritten(t *testing.T) {
 	}
 	check := func(what string, msg wamp.Message) {
 		t.Helper()
-		n, ok := MsgPackSize(msg)
+		n, ok := msgPackSize(msg)
 		if !ok {
 			t.Fatalf("%s: not counted: %#v", what, msg)
 		}
@@ -58,7 +58,7 @@ func TestMsgPackSizeCountsWhatIsWritten(t *testing.T) {
 	}
 	check("boundaries", &wamp.Call{Request: math.MaxUint32 + 1, Options: wamp.Dict{}, Procedure: "com.p", Arguments: args, ArgumentsKw: kwargs})
 
-	if _, ok := MsgPackSize(&wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Arguments: wamp.List{time.Now()}}); ok {
+	if _, ok := msgPackSize(&wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Arguments: wamp.List{time.Now()}}); ok {
 		t.Error("a time.Time, which takes the fallback, was counted")
 	}
 }

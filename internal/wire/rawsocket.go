@@ -264,4 +264,4 @@ func (p *RawSocketPeer) OnUnsent(f func(msg wamp.Message, err error)) { p.unsent
 func (p *RawSocketPeer) MaxMessage() int { return p.limit }
 
 // EncodedSize is the size of msg serialized (without the frame header).
-func (p *RawSocketPeer) EncodedSize(msg wamp.Message) (int, error) { return encodedSize(p.ser, msg) }
+func (p *RawSocketPeer) EncodedSize(msg wamp.Message) (int, error) { return p.ser.EncodedSize(msg) }

@@ -25,9 +25,11 @@ type Serializer struct {
 	// json says the Inner serializer is JSON: binaries need converting.
 	json bool
 	// fastAppend and fastDecode are the fast path of the serialization;
-	// nil for CBOR.
+	// nil for CBOR. fastSize counts what fastAppend would write, without
+	// writing it; nil where nothing counts.
 	fastAppend func([]byte, wamp.Message) ([]byte, bool)
 	fastDecode func([]byte) (wamp.Message, bool)
+	fastSize   func(wamp.Message) (int, bool)
 }
 
 // NewSerializer returns the wrapped serializer for s.
@@ -36,7 +38,8 @@ func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 	case serialize.JSON:
 		return &Serializer{Inner: &serialize.JSONSerializer{}, json: true, fastAppend: appendJSONMessage, fastDecode: decodeJSONMessage}, nil
 	case serialize.MSGPACK:
-		return &Serializer{Inner: &serialize.MessagePackSerializer{}, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackMessage}, nil
+		return &Serializer{Inner: &serialize.MessagePackSerializer{}, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackMessage,
+			fastSize: msgPackSize}, nil
 	case serialize.CBOR:
 		return &Serializer{Inner: &serialize.CBORSerializer{}}, nil
 	}

@@ -146,4 +146,4 @@ func (p *WebsocketPeer) OnUnsent(f func(msg wamp.Message, err error)) { p.unsent
 func (p *WebsocketPeer) MaxMessage() int { return wsMaxMessage }
 
 // EncodedSize is the size of msg serialized.
-func (p *WebsocketPeer) EncodedSize(msg wamp.Message) (int, error) { return encodedSize(p.ser, msg) }
+func (p *WebsocketPeer) EncodedSize(msg wamp.Message) (int, error) { return p.ser.EncodedSize(msg) }
