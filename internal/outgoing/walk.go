@@ -362,7 +362,8 @@ func structShapeOf(t reflect.Type) *structShape {
 		_, opts := tagName(ugorjiTag(f))
 		shape.noKeys = hasTagOption(opts, "toarray") || hasTagOption(opts, "omitempty")
 	}
-	names := map[string]int{}
+	names := map[string]int{}                  // fields written under each name, by either encoder
+	written := make([][2]string, t.NumField()) // each field's names: encoding/json's, ugorji's
 	for i := range t.NumField() {
 		f := t.Field(i)
 		fs := &shape.fields[i]
@@ -391,16 +392,14 @@ func structShapeOf(t reflect.Type) *structShape {
 		if uName != jsonName {
 			names[uName]++
 		}
+		written[i] = [2]string{jsonName, uName}
 	}
 	for i := range shape.fields {
 		fs := &shape.fields[i]
 		if fs.skip {
 			continue
 		}
-		f := t.Field(i)
-		jsonName, _ := tagName(f.Tag.Get("json"))
-		uName, _ := tagName(ugorjiTag(f))
-		for _, n := range [...]string{jsonName, uName, f.Name} {
+		for _, n := range [...]string{written[i][0], written[i][1], t.Field(i).Name} {
 			if names[n] > 1 {
 				fs.mayBeLeftOut = true // two fields of one name: either may be dropped
 			}
