@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"sync"
 
-	"github.com/gammazero/nexus/v3/transport"
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/gorilla/websocket"
@@ -176,12 +175,43 @@ var localSizer = sync.OnceValues(func() (*wire.Serializer, error) { return wire.
 // connection.
 const localQueueSize = 16384
 
+// localSendQueue is the depth of the client-to-router queue of an
+// in-process connection. nexus's own linked peers make it unbuffered, so
+// every send waits until the router's goroutine takes the message: the
+// sender parks and is woken again for each CALL and YIELD. A few slots let
+// a send return at once while the router is busy, as a socket's buffer
+// does. The router still takes them in order, and a sender waits for room
+// (until its ctx ends) once they are full.
+const localSendQueue = 64
+
+// linkedPeers returns the two ends of an in-process connection: the
+// client's, which reads what the router sends (up to toClient queued), and
+// the router's, which reads what the client sends (up to toRouter queued).
+// Closing an end closes the channel it sends on; the other end reads what
+// is queued, then sees it closed.
+func linkedPeers(toClient, toRouter int) (client, router wamp.Peer) {
+	rToC := make(chan wamp.Message, toClient)
+	cToR := make(chan wamp.Message, toRouter)
+	return &linkedPeer{rd: rToC, wr: cToR}, &linkedPeer{rd: cToR, wr: rToC}
+}
+
+// linkedPeer is one end of linkedPeers.
+type linkedPeer struct {
+	rd <-chan wamp.Message
+	wr chan<- wamp.Message
+}
+
+func (p *linkedPeer) IsLocal() bool             { return true }
+func (p *linkedPeer) Recv() <-chan wamp.Message { return p.rd }
+func (p *linkedPeer) Send() chan<- wamp.Message { return p.wr }
+func (p *linkedPeer) Close()                    { close(p.wr) }
+
 func localDialer(attach func(wamp.Peer) error) dialer {
 	return func(_ context.Context, bg *group) (wamp.Peer, error) {
 		// nexus fails a call with network_failure ("callee blocked") when
 		// a session's queue from the router is full, so the in-memory
 		// link gets a deep one.
-		cli, rtr := transport.LinkedPeersQSize(localQueueSize)
+		cli, rtr := linkedPeers(localQueueSize, localSendQueue)
 		// Attach reads our HELLO, so it runs beside the join. It returns as
 		// soon as the router has answered (or given up on) the handshake,
 		// or the join closed the peer; a failure shows up as the router
