@@ -18,7 +18,7 @@ import (
 // ctx ends and sends nothing. When the router reads again it gets exactly
 // the queued messages, in order, then the client's GOODBYE.
 func TestInProcessSendsQueueUpToTheBoundThenWait(t *testing.T) {
-	const bound = 64 // RELIABILITY.md's "messages queued for the router (in process)"
+	const bound = 64 // RELIABILITY.md's "messages an in-process session queued for the router"
 	require.Equal(t, bound, localSendQueue, "update RELIABILITY.md with the bound")
 	resume := make(chan struct{})
 	got := make(chan []int, 1)
@@ -51,6 +51,13 @@ func TestInProcessSendsQueueUpToTheBoundThenWait(t *testing.T) {
 	defer cancel()
 	c, err := connectLocal(ctx, attach)
 	require.NoError(t, err)
+	resumed := false
+	t.Cleanup(func() { // after a failure: let the router read, and leave
+		if !resumed {
+			close(resume)
+			_ = c.Close(ctx)
+		}
+	})
 
 	for i := range bound {
 		_, err := c.Publish(ctx, "com.example.seq", Payload{Args: []any{i}}, PublishOptions{})
@@ -61,6 +68,7 @@ func TestInProcessSendsQueueUpToTheBoundThenWait(t *testing.T) {
 	_, err = c.Publish(full, "com.example.seq", Payload{Args: []any{bound}}, PublishOptions{})
 	assert.ErrorIs(t, err, context.DeadlineExceeded, "a publication past the bound waits for room until its ctx ends")
 
+	resumed = true
 	close(resume)
 	require.NoError(t, c.Close(ctx))
 	want := make([]int, bound)

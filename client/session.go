@@ -402,6 +402,13 @@ func (s *session) sendFrozen(ctx context.Context, msg wamp.Message, typed outgoi
 		return ErrClosed
 	}
 	select {
+	case <-s.dying:
+		// Ended: nothing more goes into the in-process link's queue, which
+		// would otherwise take the message at random beside dying.
+		return ErrClosed
+	default:
+	}
+	select {
 	case s.peer.Send() <- msg:
 		return nil
 	case <-s.dying:

@@ -6,21 +6,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gammazero/nexus/v3/transport"
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/stretchr/testify/require"
 )
 
 // fakeRouter is the router side of an in-memory link, driven by the test.
 type fakeRouter struct {
-	t     testing.TB
-	peer  wamp.Peer
-	sess  *session
-	close sync.Once
+	t      testing.TB
+	peer   wamp.Peer
+	sess   *session
+	mu     sync.Mutex // hungUp and the sends of drain's GOODBYE
+	hungUp bool
 }
 
 // hangUp closes the router side once.
-func (f *fakeRouter) hangUp() { f.close.Do(f.peer.Close) }
+func (f *fakeRouter) hangUp() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.hungUp {
+		f.hungUp = true
+		f.peer.Close()
+	}
+}
 
 // fakeRoles is the fake router's roles: a dealer announcing the features
 // the engine uses (call_canceling, progressive results and invocations),
@@ -46,7 +53,7 @@ func joinFake(t testing.TB, cfg sessionConfig) *fakeRouter {
 // joinFakeWith is joinFake with the WELCOME details given.
 func joinFakeWith(t testing.TB, cfg sessionConfig, welcome wamp.Dict) *fakeRouter {
 	t.Helper()
-	cli, rtr := transport.LinkedPeers()
+	cli, rtr := linkedPeers(64, localSendQueue) // the in-process link as it ships
 	f := &fakeRouter{t: t, peer: rtr}
 	go func() {
 		if _, ok := f.expect(wamp.HELLO).(*wamp.Hello); ok {
@@ -75,7 +82,13 @@ func joinFakeWith(t testing.TB, cfg sessionConfig, welcome wamp.Dict) *fakeRoute
 func (f *fakeRouter) drain() {
 	for msg := range f.peer.Recv() {
 		if _, ok := msg.(*wamp.Goodbye); ok {
-			f.peer.Send() <- &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}}
+			// The client may have queued its GOODBYE before it saw a
+			// router that hung up: no answer then.
+			f.mu.Lock()
+			if !f.hungUp {
+				f.peer.Send() <- &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}}
+			}
+			f.mu.Unlock()
 		}
 	}
 	f.hangUp()
@@ -124,7 +137,7 @@ func (f *fakeRouter) register(proc string, regID wamp.ID, h engineHandler, opts 
 // joinFakeHello joins like joinFake and hands the HELLO to the test.
 func joinFakeHello(t testing.TB, hello chan<- *wamp.Hello) *fakeRouter {
 	t.Helper()
-	cli, rtr := transport.LinkedPeers()
+	cli, rtr := linkedPeers(64, localSendQueue) // the in-process link as it ships
 	f := &fakeRouter{t: t, peer: rtr}
 	go func() {
 		if h, ok := f.expect(wamp.HELLO).(*wamp.Hello); ok {
@@ -146,8 +159,7 @@ func joinFakeHello(t testing.TB, hello chan<- *wamp.Hello) *fakeRouter {
 	return f
 }
 
-// startCall starts a call while the router reads its CALL (the in-memory
-// link is unbuffered towards the router).
+// startCall starts a call and reads its CALL as the router.
 func (f *fakeRouter) startCall(ctx context.Context, req engineCallRequest) (*callState, *wamp.Call) {
 	f.t.Helper()
 	type res struct {
@@ -166,7 +178,8 @@ func (f *fakeRouter) startCall(ctx context.Context, req engineCallRequest) (*cal
 }
 
 // expectAsync reads the next message on a goroutine, so the test can go on
-// with a call that blocks until the router reads.
+// with a call that may wait for the router to read (once the link's queue
+// towards the router is full).
 func (f *fakeRouter) expectAsync(typ wamp.MessageType) <-chan wamp.Message {
 	ch := make(chan wamp.Message, 1)
 	go func() { ch <- f.expect(typ) }()

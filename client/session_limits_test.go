@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// inbox reads everything the client sends on a goroutine (the in-memory
-// link towards the router is unbuffered: a flood test cannot read and send
-// on one goroutine).
+// inbox reads everything the client sends on a goroutine (the link queues
+// only localSendQueue messages towards the router: a flood test cannot read
+// and send on one goroutine).
 func inbox(f *fakeRouter) <-chan wamp.Message {
 	ch := make(chan wamp.Message, 100000)
 	go func() {

@@ -17,7 +17,16 @@ func TestPlainURIAgreesWithTheFullCheck(t *testing.T) {
 	if plainURI("com.Example.x", true) {
 		t.Error(`plainURI("com.Example.x", strict) = true; strict URIs allow only [0-9a-z_]`)
 	}
-	alphabet := []rune{'a', 'z', '0', '_', '.', '.', '#', ' ', '\t', 'A', '-', '\x01', '\x7f', 'é', '\u00a0', '\u2028'}
+	for b := range 256 { // every byte, alone and inside a component
+		for _, uri := range []string{string(rune(b)), "a" + string([]byte{byte(b)}) + ".b", "a." + string([]byte{byte(b)})} {
+			for _, strict := range []bool{false, true} {
+				if plainURI(uri, strict) && checkURI(uri, "", strict) != nil {
+					t.Fatalf("plainURI(%q, strict=%v) = true; the full check refuses it", uri, strict)
+				}
+			}
+		}
+	}
+	alphabet := []rune{'a', 'z', '0', '_', '.', '.', '#', ' ', '\t', '\n', '\r', '\v', '\f', 'A', '-', '\x01', '\x7f', 'é', '\u00a0', '\u2028'}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 50000 {
 		r := make([]rune, rng.IntN(9))
