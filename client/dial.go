@@ -157,6 +157,14 @@ type localLink struct{ wamp.Peer }
 
 func (localLink) MaxMessage() int { return localMaxMessage }
 
+// takeBack is the link's linkedPeer.takeBack (nil for another peer).
+func (l localLink) takeBack() []wamp.Message {
+	if p, ok := l.Peer.(*linkedPeer); ok && p.sent != nil {
+		return p.takeBack()
+	}
+	return nil
+}
+
 // EncodedSize is msg's size in MessagePack. The session asks only when its
 // bound of the size passes localMaxMessage (any message with a few MiB of
 // strings); the serializer counts it without encoding unless a value needs
@@ -192,13 +200,33 @@ const localSendQueue = 64
 func linkedPeers(toClient, toRouter int) (client, router wamp.Peer) {
 	rToC := make(chan wamp.Message, toClient)
 	cToR := make(chan wamp.Message, toRouter)
-	return &linkedPeer{rd: rToC, wr: cToR}, &linkedPeer{rd: cToR, wr: rToC}
+	return &linkedPeer{rd: rToC, wr: cToR, sent: cToR}, &linkedPeer{rd: cToR, wr: rToC}
 }
 
 // linkedPeer is one end of linkedPeers.
 type linkedPeer struct {
-	rd <-chan wamp.Message
-	wr chan<- wamp.Message
+	rd   <-chan wamp.Message
+	wr   chan<- wamp.Message
+	sent chan wamp.Message // the client's end: wr, to take back (takeBack)
+}
+
+// takeBack takes out of the client's end what the router has not taken
+// (it never will: a message is received once). The session calls it when
+// the router has ended the connection, to fail the calls whose CALL the
+// router never had as not sent.
+func (p *linkedPeer) takeBack() []wamp.Message {
+	var msgs []wamp.Message
+	for {
+		select {
+		case m, ok := <-p.sent:
+			if !ok {
+				return msgs
+			}
+			msgs = append(msgs, m)
+		default:
+			return msgs
+		}
+	}
 }
 
 func (p *linkedPeer) IsLocal() bool             { return true }

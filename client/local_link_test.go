@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,4 +82,88 @@ func TestInProcessSendsQueueUpToTheBoundThenWait(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the router never saw the client leave")
 	}
+}
+
+// TestInProcessCallsTheRouterNeverTookAreSafeToRetry: when the router ends
+// an in-process session, the calls whose CALL was still queued for it fail
+// as never sent (SafeToRetry, ErrConnectionLost), while a call the router
+// had taken fails as one that may have run.
+func TestInProcessCallsTheRouterNeverTookAreSafeToRetry(t *testing.T) {
+	hangUp := make(chan struct{})
+	taken := make(chan struct{})
+	var attached atomic.Bool
+	attach := func(p wamp.Peer) error {
+		if attached.Swap(true) { // the client reconnecting: refused
+			p.Close()
+			return errors.New("refused")
+		}
+		if _, ok := (<-p.Recv()).(*wamp.Hello); !ok {
+			p.Close()
+			return errors.New("no HELLO")
+		}
+		p.Send() <- &wamp.Welcome{ID: 1, Details: wamp.Dict{"roles": fakeRoles(true)}}
+		go func() {
+			<-p.Recv() // takes the first CALL, then reads nothing more
+			close(taken)
+			<-hangUp
+			p.Close() // the router ends the session
+		}()
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := connectLocal(ctx, attach)
+	require.NoError(t, err)
+	defer c.Close(ctx)
+
+	const calls = 4
+	errs := make(chan error, calls)
+	call := func() {
+		_, err := c.Call(ctx, CallRequest{Procedure: "com.example.slow"}, nil)
+		errs <- err
+	}
+	go call()
+	select {
+	case <-taken:
+	case <-ctx.Done():
+		t.Fatal("the router never got the first CALL")
+	}
+	for range calls - 1 {
+		go call()
+	}
+	queued := func() bool { return len(c.linkQueue()) == calls-1 }
+	for !queued() && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	require.True(t, queued(), "the later CALLs wait in the link's queue")
+	close(hangUp)
+
+	var safe, mayHaveRun int
+	for range calls {
+		err := <-errs
+		require.ErrorIs(t, err, ErrConnectionLost)
+		if SafeToRetry(err) {
+			safe++
+		} else {
+			mayHaveRun++
+		}
+	}
+	assert.Equal(t, calls-1, safe, "calls the router never took are safe to retry")
+	assert.Equal(t, 1, mayHaveRun, "the call the router took may have run")
+}
+
+// linkQueue is the queue towards the router of c's in-process session.
+func (c *Client) linkQueue() chan wamp.Message {
+	c.mu.Lock()
+	s := c.sess
+	c.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	if l, ok := s.peer.(localLink); ok {
+		if p, ok := l.Peer.(*linkedPeer); ok {
+			return p.sent
+		}
+	}
+	return nil
 }

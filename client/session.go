@@ -537,6 +537,7 @@ func (s *session) readLoop() {
 		select {
 		case msg, ok := <-s.peer.Recv():
 			if !ok {
+				s.failUntaken()
 				s.end(ErrConnectionLost)
 				return
 			}
@@ -555,6 +556,34 @@ func (s *session) readLoop() {
 			s.drainRecv()
 			return
 		}
+	}
+}
+
+// failUntaken fails, as never sent, the calls whose first CALL is still in
+// the in-process link's queue when the router has ended the connection:
+// the router never had them, so retrying cannot run them twice
+// (SafeToRetry). Everything else the router did not take is lost, as in a
+// socket's buffer.
+func (s *session) failUntaken() {
+	l, ok := s.peer.(interface{ takeBack() []wamp.Message })
+	if !ok {
+		return
+	}
+	for _, msg := range l.takeBack() {
+		m, ok := msg.(*wamp.Call)
+		if !ok {
+			continue
+		}
+		s.mu.Lock()
+		c := s.calls[m.Request]
+		if c == nil || &c.msg != m { // a later chunk: the first CALL went out
+			s.mu.Unlock()
+			continue
+		}
+		delete(s.calls, m.Request)
+		s.mu.Unlock()
+		c.fail(&OpError{Op: "call", URI: string(m.Procedure), Sent: false,
+			Err: fmt.Errorf("%w: the router ended the session before it took the CALL", ErrConnectionLost)})
 	}
 }
 
