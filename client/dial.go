@@ -211,9 +211,9 @@ type linkedPeer struct {
 }
 
 // takeBack takes out of the client's end what the router has not taken
-// (it never will: a message is received once). The session calls it when
-// the router has ended the connection, to fail the calls whose CALL the
-// router never had as not sent.
+// (it never will: a message is received once). The session calls it after
+// the router closed the link and the session ended (its end closed), to
+// fail the calls whose CALL the router never had as not sent.
 func (p *linkedPeer) takeBack() []wamp.Message {
 	var msgs []wamp.Message
 	for {

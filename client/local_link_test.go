@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,7 +115,13 @@ func TestInProcessCallsTheRouterNeverTookAreSafeToRetry(t *testing.T) {
 	defer cancel()
 	c, err := connectLocal(ctx, attach)
 	require.NoError(t, err)
-	defer c.Close(ctx)
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ccancel()
+		_ = c.Close(cctx)
+	})
+	var hangUpOnce sync.Once
+	t.Cleanup(func() { hangUpOnce.Do(func() { close(hangUp) }) }) // first, after a failure too
 
 	const calls = 4
 	errs := make(chan error, calls)
@@ -136,7 +143,7 @@ func TestInProcessCallsTheRouterNeverTookAreSafeToRetry(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	require.True(t, queued(), "the later CALLs wait in the link's queue")
-	close(hangUp)
+	hangUpOnce.Do(func() { close(hangUp) })
 
 	var safe, mayHaveRun int
 	for range calls {

@@ -537,8 +537,11 @@ func (s *session) readLoop() {
 		select {
 		case msg, ok := <-s.peer.Recv():
 			if !ok {
-				s.failUntaken()
+				// Ended first: nothing more is queued for the router, and
+				// the in-process link's queue is closed, so failUntaken
+				// takes back at most its bound.
 				s.end(ErrConnectionLost)
+				s.failUntaken()
 				return
 			}
 			h := handed{}
@@ -560,10 +563,14 @@ func (s *session) readLoop() {
 }
 
 // failUntaken fails, as never sent, the calls whose first CALL is still in
-// the in-process link's queue when the router has ended the connection:
-// the router never had them, so retrying cannot run them twice
-// (SafeToRetry). Everything else the router did not take is lost, as in a
-// socket's buffer.
+// the in-process link's queue after the router closed the link: the router
+// never had them, so retrying cannot run them twice (SafeToRetry). failAll
+// fails the other calls and requests as before; anything else the router
+// did not take is lost, as in a socket's buffer. It runs only when the
+// router closed the link (it reads nothing more then): when the session
+// ends otherwise, what is queued, a last GOODBYE or ABORT among it, still
+// goes to the router. The caller has ended the session, so the queue is
+// closed and no send adds to it.
 func (s *session) failUntaken() {
 	l, ok := s.peer.(interface{ takeBack() []wamp.Message })
 	if !ok {
@@ -583,7 +590,7 @@ func (s *session) failUntaken() {
 		delete(s.calls, m.Request)
 		s.mu.Unlock()
 		c.fail(&OpError{Op: "call", URI: string(m.Procedure), Sent: false,
-			Err: fmt.Errorf("%w: the router ended the session before it took the CALL", ErrConnectionLost)})
+			Err: fmt.Errorf("%w: the router closed the link before it took the CALL", ErrConnectionLost)})
 	}
 }
 
