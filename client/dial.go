@@ -152,18 +152,11 @@ func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *
 const localMaxMessage = 16<<20 - 64<<10
 
 // localLink is the client's end of an in-process connection: the session
-// limits what it sends to localMaxMessage (sizer).
-type localLink struct{ wamp.Peer }
+// limits what it sends to localMaxMessage (sizer), and takes back what the
+// router never took (linkedPeer.takeBack).
+type localLink struct{ *linkedPeer }
 
 func (localLink) MaxMessage() int { return localMaxMessage }
-
-// takeBack is the link's linkedPeer.takeBack (nil for another peer).
-func (l localLink) takeBack() []wamp.Message {
-	if p, ok := l.Peer.(*linkedPeer); ok && p.sent != nil {
-		return p.takeBack()
-	}
-	return nil
-}
 
 // EncodedSize is msg's size in MessagePack. The session asks only when its
 // bound of the size passes localMaxMessage (any message with a few MiB of
@@ -197,28 +190,27 @@ const localSendQueue = 64
 // the router's, which reads what the client sends (up to toRouter queued).
 // Closing an end closes the channel it sends on; the other end reads what
 // is queued, then sees it closed.
-func linkedPeers(toClient, toRouter int) (client, router wamp.Peer) {
+func linkedPeers(toClient, toRouter int) (client, router *linkedPeer) {
 	rToC := make(chan wamp.Message, toClient)
 	cToR := make(chan wamp.Message, toRouter)
-	return &linkedPeer{rd: rToC, wr: cToR, sent: cToR}, &linkedPeer{rd: cToR, wr: rToC}
+	return &linkedPeer{rd: rToC, wr: cToR}, &linkedPeer{rd: cToR, wr: rToC}
 }
 
 // linkedPeer is one end of linkedPeers.
 type linkedPeer struct {
-	rd   <-chan wamp.Message
-	wr   chan<- wamp.Message
-	sent chan wamp.Message // the client's end: wr, to take back (takeBack)
+	rd <-chan wamp.Message
+	wr chan wamp.Message // what this end sends; takeBack reads it too
 }
 
 // takeBack takes out of the client's end what the router has not taken
-// (it never will: a message is received once). The session calls it after
-// the router closed the link and the session ended (its end closed), to
-// fail the calls whose CALL the router never had as not sent.
+// from wr (it never will: a message is received once). The session calls
+// it after the router closed the link and the session ended (its end
+// closed), to fail the calls whose CALL the router never had as not sent.
 func (p *linkedPeer) takeBack() []wamp.Message {
 	var msgs []wamp.Message
 	for {
 		select {
-		case m, ok := <-p.sent:
+		case m, ok := <-p.wr:
 			if !ok {
 				return msgs
 			}

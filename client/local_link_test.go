@@ -168,9 +168,7 @@ func (c *Client) linkQueue() chan wamp.Message {
 		return nil
 	}
 	if l, ok := s.peer.(localLink); ok {
-		if p, ok := l.Peer.(*linkedPeer); ok {
-			return p.sent
-		}
+		return l.wr
 	}
 	return nil
 }
