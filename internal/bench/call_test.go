@@ -14,6 +14,7 @@ import (
 
 	"github.com/wampkit/wampkit/callee"
 	"github.com/wampkit/wampkit/caller"
+	"github.com/wampkit/wampkit/client"
 )
 
 // Small is the payload ["hello", 42].
@@ -65,6 +66,7 @@ func BenchmarkCall(b *testing.B) {
 				b.Run("wampkit/"+name, func(b *testing.B) { benchWampkit(b, s, tr, mode, payload) })
 				b.Run("nexus/"+name, func(b *testing.B) { benchNexus(b, s, tr, mode, payload) })
 				b.Run("nexusconv/"+name, func(b *testing.B) { benchNexusConv(b, s, tr, mode, payload) })
+				b.Run("wkany/"+name, func(b *testing.B) { benchWampkitAny(b, s, tr, mode, payload) })
 				if tr.kind != "inproc" {
 					b.Run("xconn/"+name, func(b *testing.B) { benchXconn(b, s, tr, mode, payload) })
 					b.Run("floor/"+name, func(b *testing.B) { benchFloor(b, tr, mode, payload) })
@@ -105,6 +107,47 @@ func benchWampkit(b *testing.B, s *server, tr transport, mode, payload string) {
 		}
 	}
 	run(b, mode, call)
+}
+
+// benchWampkitAny is wampkit's untyped API doing what the nexus benchmark
+// does: client.Call with the nexus caller's arguments to a client.Register
+// handler that echoes them, no typed conversion on either side. Set beside
+// benchNexus, it compares the two clients' engines for the same work; set
+// beside benchWampkit, it shows what the typed layer costs.
+func benchWampkitAny(b *testing.B, s *server, tr transport, mode, payload string) {
+	ctx := context.Background()
+	srv, c := wampkitClient(b, s, tr), wampkitClient(b, s, tr)
+	proc, args := "bench.small", []any{"hello", 42}
+	if payload == "struct10" {
+		proc, args = "bench.struct", []any{map[string]any(struct10Wire)}
+	}
+	echo := func(_ context.Context, inv *client.Invocation) (client.Payload, error) {
+		return inv.Payload(), nil
+	}
+	if _, err := srv.Register(ctx, proc, echo, client.RegisterOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	req := client.CallRequest{Procedure: proc, Payload: client.Payload{Args: args}}
+	run(b, mode, func() error {
+		res, err := c.Call(ctx, req, nil)
+		if err == nil && !sameFirst(res.Args, args) {
+			err = fmt.Errorf("got %v", res.Args)
+		}
+		return err
+	})
+}
+
+// sameFirst reports whether got echoes want's first argument: the string of
+// the small payload, the name in the struct's object.
+func sameFirst(got, want []any) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	if m, ok := want[0].(map[string]any); ok {
+		g, ok := got[0].(map[string]any)
+		return ok && g["name"] == m["name"]
+	}
+	return got[0] == want[0]
 }
 
 func benchNexus(b *testing.B, s *server, tr transport, mode, payload string) {

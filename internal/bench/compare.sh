@@ -18,8 +18,12 @@
 # only wampkit's own benchmarks run, and the table shows this tree over the
 # base, then both above the floor (the floor runs with this tree's
 # rounds): base/here is how many times wampkit's cost above the floor
-# shrank. Without BASE it prints two tables: rates and allocations with
-# wampkit's ratios over each peer, then each client's cost above the floor
+# shrank. Without BASE it prints three tables: rates and allocations with
+# wampkit's ratios over each peer (and of wampkit's untyped API, "wkany",
+# over nexus: the same work as nexus's benchmark, no typed conversion); the
+# same ratios taken round by round, median and range, with the cap over
+# nexus (nexus's time over the routed floor's: the best ratio a client with
+# no WAMP work of its own could reach); then each client's cost above the floor
 # per call (µs, from the median rates), split into the router's share (the
 # routed floor above the floor: the same frames through the real router by
 # clients that do no WAMP work, routed_test.go) and the client's own (its
@@ -45,7 +49,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "rounds: $COUNT, benchtime $BENCHTIME, transports $TRANSPORTS${BASE:+, base $BASE}"
 
 go test -c -o "$out/head.test" ./internal/bench/
-who='wampkit|nexus|nexusconv|xconn|floor|routed'
+who='wampkit|wkany|nexus|nexusconv|xconn|floor|routed'
 if [ -n "${BASE:-}" ]; then
   who='wampkit'
   base_tree="$out/base"
@@ -93,6 +97,19 @@ function al(w, k) { return nalloc[w, k] ? sprintf("%.0f", allocs[w, k] / nalloc[
 function wr(w, k) { return nwrites[w, k] ? sprintf("%.1f", writes[w, k] / nwrites[w, k]) : "-" }
 function cpu(w, k) { return ncpu[w, k] ? sprintf("%.0f", median(cpus[w, k])) : "-" }
 function sw(w, k) { return nsw[w, k] ? sprintf("%.1f", median(sws[w, k])) : "-" }
+# pr(a, b, k): the ratio of the rates of a and b within each round (the two
+# ran next to each other), as "median [lowest-highest]" over the rounds; the
+# spread says how far apart two rounds can put the same ratio on this machine.
+function pr(a, b, k,   x, y, n, m, i, l, lo, hi, t) {
+  n = split(rate[a, k], x, " "); m = split(rate[b, k], y, " ")
+  if (n == 0 || n != m) return "-"
+  l = ""; lo = 1e9; hi = 0
+  for (i = 1; i <= n; i++) { t = x[i] / y[i]; l = l " " t; if (t < lo) lo = t; if (t > hi) hi = t }
+  return sprintf("%.2f [%.2f-%.2f]", median(l), lo, hi)
+}
+# cap(k): the time per call of nexus over that of the routed floor: the
+# highest ratio over nexus a client with no WAMP work of its own could reach
+function cap(k,   a, f) { a = r("nexus", k); f = r("routed", k); return (a > 0 && f > 0) ? sprintf("%.2f", f / a) : "-" }
 function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "-" }
 function num(a) { return a > 0 ? sprintf("%.0f", a) : "-" }
 # above(w, k): µs per call above the floor; times(w, k): time per call as a multiple of the floor
@@ -132,11 +149,14 @@ END {
         c, d, (c + 0 > 0 && d + 0 > 0) ? sprintf("%.2f", d / c) : "-" }
     exit
   }
-  printf "\n%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s\n", "rates (calls/s, items/s)", "wampkit", "nexus", "xconn", "wk/nx", "wk/xc", "al wk", "al nx", "al xc", "nexusconv", "wk/nxc"
+  printf "\n%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s %9s %7s %6s\n", "rates (calls/s, items/s)", "wampkit", "nexus", "xconn", "wk/nx", "wk/xc", "al wk", "al nx", "al xc", "nexusconv", "wk/nxc", "wk untyp", "un/nx", "al un"
   for (i = 1; i <= nk; i++) { k = sorted[i]
-    printf "%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s\n", k, num(r("wampkit", k)), num(r("nexus", k)), num(r("xconn", k)),
+    printf "%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s %9s %7s %6s\n", k, num(r("wampkit", k)), num(r("nexus", k)), num(r("xconn", k)),
       ratio(r("wampkit", k), r("nexus", k)), ratio(r("wampkit", k), r("xconn", k)), al("wampkit", k), al("nexus", k), al("xconn", k),
-      num(r("nexusconv", k)), ratio(r("wampkit", k), r("nexusconv", k)) }
+      num(r("nexusconv", k)), ratio(r("wampkit", k), r("nexusconv", k)), num(r("wkany", k)), ratio(r("wkany", k), r("nexus", k)), al("wkany", k) }
+  printf "\n%-34s %-18s %-18s %-18s %-18s %6s\n", "ratios round by round", "wk/nx", "wk/xc", "wk/nxc", "untyped/nx", "cap nx"
+  for (i = 1; i <= nk; i++) { k = sorted[i]
+    printf "%-34s %-18s %-18s %-18s %-18s %6s\n", k, pr("wampkit", "nexus", k), pr("wampkit", "xconn", k), pr("wampkit", "nexusconv", k), pr("wkany", "nexus", k), cap(k) }
   printf "\n%-34s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s   %s\n", "above the floor (µs/call)", "floor", "router", "+wk", "+nx", "+xc", "own wk", "own nx", "own xc", "x wk", "x nx", "x xc", "writes/call wk nx xc floor routed"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (r("floor", k) == 0) continue

@@ -6,7 +6,9 @@
 // (floor_test.go). Round-trip calls (sequential and 32 concurrent) go over
 // the in-process transport (wampkit and nexus only), websocket and
 // rawsocket with JSON, MsgPack and CBOR, with a small payload ["hello", 42]
-// and a 10-field struct; then a 10,000-item progressive stream, and the
+// and a 10-field struct (wampkit both through its typed caller and callee
+// and, as "wkany", through its untyped client API doing nexus's
+// benchmark's work); then a 10,000-item progressive stream, and the
 // memory of idle registrations. compare.sh runs them in interleaved rounds
 // and prints wampkit's ratios over each peer and each client's cost above
 // the floor; BASE=<revision> compares wampkit with itself at a revision:
