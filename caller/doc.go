@@ -51,8 +51,9 @@
 // URI, args and kwargs; match it with errors.Is against client.ErrNoSuchProcedure,
 // client.ErrTimeout and the other sentinels. Local failures are not remote
 // ([client.IsRemote] is false), and [client.SafeToRetry] says whether the
-// call was certainly not sent (a closed client) or may have run (the
-// connection was lost after the CALL went out). A bad option is an error
+// call was certainly not sent (made on a closed client) or may have run
+// (the connection was lost, or the client closed, after the CALL went
+// out). A bad option is an error
 // wrapping client.ErrInvalidOption, before anything is sent.
 //
 // [Timeout] asks the router to give up after a duration (it answers

@@ -184,11 +184,19 @@ func opError(op, uri string, err error, sent bool) error {
 	if errors.As(err, &oe) {
 		return err
 	}
-	if errors.Is(err, ErrClosed) || errors.Is(err, ErrNotConnected) {
+	var inFlight inFlightError
+	if !errors.As(err, &inFlight) && (errors.Is(err, ErrClosed) || errors.Is(err, ErrNotConnected)) {
 		sent = false // refused before it was sent
 	}
 	return &OpError{Op: op, URI: uri, Err: err, Sent: sent}
 }
+
+// inFlightError is the error of a call that was sent when its session ended:
+// it may have run, whatever ended the session. The client's own Close ends
+// it with ErrClosed, which opError would otherwise read as never sent.
+type inFlightError struct{ error }
+
+func (e inFlightError) Unwrap() error { return e.error }
 
 // SafeToRetry reports whether err is the failure of a request that never
 // left this process ([OpError.Sent] false), so retrying cannot run it twice.

@@ -172,3 +172,142 @@ func (c *Client) linkQueue() chan wamp.Message {
 	}
 	return nil
 }
+
+// stalledRouter attaches an in-process session that is welcomed (with call
+// canceling) and then read no more until resume closes; script, when set,
+// runs on its own goroutine with the router's end of the link meanwhile.
+func stalledRouter(resume <-chan struct{}, script func(p wamp.Peer)) func(wamp.Peer) error {
+	var attached atomic.Bool
+	return func(p wamp.Peer) error {
+		if attached.Swap(true) { // the client reconnecting: refused
+			p.Close()
+			return errors.New("refused")
+		}
+		if _, ok := (<-p.Recv()).(*wamp.Hello); !ok {
+			p.Close()
+			return errors.New("no HELLO")
+		}
+		p.Send() <- &wamp.Welcome{ID: 1, Details: wamp.Dict{"roles": fakeRoles(true)}}
+		go func() {
+			if script != nil {
+				script(p)
+			}
+			<-resume
+			for msg := range p.Recv() {
+				if _, ok := msg.(*wamp.Goodbye); ok {
+					p.Send() <- &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}}
+					break
+				}
+			}
+			p.Close()
+		}()
+		return nil
+	}
+}
+
+// fillLinkQueue publishes until the in-process link's queue to the router
+// holds n messages.
+func fillLinkQueue(t *testing.T, ctx context.Context, c *Client, n int) {
+	t.Helper()
+	for i := range n {
+		_, err := c.Publish(ctx, "com.example.fill", Payload{Args: []any{i}}, PublishOptions{})
+		require.NoError(t, err, "publication %d, with room in the queue", i)
+	}
+	require.Len(t, c.linkQueue(), n)
+}
+
+// TestRouterGoodbyeEndsTheSessionThoughItReadsNoMore: a router that says
+// GOODBYE and then reads nothing more, with the client's queue to it full,
+// still ends the session: the client's acknowledgement waits for room a
+// bounded time, and Done closes.
+func TestRouterGoodbyeEndsTheSessionThoughItReadsNoMore(t *testing.T) {
+	resume, sayGoodbye := make(chan struct{}), make(chan struct{})
+	attach := stalledRouter(resume, func(p wamp.Peer) {
+		<-sayGoodbye
+		p.Send() <- &wamp.Goodbye{Reason: wamp.CloseSystemShutdown, Details: wamp.Dict{}}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := connectLocal(ctx, attach, WithoutReconnect())
+	require.NoError(t, err)
+	var resumeOnce sync.Once
+	t.Cleanup(func() {
+		resumeOnce.Do(func() { close(resume) })
+		_ = c.Close(ctx)
+	})
+
+	fillLinkQueue(t, ctx, c, localSendQueue)
+	close(sayGoodbye)
+	select {
+	case <-c.Done():
+	case <-time.After(abortSendWait + 3*time.Second):
+		t.Fatal("the session never ended after the router's GOODBYE")
+	}
+	assert.ErrorIs(t, c.Err(), ErrConnectionLost)
+	resumeOnce.Do(func() { close(resume) })
+}
+
+// TestCancelDoesNotWaitForAFullQueue: a call whose ctx ends while the queue
+// to the router is full returns its ctx's error soon after, though the
+// CANCEL finds no room; nothing waits for the router to read again.
+func TestCancelDoesNotWaitForAFullQueue(t *testing.T) {
+	resume := make(chan struct{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := connectLocal(ctx, stalledRouter(resume, nil))
+	require.NoError(t, err)
+	var resumeOnce sync.Once
+	t.Cleanup(func() {
+		resumeOnce.Do(func() { close(resume) })
+		_ = c.Close(ctx)
+	})
+
+	fillLinkQueue(t, ctx, c, localSendQueue-1)
+	callCtx, callCancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer callCancel()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Call(callCtx, CallRequest{Procedure: "com.example.slow"}, nil)
+		errc <- err
+	}()
+	select {
+	case err = <-errc:
+	case <-time.After(100*time.Millisecond + cancelSendWait + 2*time.Second):
+		t.Fatal("the call waits for the router to read its CANCEL")
+	}
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Len(t, c.linkQueue(), localSendQueue, "the CALL was queued; the CANCEL found no room")
+}
+
+// TestCallsInFlightWhenTheClientClosesMayHaveRun: Close ends the session
+// with ErrClosed, but a call the router had when it did may have run: its
+// error is not SafeToRetry.
+func TestCallsInFlightWhenTheClientClosesMayHaveRun(t *testing.T) {
+	taken := make(chan struct{})
+	attach := stalledRouter(taken, func(p wamp.Peer) {
+		<-p.Recv() // the CALL, never answered
+		close(taken)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := connectLocal(ctx, attach)
+	require.NoError(t, err)
+
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Call(ctx, CallRequest{Procedure: "com.example.slow"}, nil)
+		errc <- err
+	}()
+	select {
+	case <-taken:
+	case <-ctx.Done():
+		t.Fatal("the router never got the CALL")
+	}
+	require.NoError(t, c.Close(ctx))
+	err = <-errc
+	require.Error(t, err)
+	assert.False(t, SafeToRetry(err), "the router had the call: it may have run (%v)", err)
+	var oe *OpError
+	require.ErrorAs(t, err, &oe)
+	assert.True(t, oe.Sent)
+}

@@ -624,7 +624,7 @@ func (s *session) failAll() {
 		lost = fmt.Errorf("%w: %w", ErrConnectionLost, err)
 	}
 	for _, c := range calls {
-		c.fail(lost)
+		c.fail(inFlightError{lost})
 	}
 	for _, inv := range invs {
 		inv.interrupt("killnowait")

@@ -198,9 +198,17 @@ func (c *callState) sendCancel() bool {
 	}
 	c.canceled = true
 	c.mu.Unlock()
-	_ = c.s.sendNow(&wamp.Cancel{Request: c.id, Options: wamp.Dict{wamp.OptMode: string(c.req.CancelMode)}})
+	// The caller's ctx has ended: the CANCEL waits for room in a full send
+	// queue only briefly, and is not sent if none comes. The call fails as
+	// canceled all the same; a late answer is dropped.
+	ctx, cancel := context.WithTimeout(context.Background(), cancelSendWait)
+	defer cancel()
+	_ = c.s.send(ctx, &wamp.Cancel{Request: c.id, Options: wamp.Dict{wamp.OptMode: string(c.req.CancelMode)}})
 	return true
 }
+
+// cancelSendWait bounds how long a CANCEL waits for room to be sent.
+const cancelSendWait = 100 * time.Millisecond
 
 // cancelAndWait cancels the call after its context ended. In kill mode it
 // waits (up to KillWait) for the callee's answer and returns it; in the other

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gammazero/nexus/v3/wamp"
@@ -73,7 +74,12 @@ func (s *session) gotGoodbye(m *wamp.Goodbye) {
 		s.end(ErrClosed)
 		return
 	}
-	_ = s.sendNow(&wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}})
+	// The acknowledgement waits for room a bounded time: a router that has
+	// said GOODBYE may read nothing more, and a full queue would otherwise
+	// hold the read loop, and the session's end, for good.
+	ctx, cancel := context.WithTimeout(context.Background(), abortSendWait)
+	_ = s.send(ctx, &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}})
+	cancel()
 	s.end(closeError(m.Reason, m.Details))
 }
 
