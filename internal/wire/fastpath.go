@@ -4,7 +4,7 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
-// The fast paths (msgpack.go, json.go) encode and decode the messages of
+// The fast paths (msgpack.go, json.go, cbor.go) encode and decode the messages of
 // every call and event (CALL, YIELD, PUBLISH, ERROR, RESULT, INVOCATION,
 // EVENT: what a client sends and receives, and the other way round what the
 // reference router receives and sends) without reflection and without

@@ -57,10 +57,12 @@ var (
 	msgpackFmt  = format{"msgpack", slowMsgPack, appendMsgPackMessage, decodeMsgPackMessage, hex.Dump}
 	jsonFmt     = format{"json", fallback{mustSerializer(serialize.JSON)}, appendJSONMessage, decodeJSONMessage,
 		func(b []byte) string { return string(b) }}
-	formats = []format{msgpackFmt, jsonFmt}
+	cborFmt = format{"cbor", fallback{mustSerializer(serialize.CBOR)}, appendCBORMessage, decodeCBORMessage, hex.Dump}
+	formats = []format{msgpackFmt, jsonFmt, cborFmt}
 )
 
-// gen makes random messages whose values cover every MsgPack form.
+// gen makes random messages whose values cover every MsgPack form and every
+// CBOR form nexus's codec writes.
 type gen struct {
 	r *rand.Rand
 	// singleEntry keeps maps to at most one entry, so that encodings do not

@@ -16,17 +16,17 @@ import (
 //   - every message it writes is spec-shaped (spec.go): no null where the
 //     spec has a dictionary or a list, and under JSON binary goes as the
 //     spec's "\u0000"+base64 string, which decodes back to []byte;
-//   - with JSON and MsgPack, the messages of calls and events take a fast
-//     path that gives what the fallback gives (fastpath.go);
+//   - the messages of calls and events take a fast path that gives what
+//     the fallback gives (fastpath.go: json.go, msgpack.go, cbor.go);
 //   - payloads come out in the canonical Go types (canonical.go) whichever
 //     path decoded them.
 type Serializer struct {
 	Inner serialize.Serializer
 	// json says the Inner serializer is JSON: binaries need converting.
 	json bool
-	// fastAppend and fastDecode are the fast path of the serialization;
-	// nil for CBOR. fastSize counts what fastAppend would write, without
-	// writing it; nil where nothing counts.
+	// fastAppend and fastDecode are the fast path of the serialization.
+	// fastSize counts what fastAppend would write, without writing it; nil
+	// where nothing counts (JSON, CBOR: EncodedSize encodes).
 	fastAppend func([]byte, wamp.Message) ([]byte, bool)
 	fastDecode func([]byte) (wamp.Message, bool)
 	fastSize   func(wamp.Message) (int, bool)
@@ -41,7 +41,7 @@ func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 		return &Serializer{Inner: &serialize.MessagePackSerializer{}, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackMessage,
 			fastSize: msgPackSize}, nil
 	case serialize.CBOR:
-		return &Serializer{Inner: &serialize.CBORSerializer{}}, nil
+		return &Serializer{Inner: &serialize.CBORSerializer{}, fastAppend: appendCBORMessage, fastDecode: decodeCBORMessage}, nil
 	}
 	return nil, fmt.Errorf("wire: unsupported serialization %d", s)
 }
