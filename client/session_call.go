@@ -198,12 +198,20 @@ func (c *callState) sendCancel() bool {
 	}
 	c.canceled = true
 	c.mu.Unlock()
-	// The caller's ctx has ended: the CANCEL waits for room in a full send
-	// queue only briefly, and is not sent if none comes. The call fails as
-	// canceled all the same; a late answer is dropped.
+	msg := &wamp.Cancel{Request: c.id, Options: wamp.Dict{wamp.OptMode: string(c.req.CancelMode)}}
+	if _, ok := c.s.peer.(writeThrough); ok {
+		// A wire peer: a deadline on its write would end the connection,
+		// and every call on it, when the socket is slow. The write ends
+		// when the session does.
+		_ = c.s.sendNow(msg)
+		return true
+	}
+	// In process the CANCEL waits for room in a full queue only briefly,
+	// and is not sent if none comes. The call fails as canceled all the
+	// same; a late answer is dropped.
 	ctx, cancel := context.WithTimeout(context.Background(), cancelSendWait)
 	defer cancel()
-	_ = c.s.send(ctx, &wamp.Cancel{Request: c.id, Options: wamp.Dict{wamp.OptMode: string(c.req.CancelMode)}})
+	_ = c.s.send(ctx, msg)
 	return true
 }
 
