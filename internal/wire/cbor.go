@@ -320,13 +320,13 @@ func (d *cborDecoder) elems(n uint64, depth int) (any, bool) {
 	if n > uint64(len(d.b)-d.i) { // every element takes a byte at least
 		return nil, false
 	}
-	l := make([]any, n)
-	for i := range l {
+	l := make([]any, 0, min(n, preallocMax)) // a claimed length is grown into, not trusted
+	for range n {
 		v, ok := d.value(depth + 1)
 		if !ok {
 			return nil, false
 		}
-		l[i] = v
+		l = append(l, v)
 	}
 	return l, true
 }
@@ -335,7 +335,7 @@ func (d *cborDecoder) entries(n uint64, depth int) (any, bool) {
 	if n > uint64(len(d.b)-d.i)/2 { // every entry takes two bytes at least
 		return nil, false
 	}
-	m := make(map[string]any, n)
+	m := make(map[string]any, min(n, preallocMax))
 	for range n {
 		major, kn, ok := d.head()
 		if !ok || major != cborText {

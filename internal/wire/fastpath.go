@@ -32,6 +32,10 @@ const (
 	sharedStringsMax = 4 << 10
 	// maxElements is the longest message list the fast paths decode (ERROR).
 	maxElements = 7
+	// preallocMax is the most elements a decoder makes room for before it
+	// has read them: a frame's claimed lengths, nested, could otherwise
+	// have it allocate a thousand times the frame's size before it fails.
+	preallocMax = 64
 )
 
 // fieldKind says how one element of an outgoing message is written.

@@ -428,13 +428,13 @@ func (d *mpDecoder) elems(n, depth int) (any, bool) {
 	if n > len(d.b)-d.i { // every element takes a byte at least
 		return nil, false
 	}
-	l := make([]any, n)
-	for i := range l {
+	l := make([]any, 0, min(n, preallocMax)) // a claimed length is grown into, not trusted
+	for range n {
 		v, ok := d.value(depth + 1)
 		if !ok {
 			return nil, false
 		}
-		l[i] = v
+		l = append(l, v)
 	}
 	return l, true
 }
@@ -443,7 +443,7 @@ func (d *mpDecoder) entries(n, depth int) (any, bool) {
 	if n > (len(d.b)-d.i)/2 { // every entry takes two bytes at least
 		return nil, false
 	}
-	m := make(map[string]any, n)
+	m := make(map[string]any, min(n, preallocMax))
 	before := 0
 	for range n {
 		ks, ok := d.key()
