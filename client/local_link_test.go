@@ -92,25 +92,12 @@ func TestInProcessSendsQueueUpToTheBoundThenWait(t *testing.T) {
 func TestInProcessCallsTheRouterNeverTookAreSafeToRetry(t *testing.T) {
 	hangUp := make(chan struct{})
 	taken := make(chan struct{})
-	var attached atomic.Bool
-	attach := func(p wamp.Peer) error {
-		if attached.Swap(true) { // the client reconnecting: refused
-			p.Close()
-			return errors.New("refused")
-		}
-		if _, ok := (<-p.Recv()).(*wamp.Hello); !ok {
-			p.Close()
-			return errors.New("no HELLO")
-		}
-		p.Send() <- &wamp.Welcome{ID: 1, Details: wamp.Dict{"roles": fakeRoles(true)}}
-		go func() {
-			<-p.Recv() // takes the first CALL, then reads nothing more
-			close(taken)
-			<-hangUp
-			p.Close() // the router ends the session
-		}()
-		return nil
-	}
+	attach := welcomeOnce(func(p wamp.Peer) {
+		<-p.Recv() // takes the first CALL, then reads nothing more
+		close(taken)
+		<-hangUp
+		p.Close() // the router ends the session
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := connectLocal(ctx, attach)
@@ -173,13 +160,14 @@ func (c *Client) linkQueue() chan wamp.Message {
 	return nil
 }
 
-// stalledRouter attaches an in-process session that is welcomed (with call
-// canceling) and then read no more until resume closes; script, when set,
-// runs on its own goroutine with the router's end of the link meanwhile.
-func stalledRouter(resume <-chan struct{}, script func(p wamp.Peer)) func(wamp.Peer) error {
+// welcomeOnce attaches one in-process session: it welcomes the client's
+// HELLO (with call canceling), then hands the router's end of the link to
+// serve on its own goroutine. A second attach, the client reconnecting, is
+// refused.
+func welcomeOnce(serve func(p wamp.Peer)) func(wamp.Peer) error {
 	var attached atomic.Bool
 	return func(p wamp.Peer) error {
-		if attached.Swap(true) { // the client reconnecting: refused
+		if attached.Swap(true) {
 			p.Close()
 			return errors.New("refused")
 		}
@@ -188,21 +176,29 @@ func stalledRouter(resume <-chan struct{}, script func(p wamp.Peer)) func(wamp.P
 			return errors.New("no HELLO")
 		}
 		p.Send() <- &wamp.Welcome{ID: 1, Details: wamp.Dict{"roles": fakeRoles(true)}}
-		go func() {
-			if script != nil {
-				script(p)
-			}
-			<-resume
-			for msg := range p.Recv() {
-				if _, ok := msg.(*wamp.Goodbye); ok {
-					p.Send() <- &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}}
-					break
-				}
-			}
-			p.Close()
-		}()
+		go serve(p)
 		return nil
 	}
+}
+
+// stalledRouter attaches an in-process session that is welcomed and then
+// read no more until resume closes; script, when set, runs first with the
+// router's end of the link. Then it reads until the client's GOODBYE,
+// answers it, and closes.
+func stalledRouter(resume <-chan struct{}, script func(p wamp.Peer)) func(wamp.Peer) error {
+	return welcomeOnce(func(p wamp.Peer) {
+		if script != nil {
+			script(p)
+		}
+		<-resume
+		for msg := range p.Recv() {
+			if _, ok := msg.(*wamp.Goodbye); ok {
+				p.Send() <- &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}}
+				break
+			}
+		}
+		p.Close()
+	})
 }
 
 // fillLinkQueue publishes until the in-process link's queue to the router

@@ -443,10 +443,17 @@ func (s *session) abort(uri, message string) {
 	s.log.Error("wamp session aborted", "session", s.id, "reason", uri, "message", message)
 	// A stalled transport must not hold the read loop: the ABORT is given
 	// up after a moment, the session ends anyway.
-	ctx, cancel := context.WithTimeout(context.Background(), abortSendWait)
-	defer cancel()
-	_ = s.send(ctx, &wamp.Abort{Reason: wamp.URI(uri), Details: wamp.Dict{"message": message}})
+	_ = s.sendWithin(abortSendWait, &wamp.Abort{Reason: wamp.URI(uri), Details: wamp.Dict{"message": message}})
 	s.end(fmt.Errorf("%w: %s", ErrProtocol, message))
+}
+
+// sendWithin sends msg, giving up after d. On a wire peer d becomes the
+// write's deadline, and a write past it ends the connection: only for the
+// session's last words (ABORT, the GOODBYE acknowledgement), or in process.
+func (s *session) sendWithin(d time.Duration, msg wamp.Message) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return s.send(ctx, msg)
 }
 
 // goodbyeWait bounds how long Close waits for the router's GOODBYE (and

@@ -209,9 +209,7 @@ func (c *callState) sendCancel() bool {
 	// In process the CANCEL waits for room in a full queue only briefly,
 	// and is not sent if none comes. The call fails as canceled all the
 	// same; a late answer is dropped.
-	ctx, cancel := context.WithTimeout(context.Background(), cancelSendWait)
-	defer cancel()
-	_ = c.s.send(ctx, msg)
+	_ = c.s.sendWithin(cancelSendWait, msg)
 	return true
 }
 

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/gammazero/nexus/v3/wamp"
@@ -77,9 +76,7 @@ func (s *session) gotGoodbye(m *wamp.Goodbye) {
 	// The acknowledgement waits for room a bounded time: a router that has
 	// said GOODBYE may read nothing more, and a full queue would otherwise
 	// hold the read loop, and the session's end, for good.
-	ctx, cancel := context.WithTimeout(context.Background(), abortSendWait)
-	_ = s.send(ctx, &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}})
-	cancel()
+	_ = s.sendWithin(abortSendWait, &wamp.Goodbye{Reason: wamp.CloseGoodbyeAndOut, Details: wamp.Dict{}})
 	s.end(closeError(m.Reason, m.Details))
 }
 
