@@ -12,6 +12,7 @@
 #   KEEP=/tmp/b internal/bench/compare.sh    # keep the raw results (for benchstat)
 #   BASE=df89db7 internal/bench/compare.sh   # wampkit here against wampkit at a git revision
 #   TRANSPORTS='ws-msgpack|raw-msgpack' internal/bench/compare.sh   # some transports only
+#   MODES=seq WHO='wampkit|nexus|routed' COUNT=20 internal/bench/compare.sh   # some rows and clients, more rounds
 #
 # BASE builds the revision's benchmarks in a temporary git worktree and
 # interleaves its rounds with this tree's (order alternating each round);
@@ -35,6 +36,10 @@ cd "$(dirname "$0")/../.."
 COUNT=${COUNT:-3}
 BENCHTIME=${BENCHTIME:-0.5s}
 TRANSPORTS=${TRANSPORTS:-'inproc|ws-json|ws-msgpack|raw-msgpack'}
+# Progressive streams run only when every mode does (they have no mode).
+progressive=Progressive
+if [ -n "${MODES:-}" ]; then progressive='None'; fi
+MODES=${MODES:-'seq|par32'}
 if [ -n "${FULL:-}" ]; then TRANSPORTS='inproc|ws-json|ws-msgpack|raw-msgpack|ws-cbor|raw-json|raw-cbor'; fi
 out=$(mktemp -d)
 base_tree=""
@@ -46,10 +51,10 @@ cleanup() {
 trap cleanup EXIT
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(go version | cut -d' ' -f3), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "rounds: $COUNT, benchtime $BENCHTIME, transports $TRANSPORTS${BASE:+, base $BASE}"
+echo "rounds: $COUNT, benchtime $BENCHTIME, transports $TRANSPORTS, modes $MODES${WHO:+, clients $WHO}${BASE:+, base $BASE}"
 
 go test -c -o "$out/head.test" ./internal/bench/
-who='wampkit|wkany|nexus|nexusconv|xconn|floor|routed'
+who=${WHO:-'wampkit|wkany|nexus|nexusconv|xconn|floor|routed'}
 if [ -n "${BASE:-}" ]; then
   who='wampkit'
   base_tree="$out/base"
@@ -62,8 +67,8 @@ fi
 bench() {
   local bin=$1 dir=$2 label=$3 w=${4:-$who}
   (cd "$dir" &&
-    "$bin" -test.run '^$' -test.bench "^BenchmarkCall\$/^($w)\$/^($TRANSPORTS)\$" -test.benchtime "$BENCHTIME" &&
-    "$bin" -test.run '^$' -test.bench "^BenchmarkProgressive\$/^($w)\$/^($TRANSPORTS)\$" -test.benchtime 2x) |
+    "$bin" -test.run '^$' -test.bench "^BenchmarkCall\$/^($w)\$/^($TRANSPORTS)\$/^($MODES)\$" -test.benchtime "$BENCHTIME" &&
+    "$bin" -test.run '^$' -test.bench "^Benchmark$progressive\$/^($w)\$/^($TRANSPORTS)\$" -test.benchtime 2x) |
     sed "s|^\(Benchmark[A-Za-z]*\)/wampkit/|\1/$label/|" >> "$out/results.txt"
 }
 for i in $(seq "$COUNT"); do
@@ -157,6 +162,16 @@ END {
   printf "\n%-34s %-18s %-18s %-18s %-18s %6s\n", "ratios round by round", "wk/nx", "wk/xc", "wk/nxc", "untyped/nx", "cap nx"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     printf "%-34s %-18s %-18s %-18s %-18s %6s\n", k, pr("wampkit", "nexus", k), pr("wampkit", "xconn", k), pr("wampkit", "nexusconv", k), pr("wkany", "nexus", k), cap(k) }
+  # At 32 concurrent the process is CPU-bound: the CPU a call (router and
+  # both clients) says what each client costs; "own" is the CPU of a client
+  # above that of the routed floor.
+  printf "\n%-34s %8s %8s %8s %8s %8s %8s %8s\n", "CPU a call (µs, whole process)", "routed", "wampkit", "nexus", "xconn", "own wk", "own nx", "own xc"
+  for (i = 1; i <= nk; i++) { k = sorted[i]
+    if (cpu("routed", k) == "-" || cpu("wampkit", k) == "-") continue
+    f = median(cpus["routed", k])
+    printf "%-34s %8s %8s %8s %8s %8s %8s %8s\n", k, cpu("routed", k), cpu("wampkit", k), cpu("nexus", k), cpu("xconn", k),
+      sprintf("%.1f", median(cpus["wampkit", k]) - f), ncpu["nexus", k] ? sprintf("%.1f", median(cpus["nexus", k]) - f) : "-",
+      ncpu["xconn", k] ? sprintf("%.1f", median(cpus["xconn", k]) - f) : "-" }
   printf "\n%-34s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s   %s\n", "above the floor (µs/call)", "floor", "router", "+wk", "+nx", "+xc", "own wk", "own nx", "own xc", "x wk", "x nx", "x xc", "writes/call wk nx xc floor routed"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (r("floor", k) == 0) continue
