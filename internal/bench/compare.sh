@@ -103,14 +103,15 @@ function wr(w, k) { return nwrites[w, k] ? sprintf("%.1f", writes[w, k] / nwrite
 function cpu(w, k) { return ncpu[w, k] ? sprintf("%.0f", median(cpus[w, k])) : "-" }
 function sw(w, k) { return nsw[w, k] ? sprintf("%.1f", median(sws[w, k])) : "-" }
 # pr(a, b, k): the ratio of the rates of a and b within each round (the two
-# ran next to each other), as "median [lowest-highest]" over the rounds; the
-# spread says how far apart two rounds can put the same ratio on this machine.
-function pr(a, b, k,   x, y, n, m, i, l, lo, hi, t) {
+# ran next to each other), as "median [lowest-highest] ahead/rounds" over the
+# rounds: the spread says how far apart two rounds can put the same ratio on
+# this machine, ahead counts the rounds in which a was the faster.
+function pr(a, b, k,   x, y, n, m, i, l, lo, hi, t, up) {
   n = split(rate[a, k], x, " "); m = split(rate[b, k], y, " ")
   if (n == 0 || n != m) return "-"
-  l = ""; lo = 1e9; hi = 0
-  for (i = 1; i <= n; i++) { t = x[i] / y[i]; l = l " " t; if (t < lo) lo = t; if (t > hi) hi = t }
-  return sprintf("%.2f [%.2f-%.2f]", median(l), lo, hi)
+  l = ""; lo = 1e9; hi = 0; up = 0
+  for (i = 1; i <= n; i++) { t = x[i] / y[i]; l = l " " t; if (t < lo) lo = t; if (t > hi) hi = t; if (t >= 1) up++ }
+  return sprintf("%.2f [%.2f-%.2f] %d/%d", median(l), lo, hi, up, n)
 }
 # cap(k): the time per call of nexus over that of the routed floor: the
 # highest ratio over nexus a client with no WAMP work of its own could reach
@@ -159,9 +160,9 @@ END {
     printf "%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s %9s %7s %6s\n", k, num(r("wampkit", k)), num(r("nexus", k)), num(r("xconn", k)),
       ratio(r("wampkit", k), r("nexus", k)), ratio(r("wampkit", k), r("xconn", k)), al("wampkit", k), al("nexus", k), al("xconn", k),
       num(r("nexusconv", k)), ratio(r("wampkit", k), r("nexusconv", k)), num(r("wkany", k)), ratio(r("wkany", k), r("nexus", k)), al("wkany", k) }
-  printf "\n%-34s %-18s %-18s %-18s %-18s %6s\n", "ratios round by round", "wk/nx", "wk/xc", "wk/nxc", "untyped/nx", "cap nx"
+  printf "\n%-34s %-24s %-24s %-24s %-24s %6s\n", "ratios round by round", "wk/nx", "wk/xc", "wk/nxc", "untyped/nx", "cap nx"
   for (i = 1; i <= nk; i++) { k = sorted[i]
-    printf "%-34s %-18s %-18s %-18s %-18s %6s\n", k, pr("wampkit", "nexus", k), pr("wampkit", "xconn", k), pr("wampkit", "nexusconv", k), pr("wkany", "nexus", k), cap(k) }
+    printf "%-34s %-24s %-24s %-24s %-24s %6s\n", k, pr("wampkit", "nexus", k), pr("wampkit", "xconn", k), pr("wampkit", "nexusconv", k), pr("wkany", "nexus", k), cap(k) }
   # At 32 concurrent the process is CPU-bound: the CPU a call (router and
   # both clients) says what each client costs; "own" is the CPU of a client
   # above that of the routed floor.
