@@ -19,12 +19,15 @@
 # only wampkit's own benchmarks run, and the table shows this tree over the
 # base, then both above the floor (the floor runs with this tree's
 # rounds): base/here is how many times wampkit's cost above the floor
-# shrank. Without BASE it prints three tables: rates and allocations with
+# shrank. Without BASE it prints four tables: rates and allocations with
 # wampkit's ratios over each peer (and of wampkit's untyped API, "wkany",
 # over nexus: the same work as nexus's benchmark, no typed conversion); the
-# same ratios taken round by round, median and range, with the cap over
-# nexus (nexus's time over the routed floor's: the best ratio a client with
-# no WAMP work of its own could reach); then each client's cost above the floor
+# same ratios taken round by round (median, range, and the rounds in which
+# wampkit was the faster), with the cap over nexus (nexus's time over the
+# routed floor's: the best ratio a client with no WAMP work of its own could
+# reach); the CPU a call of the whole process, and of each client above the
+# routed floor's (at 32 concurrent the process is CPU-bound, so this is
+# what each client costs); then each client's cost above the floor
 # per call (µs, from the median rates), split into the router's share (the
 # routed floor above the floor: the same frames through the real router by
 # clients that do no WAMP work, routed_test.go) and the client's own (its
@@ -36,7 +39,7 @@ cd "$(dirname "$0")/../.."
 COUNT=${COUNT:-3}
 BENCHTIME=${BENCHTIME:-0.5s}
 TRANSPORTS=${TRANSPORTS:-'inproc|ws-json|ws-msgpack|raw-msgpack'}
-# Progressive streams run only when every mode does (they have no mode).
+# Progressive streams (which have no mode) run only when MODES is not given.
 progressive=Progressive
 if [ -n "${MODES:-}" ]; then progressive='None'; fi
 MODES=${MODES:-'seq|par32'}
@@ -51,7 +54,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(go version | cut -d' ' -f3), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "rounds: $COUNT, benchtime $BENCHTIME, transports $TRANSPORTS, modes $MODES${WHO:+, clients $WHO}${BASE:+, base $BASE}"
+echo "rounds: $COUNT, benchtime $BENCHTIME, transports $TRANSPORTS, modes $MODES${BASE:+, base $BASE}"
+if [ -z "${BASE:-}" ] && [ -n "${WHO:-}" ]; then echo "clients: $WHO"; fi
 
 go test -c -o "$out/head.test" ./internal/bench/
 who=${WHO:-'wampkit|wkany|nexus|nexusconv|xconn|floor|routed'}
@@ -110,7 +114,7 @@ function pr(a, b, k,   x, y, n, m, i, l, lo, hi, t, up) {
   n = split(rate[a, k], x, " "); m = split(rate[b, k], y, " ")
   if (n == 0 || n != m) return "-"
   l = ""; lo = 1e9; hi = 0; up = 0
-  for (i = 1; i <= n; i++) { t = x[i] / y[i]; l = l " " t; if (t < lo) lo = t; if (t > hi) hi = t; if (t >= 1) up++ }
+  for (i = 1; i <= n; i++) { t = x[i] / y[i]; l = l " " t; if (t < lo) lo = t; if (t > hi) hi = t; if (t > 1) up++ }
   return sprintf("%.2f [%.2f-%.2f] %d/%d", median(l), lo, hi, up, n)
 }
 # cap(k): the time per call of nexus over that of the routed floor: the
@@ -147,7 +151,7 @@ END {
     printf "\n%-34s %9s %9s %6s %7s %7s %7s %7s %7s %7s %7s %7s\n", "wampkit, here over " base, "here/s", "base/s", "ratio", "allocs", "alloc b", "writes", "write b", "cpu µs", "cpu b", "switch", "swtch b"
     for (i = 1; i <= nk; i++) { k = sorted[i]
       printf "%-34s %9s %9s %6s %7s %7s %7s %7s %7s %7s %7s %7s\n", k, num(r("head", k)), num(r("base", k)), ratio(r("head", k), r("base", k)), al("head", k), al("base", k), wr("head", k), wr("base", k), cpu("head", k), cpu("base", k), sw("head", k), sw("base", k) }
-    printf "\n%-34s %7s %7s %7s %7s %9s %7s %7s %9s\n", "above the floor (µs/call)", "floor", "router", "+here", "+base", "base/here", "own", "own b", "base/here"
+    printf "\n%-35s %7s %7s %7s %7s %9s %7s %7s %9s\n", "above the floor (µs/call)", "floor", "router", "+here", "+base", "base/here", "own", "own b", "base/here"
     for (i = 1; i <= nk; i++) { k = sorted[i]
       if (r("floor", k) == 0) continue
       a = above("head", k); b = above("base", k); c = own("head", k); d = own("base", k)
@@ -166,14 +170,14 @@ END {
   # At 32 concurrent the process is CPU-bound: the CPU a call (router and
   # both clients) says what each client costs; "own" is the CPU of a client
   # above that of the routed floor.
-  printf "\n%-34s %8s %8s %8s %8s %8s %8s %8s\n", "CPU a call (µs, whole process)", "routed", "wampkit", "nexus", "xconn", "own wk", "own nx", "own xc"
+  printf "\n%-35s %8s %8s %8s %8s %8s %8s %8s\n", "CPU a call (µs, whole process)", "routed", "wampkit", "nexus", "xconn", "own wk", "own nx", "own xc"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (cpu("routed", k) == "-" || cpu("wampkit", k) == "-") continue
     f = median(cpus["routed", k])
     printf "%-34s %8s %8s %8s %8s %8s %8s %8s\n", k, cpu("routed", k), cpu("wampkit", k), cpu("nexus", k), cpu("xconn", k),
       sprintf("%.1f", median(cpus["wampkit", k]) - f), ncpu["nexus", k] ? sprintf("%.1f", median(cpus["nexus", k]) - f) : "-",
       ncpu["xconn", k] ? sprintf("%.1f", median(cpus["xconn", k]) - f) : "-" }
-  printf "\n%-34s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s   %s\n", "above the floor (µs/call)", "floor", "router", "+wk", "+nx", "+xc", "own wk", "own nx", "own xc", "x wk", "x nx", "x xc", "writes/call wk nx xc floor routed"
+  printf "\n%-35s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s   %s\n", "above the floor (µs/call)", "floor", "router", "+wk", "+nx", "+xc", "own wk", "own nx", "own xc", "x wk", "x nx", "x xc", "writes/call wk nx xc floor routed"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (r("floor", k) == 0) continue
     printf "%-34s %7.1f %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s   %s %s %s %s %s\n", k, 1e6 / r("floor", k), router(k), above("wampkit", k), above("nexus", k), above("xconn", k),
