@@ -40,8 +40,8 @@ COUNT=${COUNT:-3}
 BENCHTIME=${BENCHTIME:-0.5s}
 TRANSPORTS=${TRANSPORTS:-'inproc|ws-json|ws-msgpack|raw-msgpack'}
 # Progressive streams (which have no mode) run only when MODES is not given.
-progressive=Progressive
-if [ -n "${MODES:-}" ]; then progressive='None'; fi
+progressive=${MODES:-yes}
+if [ "$progressive" != yes ]; then progressive=''; fi
 MODES=${MODES:-'seq|par32'}
 if [ -n "${FULL:-}" ]; then TRANSPORTS='inproc|ws-json|ws-msgpack|raw-msgpack|ws-cbor|raw-json|raw-cbor'; fi
 out=$(mktemp -d)
@@ -72,7 +72,9 @@ bench() {
   local bin=$1 dir=$2 label=$3 w=${4:-$who}
   (cd "$dir" &&
     "$bin" -test.run '^$' -test.bench "^BenchmarkCall\$/^($w)\$/^($TRANSPORTS)\$/^($MODES)\$" -test.benchtime "$BENCHTIME" &&
-    "$bin" -test.run '^$' -test.bench "^Benchmark$progressive\$/^($w)\$/^($TRANSPORTS)\$" -test.benchtime 2x) |
+    if [ -n "$progressive" ]; then
+      "$bin" -test.run '^$' -test.bench "^BenchmarkProgressive\$/^($w)\$/^($TRANSPORTS)\$" -test.benchtime 2x
+    fi) |
     sed "s|^\(Benchmark[A-Za-z]*\)/wampkit/|\1/$label/|" >> "$out/results.txt"
 }
 for i in $(seq "$COUNT"); do
@@ -127,6 +129,8 @@ function above(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && 
 # own(w, k): µs per call above the routed floor (routed_test.go): what
 # the client adds by its own WAMP work; router(k): the routed floor above the floor
 function own(w, k,   a, f) { a = r(w, k); f = r("routed", k); return (a > 0 && f > 0) ? sprintf("%.1f", 1e6 / a - 1e6 / f) : "-" }
+# owncpu(w, k): CPU µs a call of w above that of the routed floor
+function owncpu(w, k) { return (ncpu[w, k] && ncpu["routed", k]) ? sprintf("%.1f", median(cpus[w, k]) - median(cpus["routed", k])) : "-" }
 function router(k,   a, f) { a = r("routed", k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.1f", 1e6 / a - 1e6 / f) : "-" }
 function times(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.2f", f / a) : "-" }
 /^Benchmark(Call|Progressive)\// {
@@ -173,10 +177,8 @@ END {
   printf "\n%-35s %8s %8s %8s %8s %8s %8s %8s\n", "CPU a call (µs, whole process)", "routed", "wampkit", "nexus", "xconn", "own wk", "own nx", "own xc"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (cpu("routed", k) == "-" || cpu("wampkit", k) == "-") continue
-    f = median(cpus["routed", k])
     printf "%-34s %8s %8s %8s %8s %8s %8s %8s\n", k, cpu("routed", k), cpu("wampkit", k), cpu("nexus", k), cpu("xconn", k),
-      sprintf("%.1f", median(cpus["wampkit", k]) - f), ncpu["nexus", k] ? sprintf("%.1f", median(cpus["nexus", k]) - f) : "-",
-      ncpu["xconn", k] ? sprintf("%.1f", median(cpus["xconn", k]) - f) : "-" }
+      owncpu("wampkit", k), owncpu("nexus", k), owncpu("xconn", k) }
   printf "\n%-35s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s   %s\n", "above the floor (µs/call)", "floor", "router", "+wk", "+nx", "+xc", "own wk", "own nx", "own xc", "x wk", "x nx", "x xc", "writes/call wk nx xc floor routed"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (r("floor", k) == 0) continue
