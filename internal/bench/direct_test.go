@@ -1,13 +1,12 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math"
 	"reflect"
 	"testing"
-
-	"bytes"
 
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
@@ -97,10 +96,13 @@ func (r *directReader) byte() byte {
 	return c
 }
 
+// take returns the next n bytes; when fewer are left it records the error
+// and returns n zero bytes, so that a short frame fails instead of panicking.
 func (r *directReader) take(n int) []byte {
 	if n > len(r.b) {
 		r.err = errDirect
-		return nil
+		r.b = nil
+		return make([]byte, n)
 	}
 	p := r.b[:n]
 	r.b = r.b[n:]
@@ -262,8 +264,8 @@ func TestDirectStruct10MatchesCodec(t *testing.T) {
 		t.Fatal(err)
 	}
 	y, ok := msg.(*wamp.Yield)
-	if !ok {
-		t.Fatalf("direct YIELD frame decoded to %T (%v)", msg, msg)
+	if !ok || y.Request != 4242 || len(y.Options) != 0 {
+		t.Fatalf("direct YIELD frame decoded to %T %+v, want request 4242 and no options", msg, msg)
 	}
 	var back Struct10
 	if err := codec.DecodeResult(y.Arguments, y.ArgumentsKw, &back); err != nil {
@@ -284,7 +286,7 @@ func TestDirectStruct10MatchesCodec(t *testing.T) {
 func BenchmarkTypedWire(b *testing.B) {
 	ser, frame := directFrames(b)
 	wampkitEncode := func(buf []byte) []byte {
-		args, kwargs, err := codec.Encode(struct10)
+		args, kwargs, _, err := codec.EncodeFresh(struct10) // as caller.Call and callee.Register encode
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -341,6 +343,14 @@ func BenchmarkTypedWire(b *testing.B) {
 		if err := errors.Join(err1, err2, err3, err4, dec.Decode(out)); err != nil || t != int(wamp.RESULT) || d != 0 || a != 1 {
 			b.Fatal(t, d, a, err)
 		}
+	}
+	var check Struct10
+	reflectDecode(&check)
+	if !reflect.DeepEqual(check, struct10) {
+		b.Fatalf("reflect path read %+v, want %+v", check, struct10)
+	}
+	if msg, err := ser.Deserialize(reflectEncode(nil)); err != nil || msg.(*wamp.Yield).Request != 4242 {
+		b.Fatalf("reflect path wrote %v (%v)", msg, err)
 	}
 	for _, c := range []struct {
 		name   string
