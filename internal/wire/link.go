@@ -41,6 +41,8 @@ type link struct {
 	wbuf   []byte
 	pongs  chan []byte
 	alive  keepalive
+	// pingDue asks the writer for a ping (watch sends, capacity 1).
+	pingDue chan struct{}
 	// flushing is closed by Close before anything else: the writer writes
 	// what the session queued (an ABORT after a protocol violation, the
 	// last YIELDs) within flushTimeout, then ends (writerDone).
@@ -96,6 +98,14 @@ func (l *link) init(conn io.Closer, nc net.Conn, frames framer, queue int) {
 // start runs the peer's reader and writer. The reader closes the receive
 // queue when it ends, and the connection with it.
 func (l *link) start(read, write func()) {
+	if l.alive.interval > 0 {
+		l.pingDue = make(chan struct{}, 1)
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			l.watch()
+		}()
+	}
 	l.wg.Add(2)
 	go func() {
 		defer l.wg.Done()
@@ -202,28 +212,22 @@ func (l *link) queued() int {
 	return n
 }
 
-// keepalive is the liveness check both peers run on their writer: a ping
-// every interval, and the connection counts as dead when nothing at all
-// (a pong, a message, a ping) came in during the whole interval after a
-// ping. A stalled link is so dropped within two intervals of its last
-// sign of life; a router may take up to one interval to answer a ping.
+// keepalive is the liveness check both peers run: a ping every interval,
+// and the connection counts as dead when nothing at all (a pong, a
+// message, a ping) came in during the whole interval after a ping was due.
+// A stalled link is so dropped within two intervals of its last sign of
+// life; a router may take up to one interval to answer a ping. The check
+// runs on a goroutine of its own (watch), not on the writer: a write
+// blocked on a router that stopped reading holds the writer, and the
+// check must still drop the link (closing the connection ends the write).
 type keepalive struct {
 	interval time.Duration
 	heard    atomic.Bool // set by the reader on anything received
-	pinged   bool        // a ping went out at the last tick (writer only)
-}
-
-// ticks returns the ticker channel (nil when off) and its stop function.
-func (k *keepalive) ticks() (<-chan time.Time, func()) {
-	if k.interval <= 0 {
-		return nil, func() {}
-	}
-	t := time.NewTicker(k.interval)
-	return t.C, t.Stop
+	pinged   bool        // a ping was due at the last tick (watch only)
 }
 
 // lost reports, at a tick, whether the peer stayed silent since the last
-// ping; otherwise the writer pings now.
+// ping was due; otherwise a ping is due now.
 func (k *keepalive) lost() bool {
 	heard := k.heard.Swap(false)
 	if k.pinged && !heard {
@@ -231,4 +235,28 @@ func (k *keepalive) lost() bool {
 	}
 	k.pinged = true
 	return false
+}
+
+// watch runs the keepalive check every interval until the link closes:
+// it closes a silent link, and otherwise asks the writer for a ping. A
+// writer still busy with the last one (or blocked in a write) is not asked
+// twice.
+func (l *link) watch() {
+	t := time.NewTicker(l.alive.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if l.alive.lost() {
+				l.closeNoWait() // the reader ends, and the session sees the loss
+				return
+			}
+			select {
+			case l.pingDue <- struct{}{}:
+			default:
+			}
+		case <-l.closed:
+			return
+		}
+	}
 }

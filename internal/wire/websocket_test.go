@@ -1,6 +1,7 @@
 package wire_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -156,6 +157,38 @@ func TestWebsocketKeepAliveDropsASilentRouter(t *testing.T) {
 		assert.False(t, open)
 	case <-time.After(5 * time.Second):
 		t.Fatal("a router that answers no ping was not dropped")
+	}
+}
+
+// A router that stops reading, its connection up, holds a sender's write
+// through once the socket's buffers are full: keepalive must still drop it
+// (and so end the write), not wait for the writer, which that write holds.
+func TestWebsocketKeepAliveDropsARouterThatStoppedReading(t *testing.T) {
+	release := make(chan struct{})
+	url := wsServer(t, func(*websocket.Conn) { <-release }) // reads nothing, says nothing
+	t.Cleanup(func() { close(release) })                   // runs before the server closes
+	p := dialWS(t, url, "wamp.2.json", serialize.JSON, 50*time.Millisecond)
+	big := &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "com.example.fill",
+		Arguments: wamp.List{strings.Repeat("x", 4<<20)}}
+	sent := make(chan struct{})
+	go func() { // no deadline: only the connection's end ends these writes
+		defer close(sent)
+		for range 8 {
+			if p.SendContext(context.Background(), nil, big) != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case _, open := <-p.Recv():
+		assert.False(t, open)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a router that stopped reading was not dropped while a write to it was blocked")
+	}
+	select {
+	case <-sent: // the blocked write ended (SendContext does not report write errors)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the blocked write did not end with the connection")
 	}
 }
 

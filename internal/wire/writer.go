@@ -288,8 +288,6 @@ func (l *link) appendOne(batch []byte, msg wamp.Message) ([]byte, error) {
 // holds the writing role while it writes: what senders hand over meanwhile
 // goes out in its next write.
 func (l *link) writeLoop() {
-	tick, stop := l.alive.ticks()
-	defer stop()
 	for {
 		var (
 			msg     wamp.Message
@@ -305,11 +303,7 @@ func (l *link) writeLoop() {
 		case <-l.handed:
 		case pong = <-l.pongs:
 			isPong = true
-		case <-tick:
-			if l.alive.lost() {
-				l.closeNoWait() // the reader ends, and the session sees the loss
-				return
-			}
+		case <-l.pingDue: // nil without keepalive
 			ping = true
 		case <-l.flushing:
 			l.flush()
