@@ -611,27 +611,32 @@ func (s *session) drainRecv() {
 	}
 }
 
-func (s *session) failAll() {
-	s.mu.Lock()
+// inFlightErrLocked is the error of a call in flight when the session
+// ended, which may or may not have run: whatever ended the session (the
+// router's GOODBYE or ABORT, a broken transport, Close), for the call the
+// connection is lost. The caller holds s.mu.
+func (s *session) inFlightErrLocked() error {
 	err := s.endErr
 	if err == nil || errors.Is(err, ErrClosed) && !s.leaving {
 		err = ErrConnectionLost
 	}
+	if !errors.Is(err, ErrConnectionLost) {
+		err = fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+	return inFlightError{err}
+}
+
+func (s *session) failAll() {
+	s.mu.Lock()
+	lost := s.inFlightErrLocked()
 	pend, calls, invs := s.pending, s.calls, s.invs
 	s.pending, s.calls, s.invs = map[wamp.ID]*pending{}, map[wamp.ID]*callState{}, map[wamp.ID]*Invocation{}
 	s.mu.Unlock()
 	for _, p := range pend {
 		close(p.ch)
 	}
-	// A call in flight when the session ends may or may not have run:
-	// whatever ended the session (the router's GOODBYE or ABORT, a broken
-	// transport), for the call the connection is lost.
-	lost := err
-	if !errors.Is(err, ErrConnectionLost) {
-		lost = fmt.Errorf("%w: %w", ErrConnectionLost, err)
-	}
 	for _, c := range calls {
-		c.fail(inFlightError{lost})
+		c.fail(lost)
 	}
 	for _, inv := range invs {
 		inv.interrupt("killnowait")

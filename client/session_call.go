@@ -130,8 +130,16 @@ func (c *callState) SendChunk(ctx context.Context, args wamp.List, kwargs wamp.D
 	case more:
 		opts = progressOptions
 	}
-	return c.s.send(ctx, &wamp.Call{Request: c.id, Options: opts, Procedure: c.msg.Procedure,
+	err = c.s.send(ctx, &wamp.Call{Request: c.id, Options: opts, Procedure: c.msg.Procedure,
 		Arguments: args, ArgumentsKw: kwargs})
+	if errors.Is(err, ErrClosed) || errors.Is(err, ErrNotConnected) {
+		// The session ended before failAll ended the call: its first CALL
+		// went out, so the call may have run whatever this chunk's fate.
+		c.s.mu.Lock()
+		err = c.s.inFlightErrLocked()
+		c.s.mu.Unlock()
+	}
+	return err
 }
 
 // Next returns the next progressive result, or the final one (Progress
