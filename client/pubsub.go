@@ -199,8 +199,8 @@ func (c *Client) Subscribe(ctx context.Context, topic string, h EventHandler, op
 	c.subs[s] = struct{}{}
 	now := c.sess
 	c.mu.Unlock()
-	if now != sess { // a new session was installed meanwhile: restore s on it
-		c.restoreSubOrRetry(now, s)
+	if now != sess { // a new session was installed meanwhile: restore s on it, in the background (see Register)
+		c.goSupervised(func() { c.restoreSubOrRetry(now, s) })
 	}
 	return s, nil
 }

@@ -191,8 +191,11 @@ func (c *Client) Register(ctx context.Context, procedure string, h InvocationHan
 	c.mu.Unlock()
 	if now != sess {
 		// A new session was installed while REGISTER was under way: its
-		// restore did not know r, so r is restored here.
-		c.restoreOrRetry(now, r)
+		// restore did not know r, so r is restored on it, in the
+		// background as any restore: r is already kept, and the restore's
+		// own bound (defaultRestoreTimeout) must not hold Register past
+		// its ctx.
+		c.goSupervised(func() { c.restoreOrRetry(now, r) })
 	}
 	return r, nil
 }
