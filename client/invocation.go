@@ -52,6 +52,10 @@ type Invocation struct {
 	stop   context.CancelFunc // the forwarded timeout's; nil without one
 	hooks  *invocationHooks   // OnProgress, OnInput; nil when none
 
+	// answerMu orders progressive YIELDs before the final answer: a
+	// progressive one holds it for reading from its check of answered to
+	// its hand-over, finish for writing while it sets answered.
+	answerMu sync.RWMutex
 	mu       sync.Mutex
 	mode     string // interrupt mode, "" while not interrupted
 	answered bool

@@ -107,8 +107,17 @@ func (s *session) Registrations() []*sessionReg {
 func (s *session) onInvocation(m *wamp.Invocation, h handed) {
 	s.mu.Lock()
 	if inv, ok := s.invs[m.Request]; ok {
+		// Under s.mu: the handler's return (runHandler) removes the
+		// invocation and releases its input under s.mu too, so a chunk is
+		// either charged before that release or finds the invocation gone,
+		// never charged after it for good.
+		overflow := inv.addChunk(m)
 		s.mu.Unlock()
-		inv.addChunk(m)
+		if overflow {
+			s.log.Warn("wamp invocation ended: its streamed input is not read fast enough",
+				"procedure", inv.proc, "request", inv.id, "budget", s.cfg.InputBytes)
+			inv.interrupt(modeInputOverflow)
+		}
 		return
 	}
 	more, _ := m.Details[wamp.OptProgress].(bool)
@@ -118,6 +127,9 @@ func (s *session) onInvocation(m *wamp.Invocation, h handed) {
 	}
 	reg, ok := s.regs[m.Registration]
 	if !ok {
+		if more { // its later chunks are dropped, not answered again
+			s.ended.add(m.Request)
+		}
 		s.mu.Unlock()
 		s.log.Warn("wamp invocation for unknown registration", "registration", m.Registration, "request", m.Request)
 		_ = s.sendNow(&wamp.Error{Type: wamp.INVOCATION, Request: m.Request, Details: wamp.Dict{},

@@ -73,6 +73,10 @@ func (inv *Invocation) end(cause error) {
 // it does nothing. After the invocation was interrupted or answered it
 // returns ErrInvocationDone.
 func (inv *Invocation) progressWire(args []any, kwargs map[string]any, extra wamp.Dict) error {
+	// Held until the YIELD is handed on: the final answer (finish) waits
+	// for it, so no progressive YIELD follows the final one.
+	inv.answerMu.RLock()
+	defer inv.answerMu.RUnlock()
 	inv.mu.Lock()
 	over := inv.answered || inv.mode != ""
 	inv.mu.Unlock()
@@ -127,26 +131,28 @@ func (inv *Invocation) nextChunk(ctx context.Context) (c chunk, ok bool, err err
 	}
 }
 
-func (inv *Invocation) addChunk(m *wamp.Invocation) {
+// addChunk takes a streamed input chunk of a running invocation; the read
+// loop holds s.mu (see onInvocation). It reports an overflow: the handler
+// does not keep up and the session is over its budget, so the caller ends
+// the invocation (see sessionConfig.InputBytes).
+func (inv *Invocation) addChunk(m *wamp.Invocation) (overflow bool) {
 	more, _ := m.Details[wamp.OptProgress].(bool)
 	size := int64(invocationSize(m, handed{}))
 	s := inv.s
 	inv.mu.Lock()
 	switch {
 	case !inv.more || inv.mode == modeInputOverflow:
-		// after the last chunk, or after an overflow: dropped
+		// After the last chunk, or after an overflow: dropped. Whether
+		// more are to come is still followed, so that the handler's end
+		// does not remember a stream whose last chunk came.
+		inv.more = inv.more && more
 	case len(inv.inputs) > 0 && s.inputBytes.Load()+size > int64(s.cfg.InputBytes):
-		// The handler does not keep up and the session is over its
-		// budget: the invocation ends (see sessionConfig.InputBytes).
 		clear(inv.inputs)
 		inv.inputs = nil
 		inv.releaseLocked(inv.charged)
 		inv.more = more
 		inv.mu.Unlock()
-		s.log.Warn("wamp invocation ended: its streamed input is not read fast enough",
-			"procedure", inv.proc, "request", inv.id, "budget", s.cfg.InputBytes)
-		inv.interrupt(modeInputOverflow)
-		return
+		return true
 	default:
 		c := chunk{args: m.Arguments, kwargs: m.ArgumentsKw, size: size}
 		if _, ppt := m.Details["ppt_scheme"]; ppt {
@@ -164,6 +170,7 @@ func (inv *Invocation) addChunk(m *wamp.Invocation) {
 		default:
 		}
 	}
+	return false
 }
 
 // releaseLocked gives n bytes of the invocation's charge back to the
@@ -207,6 +214,8 @@ func (inv *Invocation) interruptMode() string {
 // finish marks the invocation answered and reports whether the answer is
 // still wanted: not after killnowait, and not once the session has ended.
 func (inv *Invocation) finish() bool {
+	inv.answerMu.Lock() // progressive YIELDs under way are handed on first
+	defer inv.answerMu.Unlock()
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.answered = true
