@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -119,21 +120,36 @@ func (c *config) callRetrying(ctx context.Context, cl *client.Client, req client
 	}
 }
 
+// pause returns the wait before the attempt after attempt: backoff doubled
+// after each retry up to maxBackoffFactor times backoff, drawn at random
+// between half and all of that. The arithmetic saturates at the longest
+// Duration, so a backoff meant as "wait until ctx ends"
+// (time.Duration(math.MaxInt64)) stays a long wait.
+func (p retryPolicy) pause(attempt int) time.Duration {
+	ceiling := time.Duration(math.MaxInt64)
+	if p.backoff <= ceiling/maxBackoffFactor {
+		ceiling = p.backoff * maxBackoffFactor
+	}
+	d := p.backoff
+	for i := 1; i < attempt && d < ceiling; i++ {
+		if d > ceiling/2 {
+			d = ceiling
+		} else {
+			d *= 2
+		}
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
 // wait sleeps before the attempt after attempt; false when ctx ended first.
 func (c *config) wait(ctx context.Context, attempt int) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	d := c.retry.backoff
-	if d <= 0 {
+	if c.retry.backoff <= 0 {
 		return true
 	}
-	for i := 1; i < attempt && d < c.retry.backoff*maxBackoffFactor; i++ {
-		d *= 2
-	}
-	d = min(d, c.retry.backoff*maxBackoffFactor)
-	d = d/2 + rand.N(d/2+1)
-	t := time.NewTimer(d)
+	t := time.NewTimer(c.retry.pause(attempt))
 	defer t.Stop()
 	select {
 	case <-t.C:

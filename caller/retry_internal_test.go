@@ -3,7 +3,10 @@ package caller
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/big"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -30,5 +33,33 @@ func TestRetriesSafelyLocalFailures(t *testing.T) {
 	}
 	for name, tc := range cases {
 		assert.Equal(t, tc.want, retriesSafely(tc.err), name)
+	}
+}
+
+// The wait before each retry lies between half and all of its ceiling,
+// backoff doubled per retry up to 32 times backoff, even for a backoff so
+// long that 32 times it overflows a Duration: a backoff meant as "until
+// ctx ends" must wait long, not go negative and panic in rand.N.
+func TestRetryPauseSaturatesForHugeBackoffs(t *testing.T) {
+	largest := big.NewInt(math.MaxInt64)
+	for _, backoff := range []time.Duration{
+		time.Millisecond,
+		math.MaxInt64 / maxBackoffFactor,
+		math.MaxInt64/maxBackoffFactor + 1,
+		math.MaxInt64 / 3,
+		math.MaxInt64,
+	} {
+		for attempt := 1; attempt <= 70; attempt++ {
+			// The ceiling computed without overflow, then saturated.
+			ceiling := new(big.Int).Lsh(big.NewInt(int64(backoff)), uint(min(attempt-1, 5)))
+			if ceiling.Cmp(largest) > 0 {
+				ceiling.Set(largest)
+			}
+			c := time.Duration(ceiling.Int64())
+			got := retryPolicy{attempts: 100, backoff: backoff}.pause(attempt)
+			if got < c/2 || got > c {
+				t.Fatalf("backoff %d, attempt %d: pause %d, want between %d and %d", backoff, attempt, got, c/2, c)
+			}
+		}
 	}
 }

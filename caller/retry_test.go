@@ -3,6 +3,7 @@ package caller_test
 import (
 	"context"
 	"errors"
+	"math"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -162,4 +163,21 @@ func TestRetrySafeRefusedForProgressiveCalls(t *testing.T) {
 	// RetrySafe(1, ...) is no retry, which undoes one given to New.
 	_, err = caller.Progressive[int, int](ctx, c, "com.example.x", nil, caller.RetrySafe(2, 0), caller.RetrySafe(1, 0)).Result()
 	assert.ErrorIs(t, err, client.ErrNoSuchProcedure)
+}
+
+// A backoff as long as a Duration goes ("retry, but only within ctx") waits
+// until ctx ends after the first refusal: the call fails with ctx's end or
+// the refusal, and the process does not panic computing the wait.
+func TestRetrySafeWithTheLongestBackoffWaitsForTheContext(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, c := r.Connect(t, wamptest.Transports()[0]), r.Connect(t, wamptest.Transports()[0])
+	var runs, done atomic.Int64
+	raw(t, srv, "com.example.never", refuseFirst(1_000_000, &runs, &done), client.RegisterOptions{})
+
+	ctx, cancel := context.WithTimeout(wamptest.Context(t), 100*time.Millisecond)
+	defer cancel()
+	_, err := caller.Call[int](ctx, c, "com.example.never", caller.Args(1, 1), caller.RetrySafe(3, math.MaxInt64))
+	assert.ErrorIs(t, err, client.ErrUnavailable)
+	assert.Equal(t, int64(1), runs.Load(), "no second attempt before ctx ended")
+	assert.Zero(t, done.Load())
 }
