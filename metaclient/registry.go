@@ -398,11 +398,3 @@ func (r *Registry) markDirtyLocked(id client.ID) {
 	default:
 	}
 }
-
-func (r *Registry) markDirty(ids ...client.ID) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, id := range ids {
-		r.markDirtyLocked(id)
-	}
-}

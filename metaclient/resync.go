@@ -63,6 +63,7 @@ func (r *Registry) settle(ctx context.Context, snap map[client.ID]*RegistrationI
 // repair re-reads registrations whose events arrived out of order: nexus
 // publishes the events of different sessions from different goroutines, so
 // another session's on_register can overtake the on_create it follows.
+// When the re-read fails, a full rebuild takes over.
 func (r *Registry) repair(ctx context.Context, ids []client.ID) error {
 	r.mu.Lock()
 	if r.syncing { // a resync is under way; it reads everything again
@@ -78,7 +79,17 @@ func (r *Registry) repair(ctx context.Context, ids []client.ID) error {
 		events[i].Registration.ID = id
 	}
 	err := r.refresh(ctx, snap, events)
-	return r.settle(ctx, snap, err, epoch, true, Change{Kind: Repaired})
+	if err = r.settle(ctx, snap, err, epoch, true, Change{Kind: Repaired}); err != nil {
+		// The view stays syncing, so a later repair would take it for a
+		// resync under way and events would only queue: hand it to a
+		// rebuild, which resyncLoop retries with a growing pause.
+		r.mu.Lock()
+		if r.epoch == epoch { // else a rebuild began meanwhile
+			r.startRebuildLocked()
+		}
+		r.mu.Unlock()
+	}
+	return err
 }
 
 // repairLoop repairs the registrations apply marked, a little after the
@@ -105,8 +116,7 @@ func (r *Registry) repairLoop(ctx context.Context) {
 		r.mu.Unlock()
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		if err := r.repair(rctx, ids); err != nil && ctx.Err() == nil {
-			r.m.report(fmt.Errorf("metaclient: registry repair: %w", err))
-			r.markDirty(ids...)
+			r.m.report(fmt.Errorf("metaclient: registry repair: %w", err)) // a rebuild reads ids again
 		}
 		cancel()
 	}
