@@ -106,7 +106,9 @@ func changeSize(c Change) int { return 96 + len(c.URI) + len(c.Reason) }
 // have been lost (the subscription was restored on a new session after a
 // reconnect or a router restart, or events were dropped at the client's
 // event queue bound: see client.SubscribeOptions.OnGap) it rebuilds itself the same way and
-// reports what changed meanwhile. Close it when done.
+// reports what changed meanwhile. Watch returns once the view is live
+// (events lost while it reads the realm make it read again), or with an
+// error when ctx ends first. Close it when done.
 func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 	r := &Registry{m: m, changes: make(chan Change), regs: map[client.ID]*RegistrationInfo{}, syncing: true,
 		dirty: map[client.ID]bool{}, dirtySignal: make(chan struct{}, 1), resyncSignal: make(chan struct{}, 1),
@@ -117,7 +119,7 @@ func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 		return nil, fmt.Errorf("metaclient: watch: subscribe to lifecycle events: %w", err)
 	}
 	r.sub = sub
-	if err := r.resync(ctx, false); err != nil {
+	if err := r.firstSync(ctx); err != nil {
 		_ = sub.Unsubscribe(context.Background())
 		return nil, err
 	}
@@ -128,6 +130,30 @@ func (m *Client) Watch(ctx context.Context) (*Registry, error) {
 	go r.repairLoop(wctx)
 	go r.feed(wctx)
 	return r, nil
+}
+
+// firstSync builds the view for Watch, again as long as events were lost
+// while it was built (a gap, the queue bound: the sync epoch changed and
+// resync left the view syncing), so that Watch returns a live view.
+func (r *Registry) firstSync(ctx context.Context) error {
+	for {
+		if err := r.resync(ctx, false); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		live := !r.syncing
+		r.mu.Unlock()
+		if live {
+			return nil
+		}
+		select {
+		case <-r.resyncSignal: // the rebuild asked for is the next round here
+		default:
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("metaclient: watch: %w", err)
+		}
+	}
 }
 
 // Changes returns the change notifications, in the order the view changed:

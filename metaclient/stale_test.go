@@ -2,6 +2,7 @@ package metaclient_test
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -186,4 +187,101 @@ func TestRegistryRecoversFromAFailedRepair(t *testing.T) {
 	assert.Equal(t, metaclient.Change{Kind: metaclient.Created, Registration: 6, URI: "com.y"}, c3)
 	_, ok = reg.Get(6)
 	assert.True(t, ok)
+}
+
+// Events are lost while Watch takes its first snapshot (dropped at the
+// client's event queue bound, behind another subscription's slow handler).
+// Watch must not return the half-built view: it reads the realm again and
+// returns once the view is live, with the registration the router has, and
+// the first notification is the end of that sync.
+func TestWatchReturnsALiveViewWhenEventsAreLostDuringTheFirstSync(t *testing.T) {
+	inHandler := make(chan struct{}, 1)
+	release := make(chan struct{})
+	gapSeen := make(chan struct{}, 1)
+	var blocker atomic.Pointer[client.Subscription]
+	var lists atomic.Int32
+	s := &stepRouter{}
+	s.answer = func(m *wamp.Call, send func(wamp.Message)) wamp.Message {
+		switch m.Procedure {
+		case metaclient.ProcList:
+			if lists.Add(1) == 1 {
+				if err := loseEventsDuringTheList(send, inHandler, release, gapSeen, &blocker); err != nil {
+					return err
+				}
+			}
+			return result(map[string]any{"exact": []any{uint64(5)}})
+		case metaclient.ProcGet:
+			return result(registration5())
+		case metaclient.ProcListCallees:
+			return result([]any{uint64(77)})
+		}
+		return callError(wamp.ErrNoSuchProcedure)
+	}
+	// A queue bound of one byte holds one event behind the one a handler
+	// is busy with and drops the next.
+	c := connectStep(t, s, client.WithEventQueueBytes(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sub, err := c.Subscribe(ctx, "test.block", func(*client.Event) {
+		select {
+		case inHandler <- struct{}{}:
+		default:
+		}
+		<-release
+	}, client.SubscribeOptions{OnGap: func(client.Gap) {
+		select {
+		case gapSeen <- struct{}{}:
+		default:
+		}
+	}})
+	require.NoError(t, err)
+	blocker.Store(sub)
+
+	reg, err := metaclient.New(c).Watch(ctx)
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, reg.Close(ctx)) }()
+	if info, ok := reg.Get(5); assert.True(t, ok, "Watch returned a view without the router's registration") {
+		assert.Equal(t, []client.ID{77}, info.Callees)
+	}
+	assert.Equal(t, int32(2), lists.Load(), "the realm was read again after the loss")
+	assert.Equal(t, metaclient.Change{Kind: metaclient.Resynced}, nextChange(t, reg, "initial sync"),
+		"the first notification ends the first sync")
+}
+
+// loseEventsDuringTheList makes the client drop lifecycle events while the
+// first list is answered: it sends an event that blocks the test.block
+// handler, two lifecycle events (the first fills the queue, the second is
+// dropped) and another test.block event (dropped too, once it is the
+// subscription's Gap runs, after the registry's), and returns when that Gap
+// ran. It returns an ERROR to answer with when a step does not happen.
+func loseEventsDuringTheList(send func(wamp.Message), inHandler chan struct{}, release chan struct{},
+	gapSeen chan struct{}, blocker *atomic.Pointer[client.Subscription]) *wamp.Error {
+	unblock := sync.OnceFunc(func() { close(release) })
+	defer unblock() // also when a step fails: the handler must end
+	fail := func(what string) *wamp.Error {
+		e := callError("test.script_failed")
+		e.Arguments = wamp.List{what}
+		return e
+	}
+	send(&wamp.Event{Subscription: 10, Publication: 1, Details: wamp.Dict{}})
+	select {
+	case <-inHandler:
+	case <-time.After(3 * time.Second):
+		return fail("the test.block handler never ran")
+	}
+	send(lifecycleEvent(2, metaclient.TopicOnCreate, uint64(77), registration5()))
+	send(lifecycleEvent(3, metaclient.TopicOnRegister, uint64(77), uint64(5)))
+	send(&wamp.Event{Subscription: 10, Publication: 4, Details: wamp.Dict{}})
+	for deadline := time.Now().Add(3 * time.Second); blocker.Load().Dropped() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			return fail("the client dropped no event")
+		}
+	}
+	unblock()
+	select {
+	case <-gapSeen:
+		return nil
+	case <-time.After(3 * time.Second):
+		return fail("the test.block subscription saw no gap")
+	}
 }
