@@ -403,6 +403,10 @@ func (c *Client) goSupervised(f func()) bool {
 // restores registrations and subscriptions.
 func (c *Client) supervise(sess *session) {
 	defer c.supervisor.Done()
+	var (
+		b     backoff.BackOff // the policy of the last outage
+		since = time.Now()    // when sess was installed
+	)
 	for {
 		select {
 		case <-sess.Done():
@@ -419,13 +423,28 @@ func (c *Client) supervise(sess *session) {
 			return
 		}
 		c.setState(Reconnecting)
-		next := c.rejoin()
+		// A session lost soon after it was restored (a router that
+		// welcomes and then drops it, again and again) does not start a
+		// new outage: the last one goes on under its policy, so its
+		// waits grow and its limits (WithMaxRetries, MaxElapsedTime)
+		// apply, rather than a join at once each time.
+		flapping := b != nil && time.Since(since) < minStableSession
+		if !flapping {
+			b = c.cfg.backoff()
+			b.Reset()
+		}
+		next := c.rejoin(b, flapping, lostCause(sess))
 		if next == nil {
 			return // closing, or gave up
 		}
-		sess = next
+		sess, since = next, time.Now()
 	}
 }
+
+// minStableSession is how long a restored session has to last for its loss
+// to start a new outage, with a new backoff policy and a first attempt at
+// once (see supervise).
+const minStableSession = time.Second
 
 // lostCause is why a lost session ended, as a client error matching
 // ErrConnectionLost that keeps the reason: the router's GOODBYE or ABORT
@@ -481,20 +500,31 @@ func (c *Client) waitLost(ctx context.Context) error {
 	return nil
 }
 
-// rejoin dials with backoff until it has a session (restored), the client
-// closes, or the backoff policy gives up (the client then closes with a
+// rejoin dials with backoff b until it has a session (restored), the client
+// closes, or the policy gives up (the client then closes with a
 // *ReconnectError). Each attempt is one round over the routers, starting
 // with the one after the lost session's (so with WithFailover the next
 // router is tried at once, and the lost one last); the backoff waits come
-// between rounds.
-func (c *Client) rejoin() *session {
-	b := c.cfg.backoff()
-	b.Reset()
-	for attempt := 1; ; attempt++ {
+// between rounds. The first attempt is at once, unless flapping: the lost
+// session (which ended with lost) counts as the outage's last failed
+// attempt, and a backoff wait comes first.
+func (c *Client) rejoin(b backoff.BackOff, flapping bool, lost error) *session {
+	first, err := 1, error(nil)
+	if flapping {
+		first, err = 2, lost
+	}
+	for attempt := first; ; attempt++ {
+		if attempt > 1 && !c.pause(b, attempt-1, err) {
+			return nil
+		}
 		c.mu.Lock()
 		next := (c.at + 1) % len(c.targets)
 		c.mu.Unlock()
-		sess, at, err := c.joinRound(c.life, next, true)
+		var (
+			sess *session
+			at   int
+		)
+		sess, at, err = c.joinRound(c.life, next, true)
 		if err == nil {
 			switch c.install(sess, at) {
 			case installClosing:
@@ -511,20 +541,27 @@ func (c *Client) rejoin() *session {
 		if c.life.Err() != nil {
 			return nil
 		}
-		wait := b.NextBackOff()
-		if wait == backoff.Stop {
-			c.log.Error("wamp reconnect gave up", "attempts", attempt, "error", err)
-			c.shutdown(&ReconnectError{Attempts: attempt, Last: err})
-			return nil
-		}
-		c.log.Info("wamp reconnect failed", "attempt", attempt, "retry_in", wait, "error", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-c.life.Done():
-			t.Stop()
-			return nil
-		}
+	}
+}
+
+// pause waits b's next backoff after attempts failed attempts, the last
+// with err. False when the client closes first, or when the policy gives
+// up: the client then closes with a *ReconnectError.
+func (c *Client) pause(b backoff.BackOff, attempts int, err error) bool {
+	wait := b.NextBackOff()
+	if wait == backoff.Stop {
+		c.log.Error("wamp reconnect gave up", "attempts", attempts, "error", err)
+		c.shutdown(&ReconnectError{Attempts: attempts, Last: err})
+		return false
+	}
+	c.log.Info("wamp reconnect failed", "attempt", attempts, "retry_in", wait, "error", err)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.life.Done():
+		return false
 	}
 }
 

@@ -263,7 +263,9 @@ func WithRestoreErrorHandler(f func(r *Registration, err error)) Option {
 // WithReconnect sets the backoff policy for reconnecting after a lost
 // transport. newBackOff is called once per outage (and once per refused
 // restore); the first attempt is immediate, each later one waits
-// NextBackOff. When the policy stops (backoff.ExponentialBackOff's
+// NextBackOff. A session lost less than a second after it was restored (a
+// router that welcomes and then drops it) does not start a new outage: the
+// last one goes on under its policy, with a wait before the next attempt. When the policy stops (backoff.ExponentialBackOff's
 // MaxElapsedTime, backoff.WithMaxRetries...), the client closes: Err
 // returns a *ReconnectError matching ErrReconnectFailed. The default is
 // exponential with jitter: 100ms initial, doubling, at most 10s apart,
