@@ -55,6 +55,9 @@ type Client struct {
 	// draining: Drain is under way; while closing, calls and publications
 	// still go out (see current).
 	draining bool
+	// stopDrain cuts the waits of a Drain under way short (a Close during
+	// it); nil when none is.
+	stopDrain context.CancelFunc
 	// eventsOff: Drain began; events received are dropped (see onEvent).
 	eventsOff atomic.Bool
 	closed    bool  // Close was called
@@ -705,7 +708,9 @@ func (c *Client) Close(ctx context.Context) error {
 // When it ends first, the invocations still running are interrupted (their
 // contexts are canceled, their callers get an error from the router), the
 // client closes anyway (GOODBYE bounded by 2 s) and Drain returns an error
-// wrapping ctx's. On a client already closing or closed, Drain is Close.
+// wrapping ctx's. A Close during the drain cuts it short the same way (as
+// when a second signal asks to stop now), and returns once the client is
+// Closed. On a client already closing or closed, Drain is Close.
 //
 // Drain waits for handlers, so a handler that calls it waits for itself
 // until ctx ends (an event handler, for the events queued behind it). From
@@ -725,6 +730,11 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 	}
 	c.mu.Lock()
 	if c.closed {
+		if !drain && c.stopDrain != nil {
+			// Close during a Drain: the drain's waits end as if its ctx
+			// had, so handlers are interrupted and the client closes.
+			c.stopDrain()
+		}
 		c.mu.Unlock()
 		select {
 		case <-c.final:
@@ -745,7 +755,16 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 	c.mu.Unlock()
 	var errs []error
 	if drain && !ended(sess) {
-		if err := c.drain(ctx, sess); err != nil {
+		dctx, stop := context.WithCancel(ctx)
+		c.mu.Lock()
+		c.stopDrain = stop
+		c.mu.Unlock()
+		err := c.drain(dctx, sess)
+		c.mu.Lock()
+		c.stopDrain = nil
+		c.mu.Unlock()
+		stop()
+		if err != nil {
 			errs = append(errs, err)
 			var cancel context.CancelFunc // Close's bounded steps get a fresh context
 			ctx, cancel = context.WithTimeout(context.Background(), goodbyeWait)

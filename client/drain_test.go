@@ -303,3 +303,36 @@ func TestDrainUnsubscribesAndDeliversQueuedEvents(t *testing.T) {
 	require.Len(t, published, 2, "both publications reached the router (acknowledged)")
 	assert.Equal(t, "test.drain.handled", <-published)
 }
+
+// A Close during a Drain that waits for a handler cuts the drain short, as
+// a second signal asks a server to stop now: the handler, which honours its
+// context, is interrupted, the client closes, and Close returns without
+// waiting for the drain's own (unbounded) context.
+func TestCloseDuringADrainCutsItShort(t *testing.T) {
+	r := kit.NewRouter(t)
+	ctx := ctxT(t)
+	cal, cl := r.Connect(t), r.Connect(t)
+	started := make(chan struct{})
+	handlerErr := make(chan error, 1)
+	_, err := cl.Register(ctx, "test.slow", func(hctx context.Context, _ *client.Invocation) (client.Payload, error) {
+		close(started)
+		<-hctx.Done() // honours its context, and nothing else ends it
+		handlerErr <- hctx.Err()
+		return client.Payload{}, hctx.Err()
+	}, client.RegisterOptions{})
+	require.NoError(t, err)
+	called := make(chan error, 1)
+	go func() { _, err := cal.Call(ctx, client.CallRequest{Procedure: "test.slow"}, nil); called <- err }()
+	<-started
+	drained := make(chan error, 1)
+	go func() { drained <- cl.Drain(context.Background()) }()
+	require.NoError(t, cl.WaitState(ctx, client.Draining))
+
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	require.NoError(t, cl.Close(cctx), "Close waited for the drain instead of cutting it short")
+	assert.Equal(t, client.Closed, cl.State())
+	require.Error(t, <-handlerErr, "the handler's context was canceled")
+	require.ErrorIs(t, <-drained, context.Canceled, "Drain says it was cut short")
+	require.Error(t, <-called, "the caller got an error, not a hang")
+}
