@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -30,17 +31,17 @@ func (i *interceptor) WrapInvocation(next client.InvocationHandler) client.Invoc
 		ctx, span := i.tracer.Start(ctx, inv.Procedure(), opts...)
 		m := &measure{span: span, inst: &i.server, attrs: []attribute.KeyValue{systemWAMP, method}, start: time.Now()}
 		m.begin(ctx)
-		var sent, received int64
+		// The hooks run on whichever goroutines call Progress and
+		// NextInput, which may be several at once.
+		var sent, received atomic.Int64
 		inv.OnProgress(func(_ client.Payload, err error) {
 			if err == nil {
-				sent++
-				span.AddEvent("rpc.message", trace.WithAttributes(keyMessageType.String("SENT"), keyMessageID.Int64(sent)))
+				span.AddEvent("rpc.message", trace.WithAttributes(keyMessageType.String("SENT"), keyMessageID.Int64(sent.Add(1))))
 			}
 		})
 		inv.OnInput(func(_ client.Payload, ok bool, err error) {
 			if ok && err == nil {
-				received++
-				span.AddEvent("rpc.message", trace.WithAttributes(keyMessageType.String("RECEIVED"), keyMessageID.Int64(received)))
+				span.AddEvent("rpc.message", trace.WithAttributes(keyMessageType.String("RECEIVED"), keyMessageID.Int64(received.Add(1))))
 			}
 		})
 		defer func() {

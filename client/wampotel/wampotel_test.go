@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"sync"
 	"testing"
 	"time"
 
@@ -236,6 +237,58 @@ func TestProgressAndStreamedInputAreEvents(t *testing.T) {
 	// after it: two Sends and the (empty) closing chunk.
 	checkEvents(t, cs, "SENT", 3)
 	checkEvents(t, ss, "RECEIVED", 3)
+}
+
+// Invocation's methods are safe for concurrent use: a handler may send
+// progressive results from several goroutines, and each is one event with
+// its own message ID.
+func TestProgressFromConcurrentGoroutinesIsCounted(t *testing.T) {
+	r := newRig(t)
+	ctx := ctxT(t)
+	const goroutines, each = 2, 50
+	if _, err := r.callee.Register(ctx, "com.example.fan", func(ctx context.Context, inv *client.Invocation) (client.Payload, error) {
+		var wg sync.WaitGroup
+		for range goroutines {
+			wg.Go(func() {
+				for i := range each {
+					if err := inv.Progress(client.Payload{Args: []any{i}}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return client.Payload{Args: []any{"done"}}, nil
+	}, client.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	received := 0
+	if _, err := r.caller.Call(ctx, client.CallRequest{Procedure: "com.example.fan"}, func(client.Result) error {
+		received++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if received != goroutines*each {
+		t.Fatalf("the caller received %d progressive results, want %d", received, goroutines*each)
+	}
+	_, ss := bySide(t, r.waitSpans(t, 2))
+	checkEvents(t, ss, "SENT", goroutines*each)
+	ids := map[int64]bool{}
+	for _, e := range ss.Events {
+		for _, a := range e.Attributes {
+			if a.Key == "rpc.message.id" {
+				ids[a.Value.AsInt64()] = true
+			}
+		}
+	}
+	for id := int64(1); id <= goroutines*each; id++ {
+		if !ids[id] {
+			t.Errorf("no SENT event has rpc.message.id %d (ids %v)", id, ids)
+			break
+		}
+	}
 }
 
 func checkEvents(t *testing.T, s tracetest.SpanStub, typ string, n int) {
