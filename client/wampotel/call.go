@@ -106,7 +106,7 @@ func (m *measure) end(err error) {
 		outcome, errType := classify(err)
 		if err != nil {
 			m.span.SetAttributes(keyErrorType.String(errType))
-			m.span.SetStatus(codes.Error, err.Error())
+			m.span.SetStatus(codes.Error, describe(err))
 		}
 		m.span.End()
 		// Metrics are recorded without the span's context: exemplars are

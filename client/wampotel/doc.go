@@ -15,8 +15,13 @@
 // attributes rpc.system "wamp" and rpc.method (the procedure URI). A call
 // that fails carries error.type, the WAMP error URI (for a local failure,
 // wamp.error.canceled when the call was canceled, else "_OTHER"), and the
-// span's status is Error. Progressive results and streamed input chunks are
-// span events named "rpc.message", with rpc.message.type SENT or RECEIVED
+// span's status is Error. The status description of a WAMP error is its URI
+// alone: the error's Args and Kwargs are the application's payload, of any
+// size and content, and are not recorded (an invocation's handler error
+// that is not a WAMP error is described as the caller receives it,
+// wamp.error.runtime_error or wamp.error.canceled). A local failure is described by its message,
+// cut to 256 bytes. Progressive results and streamed input chunks are span
+// events named "rpc.message", with rpc.message.type SENT or RECEIVED
 // and rpc.message.id counting from 1.
 //
 // A call's span ends when its final result or error is read, or when it is

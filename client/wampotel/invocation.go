@@ -46,8 +46,10 @@ func (i *interceptor) WrapInvocation(next client.InvocationHandler) client.Invoc
 		})
 		defer func() {
 			if r := recover(); r != nil {
-				m.end(&client.Error{URI: client.ErrRuntimeError.URI, Args: []any{fmt.Sprintf("handler panicked: %v", r)}})
-				panic(r) // the client answers it as it answers any panic
+				// The client answers the panic as it answers any: the
+				// caller receives wamp.error.runtime_error.
+				m.end(client.ErrRuntimeError)
+				panic(r)
 			}
 			m.end(answered(ctx, err))
 		}()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -158,6 +159,31 @@ func classify(err error) (outcome, errType string) {
 		return outcomeCanceled, errType
 	}
 	return outcomeError, errType
+}
+
+// maxDescription bounds a span status description, in bytes.
+const maxDescription = 256
+
+// describe returns the status description of a failed call or invocation.
+// A WAMP error is described by its URI alone: its Args and Kwargs are the
+// application's payload, of any size and content, not for the tracing
+// backend. Any other error is described by its text, cut to
+// maxDescription bytes at a UTF-8 boundary.
+func describe(err error) string {
+	var werr *client.Error
+	if errors.As(err, &werr) {
+		return werr.URI
+	}
+	s := err.Error()
+	if len(s) <= maxDescription {
+		return s
+	}
+	const ellipsis = "…"
+	cut := maxDescription - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
 }
 
 // carrier adapts a CALL's Options or an INVOCATION's Details to a

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -146,6 +148,55 @@ func TestErrorsEndSpansWithTheErrorURI(t *testing.T) {
 				t.Errorf("%s %v span: status %v, error.type %q, want %s", tc.proc, s.SpanKind, s.Status, attr(s, "error.type").AsString(), tc.uri)
 			}
 		}
+	}
+}
+
+// A WAMP error's Args and Kwargs are the application's payload: the span
+// status describes the error by its URI, on both sides, and records none of
+// it (here a card number and a 100 KB blob).
+func TestStatusDescriptionHoldsNoErrorPayload(t *testing.T) {
+	r := newRig(t)
+	ctx := ctxT(t)
+	const card = "4111-1111-1111-1111"
+	if _, err := r.callee.Register(ctx, "com.example.login", func(context.Context, *client.Invocation) (client.Payload, error) {
+		return client.Payload{}, &client.Error{URI: "com.example.denied", Args: []any{"denied " + card},
+			Kwargs: map[string]any{"card": card, "blob": strings.Repeat("x", 100_000)}}
+	}, client.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.caller.Call(ctx, client.CallRequest{Procedure: "com.example.login"}, nil); err == nil {
+		t.Fatal("no error")
+	}
+	cs, ss := bySide(t, r.waitSpans(t, 2))
+	for _, s := range []tracetest.SpanStub{cs, ss} {
+		if s.Status.Code != codes.Error || s.Status.Description != "com.example.denied" {
+			t.Errorf("%v span: status %v, description (%d bytes) %.80q, want com.example.denied",
+				s.SpanKind, s.Status.Code, len(s.Status.Description), s.Status.Description)
+		}
+	}
+}
+
+// A local failure is described by its message, cut at a character boundary
+// to a length a tracing backend takes.
+func TestLongLocalErrorDescriptionIsCut(t *testing.T) {
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	long := "refused: " + strings.Repeat("é", 10_000)
+	refuse := client.InterceptorFuncs{Call: func(client.CallFunc) client.CallFunc {
+		return func(context.Context, *client.CallRequest) (client.CallStream, error) { return nil, errors.New(long) }
+	}}
+	c := wamptest.NewRouter(t).Connect(t, client.WithInterceptors(wampotel.NewInterceptor(wampotel.WithTracerProvider(tp)), refuse))
+	if _, err := c.Call(ctxT(t), client.CallRequest{Procedure: "com.example.x"}, nil); err == nil {
+		t.Fatal("no error")
+	}
+	got := spans.GetSpans()
+	if len(got) != 1 {
+		t.Fatalf("%d spans ended, want 1", len(got))
+	}
+	d := got[0].Status.Description
+	if len(d) > 256 || !utf8.ValidString(d) || !strings.HasPrefix(d, "refused: éé") || !strings.HasPrefix(long, strings.TrimSuffix(d, "…")) {
+		t.Errorf("status description (%d bytes) %.80q, want the error's message cut to at most 256 bytes", len(d), d)
 	}
 }
 
