@@ -2,6 +2,7 @@ package wampotel
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,7 @@ func (i *interceptor) WrapCall(next client.CallFunc) client.CallFunc {
 		i.prop.Inject(ctx, carrier(req.Extra)) // the request's own copy
 		m := &measure{span: span, inst: &i.client, attrs: []attribute.KeyValue{systemWAMP, method}, start: time.Now()}
 		m.begin(ctx)
+		defer m.endOnPanic()
 		s, err := next(ctx, req)
 		if err != nil {
 			m.end(err)
@@ -45,6 +47,7 @@ type callStream struct {
 }
 
 func (s *callStream) Next(ctx context.Context) (client.Result, error) {
+	defer s.m.endOnPanic()
 	r, err := s.next.Next(ctx)
 	switch {
 	case err != nil:
@@ -59,12 +62,14 @@ func (s *callStream) Next(ctx context.Context) (client.Result, error) {
 }
 
 func (s *callStream) Send(ctx context.Context, chunk client.Payload) error {
+	defer s.m.endOnPanic()
 	err := s.next.Send(ctx, chunk)
 	s.sentEvent(err)
 	return err
 }
 
 func (s *callStream) SendFinal(ctx context.Context, chunk client.Payload) error {
+	defer s.m.endOnPanic()
 	err := s.next.SendFinal(ctx, chunk)
 	s.sentEvent(err)
 	return err
@@ -80,6 +85,7 @@ func (s *callStream) sentEvent(err error) {
 
 // Cancel ends the span: the caller may read nothing more.
 func (s *callStream) Cancel() {
+	defer s.m.endOnPanic()
 	s.next.Cancel()
 	s.m.end(client.ErrCanceled)
 }
@@ -96,6 +102,17 @@ type measure struct {
 func (m *measure) begin(ctx context.Context) {
 	if m.inst.active != nil {
 		m.inst.active.Add(ctx, 1, metric.WithAttributes(m.attrs...))
+	}
+}
+
+// endOnPanic, deferred around a call into the interceptors and stream
+// wampotel wraps, ends the call with an error if they panic, and panics on:
+// the client recovers the panic further out and fails the call with
+// client.ErrInterceptorPanic, past the point where wampotel could see it.
+func (m *measure) endOnPanic() {
+	if r := recover(); r != nil {
+		m.end(fmt.Errorf("%w: %v", client.ErrInterceptorPanic, r))
+		panic(r)
 	}
 }
 

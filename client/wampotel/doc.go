@@ -25,7 +25,9 @@
 // and rpc.message.id counting from 1.
 //
 // A call's span ends when its final result or error is read, or when it is
-// canceled (see [client.CallStream]); an invocation's span ends when its
+// canceled (see [client.CallStream]), or when an interceptor after
+// wampotel, or the call stream it returns, panics (with an error matching
+// [client.ErrInterceptorPanic], which the client returns); an invocation's span ends when its
 // handler returns (or panics: the panic goes on to the client, which answers
 // wamp.error.runtime_error).
 //

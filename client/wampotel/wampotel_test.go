@@ -428,6 +428,99 @@ func histogramCount(t *testing.T, rm metricdata.ResourceMetrics, name string) ui
 	return n
 }
 
+// panicStream is an interceptor's call stream whose method named panics
+// panics; its other methods pass on.
+type panicStream struct {
+	client.CallStream
+	panics string
+}
+
+func (s panicStream) Next(ctx context.Context) (client.Result, error) {
+	if s.panics == "Next" {
+		panic("boom in Next")
+	}
+	return s.CallStream.Next(ctx)
+}
+
+func (s panicStream) Send(ctx context.Context, chunk client.Payload) error {
+	if s.panics == "Send" {
+		panic("boom in Send")
+	}
+	return s.CallStream.Send(ctx, chunk)
+}
+
+// An interceptor after wampotel that panics, as it starts the call or in a
+// method of its call stream, fails the call with ErrInterceptorPanic: the
+// client span ends with an error, and the call is no longer counted in
+// flight.
+func TestInnerInterceptorPanicEndsTheCallSpan(t *testing.T) {
+	for _, panics := range []string{"start", "Next", "Send"} {
+		t.Run(panics, func(t *testing.T) {
+			spans := tracetest.NewInMemoryExporter()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+			reader := sdkmetric.NewManualReader()
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+			t.Cleanup(func() {
+				_ = tp.Shutdown(context.Background())
+				_ = mp.Shutdown(context.Background())
+			})
+			panicky := client.InterceptorFuncs{Call: func(next client.CallFunc) client.CallFunc {
+				return func(ctx context.Context, req *client.CallRequest) (client.CallStream, error) {
+					if panics == "start" {
+						panic("boom at start")
+					}
+					s, err := next(ctx, req)
+					if err != nil {
+						return nil, err
+					}
+					return panicStream{CallStream: s, panics: panics}, nil
+				}
+			}}
+			r := wamptest.NewRouter(t)
+			srv := r.Connect(t)
+			c := r.Connect(t, client.WithInterceptors(wampotel.NewInterceptor(
+				wampotel.WithTracerProvider(tp), wampotel.WithMeterProvider(mp)), panicky))
+			ctx := ctxT(t)
+			if _, err := callee.Register(ctx, srv, "com.example.x", func(context.Context, struct{}) (int, error) { return 1, nil }); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			switch panics {
+			case "Send":
+				var p *client.PendingCall
+				if p, err = c.StartCall(ctx, client.CallRequest{Procedure: "com.example.x"}); err != nil {
+					t.Fatal(err)
+				}
+				err = p.Send(ctx, client.Payload{Args: []any{1}})
+				p.Cancel()
+			default:
+				_, err = c.Call(ctx, client.CallRequest{Procedure: "com.example.x"}, nil)
+			}
+			if !errors.Is(err, client.ErrInterceptorPanic) {
+				t.Fatalf("got %v, want %v", err, client.ErrInterceptorPanic)
+			}
+			got := spans.GetSpans()
+			if len(got) != 1 {
+				t.Fatalf("%d spans ended, want 1: the call's span", len(got))
+			}
+			if s := got[0]; s.Status.Code != codes.Error || attr(s, "error.type").AsString() != "_OTHER" ||
+				!strings.Contains(s.Status.Description, "boom") {
+				t.Errorf("the call's span: status %v, error.type %q, want the panic", s.Status, attr(s, "error.type").AsString())
+			}
+			var rm metricdata.ResourceMetrics
+			if err := reader.Collect(ctx, &rm); err != nil {
+				t.Fatal(err)
+			}
+			if active := sumByOutcome(t, rm, "rpc.client.active_calls"); active[""] != 0 {
+				t.Errorf("rpc.client.active_calls = %v after the call failed", active)
+			}
+			if calls := sumByOutcome(t, rm, "rpc.client.calls"); calls["error"] != 1 {
+				t.Errorf("rpc.client.calls by outcome = %v, want error 1", calls)
+			}
+		})
+	}
+}
+
 // A nil option is skipped (the one rule of wampkit's options): the tracer
 // provider given after it is the one used.
 func TestNilOptionIsSkipped(t *testing.T) {
