@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync/atomic"
 
 	"github.com/wampkit/wampkit/internal/outgoing"
 )
@@ -174,13 +175,13 @@ func chainCall(start CallFunc, client, call []Interceptor) (f CallFunc, err erro
 // startIntercepted starts req through the interceptors. The raw call the
 // chain started is canceled if an interceptor panics or drops it.
 func (c *Client) startIntercepted(ctx context.Context, req CallRequest) (_ *PendingCall, err error) {
-	var raw *PendingCall
+	outer := &outerCall{}
 	var start CallFunc = func(ctx context.Context, req *CallRequest) (CallStream, error) {
 		p, err := c.startCall(ctx, *req)
 		if err != nil {
 			return nil, err
 		}
-		raw = p
+		outer.raw.Store(p) // atomic: an interceptor may start the call on a goroutine of its own
 		return p, nil
 	}
 	f := c.callChain
@@ -200,8 +201,8 @@ func (c *Client) startIntercepted(ctx context.Context, req CallRequest) (_ *Pend
 		if r := recover(); r != nil {
 			err = fmt.Errorf("client: call %s: %w: %v", req.Procedure, ErrInterceptorPanic, r)
 		}
-		if err != nil && raw != nil {
-			raw.Cancel()
+		if err != nil {
+			outer.cancelRaw()
 		}
 	}()
 	s, err = f(ctx, &req)
@@ -211,7 +212,8 @@ func (c *Client) startIntercepted(ctx context.Context, req CallRequest) (_ *Pend
 	if s == nil {
 		return nil, fmt.Errorf("client: call %s: %w: an interceptor returned no call and no error", req.Procedure, ErrInvalidOption)
 	}
-	return &PendingCall{proc: req.Procedure, outer: &outerCall{s}}, nil
+	outer.CallStream = s
+	return &PendingCall{proc: req.Procedure, outer: outer}, nil
 }
 
 // startKey carries the start function of one call to the client's
@@ -243,14 +245,28 @@ func (c *Client) buildCallChain() error {
 }
 
 // outerCall holds the outermost interceptor's stream (a pointer keeps
-// PendingCall as small as it was before interceptors).
-type outerCall struct{ CallStream }
+// PendingCall as small as it was before interceptors), and the raw call the
+// chain started, if it did.
+type outerCall struct {
+	CallStream
+	raw atomic.Pointer[PendingCall]
+}
+
+// cancelRaw cancels the raw call the chain started, if any: the call has
+// failed before the interceptors could end it (an interceptor panicked, or
+// dropped the call), and the router is not left running it.
+func (o *outerCall) cancelRaw() {
+	if raw := o.raw.Load(); raw != nil {
+		raw.Cancel()
+	}
+}
 
 // recovered runs one method of the interceptors' stream, turning a panic into
-// an error.
+// an error; the call has then failed, and its raw call is canceled.
 func (p *PendingCall) recovered(err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("client: call %s: %w: %v", p.proc, ErrInterceptorPanic, r)
+		p.outer.cancelRaw()
 	}
 }
 

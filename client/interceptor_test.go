@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -245,6 +246,45 @@ func TestInterceptorPanics(t *testing.T) {
 	_, err = caller.Call(ctx, client.CallRequest{Procedure: "test.icpt.panic.callee"}, nil)
 	assert.ErrorIs(t, err, client.ErrRuntimeError)
 	assert.Equal(t, client.Connected, caller.State())
+}
+
+// panicOnNext is a call stream whose Next panics.
+type panicOnNext struct{ client.CallStream }
+
+func (panicOnNext) Next(context.Context) (client.Result, error) { panic("in Next") }
+
+// An interceptor's stream that panics in Next fails the call with
+// ErrInterceptorPanic, and the call it wraps is canceled: the callee is
+// interrupted rather than left running a call nobody will read.
+func TestInterceptorStreamPanicCancelsTheCall(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	callee, caller := r.Local(t), r.Local(t)
+	ctx := ctxT(t)
+	started, interrupted := make(chan struct{}), make(chan struct{})
+	_, err := callee.Register(ctx, "test.icpt.stream.panic", func(hctx context.Context, _ *client.Invocation) (client.Payload, error) {
+		close(started)
+		<-hctx.Done()
+		close(interrupted)
+		return client.Payload{}, hctx.Err()
+	}, client.RegisterOptions{})
+	require.NoError(t, err)
+	wrap := client.InterceptorFuncs{Call: func(next client.CallFunc) client.CallFunc {
+		return func(ctx context.Context, req *client.CallRequest) (client.CallStream, error) {
+			s, err := next(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			<-started // the callee runs the call
+			return panicOnNext{s}, nil
+		}
+	}}
+	_, err = caller.Call(ctx, client.CallRequest{Procedure: "test.icpt.stream.panic", Interceptors: []client.Interceptor{wrap}}, nil)
+	require.ErrorIs(t, err, client.ErrInterceptorPanic)
+	select {
+	case <-interrupted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call whose interceptor panicked was not canceled: the callee still runs it")
+	}
 }
 
 func TestInterceptorChangesRequest(t *testing.T) {
