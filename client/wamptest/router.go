@@ -45,7 +45,9 @@ var ErrStopped = errors.New("wamptest: router is stopped")
 // [Router.Restart].
 //
 // Concurrency: every method is safe for concurrent use, from the test and
-// from handlers.
+// from handlers. [Router.Connect] and [Router.Admin] stop the test when
+// they fail (t.Fatal), which only the test's goroutine may do: from a
+// handler or another goroutine, use [Router.Dial].
 type Router struct {
 	cfg    router.Config
 	faults netfault.Faults
