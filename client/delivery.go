@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"runtime/debug"
 	"sync"
 )
@@ -45,6 +46,7 @@ type eventQueue struct {
 type queued struct {
 	ev    *Event
 	to    []*sessionSub // the client's queue: the handles of ev
+	evs   []*Event      // the client's queue: each handle's own ev, by index (nil: ev for all)
 	sub   *Subscription // an own queue's handle, or the marker's
 	gap   bool          // a Gap marker for sub
 	resub bool          // the marker says Resubscribed
@@ -61,21 +63,83 @@ func (c *Client) onEvent(ev *Event, to []*sessionSub) {
 	if c.eventsOff.Load() { // Drain began: only events queued before are delivered
 		return
 	}
+	evs := eventCopies(ev, to)
 	ordered := false
-	for _, t := range to {
+	for i, t := range to {
 		s, ok := t.Value.(*Subscription)
 		if !ok {
 			continue
 		}
+		e := ev
+		if evs != nil {
+			e = evs[i]
+		}
 		if s.own != nil {
-			s.own.push(queued{ev: ev, sub: s, size: ev.size})
+			s.own.push(queued{ev: e, sub: s, size: ev.size})
 		} else {
 			ordered = true
 		}
 	}
 	if ordered {
-		c.events.push(queued{ev: ev, to: to, size: ev.size})
+		c.events.push(queued{ev: ev, evs: evs, to: to, size: ev.size})
 	}
+}
+
+// eventCopies gives each handle of to an event of its own, so that a
+// handler that modifies its event (its Args, Kwargs or Details) neither
+// races with nor shows through another handle's: nil when to has one
+// handle, which is given ev itself (the common case costs nothing); else
+// ev for the first handle and a deep copy for each other, by index. The
+// copies are made here, on the read loop, before any handler can run.
+func eventCopies(ev *Event, to []*sessionSub) []*Event {
+	if len(to) < 2 {
+		return nil
+	}
+	evs := make([]*Event, len(to))
+	evs[0] = ev
+	for i := 1; i < len(to); i++ {
+		c := *ev
+		c.Args = cloneValue(ev.Args).([]any)
+		c.Kwargs = cloneValue(ev.Kwargs).(map[string]any)
+		c.Details = cloneValue(ev.Details).(map[string]any)
+		evs[i] = &c
+	}
+	return evs
+}
+
+// cloneValue returns a deep copy of v, a received payload value (see
+// "Values" in the package doc): its lists, maps and byte slices are new,
+// and its other values, which nothing can modify (scalars, a time.Time),
+// are shared. A nil list or map stays nil, typed. Received values are trees
+// of bounded depth that a decoder built (see approxSize), so the recursion
+// ends.
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case []any:
+		if x == nil {
+			return x
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneValue(e)
+		}
+		return out
+	case map[string]any:
+		if x == nil {
+			return x
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = cloneValue(e)
+		}
+		return out
+	case []byte:
+		if x == nil {
+			return x
+		}
+		return bytes.Clone(x)
+	}
+	return v
 }
 
 // push queues it, or drops it when the queue is over its bound (a queue
@@ -185,9 +249,13 @@ func (q *eventQueue) run() {
 		case it.sub != nil:
 			it.sub.call(it.ev)
 		default:
-			for _, t := range it.to {
+			for i, t := range it.to {
 				if s, ok := t.Value.(*Subscription); ok && s.own == nil {
-					s.call(it.ev)
+					if it.evs != nil {
+						s.call(it.evs[i])
+					} else {
+						s.call(it.ev)
+					}
 				}
 			}
 		}

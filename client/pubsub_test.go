@@ -161,6 +161,56 @@ func TestOneTopicSubscribedTwice(t *testing.T) {
 	assert.False(t, routerHasSubscriber(t, pub, "test.twice", sub.ID()), "UNSUBSCRIBE went with the last handle")
 }
 
+// Two handles on one topic each get an event of their own: a handler may
+// modify its event's Args, Kwargs and Details (nested values included)
+// without racing with the other handle's handler, on the client's ordered
+// delivery or its own, and without its changes showing in the other's
+// event.
+func TestHandlesOnOneTopicGetEventsOfTheirOwn(t *testing.T) {
+	leakCheck(t)
+	r := wamptest.NewRouter(t)
+	sub, pub := r.Local(t), r.Local(t)
+	ctx := ctxT(t)
+	const events = 200
+	var (
+		n      atomic.Int64
+		mu     sync.Mutex
+		shared = map[string]bool{} // what a handler saw of another's changes
+	)
+	h := func(who string) client.EventHandler {
+		return func(ev *client.Event) {
+			nested := ev.Kwargs["nested"].(map[string]any)
+			list := ev.Args[1].([]any)
+			for what, v := range map[string]any{"Args[0]": ev.Args[0], "Args[1][0]": list[0],
+				"Kwargs": ev.Kwargs["seen_by"], "nested": nested["seen_by"], "Details": ev.Details["seen_by"]} {
+				if s, ok := v.(string); ok {
+					mu.Lock()
+					shared[fmt.Sprintf("%s saw %s's change of %s", who, s, what)] = true
+					mu.Unlock()
+				}
+			}
+			ev.Args[0], list[0] = who, who
+			ev.Kwargs["seen_by"], nested["seen_by"], ev.Details["seen_by"] = who, who, who
+			n.Add(1)
+		}
+	}
+	_, err := sub.Subscribe(ctx, "test.own", h("first"), client.SubscribeOptions{})
+	require.NoError(t, err)
+	_, err = sub.Subscribe(ctx, "test.own", h("second"), client.SubscribeOptions{})
+	require.NoError(t, err)
+	_, err = sub.Subscribe(ctx, "test.own", h("concurrent"), client.SubscribeOptions{ConcurrentDelivery: true})
+	require.NoError(t, err)
+	for i := range events {
+		_, err := pub.Publish(ctx, "test.own", client.Payload{Args: []any{i, []any{i}},
+			Kwargs: map[string]any{"i": i, "nested": map[string]any{"i": i}}}, client.PublishOptions{})
+		require.NoError(t, err)
+	}
+	wamptest.Eventually(t, func() bool { return n.Load() == 3*events })
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Empty(t, shared)
+}
+
 // routerHasSubscriber asks the router's subscription meta API whether
 // session subscribes to topic (exact match).
 func routerHasSubscriber(t *testing.T, c *client.Client, topic string, session client.ID) bool {

@@ -16,7 +16,8 @@ import (
 // block: it only queues the event.
 //
 // ev is the EVENT as it came (its Payload not yet checked for Payload
-// Passthru Mode, no Topic): each handle is handed a copy of its own.
+// Passthru Mode, no Topic): each handle is handed a copy of its own (the
+// client's sink deep-copies the payload for each handle after the first).
 type eventSink func(ev *Event, to []*sessionSub)
 
 // sessionSub is one handle on a router subscription. The router answers
