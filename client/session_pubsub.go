@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"sync"
@@ -210,16 +211,7 @@ func (s *session) Subscribe(ctx context.Context, topic string, options wamp.Dict
 			hold.release()
 			return
 		}
-		s.handlers.Add(1)
-		go func() {
-			defer s.handlers.Done()
-			defer hold.release()
-			ctx, cancel := context.WithTimeout(context.Background(), maxSubHold)
-			defer cancel()
-			_, _ = s.request(ctx, func(id wamp.ID) wamp.Message {
-				return &wamp.Unsubscribe{Request: id, Subscription: r.Subscription}
-			})
-		}()
+		s.unsubscribeLater(r.Subscription, hold)
 	})
 	hold.settle(abandoned)
 	if err != nil {
@@ -265,8 +257,34 @@ func (s *session) unsubscribeLocked(ctx context.Context, sub *sessionSub) error 
 	_, abandoned, err := s.requestOwned(ctx, func(id wamp.ID) wamp.Message {
 		return &wamp.Unsubscribe{Request: id, Subscription: sub.ID}
 	}, nil, func(wamp.Message) { hold.release() })
+	if !abandoned && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// ctx ended before the UNSUBSCRIBE was sent (while it waited for
+		// room on the link): the handle is detached already, so nothing
+		// else would ever end the router subscription. It is sent in the
+		// background, under the hold. (A session that ended as ctx did
+		// refuses it at once.)
+		s.unsubscribeLater(sub.ID, hold)
+		return err
+	}
 	hold.settle(abandoned)
 	return err
+}
+
+// unsubscribeLater sends UNSUBSCRIBE of the router subscription id in the
+// background, for a requester that gave up, waiting for its answer up to
+// maxSubHold, then releases hold (lockSubs, held until then so that no
+// SUBSCRIBE answered with the same ID can interleave).
+func (s *session) unsubscribeLater(id wamp.ID, hold *subHold) {
+	s.handlers.Add(1)
+	go func() {
+		defer s.handlers.Done()
+		defer hold.release()
+		ctx, cancel := context.WithTimeout(context.Background(), maxSubHold)
+		defer cancel()
+		_, _ = s.request(ctx, func(req wamp.ID) wamp.Message {
+			return &wamp.Unsubscribe{Request: req, Subscription: id}
+		})
+	}()
 }
 
 // Publish publishes to topic with options, which the engine takes over

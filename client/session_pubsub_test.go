@@ -142,3 +142,28 @@ func TestUnansweredUnsubscribeHoldsChangesBoundedly(t *testing.T) {
 	assert.Equal(t, wamp.ID(9), b.ID)
 	assert.GreaterOrEqual(t, time.Since(begin), 50*time.Millisecond, "held until maxSubHold")
 }
+
+// Unsubscribe whose ctx ends while its UNSUBSCRIBE waits for room on the
+// link (a router that reads nothing for a while) returns ctx's error, and
+// the UNSUBSCRIBE is still sent once there is room: the router does not
+// keep serving a subscription the client has no handle for.
+func TestUnsubscribeWhoseCtxEndsBeforeSendingStillUnsubscribes(t *testing.T) {
+	f := joinFake(t, sessionConfig{})
+	a := f.subscribe("com.topic", nil, 5)
+	for range localSendQueue { // the router reads nothing: the link fills
+		_, err := f.sess.Publish(context.Background(), "com.pub", nil, nil, nil, false)
+		require.NoError(t, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, f.sess.Unsubscribe(ctx, a), context.DeadlineExceeded)
+	for range localSendQueue {
+		f.expect(wamp.PUBLISH)
+	}
+	m, ok := f.expect(wamp.UNSUBSCRIBE).(*wamp.Unsubscribe)
+	require.True(t, ok, "no UNSUBSCRIBE: the router keeps subscription 5, which no handle has")
+	assert.Equal(t, wamp.ID(5), m.Subscription)
+	f.send(&wamp.Unsubscribed{Request: m.Request})
+	b := f.subscribe("com.next", nil, 9) // the background UNSUBSCRIBE let changes go on
+	assert.Equal(t, wamp.ID(9), b.ID)
+}
