@@ -32,6 +32,11 @@ type sessionSub struct {
 	Options wamp.Dict
 	// Value is free for the owner of the handle (the client's handle).
 	Value any
+
+	// awaitsRetained: the handle's SUBSCRIBE asked for the retained event
+	// (get_retained) and the handle has had no event yet. Guarded by the
+	// session's mu.
+	awaitsRetained bool
 }
 
 // subGroup is the handles of one router subscription.
@@ -39,6 +44,8 @@ type subGroup struct {
 	topic   string
 	options wamp.Dict
 	handles []*sessionSub // copied on write: onEvent hands it out unlocked
+	// awaiting counts the handles whose awaitsRetained is set.
+	awaiting int
 }
 
 // lockSubs serializes the session's changes of its router subscriptions
@@ -115,6 +122,37 @@ func (s *session) shareableLocked(topic string, options wamp.Dict) (wamp.ID, boo
 	return 0, false
 }
 
+// forLocked returns the handles of g that the EVENT m is for: all of them,
+// except that a retained event (Details "retained") goes only to the
+// handles awaiting theirs, when there are any: a handle that joined the
+// router subscription with get_retained brings the retained event with its
+// SUBSCRIBE, and the handles there before it may have had that publication
+// already. (A router that sends retained events no handle asked for still
+// has them delivered to every handle.) A handle's first event, retained or
+// not, ends its wait: a router sends the retained event before any other.
+// Called with s.mu held.
+func (g *subGroup) forLocked(m *wamp.Event) []*sessionSub {
+	if g.awaiting == 0 {
+		return g.handles
+	}
+	to := g.handles
+	if retained, _ := m.Details["retained"].(bool); retained {
+		to = nil
+		for _, h := range g.handles {
+			if h.awaitsRetained {
+				to = append(to, h)
+			}
+		}
+	}
+	for _, h := range to {
+		if h.awaitsRetained {
+			h.awaitsRetained = false
+			g.awaiting--
+		}
+	}
+	return to
+}
+
 func optionsEqual(a, b wamp.Dict) bool {
 	if len(a) == 0 && len(b) == 0 {
 		return true
@@ -130,6 +168,9 @@ func (s *session) attachLocked(sub *sessionSub) {
 		s.subs[sub.ID] = g
 	}
 	g.handles = append(slices.Clip(g.handles), sub)
+	if sub.awaitsRetained {
+		g.awaiting++
+	}
 }
 
 // detachLocked removes sub from its group and reports whether it was the
@@ -145,6 +186,10 @@ func (s *session) detachLocked(sub *sessionSub) bool {
 		return false
 	}
 	g.handles = slices.Delete(slices.Clone(g.handles), i, i+1)
+	if sub.awaitsRetained {
+		sub.awaitsRetained = false
+		g.awaiting--
+	}
 	if len(g.handles) > 0 {
 		return false
 	}
@@ -186,6 +231,7 @@ func (s *session) Subscribe(ctx context.Context, topic string, options wamp.Dict
 	}, func(msg wamp.Message) { // on the read loop, under s.mu
 		if r, ok := msg.(*wamp.Subscribed); ok {
 			sub.ID = r.Subscription
+			sub.awaitsRetained, _ = options["get_retained"].(bool)
 			s.attachLocked(sub)
 			attached = true
 			if onAttach != nil {
@@ -319,7 +365,7 @@ func (s *session) onEvent(m *wamp.Event) {
 	s.mu.Lock()
 	var to []*sessionSub
 	if g := s.subs[m.Subscription]; g != nil {
-		to = g.handles
+		to = g.forLocked(m)
 	}
 	s.mu.Unlock()
 	if len(to) == 0 || s.cfg.OnEvent == nil {

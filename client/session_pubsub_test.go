@@ -167,3 +167,25 @@ func TestUnsubscribeWhoseCtxEndsBeforeSendingStillUnsubscribes(t *testing.T) {
 	b := f.subscribe("com.next", nil, 9) // the background UNSUBSCRIBE let changes go on
 	assert.Equal(t, wamp.ID(9), b.ID)
 }
+
+// A second handle on a topic asks for the retained event: the router
+// answers its SUBSCRIBE with the existing subscription ID and sends the
+// retained event on it. Only the handle that asked gets it: the first,
+// which may have had that publication already, does not get it twice.
+// Later events go to both, and a retained event that no handle is awaiting
+// (a router that sends them on its own) goes to every handle.
+func TestRetainedEventGoesOnlyToTheHandleThatAskedForIt(t *testing.T) {
+	k := &sink{got: map[*sessionSub][]wamp.ID{}}
+	f := joinFake(t, sessionConfig{OnEvent: k.on})
+	a := f.subscribe("com.topic", wamp.Dict{}, 5)
+	f.send(&wamp.Event{Subscription: 5, Publication: 1, Details: wamp.Dict{}}) // a sees publication 1
+	require.Eventually(t, func() bool { return len(k.of(a)) == 1 }, 2*time.Second, time.Millisecond)
+
+	b := f.subscribe("com.topic", wamp.Dict{"get_retained": true}, 5)
+	f.send(&wamp.Event{Subscription: 5, Publication: 1, Details: wamp.Dict{"retained": true}}) // for b
+	f.send(&wamp.Event{Subscription: 5, Publication: 2, Details: wamp.Dict{}})
+	f.send(&wamp.Event{Subscription: 5, Publication: 3, Details: wamp.Dict{"retained": true}}) // nobody asked
+	require.Eventually(t, func() bool { return len(k.of(b)) == 3 }, 2*time.Second, time.Millisecond)
+	assert.Equal(t, []wamp.ID{1, 2, 3}, k.of(b))
+	assert.Equal(t, []wamp.ID{1, 2, 3}, k.of(a), "a had publication 1 once, and every later event")
+}
