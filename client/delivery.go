@@ -67,7 +67,10 @@ func (c *Client) onEvent(ev *Event, to []*sessionSub) {
 	ordered := false
 	for i, t := range to {
 		s, ok := t.Value.(*Subscription)
-		if !ok {
+		if !ok || s.stopped.Load() {
+			// An ended handle may still be attached while its UNSUBSCRIBE
+			// waits its turn: its events would only take room in a queue
+			// from live subscriptions', and be skipped.
 			continue
 		}
 		e := ev
@@ -85,19 +88,40 @@ func (c *Client) onEvent(ev *Event, to []*sessionSub) {
 	}
 }
 
-// eventCopies gives each handle of to an event of its own, so that a
-// handler that modifies its event (its Args, Kwargs or Details) neither
-// races with nor shows through another handle's: nil when to has one
+// eventCopies gives each live handle of to an event of its own, so that
+// a handler that modifies its event (its Args, Kwargs or Details) neither
+// races with nor shows through another handle's: nil when to has one live
 // handle, which is given ev itself (the common case costs nothing); else
-// ev for the first handle and a deep copy for each other, by index. The
-// copies are made here, on the read loop, before any handler can run.
+// ev for the first live handle and a deep copy for each other, by index
+// (nil for an ended handle). The copies are made here, on the read loop,
+// before any handler can run.
 func eventCopies(ev *Event, to []*sessionSub) []*Event {
 	if len(to) < 2 {
 		return nil
 	}
+	live := func(t *sessionSub) bool {
+		s, ok := t.Value.(*Subscription)
+		return ok && !s.stopped.Load()
+	}
+	n := 0
+	for _, t := range to {
+		if live(t) {
+			n++
+		}
+	}
+	if n < 2 {
+		return nil
+	}
 	evs := make([]*Event, len(to))
-	evs[0] = ev
-	for i := 1; i < len(to); i++ {
+	first := true
+	for i, t := range to {
+		if !live(t) {
+			continue
+		}
+		if first {
+			evs[i], first = ev, false
+			continue
+		}
 		c := *ev
 		c.Args = cloneValue(ev.Args).([]any)
 		c.Kwargs = cloneValue(ev.Kwargs).(map[string]any)
@@ -251,10 +275,10 @@ func (q *eventQueue) run() {
 		default:
 			for i, t := range it.to {
 				if s, ok := t.Value.(*Subscription); ok && s.own == nil {
-					if it.evs != nil {
-						s.call(it.evs[i])
-					} else {
+					if it.evs == nil {
 						s.call(it.ev)
+					} else if e := it.evs[i]; e != nil { // nil: s had ended
+						s.call(e)
 					}
 				}
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/wamptest"
+	"github.com/wampkit/wampkit/internal/wamptest/hostile"
 )
 
 // seqLog records what handlers saw, from any goroutine.
@@ -209,6 +210,72 @@ func TestHandlesOnOneTopicGetEventsOfTheirOwn(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Empty(t, shared)
+}
+
+// A subscription ended by Unsubscribe is no longer charged for events that
+// arrive while its UNSUBSCRIBE waits its turn (behind a SUBSCRIBE the
+// router has not answered): they would only take the event queue's room
+// from live subscriptions, whose events would be dropped. A scripted
+// router orders the messages exactly: a large event for the ended handle
+// comes between two small ones for a live handle whose handler is busy.
+func TestEndedSubscriptionTakesNoRoomInTheEventQueue(t *testing.T) {
+	const liveID, endedID = 1, 2
+	pending, ended := make(chan struct{}), make(chan struct{})
+	busy, gate := make(chan struct{}), make(chan struct{})
+	r := hostile.New(t, func(c *hostile.Conn) {
+		c.Welcome(nil)
+		for _, id := range []wamp.ID{liveID, endedID} {
+			sub := c.Expect(wamp.SUBSCRIBE).(*wamp.Subscribe)
+			c.Send(&wamp.Subscribed{Request: sub.Request, Subscription: id})
+		}
+		other := c.Expect(wamp.SUBSCRIBE).(*wamp.Subscribe) // holds the UNSUBSCRIBE back
+		close(pending)
+		<-ended
+		c.Send(&wamp.Event{Subscription: liveID, Publication: 1, Details: wamp.Dict{}})
+		<-busy // the queue is empty, its handler holds publication 1
+		c.Send(&wamp.Event{Subscription: endedID, Publication: 2, Details: wamp.Dict{},
+			Arguments: wamp.List{strings.Repeat("x", 1000)}})
+		c.Send(&wamp.Event{Subscription: liveID, Publication: 3, Details: wamp.Dict{}})
+		// The client's call returns after its read loop queued the events.
+		call := c.Expect(wamp.CALL).(*wamp.Call)
+		c.Send(&wamp.Result{Request: call.Request, Details: wamp.Dict{}})
+		c.Send(&wamp.Subscribed{Request: other.Request, Subscription: 3})
+		c.Serve(nil)
+	})
+	c := dial(t, r.URL(), client.WithEventQueueBytes(200))
+	ctx := ctxT(t)
+	var live seqLog
+	liveSub, err := c.Subscribe(ctx, "test.live", func(ev *client.Event) {
+		if ev.Publication == 1 {
+			close(busy)
+			<-gate
+		}
+		live.add(fmt.Sprint(ev.Publication))
+	}, client.SubscribeOptions{})
+	require.NoError(t, err)
+	endedSub, err := c.Subscribe(ctx, "test.ended", func(*client.Event) {
+		t.Error("the ended subscription's handler ran")
+	}, client.SubscribeOptions{})
+	require.NoError(t, err)
+	otherErr := make(chan error, 1)
+	go func() {
+		_, err := c.Subscribe(ctx, "test.other", func(*client.Event) {}, client.SubscribeOptions{})
+		otherErr <- err
+	}()
+	<-pending
+	unsubErr := make(chan error, 1)
+	go func() { unsubErr <- endedSub.Unsubscribe(ctx) }()
+	<-endedSub.Done() // ended; its UNSUBSCRIBE waits for the SUBSCRIBE in flight
+	close(ended)
+	_, err = c.Call(ctx, client.CallRequest{Procedure: "test.sync"}, nil)
+	require.NoError(t, err)
+	dropped := liveSub.Dropped() // counted as the events were queued
+	close(gate)
+	require.Zero(t, dropped, "the live subscription lost an event to the ended one")
+	wamptest.Eventually(t, func() bool { return live.len() == 2 })
+	assert.Equal(t, []string{"1", "3"}, live.snapshot())
+	require.NoError(t, <-unsubErr)
+	require.NoError(t, <-otherErr)
 }
 
 // routerHasSubscriber asks the router's subscription meta API whether
