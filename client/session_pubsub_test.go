@@ -189,3 +189,31 @@ func TestRetainedEventGoesOnlyToTheHandleThatAskedForIt(t *testing.T) {
 	assert.Equal(t, []wamp.ID{1, 2, 3}, k.of(b))
 	assert.Equal(t, []wamp.ID{1, 2, 3}, k.of(a), "a had publication 1 once, and every later event")
 }
+
+// A SUBSCRIBE answered as its ctx ends (here ctx ends as the handle
+// attaches, before the reply reaches the requester) succeeds: the handle
+// may already have events, so Subscribe does not report a failure for a
+// handle whose events were delivered.
+func TestSubscribeAnsweredAsCtxEndsSucceeds(t *testing.T) {
+	k := &sink{got: map[*sessionSub][]wamp.ID{}}
+	f := joinFake(t, sessionConfig{OnEvent: k.on})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		sub *sessionSub
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sub, err := f.sess.Subscribe(ctx, "com.topic", nil, nil, func(*sessionSub) { cancel() })
+		done <- result{sub, err}
+	}()
+	m := f.expect(wamp.SUBSCRIBE).(*wamp.Subscribe)
+	f.send(&wamp.Subscribed{Request: m.Request, Subscription: 5})
+	f.send(&wamp.Event{Subscription: 5, Publication: 1, Details: wamp.Dict{}})
+	r := <-done
+	require.NoError(t, r.err, "Subscribe failed, yet its handle gets events")
+	require.Eventually(t, func() bool { return len(k.of(r.sub)) == 1 }, 2*time.Second, time.Millisecond)
+	b := f.subscribe("com.next", nil, 9) // nothing was withdrawn: no UNSUBSCRIBE came first
+	assert.Equal(t, wamp.ID(9), b.ID)
+}

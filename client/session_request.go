@@ -84,31 +84,37 @@ func (s *session) requestOwned(ctx context.Context, build func(id wamp.ID) wamp.
 		s.forget(id, false)
 		return nil, false, err
 	}
+	var (
+		reply wamp.Message
+		ok    bool
+	)
 	select {
-	case msg, ok := <-p.ch:
+	case reply, ok = <-p.ch:
 		if !ok {
 			if p.err != nil {
 				return nil, false, p.err
 			}
 			return nil, false, ErrConnectionLost
 		}
-		if e, isErr := msg.(*wamp.Error); isErr {
-			return nil, false, errorFromMsg(e)
-		}
-		return msg, false, nil
 	case <-ctx.Done():
 		if s.forget(id, true) {
 			return nil, onOrphan != nil, ctx.Err()
 		}
-		// The reply was taken for hand-off (or the session ended): it is
-		// in p.ch now or very soon, or p.ch is closed.
-		msg, ok := <-p.ch
-		if ok && onOrphan != nil {
-			onOrphan(msg)
-			return nil, true, ctx.Err()
+		// The reply was taken for hand-off as ctx ended (or the session
+		// ended): it is in p.ch now or very soon, or p.ch is closed. The
+		// request is done, and onReply has recorded what the reply brings
+		// (a subscription whose events may already be queued, a
+		// registration that may already have invocations), so the reply
+		// is the outcome, as if it had come before ctx's end: undoing it
+		// would leave a requester told of a failure whose handler ran.
+		if reply, ok = <-p.ch; !ok {
+			return nil, false, ctx.Err()
 		}
-		return nil, false, ctx.Err()
 	}
+	if e, isErr := reply.(*wamp.Error); isErr {
+		return nil, false, errorFromMsg(e)
+	}
+	return reply, false, nil
 }
 
 // forget drops a pending request and reports whether it was still pending.
