@@ -64,7 +64,7 @@ func (c *Client) onEvent(ev *Event, to []*sessionSub) {
 		return
 	}
 	evs := eventCopies(ev, to)
-	ordered := false
+	ordered := 0 // the handles the client's queue delivers to
 	for i, t := range to {
 		s, ok := t.Value.(*Subscription)
 		if !ok || s.stopped.Load() {
@@ -80,11 +80,15 @@ func (c *Client) onEvent(ev *Event, to []*sessionSub) {
 		if s.own != nil {
 			s.own.push(queued{ev: e, sub: s, size: ev.size})
 		} else {
-			ordered = true
+			ordered++
 		}
 	}
-	if ordered {
-		c.events.push(queued{ev: ev, evs: evs, to: to, size: ev.size})
+	if ordered > 0 {
+		size := ev.size
+		if evs != nil { // one copy for each of them
+			size *= ordered
+		}
+		c.events.push(queued{ev: ev, evs: evs, to: to, size: size})
 	}
 }
 
