@@ -213,24 +213,28 @@ func (l *link) queued() int {
 }
 
 // keepalive is the liveness check both peers run: a ping every interval,
-// and the connection counts as dead when nothing at all (a pong, a
-// message, a ping) came in during the whole interval after a ping was due.
-// A stalled link is so dropped within two intervals of its last sign of
-// life; a router may take up to one interval to answer a ping. The check
-// runs on a goroutine of its own (watch), not on the writer: a write
-// blocked on a router that stopped reading holds the writer, and the
-// check must still drop the link (closing the connection ends the write).
+// and the connection counts as dead when, during the whole interval after
+// a ping was due, nothing at all (a pong, a message, a ping) came in and
+// no write made progress. A stalled link is so dropped within two
+// intervals of its last sign of life; a router may take up to one interval
+// to answer a ping. The check runs on a goroutine of its own (watch), not
+// on the writer: a write blocked on a router that stopped reading holds
+// the writer, and the check must still drop the link (closing the
+// connection ends the write). A long write that goes on, slice by slice
+// (see link.write), is a sign of life: a router reading a long upload
+// slowly cannot answer a ping queued behind it.
 type keepalive struct {
 	interval time.Duration
 	heard    atomic.Bool // set by the reader on anything received
+	wrote    atomic.Bool // set by the writer on each slice of a long write
 	pinged   bool        // a ping was due at the last tick (watch only)
 }
 
-// lost reports, at a tick, whether the peer stayed silent since the last
-// ping was due; otherwise a ping is due now.
+// lost reports, at a tick, whether the peer showed no sign of life since
+// the last ping was due; otherwise a ping is due now.
 func (k *keepalive) lost() bool {
-	heard := k.heard.Swap(false)
-	if k.pinged && !heard {
+	heard, wrote := k.heard.Swap(false), k.wrote.Swap(false)
+	if k.pinged && !heard && !wrote {
 		return true
 	}
 	k.pinged = true

@@ -180,7 +180,7 @@ func (l *link) writeHeld(batch []byte, ferr error, deadline time.Time, counted i
 	}
 	for round := 0; err == nil; round++ {
 		if len(batch) > 0 {
-			_, err = l.nc.Write(batch)
+			err = l.write(batch)
 			batch = batch[:0]
 		}
 		if counted != 0 {
@@ -208,6 +208,29 @@ func (l *link) writeHeld(batch []byte, ferr error, deadline time.Time, counted i
 		return false
 	}
 	return true
+}
+
+// writeSlice is the most one Write call is given: a large batch (a 16 MiB
+// message) goes out slice by slice, and each slice written with more to
+// follow tells keepalive that the other side is reading (see
+// keepalive.wrote), so a long upload to a router that reads it slowly is
+// not taken for a stall. Whole small writes (a ping among them) say
+// nothing: a router that reads but never answers is still dropped.
+const writeSlice = 64 << 10
+
+// write writes batch to the connection (the caller holds wmu).
+func (l *link) write(batch []byte) error {
+	for len(batch) > 0 {
+		n := min(len(batch), writeSlice)
+		if _, err := l.nc.Write(batch[:n]); err != nil {
+			return err
+		}
+		batch = batch[n:]
+		if len(batch) > 0 {
+			l.alive.wrote.Store(true)
+		}
+	}
+	return nil
 }
 
 // takePending takes what was handed over to the holder of the writing
@@ -275,7 +298,7 @@ func (l *link) appendAll(batch []byte, msgs []wamp.Message) ([]byte, error) {
 func (l *link) appendOne(batch []byte, msg wamp.Message) ([]byte, error) {
 	batch, err := l.frames.appendMessage(batch, msg)
 	if err == nil && len(batch) >= maxBatch {
-		_, err = l.nc.Write(batch)
+		err = l.write(batch)
 		batch = batch[:0]
 	}
 	return batch, err
