@@ -407,8 +407,9 @@ func (c *Client) goSupervised(f func()) bool {
 func (c *Client) supervise(sess *session) {
 	defer c.supervisor.Done()
 	var (
-		b     backoff.BackOff // the policy of the last outage
-		since = time.Now()    // when sess was installed
+		b        backoff.BackOff // the policy of the last outage
+		attempts int             // its joins so far, the last one sess's
+		since    = time.Now()    // when sess was installed
 	)
 	for {
 		select {
@@ -431,18 +432,20 @@ func (c *Client) supervise(sess *session) {
 		// new outage: the last one goes on under its policy, so its
 		// waits grow and its limits (WithMaxRetries, MaxElapsedTime)
 		// apply, rather than a join at once each time.
-		flapping := b != nil && time.Since(since) < minStableSession
-		if !flapping {
-			b = c.cfg.backoff()
+		if b == nil || time.Since(since) >= minStableSession {
+			b, attempts = c.cfg.backoff(), 0
 			b.Reset()
 		}
-		next := c.rejoin(b, flapping, lostCause(sess))
+		next, n := c.rejoin(b, attempts, lostCause(sess))
 		if next == nil {
 			return // closing, or gave up
 		}
-		sess, since = next, time.Now()
+		sess, attempts, since = next, n, time.Now()
 	}
 }
+
+// errDrainCut is why a Drain ended early when a Close came during it.
+var errDrainCut = fmt.Errorf("%w: Close cut the drain short", ErrClosed)
 
 // minStableSession is how long a restored session has to last for its loss
 // to start a new outage, with a new backoff policy and a first attempt at
@@ -508,17 +511,18 @@ func (c *Client) waitLost(ctx context.Context) error {
 // *ReconnectError). Each attempt is one round over the routers, starting
 // with the one after the lost session's (so with WithFailover the next
 // router is tried at once, and the lost one last); the backoff waits come
-// between rounds. The first attempt is at once, unless flapping: the lost
-// session (which ended with lost) counts as the outage's last failed
-// attempt, and a backoff wait comes first.
-func (c *Client) rejoin(b backoff.BackOff, flapping bool, lost error) *session {
-	first, err := 1, error(nil)
-	if flapping {
-		first, err = 2, lost
+// between rounds. prior is the outage's attempts so far: none for a new
+// outage, whose first attempt is at once; else the lost session (which
+// ended with lost) was the last of them, and a backoff wait comes first.
+// It returns the session and the outage's attempts, this one's among them.
+func (c *Client) rejoin(b backoff.BackOff, prior int, lost error) (*session, int) {
+	var err error
+	if prior > 0 {
+		err = lost
 	}
-	for attempt := first; ; attempt++ {
+	for attempt := prior + 1; ; attempt++ {
 		if attempt > 1 && !c.pause(b, attempt-1, err) {
-			return nil
+			return nil, 0
 		}
 		c.mu.Lock()
 		next := (c.at + 1) % len(c.targets)
@@ -531,9 +535,9 @@ func (c *Client) rejoin(b backoff.BackOff, flapping bool, lost error) *session {
 		if err == nil {
 			switch c.install(sess, at) {
 			case installClosing:
-				return nil
+				return nil, 0
 			case installConnected:
-				return sess
+				return sess, attempt
 			}
 			// Lost again before it was restored: a failed attempt, under
 			// the same backoff (a router that welcomes and then drops the
@@ -542,7 +546,7 @@ func (c *Client) rejoin(b backoff.BackOff, flapping bool, lost error) *session {
 			err = lostCause(sess)
 		}
 		if c.life.Err() != nil {
-			return nil
+			return nil, 0
 		}
 	}
 }
@@ -710,7 +714,8 @@ func (c *Client) Close(ctx context.Context) error {
 // client closes anyway (GOODBYE bounded by 2 s) and Drain returns an error
 // wrapping ctx's. A Close during the drain cuts it short the same way (as
 // when a second signal asks to stop now), and returns once the client is
-// Closed. On a client already closing or closed, Drain is Close.
+// Closed; Drain's error then matches ErrClosed and context.Canceled. On a
+// client already closing or closed, Drain is Close.
 //
 // Drain waits for handlers, so a handler that calls it waits for itself
 // until ctx ends (an event handler, for the events queued behind it). From
@@ -744,6 +749,13 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 		}
 	}
 	c.closed, c.closing, c.draining = true, true, drain
+	// A drain's waits run under dctx, which a Close during the drain
+	// cancels (stopDrain, set with closed: a Close from now on finds it).
+	dctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	if drain {
+		c.stopDrain = func() { stop(errDrainCut) }
+	}
 	c.mu.Unlock()
 	if drain {
 		c.eventsOff.Store(true)
@@ -755,15 +767,13 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 	c.mu.Unlock()
 	var errs []error
 	if drain && !ended(sess) {
-		dctx, stop := context.WithCancel(ctx)
-		c.mu.Lock()
-		c.stopDrain = stop
-		c.mu.Unlock()
 		err := c.drain(dctx, sess)
 		c.mu.Lock()
 		c.stopDrain = nil
 		c.mu.Unlock()
-		stop()
+		if cause := context.Cause(dctx); err != nil && errors.Is(cause, errDrainCut) {
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			var cancel context.CancelFunc // Close's bounded steps get a fresh context

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"runtime/debug"
 	"sync"
+
+	"github.com/gammazero/nexus/v3/wamp"
 )
 
 // DefaultEventQueueBytes is the default bound of an event queue (see
@@ -166,6 +168,10 @@ func cloneValue(v any) any {
 			return x
 		}
 		return bytes.Clone(x)
+	case wamp.List: // not what a decoder makes, but a router in process may add one
+		return wamp.List(cloneValue([]any(x)).([]any))
+	case wamp.Dict:
+		return wamp.Dict(cloneValue(map[string]any(x)).(map[string]any))
 	}
 	return v
 }

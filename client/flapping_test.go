@@ -38,6 +38,9 @@ func TestAFlappingRouterIsBackedOffAndTheRetryLimitHolds(t *testing.T) {
 	require.NoError(t, c.WaitState(wctx, client.Closed), "still reconnecting after %d joins", joins.Load())
 	require.ErrorIs(t, c.Err(), client.ErrReconnectFailed)
 	// The first join, one at once after the first loss, and the three
-	// retries the policy allows.
+	// retries the policy allows; the error counts the outage's joins.
 	require.LessOrEqual(t, joins.Load(), int64(5))
+	var re *client.ReconnectError
+	require.ErrorAs(t, c.Err(), &re)
+	require.Equal(t, int(joins.Load())-1, re.Attempts, "every join after the first is an attempt of the one outage")
 }

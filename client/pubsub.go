@@ -127,7 +127,10 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 
 // Subscribe subscribes to topic with the given options and returns a
 // handle. Bad options fail with an error wrapping [ErrInvalidOption] before
-// anything else is checked.
+// anything else is checked. When the client reconnects while SUBSCRIBE is
+// under way, Subscribe returns once the first router took it, and the
+// subscription is restored on the new session in the background, as after
+// any reconnect (OnGap tells of events that may have been missed).
 //
 // Delivery order: by default the events of all the client's subscriptions
 // are delivered one at a time, in the order the router sent them, by one

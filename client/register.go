@@ -143,7 +143,10 @@ func (r *Registration) Unregister(ctx context.Context) error {
 // [ErrInvalidOption] before anything else is checked; a request that needs
 // a router feature the router does not announce fails with a
 // [*FeatureError] before anything is sent. A router refusal is an *Error
-// (procedure_already_exists, invalid_uri, ...).
+// (procedure_already_exists, invalid_uri, ...). When the client reconnects
+// while REGISTER is under way, Register returns once the first router took
+// it, and the registration is restored on the new session in the
+// background, as after any reconnect.
 func (c *Client) Register(ctx context.Context, procedure string, h InvocationHandler, opts RegisterOptions) (*Registration, error) {
 	opts, err := opts.resolved()
 	if err != nil {
