@@ -117,7 +117,7 @@ func (d *decodeState) structArgs(p *structPlan, args []any, kwargs map[string]an
 		if e := d.decodePositional(p, args, v, &seen); e != nil {
 			return e.finish("args")
 		}
-		if e := p.missing(p.positional, &seen); e != nil {
+		if e := p.missingPositional(&seen); e != nil {
 			return e.finish("args")
 		}
 	case len(args) == 1:

@@ -150,6 +150,12 @@ func (d *decodeState) decodePositional(p *structPlan, list []any, v reflect.Valu
 		if f.pos >= len(list) {
 			break
 		}
+		if f.hybrid && list[f.pos] == nil {
+			// Encode sends a field with a name and a position by name,
+			// with a null at its position: the keyword arguments, read
+			// next, decide (and its requiredness is checked with them).
+			continue
+		}
 		if e := d.decodeField(f, list[f.pos], v, seen); e != nil {
 			return e.atIndex(f.pos)
 		}
@@ -159,6 +165,21 @@ func (d *decodeState) decodePositional(p *structPlan, list []any, v reflect.Valu
 			p.typ.String()}).atIndex(last + 1)
 	}
 	return nil
+}
+
+// missingPositional is missing for the fields taken by position only: one
+// with a name too may still come by keyword.
+func (p *structPlan) missingPositional(seen *seenSet) *DecodeError {
+	if !p.required {
+		return nil
+	}
+	only := make([]*field, 0, len(p.positional))
+	for _, f := range p.positional {
+		if !f.hybrid {
+			only = append(only, f)
+		}
+	}
+	return p.missing(only, seen)
 }
 
 // missing reports the first required field of fields, some of p's, that

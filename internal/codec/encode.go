@@ -241,7 +241,7 @@ func encodeText(_ *encodeState, v reflect.Value) (any, *encodeErr) {
 	}
 	b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
 	if err != nil {
-		return nil, &encodeErr{EncodeError: EncodeError{Type: v.Type().String(), Msg: "MarshalText: " + err.Error()}}
+		return nil, &encodeErr{EncodeError: EncodeError{Type: v.Type().String(), Msg: "MarshalText: " + err.Error(), Err: err}}
 	}
 	return string(b), nil
 }
@@ -307,19 +307,20 @@ func encodeFloat(t reflect.Type) encoderFunc {
 }
 
 // mapKeyText renders a map key as text: strings, integers, TextMarshalers.
-func mapKeyText(k reflect.Value) (string, bool) {
+// ok is false for another key type; err is a TextMarshaler's error.
+func mapKeyText(k reflect.Value) (_ string, ok bool, err error) {
 	if k.Kind() == reflect.String {
-		return k.String(), true
+		return k.String(), true, nil
 	}
 	if tm, ok := k.Interface().(encoding.TextMarshaler); ok {
 		b, err := tm.MarshalText()
-		return string(b), err == nil
+		return string(b), err == nil, err
 	}
 	switch k.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(k.Int(), 10), true
+		return strconv.FormatInt(k.Int(), 10), true, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return strconv.FormatUint(k.Uint(), 10), true
+		return strconv.FormatUint(k.Uint(), 10), true, nil
 	}
-	return "", false
+	return "", false, nil
 }

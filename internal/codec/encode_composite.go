@@ -90,8 +90,11 @@ func mapEncoder(t reflect.Type) encoderFunc {
 		}
 		out := make(map[string]any, v.Len())
 		for it := v.MapRange(); it.Next(); {
-			k, ok := mapKeyText(it.Key())
-			if !ok {
+			k, ok, kerr := mapKeyText(it.Key())
+			switch {
+			case kerr != nil:
+				return nil, &encodeErr{EncodeError: EncodeError{Type: t.String(), Msg: "map key MarshalText: " + kerr.Error(), Err: kerr}}
+			case !ok:
 				return nil, &encodeErr{EncodeError: EncodeError{Type: t.String(), Msg: "unsupported map key type"}}
 			}
 			x, err := e.encode(it.Value())
@@ -168,8 +171,13 @@ func isEmpty(v reflect.Value) bool {
 }
 
 // isZero is encoding/json's omitzero test: an IsZero method when the type has
-// one, else the zero value.
+// one, else the zero value. The type is the field's: an interface field is
+// zero when it is nil, whatever it holds (a typed nil pointer among them,
+// whose IsZero method could not be called).
 func isZero(v reflect.Value) bool {
+	if v.Kind() == reflect.Interface {
+		return v.IsNil()
+	}
 	if z, ok := v.Interface().(interface{ IsZero() bool }); ok {
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			return true

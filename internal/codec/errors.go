@@ -155,7 +155,11 @@ type EncodeError struct {
 	Path string // where the value is, like DecodeError.Path
 	Type string // its Go type
 	Msg  string // what is wrong
+	Err  error  // the cause, if another error (a MarshalText error), for errors.Is and errors.As
 }
+
+// Unwrap returns the cause.
+func (e *EncodeError) Unwrap() error { return e.Err }
 
 func (e *EncodeError) Error() string {
 	if e.Path == "" {

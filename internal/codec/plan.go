@@ -3,7 +3,6 @@ package codec
 import (
 	"cmp"
 	"fmt"
-	"go/token"
 	"reflect"
 	"slices"
 	"strconv"
@@ -340,8 +339,12 @@ func collectFields(t reflect.Type) ([]*field, error) {
 						continue
 					}
 					if !ti.tagged && ti.pos < 0 && ft.Kind() == reflect.Struct && !isLeafStruct(ft) {
-						if sf.Type.Kind() == reflect.Pointer && !token.IsExported(ft.Name()) {
-							continue // cannot allocate through an unexported embedded pointer
+						if sf.Type.Kind() == reflect.Pointer && !sf.IsExported() {
+							// An unexported embedded pointer cannot be set
+							// (whatever its type's name says: an alias
+							// may name it otherwise), so nothing can be
+							// decoded through it.
+							continue
 						}
 						next = append(next, item{typ: ft, index: index})
 						continue

@@ -1,0 +1,91 @@
+package codec_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wampkit/wampkit/internal/codec"
+)
+
+// A field with a name and a position, before a field with a position only,
+// is sent by name with a null at its position: it comes back from both
+// decoding rules, and a required one is not reported missing.
+func TestNamedAndPositionalFieldRoundTrips(t *testing.T) {
+	type mixed struct {
+		A int `wamp:"a,#0"`
+		B int `wamp:"#1"`
+	}
+	type mixedRequired struct {
+		A int `wamp:"a,#0,required"`
+		B int `wamp:"#1"`
+	}
+	args, kwargs, err := codec.Encode(mixed{A: 7, B: 9})
+	require.NoError(t, err)
+	var got, got2 mixed
+	require.NoError(t, codec.DecodeResult(args, kwargs, &got))
+	assert.Equal(t, mixed{A: 7, B: 9}, got, "DecodeResult")
+	require.NoError(t, codec.DecodeArgs(args, kwargs, &got2))
+	assert.Equal(t, mixed{A: 7, B: 9}, got2, "DecodeArgs")
+	args, kwargs, err = codec.Encode(mixedRequired{A: 7, B: 9})
+	require.NoError(t, err)
+	var req mixedRequired
+	require.NoError(t, codec.DecodeArgs(args, kwargs, &req))
+	assert.Equal(t, mixedRequired{A: 7, B: 9}, req)
+	var none mixedRequired
+	assert.Error(t, codec.DecodeArgs([]any{nil, 9}, nil, &none), "a required field neither by position nor by name")
+}
+
+// omitzero on an interface field holding a typed nil pointer whose type has
+// an IsZero method: no panic, and, as in encoding/json, the field's own type
+// decides (a non-nil interface is not zero).
+func TestOmitZeroInterfaceHoldingATypedNilPointer(t *testing.T) {
+	type withAny struct {
+		X any `wamp:"x,omitzero"`
+	}
+	var tp *time.Time
+	v, err := codec.EncodeValue(withAny{X: tp})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"x": nil}, v)
+	v, err = codec.EncodeValue(withAny{})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{}, v)
+}
+
+var errTextSentinel = errors.New("no text for this")
+
+type badText struct{}
+
+func (badText) MarshalText() ([]byte, error) { return nil, errTextSentinel }
+
+// A MarshalText error is the encode error's cause, for a value and for a
+// map key (which is not reported as an unsupported key type).
+func TestMarshalTextErrorIsTheCause(t *testing.T) {
+	_, _, err := codec.Encode(struct{ V badText }{})
+	require.ErrorIs(t, err, errTextSentinel)
+	_, _, err = codec.Encode(map[badText]int{{}: 1})
+	require.ErrorIs(t, err, errTextSentinel)
+	assert.NotContains(t, err.Error(), "unsupported map key type")
+}
+
+type EmbeddedInner struct{ Z int }
+type embeddedAlias = EmbeddedInner
+type embeddedInner struct{ Z int }
+type EmbeddedExportedAlias = embeddedInner
+
+// An embedded pointer is judged by its field, not by its type's name (an
+// alias may name a type otherwise): an unexported one is skipped rather
+// than panicking on decode, an exported one is decoded through.
+func TestEmbeddedPointerThroughAnAlias(t *testing.T) {
+	type unexportedField struct{ *embeddedAlias }
+	type exportedField struct{ *EmbeddedExportedAlias }
+	var u unexportedField
+	assert.NotPanics(t, func() { _ = codec.DecodeValue(map[string]any{"Z": 1}, &u) })
+	var e exportedField
+	require.NoError(t, codec.DecodeValue(map[string]any{"Z": 1}, &e))
+	require.NotNil(t, e.EmbeddedExportedAlias)
+	assert.Equal(t, 1, e.Z)
+}
