@@ -53,6 +53,17 @@ func (c *conn) intercept(call *wamp.Call) bool {
 		r.cfg.RestrictReadOnlyMeta && readOnlyMeta(proc) && !admin:
 		c.sendLocal(callError(call, wamp.ErrNotAuthorized,
 			fmt.Sprintf("router: authrole %q may not call %s", role, proc)))
+	case proc == wamp.MetaProcSessionAddTestament && !admin:
+		if why := c.refuseTestament(call); why != "" {
+			c.sendLocal(callError(call, wamp.ErrNotAuthorized, why))
+			return true
+		}
+		return false
+	case proc == wamp.MetaProcSessionFlushTestaments:
+		r.mu.Lock()
+		c.testaments = 0
+		r.mu.Unlock()
+		return false
 	default:
 		return false
 	}
@@ -85,4 +96,30 @@ func (c *conn) refusePublish(pub *wamp.Publish) bool {
 			Arguments: wamp.List{fmt.Sprintf("router: authrole %q may not publish to %s (the router's meta events)", role, pub.Topic)}})
 	}
 	return true
+}
+
+// maxTestaments bounds the testaments a session outside [Config.AdminRoles]
+// may leave: nexus keeps every one until the session leaves, and publishes
+// them all then.
+const maxTestaments = 64
+
+// refuseTestament says why a testament (wamp.session.add_testament) from a
+// session outside [Config.AdminRoles] is refused, "" when it is not: nexus
+// publishes a testament from the router's own meta session when its
+// session leaves, so one to a topic in the wamp.* namespace would be a
+// forged meta event (see refusePublish); and a session may leave at most
+// maxTestaments of them (flush_testaments starts the count again).
+func (c *conn) refuseTestament(call *wamp.Call) string {
+	if len(call.Arguments) > 0 {
+		if topic, ok := call.Arguments[0].(string); ok && strings.HasPrefix(topic, "wamp.") {
+			return fmt.Sprintf("router: a testament may not publish to %s, in the router's namespace", topic)
+		}
+	}
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	if c.testaments >= maxTestaments {
+		return fmt.Sprintf("router: a session may leave at most %d testaments", maxTestaments)
+	}
+	c.testaments++
+	return ""
 }

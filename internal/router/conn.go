@@ -59,6 +59,8 @@ type conn struct {
 	// progressiveCalls: HELLO announced caller feature
 	// progressive_call_invocations.
 	progressiveCalls bool
+	// testaments: those the session left (see refuseTestament).
+	testaments int
 
 	// aborted: the router aborted the session; pumpIn drops what the client
 	// still sends until nexus has ended it. Only pumpIn uses it.

@@ -152,6 +152,11 @@ func (r *Router) acceptRaw(l *listener) {
 	}
 }
 
+// maxWebsocketMessage is the largest message the router reads over
+// websocket: 16 MiB, as over rawsocket (whose frames cannot say more) and
+// as wampkit's own peer reads.
+const maxWebsocketMessage = 16 << 20
+
 // serveWebsocket upgrades the connection and attaches a nexus websocket
 // peer that serializes with wampkit's Serializer, so that what the router
 // sends is spec-shaped (wire/spec.go), which nexus's own serializers are not.
@@ -162,6 +167,10 @@ func (r *Router) serveWebsocket(up *websocket.Upgrader) http.Handler {
 			r.log.Debug("router: websocket upgrade failed", "remote", req.RemoteAddr, "err", err)
 			return
 		}
+		// nexus's peer reads each message whole: without a limit, any
+		// client, before it has even joined, could have the router hold a
+		// message of any size. A message past it ends that connection.
+		conn.SetReadLimit(maxWebsocketMessage)
 		s, kind := serialize.JSON, websocket.TextMessage
 		switch conn.Subprotocol() {
 		case "wamp.2.msgpack":
