@@ -170,16 +170,7 @@ func (d *decodeState) decodePositional(p *structPlan, list []any, v reflect.Valu
 // missingPositional is missing for the fields taken by position only: one
 // with a name too may still come by keyword.
 func (p *structPlan) missingPositional(seen *seenSet) *DecodeError {
-	if !p.required {
-		return nil
-	}
-	only := make([]*field, 0, len(p.positional))
-	for _, f := range p.positional {
-		if !f.hybrid {
-			only = append(only, f)
-		}
-	}
-	return p.missing(only, seen)
+	return p.missing(p.posOnly, seen)
 }
 
 // missing reports the first required field of fields, some of p's, that

@@ -53,6 +53,20 @@ func TestOmitZeroInterfaceHoldingATypedNilPointer(t *testing.T) {
 	v, err = codec.EncodeValue(withAny{})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{}, v)
+
+	// A field whose interface type has IsZero asks it, as encoding/json
+	// does; a nil pointer in it is zero rather than a panic.
+	type withZeroer struct {
+		X interface{ IsZero() bool } `wamp:"x,omitzero"`
+	}
+	for _, x := range []interface{ IsZero() bool }{time.Time{}, tp} {
+		v, err = codec.EncodeValue(withZeroer{X: x})
+		require.NoError(t, err)
+		assert.Equal(t, map[string]any{}, v, "%T", x)
+	}
+	v, err = codec.EncodeValue(withZeroer{X: time.Unix(1, 0).UTC()})
+	require.NoError(t, err)
+	assert.Contains(t, v, "x")
 }
 
 var errTextSentinel = errors.New("no text for this")

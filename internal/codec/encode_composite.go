@@ -170,13 +170,23 @@ func isEmpty(v reflect.Value) bool {
 	return false
 }
 
-// isZero is encoding/json's omitzero test: an IsZero method when the type has
-// one, else the zero value. The type is the field's: an interface field is
-// zero when it is nil, whatever it holds (a typed nil pointer among them,
-// whose IsZero method could not be called).
+// isZero is encoding/json's omitzero test: an IsZero method when the
+// field's type has one, else the zero value. An interface field is zero
+// when nil; when its type has IsZero, also when it holds a nil pointer
+// (whose method could not be called), else as IsZero says.
 func isZero(v reflect.Value) bool {
 	if v.Kind() == reflect.Interface {
-		return v.IsNil()
+		if v.IsNil() {
+			return true
+		}
+		z, ok := v.Interface().(interface{ IsZero() bool })
+		if !ok || !v.Type().Implements(isZeroerType) {
+			return false
+		}
+		if e := v.Elem(); e.Kind() == reflect.Pointer && e.IsNil() {
+			return true
+		}
+		return z.IsZero()
 	}
 	if z, ok := v.Interface().(interface{ IsZero() bool }); ok {
 		if v.Kind() == reflect.Pointer && v.IsNil() {
@@ -186,3 +196,6 @@ func isZero(v reflect.Value) bool {
 	}
 	return v.IsZero()
 }
+
+// isZeroerType is the interface of the types omitzero asks.
+var isZeroerType = reflect.TypeFor[interface{ IsZero() bool }]()

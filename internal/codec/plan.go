@@ -164,6 +164,7 @@ type structPlan struct {
 	byFold     map[string]*field // lower-cased wire and Go names
 	named      []*field          // fields matched by name: unpositioned and hybrid ones
 	positional []*field          // fields with a position, sorted by it
+	posOnly    []*field          // those of them without a name
 	allHybrid  bool              // every positional field also has a name
 	posArgs    int               // positional arguments a struct encodes to (last non-hybrid position + 1)
 	err        error             // invalid tags, reported on use
@@ -279,6 +280,7 @@ func buildPlan(t reflect.Type) *structPlan {
 		p.allHybrid = p.allHybrid && f.hybrid
 		if !f.hybrid {
 			p.posArgs = max(p.posArgs, f.pos+1)
+			p.posOnly = append(p.posOnly, f)
 		}
 	}
 	// Fold entries: wire names first, then Go names, without overriding.
