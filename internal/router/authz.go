@@ -60,9 +60,11 @@ func (c *conn) intercept(call *wamp.Call) bool {
 		}
 		return false
 	case proc == wamp.MetaProcSessionFlushTestaments:
-		r.mu.Lock()
-		c.testaments = 0
-		r.mu.Unlock()
+		if scope, ok := testamentScope(call.ArgumentsKw); ok {
+			r.mu.Lock()
+			c.testaments[scope] = 0 // nexus flushes that scope only
+			r.mu.Unlock()
+		}
 		return false
 	default:
 		return false
@@ -111,15 +113,37 @@ const maxTestaments = 64
 // maxTestaments of them (flush_testaments starts the count again).
 func (c *conn) refuseTestament(call *wamp.Call) string {
 	if len(call.Arguments) > 0 {
-		if topic, ok := call.Arguments[0].(string); ok && strings.HasPrefix(topic, "wamp.") {
+		// As nexus reads it: a string, a wamp.URI, or binary.
+		if topic, ok := wamp.AsURI(call.Arguments[0]); ok && strings.HasPrefix(string(topic), "wamp.") {
 			return fmt.Sprintf("router: a testament may not publish to %s, in the router's namespace", topic)
 		}
 	}
+	scope, ok := testamentScope(call.ArgumentsKw)
+	if !ok {
+		return "" // nexus refuses it
+	}
 	c.r.mu.Lock()
 	defer c.r.mu.Unlock()
-	if c.testaments >= maxTestaments {
-		return fmt.Sprintf("router: a session may leave at most %d testaments", maxTestaments)
+	if c.testaments[scope] >= maxTestaments {
+		return fmt.Sprintf("router: a session may leave at most %d testaments of scope %s", maxTestaments, testamentScopes[scope])
 	}
-	c.testaments++
+	c.testaments[scope]++
 	return ""
+}
+
+// testamentScopes names the scopes by testamentScope's numbers.
+var testamentScopes = [2]string{"destroyed", "detached"}
+
+// testamentScope returns the scope a testament call names ("destroyed"
+// unless it says "detached"), as nexus reads it; ok is false for a scope
+// nexus refuses.
+func testamentScope(kwargs wamp.Dict) (scope int, ok bool) {
+	s, _ := wamp.AsString(kwargs["scope"])
+	switch s {
+	case "", "destroyed":
+		return 0, true
+	case "detached":
+		return 1, true
+	}
+	return 0, false
 }

@@ -59,8 +59,9 @@ type conn struct {
 	// progressiveCalls: HELLO announced caller feature
 	// progressive_call_invocations.
 	progressiveCalls bool
-	// testaments: those the session left (see refuseTestament).
-	testaments int
+	// testaments: those the session left, by scope (destroyed, detached;
+	// see refuseTestament).
+	testaments [2]int
 
 	// aborted: the router aborted the session; pumpIn drops what the client
 	// still sends until nexus has ended it. Only pumpIn uses it.

@@ -49,8 +49,10 @@ func TestTestamentsCannotForgeMetaEventsOrPileUp(t *testing.T) {
 	watcher.subscribe(string(wamp.MetaEventRegOnUnregister))
 	anon := join(t, r, joinOpts{})
 	victim := join(t, r, joinOpts{})
-	anon.callErr(wamp.ErrNotAuthorized, string(wamp.MetaProcSessionAddTestament),
-		string(wamp.MetaEventRegOnUnregister), wamp.List{victim.id, 4242}, wamp.Dict{})
+	for _, topic := range []any{string(wamp.MetaEventRegOnUnregister), []byte(wamp.MetaEventRegOnUnregister), wamp.MetaEventRegOnUnregister} {
+		anon.callErr(wamp.ErrNotAuthorized, string(wamp.MetaProcSessionAddTestament),
+			topic, wamp.List{victim.id, 4242}, wamp.Dict{})
+	}
 	for i := 0; ; i++ {
 		m := anon.call(string(wamp.MetaProcSessionAddTestament), "com.example.will", wamp.List{i}, wamp.Dict{})
 		if e, refused := m.(*wamp.Error); refused {
@@ -63,6 +65,15 @@ func TestTestamentsCannotForgeMetaEventsOrPileUp(t *testing.T) {
 			t.Fatalf("%d testaments taken from one session", i+1)
 		}
 	}
+	// Flushing another scope does not make room.
+	anon.send(&wamp.Call{Request: anon.nextID(), Options: wamp.Dict{}, Procedure: wamp.MetaProcSessionFlushTestaments,
+		ArgumentsKw: wamp.Dict{"scope": "detached"}})
+	if m, ok := anon.recv(wait); !ok {
+		t.Fatal("no answer to flush_testaments")
+	} else if _, done := m.(*wamp.Result); !done {
+		t.Fatalf("flush_testaments: %s", describe(m))
+	}
+	anon.callErr(wamp.ErrNotAuthorized, string(wamp.MetaProcSessionAddTestament), "com.example.will", wamp.List{65}, wamp.Dict{})
 	anon.leave()
 	if m, ok := watcher.recv(quiet * 5); ok {
 		if ev, isEv := m.(*wamp.Event); isEv {
