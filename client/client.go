@@ -799,6 +799,8 @@ func (c *Client) close(ctx context.Context, drain bool) error {
 		}
 		cancel()
 		errs = append(errs, sess.Close(ctx))
+	} else if drain {
+		errs = append(errs, sess.Drain(dctx)) // a Close during it cuts it short too
 	} else {
 		errs = append(errs, sess.Drain(ctx))
 	}

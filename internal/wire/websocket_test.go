@@ -166,7 +166,7 @@ func TestWebsocketKeepAliveDropsASilentRouter(t *testing.T) {
 func TestWebsocketKeepAliveDropsARouterThatStoppedReading(t *testing.T) {
 	release := make(chan struct{})
 	url := wsServer(t, func(*websocket.Conn) { <-release }) // reads nothing, says nothing
-	t.Cleanup(func() { close(release) })                   // runs before the server closes
+	t.Cleanup(func() { close(release) })                    // runs before the server closes
 	p := dialWS(t, url, "wamp.2.json", serialize.JSON, 50*time.Millisecond)
 	big := &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "com.example.fill",
 		Arguments: wamp.List{strings.Repeat("x", 4<<20)}}
@@ -189,6 +189,45 @@ func TestWebsocketKeepAliveDropsARouterThatStoppedReading(t *testing.T) {
 	case <-sent: // the blocked write ended (SendContext does not report write errors)
 	case <-time.After(5 * time.Second):
 		t.Fatal("the blocked write did not end with the connection")
+	}
+}
+
+// A router that reads everything but never answers is dropped although the
+// client keeps writing messages of several slices: writes the socket takes
+// at once are no sign of life.
+func TestWebsocketKeepAliveDropsASilentRouterUnderLargeWrites(t *testing.T) {
+	url := wsServer(t, func(conn *websocket.Conn) {
+		conn.SetPingHandler(func(string) error { return nil }) // never answers
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	})
+	p := dialWS(t, url, "wamp.2.json", serialize.JSON, 100*time.Millisecond)
+	big := &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "com.example.fill",
+		Arguments: wamp.List{strings.Repeat("x", 200<<10)}}
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(30 * time.Millisecond):
+			}
+			if p.SendContext(context.Background(), stop, big) != nil {
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); <-sent }()
+	select {
+	case _, open := <-p.Recv():
+		assert.False(t, open)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a router that answers nothing was not dropped while the client wrote to it")
 	}
 }
 

@@ -212,21 +212,28 @@ func (l *link) writeHeld(batch []byte, ferr error, deadline time.Time, counted i
 
 // writeSlice is the most one Write call is given: a large batch (a 16 MiB
 // message) goes out slice by slice, and each slice written with more to
-// follow tells keepalive that the other side is reading (see
-// keepalive.wrote), so a long upload to a router that reads it slowly is
-// not taken for a stall. Whole small writes (a ping among them) say
-// nothing: a router that reads but never answers is still dropped.
+// follow, once the write has lasted past a keepalive tick, tells keepalive
+// that the other side is reading (see keepalive.wrote), so a long upload
+// to a router that reads it slowly is not taken for a stall. Whole small
+// writes (a ping among them), and writes the socket's buffers take at
+// once, say nothing: a router that reads but never answers, or one that
+// stopped reading, is still dropped.
 const writeSlice = 64 << 10
 
 // write writes batch to the connection (the caller holds wmu).
 func (l *link) write(batch []byte) error {
+	began := l.alive.ticks.Load()
 	for len(batch) > 0 {
 		n := min(len(batch), writeSlice)
 		if _, err := l.nc.Write(batch[:n]); err != nil {
 			return err
 		}
 		batch = batch[n:]
-		if len(batch) > 0 {
+		// Only a write still going on after a keepalive tick is a sign
+		// of life: the socket's buffers take a write at once whether
+		// or not the other side reads, and a write that ends within a
+		// tick says nothing a whole write would not.
+		if len(batch) > 0 && l.alive.ticks.Load() != began {
 			l.alive.wrote.Store(true)
 		}
 	}
