@@ -23,7 +23,9 @@ import (
 // a net.Pipe, which buffers nothing: every byte written is a byte the
 // router read.
 func TestKeepAliveLetsASlowlyReadUploadFinish(t *testing.T) {
-	const interval = 100 * time.Millisecond
+	// An interval long enough that a loaded machine still lets the router
+	// read many slices in each; the upload lasts about four of them.
+	const interval = 300 * time.Millisecond
 	client, router := net.Pipe()
 	t.Cleanup(func() { _ = router.Close() })
 	got := make(chan int, 1) // the payload bytes the router read of the upload's frame
@@ -44,13 +46,13 @@ func TestKeepAliveLetsASlowlyReadUploadFinish(t *testing.T) {
 		}
 		size := int(binary.BigEndian.Uint32(h[:]) & 0xffffff)
 		read, buf := 0, make([]byte, 64<<10)
-		for read < size { // about 10 intervals in all, and never a word back
+		for read < size { // a slice every 20 ms, and never a word back
 			n, err := router.Read(buf[:min(len(buf), size-read)])
 			read += n
 			if err != nil {
 				break
 			}
-			time.Sleep(interval / 4)
+			time.Sleep(20 * time.Millisecond)
 		}
 		got <- read - size // 0: all of it
 	}()
@@ -62,7 +64,7 @@ func TestKeepAliveLetsASlowlyReadUploadFinish(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(p.Close)
 	big := &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "com.example.upload",
-		Arguments: wamp.List{strings.Repeat("x", 2<<20)}}
+		Arguments: wamp.List{strings.Repeat("x", 4<<20)}}
 	go func() { _ = p.SendContext(ctx, nil, big) }()
 	select {
 	case short := <-got:
