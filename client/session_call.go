@@ -209,20 +209,15 @@ func (c *callState) sendCancel() bool {
 	msg := &wamp.Cancel{Request: c.id, Options: wamp.Dict{wamp.OptMode: string(c.req.CancelMode)}}
 	// The CANCEL waits for room in a full queue only briefly, and is not
 	// sent if none comes: the call fails as canceled all the same, and a
-	// late answer is dropped.
-	if _, ok := c.s.peer.(writeThrough); ok {
-		// A wire peer: the wait is ended by a cancel, not a deadline. A
-		// deadline would bound the write itself, and a write past it ends
-		// the connection, and every call on it, when the socket is slow.
-		// A write under way ends when the session does.
-		ctx, cancel := context.WithCancel(context.Background())
-		t := time.AfterFunc(cancelSendWait, cancel)
-		_ = c.s.send(ctx, msg)
-		t.Stop()
-		cancel()
-		return true
-	}
-	_ = c.s.sendWithin(cancelSendWait, msg)
+	// late answer is dropped. The wait is ended by a cancel, not a
+	// deadline: over the network a deadline would bound the write itself,
+	// and a write past it ends the connection, and every call on it, when
+	// the socket is slow. A write under way ends when the session does.
+	ctx, cancel := context.WithCancel(context.Background())
+	t := time.AfterFunc(cancelSendWait, cancel)
+	_ = c.s.send(ctx, msg)
+	t.Stop()
+	cancel()
 	return true
 }
 
