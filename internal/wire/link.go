@@ -225,10 +225,9 @@ func (l *link) queued() int {
 // slowly cannot answer a ping queued behind it.
 type keepalive struct {
 	interval time.Duration
-	heard    atomic.Bool   // set by the reader on anything received
-	wrote    atomic.Bool   // set by the writer on each slice of a long write
-	ticks    atomic.Uint64 // the ticks so far (watch counts them)
-	pinged   bool          // a ping was due at the last tick (watch only)
+	heard    atomic.Bool // set by the reader on anything received
+	wrote    atomic.Bool // set by the writer on each slice of a long write
+	pinged   bool        // a ping was due at the last tick (watch only)
 }
 
 // lost reports, at a tick, whether the peer showed no sign of life since
@@ -252,7 +251,6 @@ func (l *link) watch() {
 	for {
 		select {
 		case <-t.C:
-			l.alive.ticks.Add(1)
 			if l.alive.lost() {
 				l.closeNoWait() // the reader ends, and the session sees the loss
 				return

@@ -212,7 +212,7 @@ func (l *link) writeHeld(batch []byte, ferr error, deadline time.Time, counted i
 
 // writeSlice is the most one Write call is given: a large batch (a 16 MiB
 // message) goes out slice by slice, and each slice written with more to
-// follow, once the write has lasted past a keepalive tick, tells keepalive
+// follow, once the write has lasted a quarter of an interval, tells keepalive
 // that the other side is reading (see keepalive.wrote), so a long upload
 // to a router that reads it slowly is not taken for a stall. Whole small
 // writes (a ping among them), and writes the socket's buffers take at
@@ -222,19 +222,22 @@ const writeSlice = 64 << 10
 
 // write writes batch to the connection (the caller holds wmu).
 func (l *link) write(batch []byte) error {
-	began := l.alive.ticks.Load()
+	var began time.Time
 	for len(batch) > 0 {
 		n := min(len(batch), writeSlice)
 		if _, err := l.nc.Write(batch[:n]); err != nil {
 			return err
 		}
 		batch = batch[n:]
-		// Only a write still going on after a keepalive tick is a sign
-		// of life: the socket's buffers take a write at once whether
-		// or not the other side reads, and a write that ends within a
-		// tick says nothing a whole write would not.
-		if len(batch) > 0 && l.alive.ticks.Load() != began {
-			l.alive.wrote.Store(true)
+		// Only a write that has gone on for a quarter of a keepalive
+		// interval is a sign of life: the socket's buffers take a
+		// write at once whether or not the other side reads.
+		if len(batch) > 0 && l.alive.interval > 0 {
+			if began.IsZero() {
+				began = time.Now()
+			} else if time.Since(began) > l.alive.interval/4 {
+				l.alive.wrote.Store(true)
+			}
 		}
 	}
 	return nil
