@@ -33,6 +33,7 @@ type field struct {
 
 	dec lazy[decoder]     // decoderFor(typ)
 	enc lazy[encoderFunc] // encoderFor(typ)
+	out lazy[directFunc]  // directFor(typ)
 }
 
 // lazy remembers what build made for a type on first use, so a hot path

@@ -56,6 +56,10 @@ type Built struct {
 	// Measured: Measure is what a Walker finds of the payload's Arguments
 	// and ArgumentsKw, as long as nobody modifies them.
 	Measured bool
+	// Direct: the payload is args=[raw], one wire.Raw value written by
+	// the typed encoder straight into the session's serialization
+	// (codec.EncodeDirect); Measure counts its bytes.
+	Direct bool
 	Measure
 }
 

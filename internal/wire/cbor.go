@@ -121,6 +121,8 @@ func cborAppendValue(b []byte, v any, depth int) ([]byte, bool) {
 		return cborAppendDict(b, x, depth+1)
 	case wamp.Dict:
 		return cborAppendDict(b, x, depth+1)
+	case Raw:
+		return append(b, x.data...), x.of(serCBOR)
 	}
 	return b, false
 }

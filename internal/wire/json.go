@@ -100,6 +100,8 @@ func appendJSONValue(b []byte, v any, depth int) ([]byte, bool) {
 		return appendJSONDict(b, x, depth+1)
 	case wamp.Dict:
 		return appendJSONDict(b, x, depth+1)
+	case Raw:
+		return append(b, x.data...), x.of(serJSON)
 	}
 	return b, false
 }

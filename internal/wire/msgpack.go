@@ -95,6 +95,8 @@ func appendValue(b []byte, v any, depth int) ([]byte, bool) {
 		return appendDict(b, x, depth+1)
 	case wamp.Dict:
 		return appendDict(b, x, depth+1)
+	case Raw:
+		return append(b, x.data...), x.of(serMsgPack)
 	}
 	return b, false
 }
@@ -123,14 +125,7 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, bool) {
 	if depth > maxFastDepth {
 		return b, false
 	}
-	switch n := len(d); {
-	case n < 16:
-		b = append(b, 0x80|byte(n))
-	case n <= math.MaxUint16:
-		b = binary.BigEndian.AppendUint16(append(b, 0xde), uint16(n))
-	default:
-		b = binary.BigEndian.AppendUint32(append(b, 0xdf), uint32(n))
-	}
+	b = appendMapLen(b, len(d))
 	ok := true
 	for k, x := range d {
 		b = appendString(b, k)
@@ -139,6 +134,16 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, bool) {
 		}
 	}
 	return b, ok
+}
+
+func appendMapLen(b []byte, n int) []byte {
+	switch {
+	case n < 16:
+		return append(b, 0x80|byte(n))
+	case n <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(b, 0xde), uint16(n))
+	}
+	return binary.BigEndian.AppendUint32(append(b, 0xdf), uint32(n))
 }
 
 func appendArrayLen(b []byte, n int) []byte {
@@ -528,6 +533,8 @@ func msgPackSize(msg wamp.Message) (int, bool) {
 // valueSize is the size appendValue writes for v.
 func valueSize(v any, depth int) (int, bool) {
 	switch x := v.(type) {
+	case Raw:
+		return len(x.data), x.of(serMsgPack)
 	case nil, bool:
 		return 1, true
 	case string:

@@ -24,6 +24,8 @@ type Serializer struct {
 	Inner serialize.Serializer
 	// json says the Inner serializer is JSON: binaries need converting.
 	json bool
+	// format is the serialization, which a Raw value is checked against.
+	format serialization
 	// fastAppend and fastDecode are the fast path of the serialization.
 	// fastSize counts what fastAppend would write, without writing it; nil
 	// where nothing counts (JSON, CBOR: EncodedSize encodes).
@@ -36,12 +38,12 @@ type Serializer struct {
 func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 	switch s {
 	case serialize.JSON:
-		return &Serializer{Inner: &serialize.JSONSerializer{}, json: true, fastAppend: appendJSONMessage, fastDecode: decodeJSONMessage}, nil
+		return &Serializer{Inner: &serialize.JSONSerializer{}, json: true, format: serJSON, fastAppend: appendJSONMessage, fastDecode: decodeJSONMessage}, nil
 	case serialize.MSGPACK:
-		return &Serializer{Inner: &serialize.MessagePackSerializer{}, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackMessage,
+		return &Serializer{Inner: &serialize.MessagePackSerializer{}, format: serMsgPack, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackMessage,
 			fastSize: msgPackSize}, nil
 	case serialize.CBOR:
-		return &Serializer{Inner: &serialize.CBORSerializer{}, fastAppend: appendCBORMessage, fastDecode: decodeCBORMessage}, nil
+		return &Serializer{Inner: &serialize.CBORSerializer{}, format: serCBOR, fastAppend: appendCBORMessage, fastDecode: decodeCBORMessage}, nil
 	}
 	return nil, fmt.Errorf("wire: unsupported serialization %d", s)
 }
@@ -56,6 +58,10 @@ func (s *Serializer) Append(b []byte, msg wamp.Message) ([]byte, error) {
 		if out, ok := s.fastAppend(b, msg); ok {
 			return out, nil
 		}
+	}
+	msg, err := unrawMessage(msg) // the fallback knows no Raw
+	if err != nil {
+		return b, fmt.Errorf("wire: serialize %v: %w", msg.MessageType(), err)
 	}
 	m, err := s.serialize(msg)
 	if b == nil {
