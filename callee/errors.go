@@ -82,7 +82,14 @@ func isScalar(v any) bool {
 // encodeOutput turns a handler's result into a payload by the convention:
 // nil gives no arguments, a client.Payload goes as is, anything else as
 // args=[v]. b is what the codec knows of it (see payload.EncodeFresh).
-func encodeOutput(v any) (p client.Payload, b outgoing.Built, err error) {
+func encodeOutput(inv *client.Invocation, direct bool, v any) (p client.Payload, b outgoing.Built, err error) {
+	if direct && payload.Direct(v) {
+		// Written straight into the session's serialization: no values
+		// in between (interceptors would read them).
+		if p, b, ok := payload.EncodeDirect(payload.AnswerSink(inv), v); ok {
+			return p, b, nil
+		}
+	}
 	p, b, err = payload.EncodeFresh(v)
 	if err != nil {
 		return client.Payload{}, outgoing.Built{}, fmt.Errorf("callee: encode result: %w", err)

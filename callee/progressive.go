@@ -31,7 +31,7 @@ func RegisterProgressive[In, P, Out any](ctx context.Context, c *client.Client, 
 			return client.Payload{}, err
 		}
 		out, err := h(ctx, in, progressFunc[P](ctx, inv))
-		return answer(inv, out, err)
+		return answer(inv, cfg, out, err)
 	})
 }
 

@@ -41,7 +41,7 @@ func Register[In, Out any](ctx context.Context, c *client.Client, procedure stri
 			return client.Payload{}, err
 		}
 		out, err := h(ctx, in)
-		return answer(inv, out, err)
+		return answer(inv, cfg, out, err)
 	})
 }
 
@@ -87,11 +87,11 @@ func serve(cfg *config, g *gate, h handlerFunc) client.InvocationHandler {
 }
 
 // answer is the payload of inv's handler's result, or its error.
-func answer[Out any](inv *client.Invocation, out Out, err error) (client.Payload, error) {
+func answer[Out any](inv *client.Invocation, cfg *config, out Out, err error) (client.Payload, error) {
 	if err != nil {
 		return client.Payload{}, err
 	}
-	p, b, err := encodeOutput(out)
+	p, b, err := encodeOutput(inv, len(cfg.intercept) == 0, out)
 	if b.Fresh { // only the client (and interceptors, which unfreeze it) sees it
 		payload.FreezeAnswer(inv, p, b)
 	}

@@ -31,7 +31,7 @@ func RegisterStream[In, Out any](ctx context.Context, c *client.Client, procedur
 	}
 	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
 		out, err := h(ctx, inputs[In](ctx, inv, cfg))
-		return answer(inv, out, err)
+		return answer(inv, cfg, out, err)
 	})
 }
 
@@ -45,7 +45,7 @@ func RegisterStreamProgressive[In, P, Out any](ctx context.Context, c *client.Cl
 	}
 	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
 		out, err := h(ctx, inputs[In](ctx, inv, cfg), progressFunc[P](ctx, inv))
-		return answer(inv, out, err)
+		return answer(inv, cfg, out, err)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
+	"github.com/wampkit/wampkit/internal/outgoing"
 	"github.com/wampkit/wampkit/internal/payload"
 )
 
@@ -52,9 +53,21 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 }
 
 func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (client.CallRequest, error) {
-	p, b, err := payload.EncodeFresh(in)
-	if err != nil {
-		return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
+	var (
+		p      client.Payload
+		b      outgoing.Built
+		direct bool
+	)
+	if len(cfg.intercept) == 0 && payload.Direct(in) {
+		// Written straight into the session's serialization: no values
+		// in between (interceptors would read them).
+		p, b, direct = payload.EncodeDirect(payload.CallSink(c), in)
+	}
+	if !direct {
+		var err error
+		if p, b, err = payload.EncodeFresh(in); err != nil {
+			return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
+		}
 	}
 	req := cfg.request(procedure, p)
 	if b.Fresh { // only the client sees it

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wampkit/wampkit/internal/kithook"
 	"github.com/wampkit/wampkit/internal/outgoing"
+	"github.com/wampkit/wampkit/internal/wire"
 )
 
 func init() {
@@ -23,6 +24,13 @@ func init() {
 	kithook.FreezeAnswer = (*Invocation).freezeAnswer
 	kithook.ReadOnlyResult = func(req CallRequest) CallRequest { req.readOnly = true; return req }
 	kithook.ReadPayload = (*Invocation).readPayload
+	kithook.CallSink = func(c *Client) *wire.Sink {
+		c.mu.Lock()
+		s := c.sess
+		c.mu.Unlock()
+		return s.sink()
+	}
+	kithook.AnswerSink = func(i *Invocation) *wire.Sink { return i.s.sink() }
 }
 
 // Client is a WAMP client: one session at a time with a router, re-joined
@@ -279,6 +287,7 @@ func (c *Client) join(ctx context.Context, dial dialer) (*session, error) {
 		ResultBytes:    c.cfg.limits.resultBytes,
 		InputBytes:     c.cfg.limits.inputBytes,
 		MaxInvocations: c.cfg.limits.maxInvocations,
+		Intercepted:    len(c.cfg.interceptors) > 0,
 		// JSON has no NaN or infinities: refusing them at the call beats
 		// the null a serializer would send instead.
 		RejectNonFinite: c.cfg.serialization == JSON,

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wampkit/wampkit/internal/outgoing"
+	"github.com/wampkit/wampkit/internal/wire"
 )
 
 // Interceptor observes and extends every call a client makes and every
@@ -135,6 +136,11 @@ func ChainInvocation(h InvocationHandler, interceptors ...Interceptor) (_ Invoca
 		h = func(ctx context.Context, inv *Invocation) (Payload, error) {
 			p, err := inner(ctx, inv)
 			inv.freezeAnswer(Payload{}, outgoing.Built{})
+			if err == nil { // values, for the interceptors to read
+				if p.Args, err = wire.Unraw(p.Args); err != nil {
+					return Payload{}, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
+				}
+			}
 			return p, err
 		}
 	}
@@ -195,6 +201,11 @@ func (c *Client) startIntercepted(ctx context.Context, req CallRequest) (_ *Pend
 	req.Extra = maps.Clone(req.Extra) // the chain's own copy
 	// Application code sees this request: its payload is not frozen any
 	// more, and its result goes to the interceptors, which may modify it.
+	if req.typed.Direct { // values, for the interceptors to read
+		if req.Payload.Args, err = wire.Unraw(req.Payload.Args); err != nil {
+			return nil, fmt.Errorf("client: call %s: %w: %w", req.Procedure, ErrInvalidPayload, err)
+		}
+	}
 	req.typed, req.readOnly = outgoing.Built{}, false
 	var s CallStream
 	defer func() {

@@ -87,6 +87,9 @@ type sessionConfig struct {
 	// RejectNonFinite refuses NaN and infinities in outgoing payloads
 	// (ErrInvalidPayload): JSON cannot carry them.
 	RejectNonFinite bool
+	// Intercepted: the client has interceptors, which see every payload
+	// as values: the typed packages do not write them in advance (Sink).
+	Intercepted bool
 }
 
 // sizer is what the session asks a transport that limits message sizes
@@ -104,8 +107,11 @@ type writeThrough interface {
 
 // session is one joined WAMP session.
 type session struct {
-	limit   int   // the largest message the transport sends; 0: none
-	sizer   sizer // measures a message that may pass limit
+	limit int   // the largest message the transport sends; 0: none
+	sizer sizer // measures a message that may pass limit
+	// ser writes the messages of a wire peer (nil: in-process), for the
+	// typed packages to write payloads into in advance (sink).
+	ser     *wire.Serializer
 	peer    wamp.Peer
 	local   bool // in-process link: payloads are localized (local.go)
 	id      wamp.ID
@@ -217,6 +223,9 @@ func joinSession(ctx context.Context, peer wamp.Peer, cfg sessionConfig) (*sessi
 	}
 	if sz, ok := peer.(sizer); ok {
 		s.limit, s.sizer = sz.MaxMessage(), sz
+	}
+	if w, ok := peer.(interface{ Serializer() *wire.Serializer }); ok && !s.local {
+		s.ser = w.Serializer()
 	}
 	if reports {
 		u.OnUnsent(s.onUnsent)
@@ -330,6 +339,47 @@ func sendCtx(ctx context.Context, peer wamp.Peer, msg wamp.Message) error {
 	}
 }
 
+// sink returns a Sink of the session's serializer, for a typed payload
+// written straight into it (outgoing.Built.Direct), or nil where payloads
+// go as values: the in-process link, and a client with interceptors.
+func (s *session) sink() *wire.Sink {
+	if s == nil || s.ser == nil || s.cfg.Intercepted {
+		return nil
+	}
+	return s.ser.Sink(make([]byte, 0, 256))
+}
+
+// ownRaw returns msg, whose payload is args=[raw] (typed.Direct), as this
+// session sends it: as it is when raw is in the session's serialization,
+// else (written for an earlier session, of another serialization or the
+// in-process link) read back into values, which are then walked as any
+// payload is.
+func (s *session) ownRaw(msg wamp.Message, typed outgoing.Built) (wamp.Message, outgoing.Built, error) {
+	var args *wamp.List
+	switch m := msg.(type) {
+	case *wamp.Call:
+		args = &m.Arguments
+	case *wamp.Yield:
+		args = &m.Arguments
+	default:
+		return msg, typed, nil
+	}
+	if len(*args) == 1 && isRawFor(s.ser, (*args)[0]) {
+		return msg, typed, nil
+	}
+	l, err := wire.Unraw(*args)
+	if err != nil {
+		return nil, outgoing.Built{}, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
+	}
+	*args = l // the message is the session's own (callState.msg, answerOf)
+	return msg, outgoing.Built{}, nil
+}
+
+func isRawFor(ser *wire.Serializer, x any) bool {
+	raw, ok := x.(wire.Raw)
+	return ok && raw.For(ser)
+}
+
 // ID is the session ID the router assigned.
 func (s *session) ID() wamp.ID { return s.id }
 
@@ -370,6 +420,12 @@ func (s *session) send(ctx context.Context, msg wamp.Message) error {
 // is given to its receiver over the in-process link without a copy
 // (handover.Give, just before the link has it).
 func (s *session) sendFrozen(ctx context.Context, msg wamp.Message, typed outgoing.Built) error {
+	if typed.Direct {
+		var err error
+		if msg, typed, err = s.ownRaw(msg, typed); err != nil {
+			return err
+		}
+	}
 	size, approx, err := s.checkOut(msg, typed)
 	if err != nil {
 		return err

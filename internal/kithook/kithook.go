@@ -56,6 +56,16 @@ var ReadOnlyResult any
 // its own.
 var ReadPayload any
 
+// CallSink, a func(*client.Client) *wire.Sink, returns a Sink of the
+// serializer of the client's session for a typed call's arguments written
+// straight into it (outgoing.Built.Direct), or nil where they go as values
+// (no session, the in-process link, interceptors).
+var CallSink any
+
+// AnswerSink, a func(*client.Invocation) *wire.Sink, is CallSink for the
+// answer of an invocation, in its session.
+var AnswerSink any
+
 // Connect calls [ConnectLocal]: C is *client.Client and O client.Option.
 func Connect[C, O any](ctx context.Context, attach func(wamp.Peer) error, opts []O) (C, error) {
 	return ConnectLocal.(func(context.Context, func(wamp.Peer) error, ...O) (C, error))(ctx, attach, opts...)

@@ -22,6 +22,7 @@ import (
 	"github.com/wampkit/wampkit/internal/codec"
 	"github.com/wampkit/wampkit/internal/kithook"
 	"github.com/wampkit/wampkit/internal/outgoing"
+	"github.com/wampkit/wampkit/internal/wire"
 )
 
 // Encode gives the payload that sends v.
@@ -116,6 +117,47 @@ func EncodeFresh(v any) (p client.Payload, b outgoing.Built, err error) {
 		return client.Payload{}, outgoing.Built{}, err
 	}
 	return client.Payload{Args: args, Kwargs: kwargs}, b, nil
+}
+
+// EncodeDirect is EncodeFresh written straight into the serialization of
+// sink (see codec.EncodeDirect): args=[raw], one wire.Raw value. ok is
+// false where that path does not take v (nil sink, a v it declines): then
+// EncodeFresh is the way.
+func EncodeDirect(sink *wire.Sink, v any) (p client.Payload, b outgoing.Built, ok bool) {
+	if sink == nil || !Direct(v) || !codec.EncodeDirect(sink, v) {
+		return client.Payload{}, outgoing.Built{}, false
+	}
+	raw, ok := sink.Raw()
+	if !ok {
+		return client.Payload{}, outgoing.Built{}, false
+	}
+	// The list around it adds one byte ('[' and ']' in JSON).
+	n := raw.Len()
+	b = outgoing.Built{Fresh: true, Measured: true, Direct: true,
+		Measure: outgoing.Measure{Lo: n + 1, Hi: n + 2, Inexact: true}}
+	return client.Payload{Args: []any{raw}}, b, true
+}
+
+// Direct reports whether EncodeDirect may take v, by its type: a struct
+// sent as one object, not a client.Payload.
+func Direct(v any) bool {
+	switch v.(type) {
+	case client.Payload, *client.Payload:
+		return false
+	}
+	return codec.DirectCandidate(v)
+}
+
+// CallSink returns a Sink for the arguments of a call through c, or nil
+// (kithook.CallSink).
+func CallSink(c *client.Client) *wire.Sink {
+	return kithook.CallSink.(func(*client.Client) *wire.Sink)(c)
+}
+
+// AnswerSink returns a Sink for the answer to inv, or nil
+// (kithook.AnswerSink).
+func AnswerSink(inv *client.Invocation) *wire.Sink {
+	return kithook.AnswerSink.(func(*client.Invocation) *wire.Sink)(inv)
 }
 
 // FreezeCall returns req with its payload, which EncodeFresh built fresh
