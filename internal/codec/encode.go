@@ -103,7 +103,8 @@ func (e *encodeState) encodeSplit(p *structPlan, rv reflect.Value) ([]any, map[s
 		}
 		x, err := e.encodeWith(f.encoder(), fv)
 		if err != nil {
-			return nil, nil, err.at(f.goName).finish()
+			// Named as decoding names it: "args[1]", "args[1].name".
+			return nil, nil, err.atIndex(f.pos).finishAt("args")
 		}
 		args[f.pos] = x
 	}
@@ -177,9 +178,12 @@ func (e *encodeErr) atIndex(i int) *encodeErr {
 	return e
 }
 
-func (e *encodeErr) finish() error {
+func (e *encodeErr) finish() error { return e.finishAt("") }
+
+// finishAt is finish with the path rendered below root.
+func (e *encodeErr) finishAt(root string) error {
 	d := &DecodeError{segs: e.segs}
-	_ = d.finish("")
+	_ = d.finish(root)
 	e.Path = d.Path
 	out := e.EncodeError
 	return &out

@@ -100,7 +100,15 @@ func TestEncodeErrors(t *testing.T) {
 		"cycle":       {in: c, want: "nested too deeply"},
 		"positional": {in: struct {
 			A chan int `wamp:"#0"`
-		}{}, want: `codec: encode "A": chan int: unsupported type`},
+		}{}, want: `codec: encode "args[0]": chan int: unsupported type`},
+		"inside a positional field": {in: struct {
+			A int            `wamp:"#0"`
+			B map[string]any `wamp:"#1"`
+		}{B: map[string]any{"f": func() {}}}, want: `codec: encode "args[1].f": func(): unsupported type`},
+		"keyword field of a positional struct": {in: struct {
+			A int    `wamp:"#0"`
+			F func() `wamp:"f"`
+		}{}, want: `codec: encode "f": func(): unsupported type`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

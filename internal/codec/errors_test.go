@@ -108,3 +108,34 @@ func TestBadDestination(t *testing.T) {
 		}
 	}
 }
+
+// refusing fails both ways: MarshalText and UnmarshalText return an error.
+type refusing struct{}
+
+func (refusing) MarshalText() ([]byte, error)  { return nil, errors.New("refused") }
+func (*refusing) UnmarshalText(_ []byte) error { return errors.New("refused") }
+
+// An error in a positional field names its position, args[n], whether it
+// happens encoding or decoding, so a user reads the same place both ways.
+func TestPositionalFieldErrorsNameTheSamePathBothWays(t *testing.T) {
+	type pair struct {
+		A int      `wamp:"#0"`
+		B refusing `wamp:"#1"`
+	}
+	_, _, err := codec.Encode(pair{A: 1})
+	var ee *codec.EncodeError
+	if !errors.As(err, &ee) {
+		t.Fatalf("Encode err = %v (%T), want *EncodeError", err, err)
+	}
+	err = codec.DecodeArgs([]any{uint64(1), "x"}, nil, &pair{})
+	var de *codec.DecodeError
+	if !errors.As(err, &de) {
+		t.Fatalf("DecodeArgs err = %v (%T), want *DecodeError", err, err)
+	}
+	if ee.Path != "args[1]" || de.Path != "args[1]" {
+		t.Errorf("encode path %q, decode path %q; want both \"args[1]\"", ee.Path, de.Path)
+	}
+	if want := `codec: encode "args[1]": codec_test.refusing: MarshalText: refused`; ee.Error() != want {
+		t.Errorf("Encode error = %s\nwant           %s", ee, want)
+	}
+}
