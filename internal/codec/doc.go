@@ -26,7 +26,11 @@
 // argument 1 or keyword "name" (so one struct accepts positional arguments,
 // keyword arguments or a single positional object; such fields are encoded by
 // name, so the struct travels as one object), "omitempty" and "omitzero" (in
-// either tag) skip empty fields when encoding, "-" skips the field.
+// either tag) skip empty fields when encoding, "-" skips the field. As in
+// encoding/json an empty name keeps the default one: `wamp:",#1"` takes
+// positional argument 1 or the keyword of the json tag or Go field name. A
+// position is #0 to #255, one per field; a tag that breaks this is an error
+// of every Encode and Decode of the struct.
 //
 // Numbers convert between kinds only when no value is lost: 3.0 fits an int
 // but 3.5 does not, 300 does not fit an int8, -1 no uint, 2^53+1 no float64.

@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -102,4 +103,80 @@ func TestEmbeddedPointerThroughAnAlias(t *testing.T) {
 	require.NoError(t, codec.DecodeValue(map[string]any{"Z": 1}, &e))
 	require.NotNil(t, e.EmbeddedExportedAlias)
 	assert.Equal(t, 1, e.Z)
+}
+
+// `wamp:",#1"` has an empty name, which keeps the default one (the json tag,
+// else the Go field name), as for any option: the field takes positional
+// argument 1 or that keyword, and is sent by that name.
+func TestPositionWithTheDefaultName(t *testing.T) {
+	type add struct {
+		A int `wamp:"#0"`
+		B int `wamp:",#1" json:"b"`
+	}
+	var got add
+	require.NoError(t, codec.DecodeArgs([]any{uint64(1), uint64(2)}, nil, &got))
+	assert.Equal(t, add{A: 1, B: 2}, got, "by position")
+	got = add{}
+	require.NoError(t, codec.DecodeArgs([]any{uint64(1)}, map[string]any{"b": uint64(2)}, &got))
+	assert.Equal(t, add{A: 1, B: 2}, got, "by the json tag's name")
+
+	args, kwargs, err := codec.Encode(add{A: 1, B: 2})
+	require.NoError(t, err)
+	assert.Equal(t, []any{1}, args)
+	assert.Equal(t, map[string]any{"b": 2}, kwargs, "sent by name, as `wamp:\"b,#1\"` is")
+	got = add{}
+	require.NoError(t, codec.DecodeResult(args, kwargs, &got))
+	assert.Equal(t, add{A: 1, B: 2}, got, "round trip")
+
+	type name struct {
+		Name string `wamp:",#0"`
+	}
+	var n name
+	require.NoError(t, codec.DecodeArgs([]any{"ann"}, nil, &n))
+	assert.Equal(t, name{Name: "ann"}, n, "by position, Go field name")
+	args, kwargs, err = codec.Encode(name{Name: "ann"})
+	require.NoError(t, err)
+	assert.Equal(t, []any{map[string]any{"Name": "ann"}}, args, "every positioned field has a name: one object")
+	assert.Nil(t, kwargs)
+}
+
+// A malformed position is never ignored: every Encode and Decode of the
+// struct fails, naming the field and what is wrong.
+func TestMalformedPositionIsAnError(t *testing.T) {
+	for tag, want := range map[string]string{
+		`wamp:"#0,#1"`:          `field B: tag "#0,#1" gives two positions (#0 and #1)`,
+		`wamp:"b,#1,#2"`:        `field B: tag "b,#1,#2" gives two positions (#1 and #2)`,
+		`wamp:",#1,#1"`:         `field B: tag ",#1,#1" gives two positions (#1 and #1)`,
+		`wamp:"b,#+1"`:          `field B: bad position "#+1" (want #0 to #255)`,
+		`wamp:"#-0"`:            `field B: bad position "#-0" (want #0 to #255)`,
+		`wamp:",#"`:             `field B: bad position "#" (want #0 to #255)`,
+		`wamp:"#256"`:           `field B: bad position "#256" (want #0 to #255)`,
+		`wamp:"b,# 1"`:          `field B: bad position "# 1" (want #0 to #255)`,
+		`wamp:"b,#1,omitempty"`: "", // well formed: no error
+	} {
+		t.Run(tag, func(t *testing.T) {
+			typ := reflect.StructOf([]reflect.StructField{
+				{Name: "A", Type: reflect.TypeFor[int](), Tag: `wamp:"#0"`},
+				{Name: "B", Type: reflect.TypeFor[int](), Tag: reflect.StructTag(tag)},
+			})
+			v := reflect.New(typ)
+			errs := map[string]error{}
+			_, _, errs["Encode"] = codec.Encode(v.Elem().Interface())
+			_, _, errs["Encode pointer"] = codec.Encode(v.Interface())
+			_, errs["EncodeValue"] = codec.EncodeValue(v.Interface())
+			errs["DecodeArgs"] = codec.DecodeArgs([]any{uint64(1), uint64(2)}, nil, v.Interface())
+			errs["DecodeResult"] = codec.DecodeResult([]any{uint64(1), uint64(2)}, nil, v.Interface())
+			errs["DecodeValue"] = codec.DecodeValue(map[string]any{"A": uint64(1)}, v.Interface())
+			for fn, err := range errs {
+				if want == "" {
+					assert.NoError(t, err, fn)
+					continue
+				}
+				assert.ErrorContains(t, err, want, fn)
+				var ee *codec.EncodeError
+				var de *codec.DecodeError
+				assert.True(t, errors.As(err, &ee) || errors.As(err, &de), "%s: %T, want *EncodeError or *DecodeError", fn, err)
+			}
+		})
+	}
 }

@@ -192,7 +192,7 @@ func (p *structPlan) decoderOf(t reflect.Type) decoder {
 type tagInfo struct {
 	name                string
 	pos                 int
-	hybrid              bool // `wamp:"name,#n"`: positional or by name
+	hybrid              bool // `wamp:"name,#n"` or `wamp:",#n"`: positional or by name
 	skip                bool
 	required, omitEmpty bool
 	omitZero            bool
@@ -224,21 +224,32 @@ func parseTags(sf reflect.StructField) (tagInfo, error) {
 			ti.omitZero = true
 		}
 	}
+	// One position per field: as the name (`wamp:"#1"`, positional only)
+	// or as an option (`wamp:"name,#1"`, and `wamp:",#1"` whose name is
+	// the json tag's or the Go field's, as for any other option).
+	where := "" // the position as written
+	if strings.HasPrefix(wname, "#") {
+		where = wname
+	}
 	for _, o := range strings.Split(wopts, ",") {
-		if strings.HasPrefix(o, "#") && wname != "" && !strings.HasPrefix(wname, "#") {
-			n, err := strconv.Atoi(o[1:])
-			if err != nil || n < 0 || n > 255 {
-				return ti, fmt.Errorf("field %s: bad position %q", sf.Name, o)
-			}
+		if !strings.HasPrefix(o, "#") {
+			continue
+		}
+		if where != "" {
+			return ti, fmt.Errorf("field %s: tag %q gives two positions (%s and %s)", sf.Name, wtag, where, o)
+		}
+		where = o
+	}
+	if where != "" {
+		n, err := parsePosition(where)
+		if err != nil {
+			return ti, fmt.Errorf("field %s: %w", sf.Name, err)
+		}
+		if where == wname {
+			ti.pos, wname = n, ""
+		} else {
 			ti.pos, ti.hybrid = n, true
 		}
-	}
-	if strings.HasPrefix(wname, "#") {
-		n, err := strconv.Atoi(wname[1:])
-		if err != nil || n < 0 || n > 255 {
-			return ti, fmt.Errorf("field %s: bad position %q", sf.Name, wname)
-		}
-		ti.pos, wname = n, ""
 	}
 	switch {
 	case wname != "":
@@ -249,6 +260,19 @@ func parseTags(sf reflect.StructField) (tagInfo, error) {
 		ti.name = sf.Name
 	}
 	return ti, nil
+}
+
+// parsePosition reads a position, "#" and a decimal number from 0 to 255.
+func parsePosition(s string) (int, error) {
+	digits := s[1:]
+	if digits == "" || len(digits) > 3 || strings.Trim(digits, "0123456789") != "" {
+		return 0, fmt.Errorf("bad position %q (want #0 to #255)", s)
+	}
+	n, _ := strconv.Atoi(digits)
+	if n > 255 {
+		return 0, fmt.Errorf("bad position %q (want #0 to #255)", s)
+	}
+	return n, nil
 }
 
 // buildPlan analyses t (a struct type).
