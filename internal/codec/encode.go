@@ -10,7 +10,13 @@ import (
 	"github.com/wampkit/wampkit/internal/outgoing"
 )
 
-// maxDepth bounds nesting while encoding, which catches pointer cycles.
+// maxDepth bounds how deeply an encoded value nests, which catches pointer
+// cycles. The value is at level 1, and a list element, map value or struct
+// field is one level below what holds it. Pointers and interfaces are not
+// levels: each stands for the value it holds, so a struct, or a pointer to
+// it, is one level (a chain of pointers and interfaces that holds nothing
+// else, such as an interface holding a pointer to itself, is cut at
+// maxDepth links).
 const maxDepth = 1000
 
 // Encode converts v to WAMP arguments:
@@ -269,12 +275,7 @@ func kindEncoder(t reflect.Type) encoderFunc {
 	case reflect.Float32, reflect.Float64:
 		return encodeFloat(t)
 	case reflect.Pointer, reflect.Interface:
-		return func(e *encodeState, v reflect.Value) (any, *encodeErr) {
-			if v.IsNil() {
-				return nil, nil
-			}
-			return e.encode(v.Elem())
-		}
+		return encodeIndirect
 	case reflect.Slice, reflect.Array:
 		return listEncoder(t)
 	case reflect.Map:
@@ -285,6 +286,21 @@ func kindEncoder(t reflect.Type) encoderFunc {
 	return func(_ *encodeState, v reflect.Value) (any, *encodeErr) {
 		return nil, &encodeErr{EncodeError: EncodeError{Type: t.String(), Msg: "unsupported type"}}
 	}
+}
+
+// encodeIndirect encodes what the pointer or interface v holds, at v's
+// level (see maxDepth): nil gives nil.
+func encodeIndirect(e *encodeState, v reflect.Value) (any, *encodeErr) {
+	for links := 0; v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface; links++ {
+		if v.IsNil() {
+			return nil, nil
+		}
+		if links == maxDepth {
+			return nil, &encodeErr{EncodeError: EncodeError{Type: v.Type().String(), Msg: "nested too deeply (cycle?)"}}
+		}
+		v = v.Elem()
+	}
+	return encoderFor(v.Type())(e, v)
 }
 
 // Numbers of predeclared types pass as they are; named ones become the
