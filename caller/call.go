@@ -162,7 +162,8 @@ func (c *config) decodeOpts() []codec.Option {
 	return nil
 }
 
-// decodeOut decodes p into dst, which it releases.
+// decodeOut decodes p into dst, which it releases. On error it returns the
+// zero Out, never the part decoded before the failure.
 func decodeOut[Out any](cfg *config, procedure string, p client.Payload, dst *payload.Slot[Out]) (Out, error) {
 	err := payload.DecodeResult(p, &dst.V, cfg.decodeOpts()...)
 	out := dst.Release()
@@ -171,7 +172,8 @@ func decodeOut[Out any](cfg *config, procedure string, p client.Payload, dst *pa
 		if errors.As(err, &de) {
 			err = de.Quiet()
 		}
-		return out, fmt.Errorf("caller: decode result of %s: %w", procedure, err)
+		var zero Out
+		return zero, fmt.Errorf("caller: decode result of %s: %w", procedure, err)
 	}
 	return out, nil
 }

@@ -141,3 +141,32 @@ func TestProcedureHandle(t *testing.T) {
 	assert.Equal(t, 3, got)
 	assert.Nil(t, (<-details)["timeout"], "a call's options come after the handle's")
 }
+
+// A result that does not fit Out gives the zero Out with the error, never
+// the part decoded before the failure, which a caller could act on: from
+// Call, a Procedure handle and a progressive call's final Result.
+func TestDecodeFailureReturnsTheZeroValue(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, c := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	half := client.Payload{Args: []any{map[string]any{"name": "ann", "age": 30, "tags": []any{"a", 7}}}}
+	raw(t, srv, "com.example.half", func(context.Context, *client.Invocation) (client.Payload, error) {
+		return half, nil
+	}, client.RegisterOptions{})
+
+	u, err := caller.Call[User](ctx, c, "com.example.half", nil)
+	require.ErrorContains(t, err, `"args[0].tags[1]"`)
+	assert.Zero(t, u, "Call")
+
+	p, err := caller.Call[*User](ctx, c, "com.example.half", nil)
+	require.Error(t, err)
+	assert.Nil(t, p, "Call with a pointer Out")
+
+	u, err = caller.New[any, User](c, "com.example.half").Call(ctx, nil)
+	require.Error(t, err)
+	assert.Zero(t, u, "Procedure.Call")
+
+	u, err = caller.Progressive[int, User](ctx, c, "com.example.half", nil).Result()
+	require.Error(t, err)
+	assert.Zero(t, u, "Progressive Result")
+}
