@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/wampkit/wampkit/client"
 )
@@ -118,6 +119,23 @@ func explain(proc string, err error) error {
 type notSupported struct{ error }
 
 func (e *notSupported) Unwrap() []error { return []error{e.error, ErrNotSupported} }
+
+// wrap says what this package was doing when err happened: "metaclient:
+// op: cause". A cause from this package reads without its own
+// "metaclient: " prefix, so that the prefix appears once however deeply the
+// package wraps its own errors. errors.Is and errors.As see err.
+func wrap(op string, err error) error { return &wrapped{op: op, err: err} }
+
+type wrapped struct {
+	op  string
+	err error
+}
+
+func (e *wrapped) Error() string {
+	return "metaclient: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), "metaclient: ")
+}
+
+func (e *wrapped) Unwrap() error { return e.err }
 
 func malformed(proc string, v any, err error) error {
 	return fmt.Errorf("metaclient: %s: malformed answer %v: %w", proc[len("wamp.registration."):], v, err)

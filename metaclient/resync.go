@@ -3,7 +3,6 @@ package metaclient
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -116,7 +115,7 @@ func (r *Registry) repairLoop(ctx context.Context) {
 		r.mu.Unlock()
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		if err := r.repair(rctx, ids); err != nil && ctx.Err() == nil {
-			r.m.report(fmt.Errorf("metaclient: registry repair: %w", err)) // a rebuild reads ids again
+			r.m.report(wrap("registry repair", err)) // a rebuild reads ids again
 		}
 		cancel()
 	}
@@ -157,7 +156,7 @@ func (r *Registry) read(ctx context.Context, id client.ID) (*RegistrationInfo, e
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("metaclient: watch: %w", err)
+		return nil, wrap("watch", err)
 	}
 	callees, err := r.m.ListCallees(ctx, id)
 	if errors.Is(err, client.ErrNoSuchRegistration) {
@@ -173,7 +172,7 @@ func (r *Registry) read(ctx context.Context, id client.ID) (*RegistrationInfo, e
 		err = nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("metaclient: watch: %w", err)
+		return nil, wrap("watch", err)
 	}
 	return &RegistrationInfo{Registration: reg, Callees: callees}, nil
 }
@@ -182,7 +181,7 @@ func (r *Registry) read(ctx context.Context, id client.ID) (*RegistrationInfo, e
 func (r *Registry) snapshot(ctx context.Context) (map[client.ID]*RegistrationInfo, error) {
 	lists, err := r.m.List(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("metaclient: watch: %w", err)
+		return nil, wrap("watch", err)
 	}
 	snap := map[client.ID]*RegistrationInfo{}
 	for _, id := range lists.All() {
@@ -218,7 +217,7 @@ func (r *Registry) resyncLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		r.m.report(fmt.Errorf("metaclient: registry resync: %w", err))
+		r.m.report(wrap("registry resync", err))
 		failures++
 		select {
 		case <-time.After(time.Duration(min(failures, 10)) * 200 * time.Millisecond):

@@ -69,7 +69,7 @@ func (m *Client) WaitForProcedure(ctx context.Context, uri string) (client.ID, e
 		case ctx.Err() != nil:
 			return 0, fmt.Errorf("metaclient: wait for %s: %w", uri, ctx.Err())
 		case err != nil:
-			return 0, fmt.Errorf("metaclient: wait for %s: %w", uri, err)
+			return 0, wrap("wait for "+uri, err) // err is Match's or Lookup's
 		case id != 0:
 			return id, nil
 		}
