@@ -182,6 +182,8 @@ func (c *conn) inbound(msg wamp.Message) bool {
 		if c.refusePublish(m) {
 			return true
 		}
+	case *wamp.Register:
+		c.awaitRegistering(m)
 	}
 	c.inMu.Lock()
 	if c.inClosed {

@@ -24,7 +24,8 @@ const (
 )
 
 // removal is one remove_callee in progress: the UNREGISTERs injected into
-// the callee's stream and not yet answered by nexus. Guarded by Router.mu.
+// the callee's stream (the registration's, then the barrier) and not yet
+// answered by nexus. Guarded by Router.mu.
 type removal struct {
 	reg     wamp.ID
 	reason  string
@@ -155,8 +156,8 @@ func (r *Router) removeCallee(ctx context.Context, a removeArgs) *wamp.Error {
 }
 
 // inject decides, at an exact point of the callee's inbound stream, whether
-// it holds the registration, and if so puts one UNREGISTER per hold into
-// that stream under private request IDs. nexus then unregisters it exactly
+// it holds the registration, and if so puts an UNREGISTER of it into that
+// stream under a private request ID. nexus then unregisters it exactly
 // as if the client had asked, on_unregister and on_delete included.
 //
 // nexus publishes those events after replying, from the session's own
@@ -173,21 +174,19 @@ func (r *Router) inject(ctx context.Context, c *conn, a removeArgs) (*removal, *
 	r.mu.Lock()
 	closed := c.inClosed || c.id == 0 || r.sessions[c.id] != c
 	known := r.registrationKnown(a.reg)
-	held := c.track.regs[a.reg]
+	_, held := c.track.regs[a.reg]
 	var rm *removal
 	var msgs []*wamp.Unregister
-	if !closed && held > 0 {
-		rm = &removal{reg: a.reg, reason: a.reason, left: held + 1, done: make(chan struct{})}
+	if !closed && held {
+		rm = &removal{reg: a.reg, reason: a.reason, left: 2, done: make(chan struct{})}
 		r.noteRevocation(c.id, a.reg, a.reason)
-		delete(c.track.regs, a.reg)
-		for i := range held + 1 {
-			m := &wamp.Unregister{Request: c.track.privateID(), Registration: a.reg}
-			if i == held {
-				m.Registration, rm.barrier = 0, m.Request
-			}
-			c.track.injected[m.Request] = rm
-			msgs = append(msgs, m)
-		}
+		c.track.dropReg(a.reg)
+		unreg := &wamp.Unregister{Request: c.track.privateID(), Registration: a.reg}
+		c.track.injected[unreg.Request] = rm
+		barrier := &wamp.Unregister{Request: c.track.privateID(), Registration: 0}
+		c.track.injected[barrier.Request] = rm
+		rm.barrier = barrier.Request
+		msgs = []*wamp.Unregister{unreg, barrier}
 	}
 	r.mu.Unlock()
 
@@ -196,7 +195,7 @@ func (r *Router) inject(ctx context.Context, c *conn, a removeArgs) (*removal, *
 		return nil, removeError(wamp.ErrNoSuchSession, "router: no session %d on this router", a.callee)
 	case !known:
 		return nil, removeError(wamp.ErrNoSuchRegistration, "router: no registration %d on this router", a.reg)
-	case held == 0:
+	case !held:
 		return nil, removeError(wamp.ErrNoSuchRegistration, "router: session %d is not a callee of registration %d", a.callee, a.reg)
 	}
 	for _, m := range msgs {

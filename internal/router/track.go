@@ -17,10 +17,14 @@ const featureRevocation = "registration_revocation"
 // replies add, forwarded UNREGISTERs remove. It is exact whenever no
 // REGISTER is awaiting its reply (nexus handles REGISTER synchronously, so
 // the reply is already queued by the time nexus reads the next message).
+//
+// A session holds a registration at most once: the router refuses a second
+// REGISTER of what the session holds (see refuseDuplicate).
 // All fields are guarded by Router.mu.
 type tracker struct {
-	regs         map[wamp.ID]int      // registration -> times this session holds it
-	pendingReg   map[wamp.ID]struct{} // REGISTER requests awaiting REGISTERED/ERROR
+	regs         map[wamp.ID]regKey   // registrations this session holds
+	procs        map[regKey]wamp.ID   // the inverse of regs
+	pendingReg   map[wamp.ID]regKey   // REGISTER requests awaiting REGISTERED/ERROR
 	pendingUnreg map[wamp.ID]int      // client UNREGISTER requests awaiting their reply
 	injected     map[wamp.ID]*removal // router's private UNREGISTER request IDs
 	nextPrivate  wamp.ID              // counts down from 2^53
@@ -31,8 +35,9 @@ type tracker struct {
 
 func newTracker() tracker {
 	return tracker{
-		regs:         map[wamp.ID]int{},
-		pendingReg:   map[wamp.ID]struct{}{},
+		regs:         map[wamp.ID]regKey{},
+		procs:        map[regKey]wamp.ID{},
+		pendingReg:   map[wamp.ID]regKey{},
 		pendingUnreg: map[wamp.ID]int{},
 		injected:     map[wamp.ID]*removal{},
 		nextPrivate:  wamp.MaxID,
@@ -49,16 +54,57 @@ func (t *tracker) settledChan() <-chan struct{} {
 	return t.settled
 }
 
-func (t *tracker) regReplied(req wamp.ID) bool {
-	if _, ok := t.pendingReg[req]; !ok {
-		return false
+// regKey is what nexus keeps one registration for: a procedure and its
+// match policy ("" and unknown policies are exact, as nexus reads them).
+type regKey struct {
+	procedure wamp.URI
+	match     string
+}
+
+func keyOf(m *wamp.Register) regKey {
+	match, _ := wamp.AsString(m.Options[wamp.OptMatch])
+	if match != wamp.MatchPrefix && match != wamp.MatchWildcard {
+		match = wamp.MatchExact
+	}
+	return regKey{procedure: m.Procedure, match: match}
+}
+
+// registering reports whether a REGISTER for key awaits its reply.
+func (t *tracker) registering(key regKey) bool {
+	for _, k := range t.pendingReg {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// regReplied ends REGISTER req; ok is false if it was not pending.
+func (t *tracker) regReplied(req wamp.ID) (key regKey, ok bool) {
+	if key, ok = t.pendingReg[req]; !ok {
+		return key, false
 	}
 	delete(t.pendingReg, req)
 	if len(t.pendingReg) == 0 && t.settled != nil {
 		close(t.settled)
 		t.settled = nil
 	}
-	return true
+	return key, true
+}
+
+func (t *tracker) addReg(reg wamp.ID, key regKey) {
+	t.regs[reg] = key
+	t.procs[key] = reg
+}
+
+// dropReg forgets registration reg, reporting whether the session held it.
+func (t *tracker) dropReg(reg wamp.ID) bool {
+	key, ok := t.regs[reg]
+	if ok {
+		delete(t.regs, reg)
+		delete(t.procs, key)
+	}
+	return ok
 }
 
 func (t *tracker) unregReplied(req wamp.ID) {
@@ -97,7 +143,10 @@ func (r *Router) observeIn(c *conn, msg wamp.Message) (reply wamp.Message, consu
 		c.revocation = announcesRevocation(m.Details)
 		c.progressiveCalls = announces(m.Details, wamp.RoleCaller, featureProgressiveCalls)
 	case *wamp.Register:
-		t.pendingReg[m.Request] = struct{}{}
+		if refusal := t.refuseDuplicate(c.id, m); refusal != nil {
+			return refusal, true
+		}
+		t.pendingReg[m.Request] = keyOf(m)
 	case *wamp.Unregister:
 		return r.observeUnregister(c, m)
 	case *wamp.Subscribe:
@@ -108,6 +157,49 @@ func (r *Router) observeIn(c *conn, msg wamp.Message) (reply wamp.Message, consu
 		}
 	}
 	return nil, false
+}
+
+// refuseDuplicate answers a REGISTER of what session id already holds, or
+// is still registering, with procedure_already_exists, as the spec has a
+// Dealer answer a REGISTER of a procedure already registered. Under a shared
+// invocation policy nexus would instead add the session as a second callee
+// of its own registration; its dealer keeps the session's registrations as
+// a set, so when the session leaves it removes only one of the two, and the
+// procedure stays registered to a session that is gone (calls to it are
+// never answered). inbound waits for pending REGISTERs first (awaitSettled),
+// so "still registering" means the reply did not come within
+// settleTimeout; the router then refuses rather than risk the double entry.
+func (t *tracker) refuseDuplicate(id wamp.ID, m *wamp.Register) *wamp.Error {
+	key := keyOf(m)
+	var why string
+	if reg, held := t.procs[key]; held {
+		why = fmt.Sprintf("router: session %d already holds registration %d of %s (match %s)", id, reg, key.procedure, key.match)
+	} else if t.registering(key) {
+		why = fmt.Sprintf("router: session %d is still registering %s (match %s)", id, key.procedure, key.match)
+	} else {
+		return nil
+	}
+	return &wamp.Error{
+		Type:      wamp.REGISTER,
+		Request:   m.Request,
+		Details:   wamp.Dict{},
+		Error:     wamp.ErrProcedureAlreadyExists,
+		Arguments: wamp.List{why},
+	}
+}
+
+// awaitRegistering waits for the replies to this session's REGISTERs in
+// flight when one is for what m registers: whether m is a duplicate depends
+// on its answer. nexus has answered it already (it handles a REGISTER before
+// reading the next message); the wait is for pumpOut to read the answer.
+// Only pumpIn calls it, before taking inMu.
+func (c *conn) awaitRegistering(m *wamp.Register) {
+	c.r.mu.Lock()
+	pending := c.track.registering(keyOf(m))
+	c.r.mu.Unlock()
+	if pending {
+		c.r.awaitSettled(c.r.ctx, c)
+	}
 }
 
 // observeUnregister drops the registration from the session's set. An
@@ -121,11 +213,8 @@ func (r *Router) observeIn(c *conn, msg wamp.Message) (reply wamp.Message, consu
 // order they happened.
 func (r *Router) observeUnregister(c *conn, m *wamp.Unregister) (wamp.Message, bool) {
 	t := &c.track
-	switch n := t.regs[m.Registration]; {
-	case n > 1:
-		t.regs[m.Registration] = n - 1
-	case n == 1:
-		delete(t.regs, m.Registration)
+	switch {
+	case t.dropReg(m.Registration):
 	case len(t.pendingReg) == 0 && c.id != 0:
 		refusal := &wamp.Error{
 			Type:      wamp.UNREGISTER,
@@ -159,8 +248,8 @@ func (r *Router) observeOut(c *conn, msg wamp.Message) (wamp.Message, func()) {
 		r.sessions[m.ID] = c
 		return &wamp.Welcome{ID: m.ID, Details: withRevocation(m.Details)}, nil
 	case *wamp.Registered:
-		if t.regReplied(m.Request) {
-			t.regs[m.Registration]++
+		if key, ok := t.regReplied(m.Request); ok {
+			t.addReg(m.Registration, key)
 		}
 	case *wamp.Unregistered:
 		if rm := t.injected[m.Request]; rm != nil {
@@ -204,7 +293,7 @@ func (r *Router) observeError(c *conn, m *wamp.Error) (wamp.Message, func()) {
 // r.mu is held.
 func (r *Router) registrationKnown(reg wamp.ID) bool {
 	for _, c := range r.sessions {
-		if c.track.regs[reg] > 0 {
+		if _, ok := c.track.regs[reg]; ok {
 			return true
 		}
 	}
