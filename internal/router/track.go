@@ -31,6 +31,9 @@ type tracker struct {
 	settled      chan struct{}        // closed when pendingReg empties; nil if unwatched
 	pendingSub   map[wamp.ID]struct{} // SUBSCRIBE requests for exact on_unregister
 	unregSubs    map[wamp.ID]struct{} // this session's exact on_unregister subscriptions
+	// pendingUnsub: UNSUBSCRIBE requests awaiting their reply, with the
+	// subscription each ends (an UNSUBSCRIBED drops it from unregSubs).
+	pendingUnsub map[wamp.ID]wamp.ID
 }
 
 func newTracker() tracker {
@@ -43,6 +46,7 @@ func newTracker() tracker {
 		nextPrivate:  wamp.MaxID,
 		pendingSub:   map[wamp.ID]struct{}{},
 		unregSubs:    map[wamp.ID]struct{}{},
+		pendingUnsub: map[wamp.ID]wamp.ID{},
 	}
 }
 
@@ -155,6 +159,11 @@ func (r *Router) observeIn(c *conn, msg wamp.Message) (reply wamp.Message, consu
 				t.pendingSub[m.Request] = struct{}{}
 			}
 		}
+	case *wamp.Unsubscribe:
+		// Every one, not only those of unregSubs: nexus may answer a
+		// SUBSCRIBE the router has yet to see answered before it reads an
+		// UNSUBSCRIBE of the subscription (a client can guess the ID).
+		t.pendingUnsub[m.Request] = m.Subscription
 	}
 	return nil, false
 }
@@ -264,6 +273,11 @@ func (r *Router) observeOut(c *conn, msg wamp.Message) (wamp.Message, func()) {
 			delete(t.pendingSub, m.Request)
 			t.unregSubs[m.Subscription] = struct{}{}
 		}
+	case *wamp.Unsubscribed:
+		if sub, ok := t.pendingUnsub[m.Request]; ok {
+			delete(t.pendingUnsub, m.Request)
+			delete(t.unregSubs, sub)
+		}
 	case *wamp.Event:
 		return r.withRevocationReason(c, m), nil
 	case *wamp.Invocation:
@@ -277,6 +291,8 @@ func (r *Router) observeError(c *conn, m *wamp.Error) (wamp.Message, func()) {
 	switch m.Type {
 	case wamp.SUBSCRIBE:
 		delete(t.pendingSub, m.Request)
+	case wamp.UNSUBSCRIBE:
+		delete(t.pendingUnsub, m.Request)
 	case wamp.REGISTER:
 		t.regReplied(m.Request)
 	case wamp.UNREGISTER:
