@@ -29,8 +29,9 @@ const (
 // the client's peer; two pumps move the messages:
 //
 //   - pumpIn, client to nexus: notes HELLO features, REGISTER and UNREGISTER
-//     requests, answers intercepted CALLs itself, and aborts a caller that
-//     streams a call without announcing progressive_call_invocations;
+//     requests, refuses a REGISTER of what the session already holds,
+//     answers intercepted CALLs itself, and aborts a caller that streams a
+//     call without announcing progressive_call_invocations;
 //   - pumpOut, nexus to client: notes WELCOME, REGISTERED, UNREGISTERED and
 //     ERROR replies, advertises registration_revocation, and swallows the
 //     replies to the UNREGISTERs the router injected.

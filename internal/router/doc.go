@@ -44,7 +44,11 @@
 // real unregistering and publishes the meta events itself. One more nexus
 // divergence is fixed on the way: an UNREGISTER for a registration the
 // session does not hold is answered wamp.error.no_such_registration (nexus
-// would answer UNREGISTERED and publish a spurious on_unregister).
+// would answer UNREGISTERED and publish a spurious on_unregister). And a
+// REGISTER of a procedure (and match policy) the session already holds is
+// answered wamp.error.procedure_already_exists: under a shared invocation
+// policy nexus would add the session as a second callee, and remove only one
+// of the two when the session leaves.
 //
 // A test starts a router on ephemeral loopback ports and closes it at the end:
 //
