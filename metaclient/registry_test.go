@@ -64,7 +64,7 @@ func (ch *churner) churn(ctx context.Context, n int, tag string) {
 		}
 		reg, err := ch.c.Register(ctx, uri, nop, opts)
 		if err != nil {
-			continue // the same shared procedure twice from one session is fine; a clash is not
+			continue // a clash, or the same procedure twice from one session (refused)
 		}
 		ch.regs = append(ch.regs, reg)
 		if len(ch.regs)%3 == 0 {

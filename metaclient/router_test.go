@@ -164,7 +164,6 @@ func TestOnEventsKeepsPublicationOrder(t *testing.T) {
 	// events of different sessions from different goroutines, so their
 	// relative order is not guaranteed (the Registry repairs for that).
 	watcher, a := r.Local(t), r.WS(t)
-	b := a
 	var rec recorder
 	_, err := metaclient.New(watcher).OnEvents(ctx, func(e metaclient.Event) {
 		rec.add(e.Kind.String() + ":" + e.Registration.URI)
@@ -172,16 +171,16 @@ func TestOnEventsKeepsPublicationOrder(t *testing.T) {
 	require.NoError(t, err)
 	for i := range 20 {
 		ra := register(t, a, "com.meta.order", client.RegisterOptions{Invoke: client.InvokeFirst})
-		rb := register(t, b, "com.meta.order", client.RegisterOptions{Invoke: client.InvokeFirst})
+		rb := register(t, a, "com.meta.order2", client.RegisterOptions{Invoke: client.InvokeFirst})
 		require.NoError(t, ra.Unregister(ctx))
 		require.NoError(t, rb.Unregister(ctx))
-		want := (i + 1) * 6
+		want := (i + 1) * 8
 		wamptest.Eventually(t, func() bool { return len(rec.get()) == want })
 	}
 	ev := rec.get()
-	for i := 0; i < len(ev); i += 6 {
-		assert.Equal(t, []string{"created:com.meta.order", "callee-added:", "callee-added:",
-			"callee-removed:", "callee-removed:", "deleted:"}, ev[i:i+6])
+	for i := 0; i < len(ev); i += 8 {
+		assert.Equal(t, []string{"created:com.meta.order", "callee-added:", "created:com.meta.order2", "callee-added:",
+			"callee-removed:", "deleted:", "callee-removed:", "deleted:"}, ev[i:i+8])
 	}
 }
 
