@@ -632,9 +632,15 @@ func (c *Client) install(sess *session, at int) installResult {
 }
 
 // shutdown moves the client to Closed after a loss it will not recover
-// from; cause is what Err reports.
+// from; cause is what Err reports. A Close that came first (the loss was
+// seen as it began) owns the end: shutdown does nothing, so Err stays nil
+// and the handles end with ErrClosed, as after any Close.
 func (c *Client) shutdown(cause error) {
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
 	c.closing = true
 	if c.cause == nil {
 		c.cause = cause
