@@ -474,8 +474,35 @@ func (s *session) sendFrozen(ctx context.Context, msg wamp.Message, typed outgoi
 	}
 }
 
-// sendNow sends a reply that must not wait on a caller's context.
+// sendNow sends a reply that must not wait on a caller's context, from a
+// goroutine of the session's own (not the read loop: see sendOnReadLoop).
 func (s *session) sendNow(msg wamp.Message) error { return s.send(context.Background(), msg) }
+
+// readLoopSendWait bounds a message the read loop sends itself
+// (sendOnReadLoop, and the write of a slow consumer's CANCEL): the read
+// loop serves every result, event and invocation of the session, and a
+// router that stopped reading must not hold it for good.
+const readLoopSendWait = 2 * time.Second
+
+// sendOnReadLoop sends a reply the read loop makes itself (an INVOCATION
+// refused at once). It waits at most readLoopSendWait for the transport to
+// take msg. Past it the router is taken as gone, as keepalive would take
+// it: the session ends as a lost connection (the client reconnects), rather
+// than hold the read loop, or go on without a reply the router waits for.
+// Over the network the bound is also the deadline of a write msg makes
+// itself, and a write past it drops the connection (a frame cannot be half
+// sent). The read loop's replies keep their order: it sends them one
+// after the other.
+func (s *session) sendOnReadLoop(msg wamp.Message) {
+	err := s.sendWithin(readLoopSendWait, msg)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return // sent, handed over, or the session is ending anyway
+	}
+	s.log.Error("wamp session ended: the router took no reply for too long (it stopped reading?)",
+		"session", s.id, "type", msg.MessageType(), "bound", readLoopSendWait)
+	s.end(fmt.Errorf("%w: the router took no %v within %v: it has stopped reading",
+		ErrConnectionLost, msg.MessageType(), readLoopSendWait))
+}
 
 // end starts the session's end: pending work fails with err, the peer closes.
 func (s *session) end(err error) {
@@ -505,7 +532,8 @@ func (s *session) abort(uri, message string) {
 
 // sendWithin sends msg, giving up after d. On a wire peer d becomes the
 // write's deadline, and a write past it ends the connection: only for the
-// session's last words (ABORT, the GOODBYE acknowledgement), or in process.
+// session's last words (ABORT, the GOODBYE acknowledgement), for what the
+// read loop sends itself (sendOnReadLoop), or in process.
 func (s *session) sendWithin(d time.Duration, msg wamp.Message) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()

@@ -132,7 +132,7 @@ func (s *session) onInvocation(m *wamp.Invocation, h handed) {
 		}
 		s.mu.Unlock()
 		s.log.Warn("wamp invocation for unknown registration", "registration", m.Registration, "request", m.Request)
-		_ = s.sendNow(&wamp.Error{Type: wamp.INVOCATION, Request: m.Request, Details: wamp.Dict{},
+		s.sendOnReadLoop(&wamp.Error{Type: wamp.INVOCATION, Request: m.Request, Details: wamp.Dict{},
 			Error: wamp.ErrNoSuchRegistration, Arguments: wamp.List{fmt.Sprintf("no registration %d in this session", m.Registration)}})
 		return
 	}
@@ -144,7 +144,7 @@ func (s *session) onInvocation(m *wamp.Invocation, h handed) {
 		s.mu.Unlock()
 		s.log.Warn("wamp invocation refused: the session is at its bound", "procedure", reg.Procedure,
 			"request", m.Request, "reason", refusal)
-		_ = s.sendNow(&wamp.Error{Type: wamp.INVOCATION, Request: m.Request, Details: wamp.Dict{},
+		s.sendOnReadLoop(&wamp.Error{Type: wamp.INVOCATION, Request: m.Request, Details: wamp.Dict{},
 			Error: uriUnavailable, Arguments: wamp.List{"callee: " + refusal}})
 		return
 	}

@@ -8,3 +8,7 @@ func setMaxSubHold(d time.Duration) (restore func()) {
 	maxSubHold = d
 	return func() { maxSubHold = old }
 }
+
+// ReadLoopSendWait is how long the read loop waits for the router to take
+// a reply it sends itself (readLoopSendWait).
+const ReadLoopSendWait = readLoopSendWait

@@ -58,7 +58,7 @@ func (s *session) localize(msg wamp.Message) (out wamp.Message, h handed, ok boo
 	}
 	switch m := msg.(type) {
 	case *wamp.Invocation:
-		_ = s.sendNow(refused(wamp.INVOCATION, m.Request, wamp.ErrInvalidArgument))
+		s.sendOnReadLoop(refused(wamp.INVOCATION, m.Request, wamp.ErrInvalidArgument))
 		return nil, h, false
 	case *wamp.Result:
 		return refused(wamp.CALL, m.Request, wamp.ErrInvalidArgument), h, true

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wampkit/wampkit/client"
@@ -20,6 +21,14 @@ import (
 // connection up: a router whose reader is stuck. read closes when it stops
 // reading.
 func stuckRouter(t *testing.T, n int) (url string, read <-chan struct{}) {
+	t.Helper()
+	return stuckRouterThen(t, n, nil)
+}
+
+// stuckRouterThen is stuckRouter, which runs then (unless nil) on the
+// connection once it has stopped reading: what the stuck router still
+// says. then returns by the test's end.
+func stuckRouterThen(t *testing.T, n int, then func(net.Conn)) (url string, read <-chan struct{}) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -67,6 +76,9 @@ func stuckRouter(t *testing.T, n int) (url string, read <-chan struct{}) {
 			}
 		}
 		close(stopped)
+		if then != nil {
+			then(c)
+		}
 	}()
 	t.Cleanup(func() {
 		_ = ln.Close()
@@ -147,4 +159,42 @@ func TestKeepAliveDropsARouterThatStoppedReading(t *testing.T) {
 	wctx, wcancel := context.WithTimeout(ctx, 25*interval)
 	defer wcancel()
 	require.NoError(t, c.WaitState(wctx, client.Closed), "keepalive did not drop a router that stopped reading")
+}
+
+// A router that stopped reading, the client's way to it full, sends an
+// INVOCATION for a registration the session does not have: the refusal
+// the read loop sends itself waits a bounded time, then the client takes
+// the router as gone (the connection is lost) instead of leaving its read
+// loop, and with it every result, event and invocation, blocked for good.
+func TestReadLoopReplyToARouterThatStoppedReadingIsBounded(t *testing.T) {
+	invoke := make(chan struct{})
+	url, read := stuckRouterThen(t, 0, func(c net.Conn) {
+		select {
+		case <-invoke:
+		case <-t.Context().Done():
+			return
+		}
+		inv := `[68,7,999,{}]` // INVOCATION for registration 999, which the client does not have
+		_, _ = c.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(inv))), inv...))
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, url, client.WithRealm("realm1"), client.WithKeepAlive(0), client.WithoutReconnect())
+	require.NoError(t, err)
+	defer closeSoon(t, c)
+	<-read
+	fillWrites(c, 300)
+	time.Sleep(500 * time.Millisecond) // the queues fill
+	close(invoke)
+	begin := time.Now()
+	// The bound, the 500 ms a closing transport gets to flush, and slack
+	// for a loaded machine.
+	wctx, wcancel := context.WithTimeout(ctx, client.ReadLoopSendWait+3*time.Second)
+	defer wcancel()
+	require.NoError(t, c.WaitState(wctx, client.Closed),
+		"the read loop is still blocked on its refusal of the INVOCATION (keepalive off)")
+	took := time.Since(begin)
+	require.ErrorIs(t, c.Err(), client.ErrConnectionLost)
+	assert.GreaterOrEqual(t, took, client.ReadLoopSendWait-100*time.Millisecond, "the refusal had its bound to go out")
+	t.Logf("the client took the router as gone %v after the INVOCATION", took)
 }
