@@ -181,7 +181,7 @@ func (c *callState) Cancel() {
 		c.abandon(context.Canceled)
 		return
 	}
-	if !c.sendCancel() {
+	if !c.sendCancel(false) {
 		return
 	}
 	c.mu.Lock()
@@ -194,8 +194,9 @@ func (c *callState) Cancel() {
 }
 
 // sendCancel sends CANCEL once, unless the call has ended; it reports
-// whether it sent it.
-func (c *callState) sendCancel() bool {
+// whether it sent it. onReadLoop: the read loop sends it (a slow
+// consumer's call), which a write that does not end must not hold.
+func (c *callState) sendCancel(onReadLoop bool) bool {
 	if !c.s.feat.Dealer(featureCallCanceling) {
 		return false
 	}
@@ -212,8 +213,19 @@ func (c *callState) sendCancel() bool {
 	// late answer is dropped. The wait is ended by a cancel, not a
 	// deadline: over the network a deadline would bound the write itself,
 	// and a write past it ends the connection, and every call on it, when
-	// the socket is slow. A write under way ends when the session does.
-	ctx, cancel := context.WithCancel(context.Background())
+	// the socket is slow. A write under way ends when the session does;
+	// one the read loop makes, at the latest at readLoopSendWait, its
+	// deadline: a router that stopped reading must not hold the read loop
+	// (see sendOnReadLoop).
+	var (
+		ctx    context.Context
+		cancel context.CancelFunc
+	)
+	if onReadLoop {
+		ctx, cancel = context.WithTimeout(context.Background(), readLoopSendWait)
+	} else {
+		ctx, cancel = context.WithCancel(context.Background())
+	}
 	t := time.AfterFunc(cancelSendWait, cancel)
 	_ = c.s.send(ctx, msg)
 	t.Stop()
@@ -231,7 +243,7 @@ func (c *callState) cancelAndWait(cause error) (Result, error) {
 	if !c.s.feat.Dealer(featureCallCanceling) {
 		return Result{}, c.abandon(cause)
 	}
-	c.sendCancel()
+	c.sendCancel(false)
 	cerr := &canceledError{cause: cause, mode: c.req.CancelMode}
 	if c.req.CancelMode != CancelKill {
 		c.failCanceled(cerr)
@@ -378,7 +390,7 @@ func (s *session) onResult(m *wamp.Result, shared bool) {
 		c.mu.Unlock()
 		s.log.Warn("wamp call failed: its progressive results are not read fast enough",
 			"procedure", c.msg.Procedure, "request", c.id, "error", over)
-		c.sendCancel()
+		c.sendCancel(true)
 		s.dropCall(c.id)
 		c.fail(over)
 		return

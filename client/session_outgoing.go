@@ -162,7 +162,7 @@ func (s *session) onUnsent(msg wamp.Message, err error) {
 			return
 		}
 		if m != &c.msg { // a later chunk: the router has the call
-			s.goSend(func() { c.sendCancel() })
+			s.goSend(func() { c.sendCancel(false) })
 		}
 		c.fail(err)
 	case *wamp.Yield:
