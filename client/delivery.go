@@ -60,81 +60,73 @@ func newEventQueue(c *Client) *eventQueue {
 }
 
 // onEvent is the session's event sink: it runs on the read loop and only
-// queues.
+// queues. Each handle of to is looked at once: an ended one may still be
+// attached while its UNSUBSCRIBE waits its turn, and is skipped (its
+// events would only take room in a queue from live subscriptions', and be
+// skipped).
+//
+// Each live handle gets an event of its own, so that a handler that
+// modifies its event (its Args, Kwargs or Details) neither races with nor
+// shows through another handle's: ev itself for one, a deep copy
+// (copyEvent) for each other. The queues decide first (reserve): the
+// copies are made only for the handles whose queue takes the event, so an
+// event dropped at the bound costs none. They are made from ev before ev
+// is handed to its queue (add, last), so before a handler can have it.
 func (c *Client) onEvent(ev *Event, to []*sessionSub) {
 	if c.eventsOff.Load() { // Drain began: only events queued before are delivered
 		return
 	}
-	evs := eventCopies(ev, to)
-	ordered := 0 // the handles the client's queue delivers to
+	var (
+		ownBuf, ordBuf [4]int
+		own            = ownBuf[:0] // live handles with a queue of their own that took ev, by index in to
+		ordered        = ordBuf[:0] // live handles the client's queue delivers to, by index in to
+	)
 	for i, t := range to {
 		s, ok := t.Value.(*Subscription)
-		if !ok || s.stopped.Load() {
-			// An ended handle may still be attached while its UNSUBSCRIBE
-			// waits its turn: its events would only take room in a queue
-			// from live subscriptions', and be skipped.
-			continue
-		}
-		e := ev
-		if evs != nil {
-			e = evs[i]
-		}
-		if s.own != nil {
-			s.own.push(queued{ev: e, sub: s, size: ev.size})
-		} else {
-			ordered++
+		switch {
+		case !ok || s.stopped.Load():
+		case s.own == nil:
+			ordered = append(ordered, i)
+		case s.own.reserve(queued{sub: s, size: ev.size}):
+			own = append(own, i)
 		}
 	}
-	if ordered > 0 {
-		size := ev.size
-		if evs != nil { // one copy for each of them
-			size *= ordered
+	// One copy for each of the client queue's handles.
+	if len(ordered) > 0 && !c.events.reserve(queued{ev: ev, to: to, size: ev.size * len(ordered)}) {
+		ordered = ordered[:0]
+	}
+	// ev itself goes last: to the client's queue if it took it (to its
+	// first handle; evs nil when that is its only one), else to the last
+	// handle with a queue of its own.
+	var evs []*Event
+	if len(ordered) > 1 {
+		evs = make([]*Event, len(to))
+		evs[ordered[0]] = ev
+		for _, i := range ordered[1:] {
+			evs[i] = copyEvent(ev)
 		}
-		c.events.push(queued{ev: ev, evs: evs, to: to, size: size})
+	}
+	for k, i := range own {
+		s := to[i].Value.(*Subscription)
+		e := ev
+		if k < len(own)-1 || len(ordered) > 0 {
+			e = copyEvent(ev)
+		}
+		s.own.add(queued{ev: e, sub: s, size: ev.size})
+	}
+	if len(ordered) > 0 {
+		c.events.add(queued{ev: ev, evs: evs, to: to, size: ev.size * len(ordered)})
 	}
 }
 
-// eventCopies gives each live handle of to an event of its own, so that
-// a handler that modifies its event (its Args, Kwargs or Details) neither
-// races with nor shows through another handle's: nil when to has one live
-// handle, which is given ev itself (the common case costs nothing); else
-// ev for the first live handle and a deep copy for each other, by index
-// (nil for an ended handle). The copies are made here, on the read loop,
-// before any handler can run.
-func eventCopies(ev *Event, to []*sessionSub) []*Event {
-	if len(to) < 2 {
-		return nil
-	}
-	live := func(t *sessionSub) bool {
-		s, ok := t.Value.(*Subscription)
-		return ok && !s.stopped.Load()
-	}
-	n := 0
-	for _, t := range to {
-		if live(t) {
-			n++
-		}
-	}
-	if n < 2 {
-		return nil
-	}
-	evs := make([]*Event, len(to))
-	first := true
-	for i, t := range to {
-		if !live(t) {
-			continue
-		}
-		if first {
-			evs[i], first = ev, false
-			continue
-		}
-		c := *ev
-		c.Args = cloneValue(ev.Args).([]any)
-		c.Kwargs = cloneValue(ev.Kwargs).(map[string]any)
-		c.Details = cloneValue(ev.Details).(map[string]any)
-		evs[i] = &c
-	}
-	return evs
+// copyEvent returns a deep copy of ev's Args, Kwargs and Details (see
+// cloneValue).
+func copyEvent(ev *Event) *Event {
+	c := *ev
+	c.Args = cloneValue(ev.Args).([]any)
+	c.Kwargs = cloneValue(ev.Kwargs).(map[string]any)
+	c.Details = cloneValue(ev.Details).(map[string]any)
+	return &c
 }
 
 // cloneValue returns a deep copy of v, a received payload value (see
@@ -176,19 +168,23 @@ func cloneValue(v any) any {
 	return v
 }
 
-// push queues it, or drops it when the queue is over its bound (a queue
-// with nothing pending takes any event, so one larger than the bound is
-// still delivered).
-func (q *eventQueue) push(it queued) {
+// reserve says whether the queue takes it, an event for its handles: it
+// does within its bound, and a queue with nothing pending takes any event
+// (so one larger than the bound is still delivered). Then it.size is
+// charged at once and the caller queues the item with add (with the
+// events of its handles, made meanwhile) before it reserves again: the one
+// goroutine that feeds the queue (the read loop) does both. Over the bound
+// the event is dropped, and counted for its handles (dropLocked).
+func (q *eventQueue) reserve(it queued) bool {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
-		return
+		return false
 	}
 	if q.bytes+it.size <= q.max || q.head == len(q.items) {
-		q.appendLocked(it)
+		q.bytes += it.size
 		q.mu.Unlock()
-		return
+		return true
 	}
 	slow := q.dropLocked(it)
 	queued := q.bytes
@@ -196,6 +192,17 @@ func (q *eventQueue) push(it queued) {
 	for _, s := range slow { // logged off the lock
 		q.c.log.Warn("wamp events dropped: slow consumer, event queue full",
 			"topic", s.topic, "queued_bytes", queued, "bound", q.max)
+	}
+	return false
+}
+
+// add queues it, which reserve took (its size is charged already), unless
+// the queue was closed since (close dropped the charge with the rest).
+func (q *eventQueue) add(it queued) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.appendLocked(it)
 	}
 }
 
@@ -215,8 +222,7 @@ func (q *eventQueue) appendLocked(it queued) {
 		clear(q.items[n:])
 		q.items, q.head = q.items[:n], 0
 	}
-	q.items = append(q.items, it)
-	q.bytes += it.size
+	q.items = append(q.items, it) // its size is charged by reserve (a marker has none)
 	if !q.running {
 		q.running = true
 		q.c.callbacks.start() // before the client is Closed: q is open
