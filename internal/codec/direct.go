@@ -55,10 +55,10 @@ func EncodeDirect(s Sink, v any) bool {
 		}
 		rv = rv.Elem()
 	}
-	p := objectPlan(rv.Type()) // nil for anything but a struct sent as an object
-	if p == nil || p.sentPositionally() || p.err != nil {
+	if !directObject(rv.Type()) {
 		return false
 	}
+	p := objectPlan(rv.Type())
 	d := directState{sink: s}
 	return d.fields(p, rv)
 }
@@ -73,8 +73,15 @@ func DirectCandidate(v any) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	p := objectPlan(t)
-	return p != nil && !p.sentPositionally() && p.err == nil
+	return directObject(t)
+}
+
+// directObject reports a struct type the map path sends as an object:
+// not positional, not a value with a text of its own (which newEncoder
+// checks on the pointer too).
+func directObject(t reflect.Type) bool {
+	p := objectPlan(t) // nil for anything but a struct sent as an object
+	return p != nil && !p.sentPositionally() && p.err == nil && !reflect.PointerTo(t).Implements(textMarshalerType)
 }
 
 type directState struct {
@@ -212,26 +219,66 @@ func directPlain(t reflect.Type) directFunc {
 		e := getEncodeState()
 		x, err := e.encodeWith(encoderFor(t), v)
 		putEncodeState(e)
-		return err == nil && d.sink.Value(x)
+		return err == nil && finite(x, 0) && d.sink.Value(x)
 	}
 }
+
+// finite reports whether plain value x holds no NaN and no infinity (the
+// client refuses them under JSON, where the map path's walk finds them).
+func finite(x any, depth int) bool {
+	switch y := x.(type) {
+	case float64:
+		return !math.IsNaN(y) && !math.IsInf(y, 0)
+	case float32:
+		return finite(float64(y), depth)
+	case []any:
+		if depth > directDepth {
+			return false
+		}
+		for _, e := range y {
+			if !finite(e, depth+1) {
+				return false
+			}
+		}
+	case map[string]any:
+		if depth > directDepth {
+			return false
+		}
+		for _, e := range y {
+			if !finite(e, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// maxDirectFields bounds the fields of a struct the direct path writes:
+// which are present is judged once (an IsZero method could answer
+// differently twice) and kept in a word.
+const maxDirectFields = 64
 
 // fields writes the object of struct v of plan p, as encodeFields builds
 // it: the fields that are present, by wire name.
 func (d *directState) fields(p *structPlan, v reflect.Value) bool {
+	if len(p.fields) > maxDirectFields {
+		return false
+	}
+	var there uint64
 	n := 0
-	for _, f := range p.fields {
+	for i, f := range p.fields {
 		if _, ok := present(f, v); ok {
+			there |= 1 << i
 			n++
 		}
 	}
 	d.sink.Dict(n)
 	i := 0
-	for _, f := range p.fields {
-		fv, ok := present(f, v)
-		if !ok {
+	for j, f := range p.fields {
+		if there&(1<<j) == 0 {
 			continue
 		}
+		fv, _ := reach(f, v)
 		d.sink.Key(i, f.name)
 		i++
 		if !d.value(f.out.get(f.typ, directFor), fv) {
@@ -245,14 +292,19 @@ func (d *directState) fields(p *structPlan, v reflect.Value) bool {
 // present returns field f of v, and whether it is written (encodeFields'
 // tests: reachable, and not omitted as empty or zero).
 func present(f *field, v reflect.Value) (reflect.Value, bool) {
-	var fv reflect.Value
-	if f.direct >= 0 {
-		fv = v.Field(f.direct)
-	} else if fv = fieldValue(v, f, false); !fv.IsValid() {
-		return fv, false
-	}
-	if (f.omitEmpty && isEmpty(fv)) || (f.omitZero && isZero(fv)) {
+	fv, ok := reach(f, v)
+	if !ok || (f.omitEmpty && isEmpty(fv)) || (f.omitZero && isZero(fv)) {
 		return fv, false
 	}
 	return fv, true
+}
+
+// reach returns field f of v, and false when a nil embedded pointer is
+// in the way.
+func reach(f *field, v reflect.Value) (reflect.Value, bool) {
+	if f.direct >= 0 {
+		return v.Field(f.direct), true
+	}
+	fv := fieldValue(v, f, false)
+	return fv, fv.IsValid()
 }

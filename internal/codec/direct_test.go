@@ -260,3 +260,57 @@ func TestRawGoesThroughTheFallback(t *testing.T) {
 		}
 	}
 }
+
+type pointerText struct{ A int }
+
+func (t *pointerText) MarshalText() ([]byte, error) { return []byte("tok"), nil }
+
+type embedsPointerText struct {
+	pointerText
+	B int
+}
+
+type flipping struct{ n *int }
+
+// IsZero answers differently each time it is asked.
+func (f flipping) IsZero() bool { *f.n++; return *f.n%2 == 0 }
+
+// TestEncodeDirectReviewCases: what a review found the direct path got
+// wrong at first.
+func TestEncodeDirectReviewCases(t *testing.T) {
+	ser, _ := wire.NewSerializer(serialize.JSON)
+	// A struct whose pointer has MarshalText goes as its text: declined.
+	for _, v := range []any{pointerText{A: 1}, &pointerText{A: 1}, embedsPointerText{B: 2}} {
+		if codec.DirectCandidate(v) || codec.EncodeDirect(ser.Sink(nil), v) {
+			t.Errorf("%T: the direct path took a value the map path sends as text", v)
+		}
+	}
+	// A non-finite float inside a value written as the map path builds it
+	// (a map with integer keys): declined, for the client to refuse.
+	for _, v := range []any{
+		struct{ M map[int]float64 }{map[int]float64{1: math.NaN()}},
+		struct{ M map[int]any }{map[int]any{1: []any{math.Inf(1)}}},
+	} {
+		if codec.EncodeDirect(ser.Sink(nil), v) {
+			t.Errorf("%#v: the direct path took a non-finite float", v)
+		}
+	}
+	// An IsZero that answers differently twice: the object's head and its
+	// entries agree.
+	n := 0
+	v := struct {
+		F flipping `json:"f,omitzero"`
+		G int      `json:"g"`
+	}{F: flipping{&n}, G: 1}
+	for _, s := range directSerializers {
+		ser, _ := wire.NewSerializer(s)
+		got, ok := viaDirect(t, ser, v)
+		if !ok {
+			t.Fatal("declined")
+		}
+		m, _ := got[0].(map[string]any)
+		if m == nil || m["g"] == nil {
+			t.Errorf("serialization %d: decoded %#v", s, got)
+		}
+	}
+}
