@@ -31,18 +31,59 @@ func (r Raw) Len() int { return len(r.data) }
 // back, which its Sink never writes.
 var errRaw = errors.New("wire: a pre-encoded value does not decode")
 
-// Value reads r back into the values its serializer decodes it to.
+// Value reads r back into the values its serializer decodes it to: the
+// fast path's value decoder's, or for what it declines (forms the fallback
+// reads its own way) the fallback's, as for a message. Bytes after the
+// value are an error (a value kept raw on decoding, Serializer.KeepRaw, is
+// checked only here).
 func (r Raw) Value() (any, error) {
+	if r.ser == nil {
+		return nil, errRaw
+	}
+	if v, end, ok := r.fastValue(); ok {
+		if end != len(r.data) {
+			return nil, errRaw
+		}
+		return v, nil
+	}
 	frame, ok := r.ser.fastAppend(nil, &wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{r}})
 	if !ok {
 		return nil, errRaw
 	}
-	m, _ := r.ser.Deserialize(frame)
+	m, _ := r.ser.deserialize(frame) // the fast path declined it already
 	res, ok := m.(*wamp.Result)
 	if !ok || len(res.Arguments) != 1 {
 		return nil, errRaw
 	}
 	return res.Arguments[0], nil
+}
+
+// fastValue reads r with its serializer's fast value decoder, as an
+// element of a message's list, and returns where the value ends (JSON:
+// after the whitespace that follows it); false when the decoder declines.
+func (r Raw) fastValue() (v any, end int, ok bool) {
+	var s string
+	if len(r.data) <= sharedStringsMax {
+		s = string(r.data) // one copy for every string
+	}
+	switch r.ser.format {
+	case serMsgPack:
+		d := mpDecoder{b: r.data, s: s}
+		v, ok = d.value(1)
+		return v, d.i, ok
+	case serCBOR:
+		d := cborDecoder{b: r.data, s: s}
+		v, ok = d.value(1)
+		return v, d.i, ok
+	case serJSON:
+		sc := jsonScratches.Get().(*jsonScratch)
+		d := jsonDecoder{b: r.data, s: s, scratch: sc.vals[:0], keys: sc.keys[:0]}
+		defer sc.put(&d)
+		v, ok = d.value(1)
+		d.space()
+		return v, d.i, ok
+	}
+	return nil, 0, false
 }
 
 // of reports whether r was written by a serializer of s's format.
