@@ -193,7 +193,11 @@ func cborString(b []byte, s string) []byte {
 
 // decodeCBORMessage decodes the frame of a CALL, YIELD, PUBLISH, RESULT,
 // INVOCATION, EVENT or ERROR.
-func decodeCBORMessage(data []byte) (wamp.Message, bool) {
+func decodeCBORMessage(data []byte) (wamp.Message, bool) { return decodeCBORFrame(data, nil) }
+
+// decodeCBORFrame is decodeCBORMessage, keeping arguments raw for keep
+// when not nil (Serializer.KeepRaw).
+func decodeCBORFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	d := cborDecoder{b: data}
 	if len(data) <= sharedStringsMax {
 		d.s = string(data)
@@ -204,6 +208,12 @@ func decodeCBORMessage(data []byte) (wamp.Message, bool) {
 	}
 	var es [maxElements]element
 	for i := range n {
+		if i == n-1 && keptArgs(keep, es[0], int(i)) {
+			if dict, ok := d.oneDict(); ok {
+				es[i], d.i = rawArgs(keep, dict), len(d.b)
+				break
+			}
+		}
 		if es[i], ok = d.element(); !ok {
 			return nil, false
 		}
@@ -212,6 +222,20 @@ func decodeCBORMessage(data []byte) (wamp.Message, bool) {
 		return nil, false
 	}
 	return incoming(es[:n])
+}
+
+// oneDict returns the rest of the frame when it is a list of one element
+// starting with the head of a map of definite length (which KeepRaw keeps
+// raw), without moving.
+func (d *cborDecoder) oneDict() ([]byte, bool) {
+	l := *d
+	if major, n, ok := l.head(); !ok || major != cborArray || n != 1 || l.i >= len(l.b) {
+		return nil, false
+	}
+	if c := l.b[l.i]; c&0xe0 != cborMap || c&0x1f > 27 {
+		return nil, false
+	}
+	return l.b[l.i:], true
 }
 
 // cborDecoder reads CBOR from b; s, when set, is b as a string, and strings

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"bytes"
+
 	"github.com/gammazero/nexus/v3/wamp"
 )
 
@@ -228,4 +230,20 @@ func incoming(es []element) (wamp.Message, bool) {
 		return nil, false
 	}
 	return msg, ok
+}
+
+// keptArgs reports whether element i of a message whose type element is t
+// holds the arguments a Serializer keeps raw (KeepRaw): a RESULT's or an
+// INVOCATION's. The caller checks that it is the last element.
+func keptArgs(keep *Serializer, t element, i int) bool {
+	if keep == nil || !t.isInt {
+		return false
+	}
+	return i == 3 && t.u == uint64(wamp.RESULT) || i == 4 && t.u == uint64(wamp.INVOCATION)
+}
+
+// rawArgs is the arguments element of a list of one dictionary, kept
+// encoded: a copy of dict, whose frame is borrowed.
+func rawArgs(keep *Serializer, dict []byte) element {
+	return element{v: []any{Raw{ser: keep, data: bytes.Clone(dict)}}}
 }

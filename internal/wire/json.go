@@ -232,7 +232,11 @@ func appendJSONString(b []byte, s string) []byte {
 // decodeJSONMessage decodes the frame of a CALL, YIELD, PUBLISH, RESULT,
 // INVOCATION, EVENT or
 // ERROR.
-func decodeJSONMessage(data []byte) (wamp.Message, bool) {
+func decodeJSONMessage(data []byte) (wamp.Message, bool) { return decodeJSONFrame(data, nil) }
+
+// decodeJSONFrame is decodeJSONMessage, keeping arguments raw for keep when
+// not nil (Serializer.KeepRaw).
+func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	sc := jsonScratches.Get().(*jsonScratch)
 	d := jsonDecoder{b: data, scratch: sc.vals[:0], keys: sc.keys[:0]}
 	defer sc.put(&d)
@@ -254,6 +258,13 @@ func decodeJSONMessage(data []byte) (wamp.Message, bool) {
 		if n == maxElements {
 			return nil, false
 		}
+		if keptArgs(keep, es[0], n) {
+			if dict, ok := d.oneDict(); ok {
+				es[n], d.i = rawArgs(keep, dict), len(d.b)
+				n++
+				break
+			}
+		}
 		var ok bool
 		if es[n], ok = d.element(); !ok {
 			return nil, false
@@ -264,6 +275,49 @@ func decodeJSONMessage(data []byte) (wamp.Message, bool) {
 		return nil, false
 	}
 	return incoming(es[:n])
+}
+
+// oneDict returns the dictionary when the rest of the frame is a list of
+// one (which KeepRaw keeps raw), ending the message: "[", "{", then up to
+// the last "}" before the two closing brackets at the frame's end, spaces
+// allowed. It does not move.
+func (d *jsonDecoder) oneDict() ([]byte, bool) {
+	l := *d
+	l.space()
+	if !l.consume('[') {
+		return nil, false
+	}
+	l.space()
+	start := l.i
+	if start >= len(l.b) || l.b[start] != '{' {
+		return nil, false
+	}
+	end := len(l.b)
+	for _, c := range [2]byte{']', ']'} {
+		end = trimJSONSpace(l.b, end)
+		if end <= start || l.b[end-1] != c {
+			return nil, false
+		}
+		end--
+	}
+	end = trimJSONSpace(l.b, end)
+	if end <= start+1 || l.b[end-1] != '}' {
+		return nil, false
+	}
+	return l.b[start:end], true
+}
+
+// trimJSONSpace returns end moved back over whitespace in b.
+func trimJSONSpace(b []byte, end int) int {
+	for end > 0 {
+		switch b[end-1] {
+		case ' ', '\t', '\n', '\r':
+			end--
+		default:
+			return end
+		}
+	}
+	return end
 }
 
 // jsonScratch is a jsonDecoder's scratches, kept for the next message

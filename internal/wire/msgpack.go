@@ -222,7 +222,11 @@ func appendUint(b []byte, u uint64) []byte {
 // decodeMsgPackMessage decodes the frame of a CALL, YIELD, PUBLISH, RESULT,
 // INVOCATION, EVENT or
 // ERROR.
-func decodeMsgPackMessage(data []byte) (wamp.Message, bool) {
+func decodeMsgPackMessage(data []byte) (wamp.Message, bool) { return decodeMsgPackFrame(data, nil) }
+
+// decodeMsgPackFrame is decodeMsgPackMessage, keeping arguments raw for
+// keep when not nil (Serializer.KeepRaw).
+func decodeMsgPackFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	d := mpDecoder{b: data}
 	if len(data) <= sharedStringsMax {
 		d.s = string(data)
@@ -233,6 +237,12 @@ func decodeMsgPackMessage(data []byte) (wamp.Message, bool) {
 	}
 	var es [maxElements]element
 	for i := range n {
+		if i == n-1 && keptArgs(keep, es[0], i) {
+			if dict, ok := d.oneDict(); ok {
+				es[i], d.i = rawArgs(keep, dict), len(d.b)
+				break
+			}
+		}
 		if es[i], ok = d.element(); !ok {
 			return nil, false
 		}
@@ -241,6 +251,19 @@ func decodeMsgPackMessage(data []byte) (wamp.Message, bool) {
 		return nil, false
 	}
 	return incoming(es[:n])
+}
+
+// oneDict returns the rest of the frame when it is a list of one element
+// starting with a map's head (which KeepRaw keeps raw), without moving.
+func (d *mpDecoder) oneDict() ([]byte, bool) {
+	l := *d
+	if n, ok := l.arrayLen(); !ok || n != 1 || l.i >= len(l.b) {
+		return nil, false
+	}
+	if c := l.b[l.i]; c&0xf0 != 0x80 && c != 0xde && c != 0xdf {
+		return nil, false
+	}
+	return l.b[l.i:], true
 }
 
 // element reads one element of a message's list; a non-negative integer is

@@ -29,21 +29,42 @@ type Serializer struct {
 	// fastAppend and fastDecode are the fast path of the serialization.
 	// fastSize counts what fastAppend would write, without writing it; nil
 	// where nothing counts (JSON, CBOR: EncodedSize encodes).
+	// fastDecode is given the serializer when it keeps arguments raw
+	// (KeepRaw), else nil.
 	fastAppend func([]byte, wamp.Message) ([]byte, bool)
-	fastDecode func([]byte) (wamp.Message, bool)
+	fastDecode func([]byte, *Serializer) (wamp.Message, bool)
 	fastSize   func(wamp.Message) (int, bool)
+	// keepRaw is set by KeepRaw.
+	keepRaw bool
+}
+
+// KeepRaw makes the fast path leave the arguments of a RESULT or an
+// INVOCATION encoded when they are a list of exactly one dictionary and the
+// message's last element: Arguments is then a list of one Raw holding a copy
+// of the dictionary's bytes, which a typed decoder reads directly
+// (Raw.Reader) or Raw.Value reads into values. The dictionary's contents are
+// not checked on decoding: a malformed one fails when it is read. It is
+// called once, before s is used.
+func (s *Serializer) KeepRaw() { s.keepRaw = true }
+
+// keeper is what fastDecode is given: s when it keeps arguments raw.
+func (s *Serializer) keeper() *Serializer {
+	if s.keepRaw {
+		return s
+	}
+	return nil
 }
 
 // NewSerializer returns the wrapped serializer for s.
 func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 	switch s {
 	case serialize.JSON:
-		return &Serializer{Inner: &serialize.JSONSerializer{}, json: true, format: serJSON, fastAppend: appendJSONMessage, fastDecode: decodeJSONMessage}, nil
+		return &Serializer{Inner: &serialize.JSONSerializer{}, json: true, format: serJSON, fastAppend: appendJSONMessage, fastDecode: decodeJSONFrame}, nil
 	case serialize.MSGPACK:
-		return &Serializer{Inner: &serialize.MessagePackSerializer{}, format: serMsgPack, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackMessage,
+		return &Serializer{Inner: &serialize.MessagePackSerializer{}, format: serMsgPack, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackFrame,
 			fastSize: msgPackSize}, nil
 	case serialize.CBOR:
-		return &Serializer{Inner: &serialize.CBORSerializer{}, format: serCBOR, fastAppend: appendCBORMessage, fastDecode: decodeCBORMessage}, nil
+		return &Serializer{Inner: &serialize.CBORSerializer{}, format: serCBOR, fastAppend: appendCBORMessage, fastDecode: decodeCBORFrame}, nil
 	}
 	return nil, fmt.Errorf("wire: unsupported serialization %d", s)
 }
@@ -83,7 +104,7 @@ func (s *Serializer) serialize(msg wamp.Message) (b []byte, err error) {
 // undecodable input comes back as *Malformed.
 func (s *Serializer) Deserialize(data []byte) (msg wamp.Message, err error) {
 	if s.fastDecode != nil {
-		if m, ok := s.fastDecode(data); ok {
+		if m, ok := s.fastDecode(data, s.keeper()); ok {
 			return m, nil
 		}
 	}
@@ -95,7 +116,7 @@ func (s *Serializer) Deserialize(data []byte) (msg wamp.Message, err error) {
 // the inner serializer might not, so it gets a copy of its own.
 func (s *Serializer) DeserializeBorrowed(data []byte) wamp.Message {
 	if s.fastDecode != nil {
-		if m, ok := s.fastDecode(data); ok {
+		if m, ok := s.fastDecode(data, s.keeper()); ok {
 			return m
 		}
 	}
