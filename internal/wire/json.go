@@ -280,7 +280,8 @@ func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 // oneDict returns the dictionary when the rest of the frame is a list of
 // one (which KeepRaw keeps raw), ending the message: "[", "{", then up to
 // the last "}" before the two closing brackets at the frame's end, spaces
-// allowed. It does not move.
+// allowed, where the brackets opened at "{" close (so that [{},{}] is two
+// dictionaries, decoded as without KeepRaw). It does not move.
 func (d *jsonDecoder) oneDict() ([]byte, bool) {
 	l := *d
 	l.space()
@@ -301,10 +302,34 @@ func (d *jsonDecoder) oneDict() ([]byte, bool) {
 		end--
 	}
 	end = trimJSONSpace(l.b, end)
-	if end <= start+1 || l.b[end-1] != '}' {
+	if end <= start+1 || l.b[end-1] != '}' || jsonCloses(l.b[start:end]) != end-start {
 		return nil, false
 	}
 	return l.b[start:end], true
+}
+
+// jsonCloses returns where the bracket that b starts with is closed (just
+// after it), counting brackets outside strings (not telling "[" from "{"),
+// or -1.
+func jsonCloses(b []byte) int {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // trimJSONSpace returns end moved back over whitespace in b.
