@@ -1,0 +1,643 @@
+package wire
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/quick"
+
+	"github.com/gammazero/nexus/v3/transport/serialize"
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/codec"
+)
+
+// A RESULT or INVOCATION decoded with KeepRaw holds its one dictionary as a
+// Raw; Raw.Value, and a walk through its RawReader, must give what the
+// message decoded without KeepRaw holds.
+
+// walk builds the value at rd as a generic direct decoder would, through
+// Next and the typed methods, Value for KindOther.
+func walk(rd *RawReader) (any, bool) {
+	switch rd.Next() {
+	case codec.KindNil:
+		rd.Nil()
+		return nil, true
+	case codec.KindBool:
+		return rd.Bool(), true
+	case codec.KindInt:
+		return rd.Int(), true
+	case codec.KindUint:
+		return rd.Uint(), true
+	case codec.KindFloat:
+		return rd.Float(), true
+	case codec.KindString:
+		return rd.String(), true
+	case codec.KindList:
+		n := rd.List()
+		l := []any{}
+		for i := 0; rd.More(i, n); i++ {
+			v, ok := walk(rd)
+			if !ok {
+				return nil, false
+			}
+			l = append(l, v)
+		}
+		return l, true
+	case codec.KindDict:
+		n := rd.Dict()
+		m := map[string]any{}
+		for i := 0; rd.More(i, n); i++ {
+			k, ok := rd.Key()
+			if !ok {
+				return nil, false
+			}
+			if m[string(k)], ok = walk(rd); !ok {
+				return nil, false
+			}
+		}
+		return m, true
+	}
+	return rd.Value()
+}
+
+// walkRaw reads all of r through a RawReader; false when it failed.
+func walkRaw(r Raw) (any, bool) {
+	var rd RawReader
+	r.Reader(&rd)
+	v, ok := walk(&rd)
+	return v, ok && rd.Done()
+}
+
+// jsonEscapedKey reports whether v has a map key JSON writes with an
+// escape, which RawReader.Key refuses.
+func jsonEscapedKey(v any) bool {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if jsonEscapedKey(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if bytes.IndexByte(appendJSONString(nil, k), '\\') >= 0 || jsonEscapedKey(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameValue is reflect.DeepEqual, and %#v as well, for NaN.
+func sameValue(a, b any) bool {
+	return reflect.DeepEqual(a, b) || fmt.Sprintf("%#v", a) == fmt.Sprintf("%#v", b)
+}
+
+func serializerOf(f format) *Serializer {
+	return mustSerializer(map[string]serialize.Serialization{"msgpack": serialize.MSGPACK, "json": serialize.JSON, "cbor": serialize.CBOR}[f.name])
+}
+
+func keepRawSerializer(f format) *Serializer {
+	s := serializerOf(f)
+	s.KeepRaw()
+	return s
+}
+
+// checkKept encodes msg (a RESULT or INVOCATION with one dictionary as
+// arguments) with f's fast path, decodes it with and without KeepRaw and
+// compares.
+func checkKept(t *testing.T, f format, msg wamp.Message) {
+	t.Helper()
+	frame, ok := f.append(nil, msg)
+	if !ok {
+		t.Fatalf("fast path declined %#v", msg)
+	}
+	keep := keepRawSerializer(f)
+	plain := serializerOf(f)
+	want, _ := plain.Deserialize(frame)
+	_, fast := f.decode(frame)
+	got := keep.DeserializeBorrowed(bytes.Clone(frame))
+	args := arguments(got)
+	if len(args) != 1 {
+		t.Fatalf("%s: kept arguments %#v", f.dump(frame), args)
+	}
+	raw, ok := args[0].(Raw)
+	if !ok {
+		t.Fatalf("%s: arguments not kept raw: %#v", f.dump(frame), args)
+	}
+	wantArgs := arguments(want)
+	if len(wantArgs) != 1 {
+		t.Fatalf("%s: decoded as %#v", f.dump(frame), want)
+	}
+	// The rest of the message is as without KeepRaw.
+	setArguments(got, wantArgs)
+	if !same(got, want) {
+		t.Fatalf("%s: kept %#v, want %#v", f.dump(frame), got, want)
+	}
+	v, err := raw.Value()
+	if err != nil || !sameValue(v, wantArgs[0]) {
+		t.Fatalf("%s: Raw.Value %#v (%v), want %#v", f.dump(frame), v, err, wantArgs[0])
+	}
+	w, ok := walkRaw(raw)
+	switch {
+	case f.name == "json" && jsonEscapedKey(arguments(msg)[0]):
+		if ok {
+			t.Fatalf("%s: the reader took a key with an escape", f.dump(frame))
+		}
+	case !fast:
+		if ok {
+			t.Fatalf("%s: the reader read what the fast path declines: %#v", f.dump(frame), w)
+		}
+	case !ok || !sameValue(w, wantArgs[0]):
+		t.Fatalf("%s: reader %#v (%v), want %#v", f.dump(frame), w, ok, wantArgs[0])
+	}
+}
+
+func arguments(m wamp.Message) wamp.List {
+	switch x := m.(type) {
+	case *wamp.Result:
+		return x.Arguments
+	case *wamp.Invocation:
+		return x.Arguments
+	}
+	return nil
+}
+
+func setArguments(m wamp.Message, l wamp.List) {
+	switch x := m.(type) {
+	case *wamp.Result:
+		x.Arguments = l
+	case *wamp.Invocation:
+		x.Arguments = l
+	}
+}
+
+// kept wraps d, arguments to keep, in a RESULT or an INVOCATION.
+func kept(r *rand.Rand, d map[string]any) wamp.Message {
+	details := wamp.Dict{}
+	if r.IntN(3) == 0 {
+		details["progress"] = true
+	}
+	if r.IntN(2) == 0 {
+		return &wamp.Result{Request: wamp.ID(r.Uint64() >> 11), Details: details, Arguments: wamp.List{d}}
+	}
+	return &wamp.Invocation{Request: wamp.ID(r.Uint64() >> 11), Registration: 7, Details: details, Arguments: wamp.List{d}}
+}
+
+// edgeDicts are dictionaries with every plain form and the unusual ones.
+var edgeDicts = []map[string]any{
+	{},
+	{"": nil},
+	{"id": 123456789, "name": "Ada Lovelace", "email": "ada@example.com", "age": 36, "score": 98.5,
+		"active": true, "tags": []any{"math", "engines"}, "country": "UK", "created": "1843-07-10T00:00:00Z", "level": 7},
+	{"big": uint64(math.MaxUint64), "max": int64(math.MaxInt64), "min": int64(math.MinInt64), "neg": -1, "u8": uint8(200)},
+	{"f32": float32(1.5), "f64": 5e-324, "whole": 100.0, "tiny": 1e-7, "huge": 1e300, "nan": math.NaN()},
+	{"bin": []byte{0, 1, 2, 0xff}, "empty": []byte{}, "nilbin": []byte(nil)},
+	{"nested": map[string]any{"deep": []any{true, false, nil, map[string]any{"x": []any{}}}}, "list": []any{[]any{[]any{1}}}},
+	{"é\U0001F600": "\u2028\u2029<>&\"\\/\x01\n\t", "\x00": "\x00", "nul": "\x00abc"},
+	{"a<b": 1},
+	{"nilmap": map[string]any(nil), "nillist": []any(nil)},
+}
+
+func TestKeepRawEdgeCases(t *testing.T) {
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(1, 1))
+			for _, d := range edgeDicts {
+				checkKept(t, f, kept(r, d))
+			}
+		})
+	}
+}
+
+func TestKeepRawGenerated(t *testing.T) {
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			for seed := range uint64(2000) {
+				r := rand.New(rand.NewPCG(seed, 9))
+				g := gen{r: r, wellFormed: seed%2 == 0}
+				d := g.dict(1)
+				if d == nil {
+					d = map[string]any{}
+				}
+				checkKept(t, f, kept(r, d))
+			}
+		})
+	}
+}
+
+// wide is a struct-like payload for testing/quick.
+type wide struct {
+	I   int64
+	U   uint64
+	F   float64
+	F32 float32
+	S   string
+	B   []byte
+	T   bool
+	L   []string
+	M   map[string]int32
+	N   []float64
+}
+
+func (w wide) dict() map[string]any {
+	l := make([]any, len(w.L))
+	for i, s := range w.L {
+		l[i] = s
+	}
+	m := make(map[string]any, len(w.M))
+	for k, v := range w.M {
+		m[k] = v
+	}
+	n := make([]any, len(w.N))
+	for i, f := range w.N {
+		n[i] = f
+	}
+	return map[string]any{"i": w.I, "u": w.U, "f": w.F, "f32": w.F32, "s": w.S, "b": w.B, "t": w.T,
+		"l": l, "m": m, "n": n, "nil": nil, "neg": -w.I - 1, "big": w.U | 1<<63}
+}
+
+func TestKeepRawQuick(t *testing.T) {
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(2, 2))
+			check := func(w wide) bool {
+				checkKept(t, f, kept(r, w.dict()))
+				return !t.Failed()
+			}
+			if err := quick.Check(check, &quick.Config{MaxCount: 500}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// What is not one dictionary ending the frame decodes as without KeepRaw.
+func TestKeepRawOnlyTheShape(t *testing.T) {
+	d := map[string]any{"a": 1}
+	for _, f := range formats {
+		keep := keepRawSerializer(f)
+		for _, msg := range []wamp.Message{
+			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{d}, ArgumentsKw: wamp.Dict{"k": 1}},
+			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{d, d}},
+			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{[]any{1}}},
+			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{"x"}},
+			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{}, ArgumentsKw: wamp.Dict{"k": d}},
+			&wamp.Invocation{Request: 1, Registration: 2, Details: wamp.Dict{}, Arguments: wamp.List{d}, ArgumentsKw: wamp.Dict{"k": 1}},
+			&wamp.Event{Subscription: 1, Publication: 2, Details: wamp.Dict{}, Arguments: wamp.List{d}},
+			&wamp.Yield{Request: 1, Options: wamp.Dict{}, Arguments: wamp.List{d}},
+			&wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "p", Arguments: wamp.List{d}},
+			&wamp.Error{Type: wamp.CALL, Request: 1, Details: wamp.Dict{}, Error: "e", Arguments: wamp.List{d}},
+		} {
+			frame, ok := f.append(nil, msg)
+			if !ok {
+				t.Fatal("declined")
+			}
+			got, _ := keep.Deserialize(frame)
+			want, _ := f.decode(frame)
+			if !same(got, want) {
+				t.Fatalf("%s %s: %#v, want %#v", f.name, f.dump(frame), got, want)
+			}
+		}
+		// Without KeepRaw nothing is kept.
+		frame, _ := f.append(nil, &wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{d}})
+		m, _ := serializerOf(f).Deserialize(frame)
+		if _, isRaw := m.(*wamp.Result).Arguments[0].(Raw); isRaw {
+			t.Fatalf("%s: kept raw without KeepRaw", f.name)
+		}
+	}
+}
+
+// JSON as other encoders space it.
+func TestKeepRawJSONSpacing(t *testing.T) {
+	keep := keepRawSerializer(jsonFmt)
+	for _, frame := range []string{
+		"[50,1,{},[{\"a\":1}]]",
+		" [ 50 , 1 , { } , [ { \"a\" : [ 1 , {\"b\":null} ] } ] ] \n",
+		"[68,1,2,{},[\t{ } ]]",
+	} {
+		m, _ := keep.Deserialize([]byte(frame))
+		args := arguments(m)
+		raw, ok := args[0].(Raw)
+		if len(args) != 1 || !ok {
+			t.Fatalf("%q: %#v", frame, m)
+		}
+		want, _ := decodeJSONMessage([]byte(frame))
+		w, ok := walkRaw(raw)
+		v, err := raw.Value()
+		if !ok || err != nil || !sameValue(w, arguments(want)[0]) || !sameValue(v, w) {
+			t.Fatalf("%q: reader %#v %v, Value %#v %v, want %#v", frame, w, ok, v, err, arguments(want)[0])
+		}
+	}
+}
+
+// encodeValue writes v as f's fast path writes it inside a message.
+func encodeValue(t testing.TB, f format, v any) Raw {
+	var (
+		b  []byte
+		ok bool
+	)
+	switch f.name {
+	case "msgpack":
+		b, ok = appendValue(nil, v, 0)
+	case "json":
+		b, ok = appendJSONValue(nil, v, 0)
+	default:
+		b, ok = cborAppendValue(nil, v, 0)
+	}
+	if !ok {
+		t.Fatalf("%s declined %#v", f.name, v)
+	}
+	return Raw{ser: serializerOf(f), data: b}
+}
+
+// checkBroken requires r to fail both ways.
+func checkBroken(t *testing.T, r Raw) {
+	t.Helper()
+	if v, ok := walkRaw(r); ok {
+		t.Fatalf("%q: the reader read %#v", r.data, v)
+	}
+	if v, err := r.Value(); err == nil {
+		t.Fatalf("%q: Value read %#v", r.data, v)
+	}
+}
+
+func TestRawReaderMalformed(t *testing.T) {
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			for _, d := range edgeDicts[:8] {
+				r := encodeValue(t, f, d)
+				for n := range len(r.data) {
+					checkBroken(t, Raw{ser: r.ser, data: r.data[:n]}) // truncated
+				}
+				for _, garbage := range []string{"x", "\x00", "\xc1", " 1", "}", "]", "{}"} {
+					checkBroken(t, Raw{ser: r.ser, data: append(bytes.Clone(r.data), garbage...)})
+				}
+			}
+		})
+	}
+	ser := map[string]*Serializer{}
+	for _, f := range formats {
+		ser[f.name] = serializerOf(f)
+	}
+	for _, c := range []struct{ format, data string }{
+		{"msgpack", "\x82\xa1a\x01"},          // a count too high
+		{"msgpack", "\x81\xa1a\x01\xa1b\x02"}, // a count too low
+		{"msgpack", "\x81\x01\x01"},           // a key not a string
+		{"msgpack", "\x81\xa1a\x92\x01"},      // a list cut short
+		{"msgpack", "\xdf\xff\xff\xff\xff"},   // a huge count
+		{"msgpack", "\x81\xa1a\xcf\x01"},      // a uint64 cut short
+		{"msgpack", "\x81\xa1a\xcb\x01\x02"},  // a float cut short
+		{"msgpack", "\x81\xa5a\x01"},          // a key cut short
+		{"msgpack", "\x81\xa1a\xc1"},          // reserved
+		{"cbor", "\xa2\x61a\x01"},
+		{"cbor", "\xa1\x61a\x01\x61b\x02"},
+		{"cbor", "\xa1\x01\x01"},
+		{"cbor", "\xa1\x61a\x82\x01"},
+		{"cbor", "\xbb\xff\xff\xff\xff\xff\xff\xff\xff"},
+		{"cbor", "\xa1\x61a\x1b\x01"},
+		{"cbor", "\xa1\x65a\x01"},
+		{"cbor", "\xa1\x61a\xfc"},
+		{"json", `{"a":[1}}`},
+		{"json", `{"a":1]`},
+		{"json", `{"a":{"b":1]}`},
+		{"json", `{"a":[1,]}`},
+		{"json", `{"a":1,}`},
+		{"json", `{,}`},
+		{"json", `{"a" 1}`},
+		{"json", `{"a":1 "b":2}`},
+		{"json", `{"a":1}}`},
+		{"json", `{"a":tru}`},
+		{"json", `{"a":nul}`},
+		{"json", `{"a":01}`},
+		{"json", `{"a":"x}`},
+		{"json", `{"a":"\u00"}`},
+		{"json", `{"a":[[[}`},
+		{"json", `{"a":1e400}`},
+		{"json", `{"a":-9223372036854775809}`},
+		{"json", `{"a":1}{"b":2}`},
+		{"json", ``},
+		{"json", `   `},
+	} {
+		checkBroken(t, Raw{ser: ser[c.format], data: []byte(c.data)})
+	}
+	checkBroken(t, Raw{}) // no serializer
+}
+
+// A call for another kind than Next reported fails for good.
+func TestRawReaderWrongKind(t *testing.T) {
+	for _, f := range formats {
+		r := encodeValue(t, f, map[string]any{"a": int64(1), "b": "x"})
+		var rd RawReader
+		r.Reader(&rd)
+		if k := rd.Next(); k != codec.KindDict {
+			t.Fatalf("%s: Next %v", f.name, k)
+		}
+		if rd.Int() != 0 || rd.Dict() != 0 || rd.More(0, 2) || rd.Next() != codec.KindOther || rd.String() != "" {
+			t.Fatalf("%s: read on after a failure", f.name)
+		}
+		if _, ok := rd.Key(); ok || rd.Done() {
+			t.Fatalf("%s: done after a failure", f.name)
+		}
+		if _, ok := rd.Value(); ok {
+			t.Fatalf("%s: a value after a failure", f.name)
+		}
+	}
+}
+
+// The kinds of plain forms, and the values Next's peek keeps.
+func TestRawReaderKinds(t *testing.T) {
+	for _, c := range []struct {
+		format string
+		data   string
+		kind   codec.Kind
+		want   any
+	}{
+		{"msgpack", "\xcf\x80\x00\x00\x00\x00\x00\x00\x00", codec.KindUint, uint64(1 << 63)},
+		{"msgpack", "\xcf\x7f\xff\xff\xff\xff\xff\xff\xff", codec.KindInt, int64(math.MaxInt64)},
+		{"msgpack", "\xd1\xff\x7f", codec.KindInt, int64(-129)},
+		{"msgpack", "\xe0", codec.KindInt, int64(-32)},
+		{"msgpack", "\xca\x3f\xc0\x00\x00", codec.KindFloat, 1.5},
+		{"msgpack", "\xc4\x01\x01", codec.KindOther, []byte{1}},
+		{"msgpack", "\xd4\x01\x01", codec.KindOther, nil}, // ext: Value declines
+		{"cbor", "\x3b\x7f\xff\xff\xff\xff\xff\xff\xff", codec.KindInt, int64(math.MinInt64)},
+		{"cbor", "\x1b\xff\xff\xff\xff\xff\xff\xff\xff", codec.KindUint, uint64(math.MaxUint64)},
+		{"cbor", "\xfa\x3f\xc0\x00\x00", codec.KindFloat, 1.5},
+		{"cbor", "\xf9\x3c\x00", codec.KindOther, nil}, // half float
+		{"cbor", "\x41\x01", codec.KindOther, []byte{1}},
+		{"cbor", "\xc1\x01", codec.KindOther, nil},                             // tag
+		{"cbor", "\x3b\xff\xff\xff\xff\xff\xff\xff\xff", codec.KindOther, nil}, // below MinInt64
+		{"cbor", "\x7f\x61a\xff", codec.KindOther, nil},
+		{"json", `9223372036854775808`, codec.KindUint, uint64(1 << 63)},
+		{"json", `-9223372036854775808`, codec.KindInt, int64(math.MinInt64)},
+		{"json", ` 1e2 `, codec.KindFloat, 100.0},
+		{"json", `-0`, codec.KindInt, int64(0)},
+		{"json", `"\u0000AQ=="`, codec.KindOther, []byte{1}},
+		{"json", `"\u0000!"`, codec.KindOther, "\x00!"},
+		{"json", `"a\u00e9\n"`, codec.KindString, "a\u00e9\n"},
+		{"json", `1.`, codec.KindOther, nil},
+		{"json", `-`, codec.KindOther, nil},           // nexus reads it as 0
+		{"json", "\"\x01\"", codec.KindString, nil},   // a raw control character: String fails
+		{"json", "{\"\xff\":1}", codec.KindDict, nil}, // not UTF-8: Key fails
+	} {
+		f := map[string]format{"msgpack": msgpackFmt, "json": jsonFmt, "cbor": cborFmt}[c.format]
+		var rd RawReader
+		Raw{ser: serializerOf(f), data: []byte(c.data)}.Reader(&rd)
+		if k := rd.Next(); k != c.kind {
+			t.Errorf("%s %q: kind %v, want %v", c.format, c.data, k, c.kind)
+			continue
+		}
+		v, ok := walk(&rd)
+		ok = ok && rd.Done()
+		if c.want == nil {
+			if ok {
+				t.Errorf("%s %q: read %#v", c.format, c.data, v)
+			}
+			continue
+		}
+		if !ok || !rd.Done() || !sameValue(v, c.want) {
+			t.Errorf("%s %q: %#v (%v), want %#v", c.format, c.data, v, ok, c.want)
+		}
+	}
+}
+
+// Nesting past maxFastDepth fails as the fast path does; up to it reads.
+func TestRawReaderDepth(t *testing.T) {
+	nest := map[string][4]string{ // an entry's head, an empty map, a closer, an integer
+		"msgpack": {"\x81\xa1a", "\x80", "", "\x01"},
+		"cbor":    {"\xa1\x61a", "\xa0", "", "\x01"},
+		"json":    {`{"a":`, `{}`, `}`, `1`},
+	}
+	for _, f := range formats {
+		open, closer := nest[f.name][0], nest[f.name][2]
+		for depth := maxFastDepth - 3; depth <= maxFastDepth+1; depth++ {
+			for _, inner := range []string{nest[f.name][1], nest[f.name][3]} {
+				r := Raw{ser: serializerOf(f), data: []byte(strings.Repeat(open, depth) + inner + strings.Repeat(closer, depth))}
+				_, fastOK := decodeAny(f, r)
+				_, ok := walkRaw(r)
+				if ok != fastOK {
+					t.Fatalf("%s depth %d %q: reader %v, fast path %v", f.name, depth, inner, ok, fastOK)
+				}
+				if depth == maxFastDepth-3 && !ok {
+					t.Fatalf("%s depth %d: declined", f.name, depth)
+				}
+				if depth == maxFastDepth+1 && ok {
+					t.Fatalf("%s depth %d: read", f.name, depth)
+				}
+			}
+		}
+	}
+}
+
+// decodeAny decodes r as the fast path decodes arguments.
+func decodeAny(f format, r Raw) (any, bool) {
+	v, end, ok := r.fastValue()
+	return v, ok && end == len(r.data)
+}
+
+// FuzzRawReader: on any input the reader fails or reads what the fast
+// path reads, and it never panics; nor does decoding a frame with KeepRaw.
+func FuzzRawReader(f *testing.F) {
+	for i, ft := range formats {
+		for _, d := range edgeDicts {
+			f.Add(byte(i), encodeValue(f, ft, d).data)
+		}
+		frame, _ := ft.append(nil, &wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{edgeDicts[2]}})
+		f.Add(byte(i), frame)
+	}
+	sers, keeps := make([]*Serializer, len(formats)), make([]*Serializer, len(formats))
+	for i, ft := range formats {
+		sers[i], keeps[i] = serializerOf(ft), keepRawSerializer(ft)
+	}
+	f.Fuzz(func(t *testing.T, which byte, data []byte) {
+		i := int(which) % len(formats)
+		ft := formats[i]
+		r := Raw{ser: sers[i], data: data}
+		walked, ok := walkRaw(r)
+		fast, fastOK := decodeAny(ft, r)
+		switch {
+		case ok && fastOK && !sameValue(walked, fast):
+			t.Fatalf("%s %q: reader %#v, fast path %#v", ft.name, data, walked, fast)
+		case fastOK && !ok && (ft.name != "json" || bytes.IndexByte(data, '\\') < 0):
+			t.Fatalf("%s %q: the reader failed on %#v", ft.name, data, fast)
+		case ok && !fastOK && ft.name == "json" && bytes.IndexByte(data, '"') < 0:
+			t.Fatalf("%s %q: the reader read %#v, which the fast path declines", ft.name, data, walked)
+		}
+		m := keeps[i].DeserializeBorrowed(data)
+		if args := arguments(m); len(args) == 1 {
+			if kept, isRaw := args[0].(Raw); isRaw {
+				walkRaw(kept)
+				kept.Value()
+			}
+		}
+	})
+}
+
+// BenchmarkRawReader walks a struct-like dictionary of 10 keys as a typed
+// decoder would (strings are the only allocations), beside Raw.Value.
+func BenchmarkRawReader(b *testing.B) {
+	d := edgeDicts[2]
+	for _, f := range formats {
+		r := encodeValue(b, f, d)
+		b.Run(f.name+"/reader", func(b *testing.B) {
+			b.ReportAllocs()
+			var rd RawReader
+			for b.Loop() {
+				r.Reader(&rd)
+				if !readStruct(&rd) {
+					b.Fatal("failed")
+				}
+			}
+		})
+		b.Run(f.name+"/value", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.Value(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// sink keeps what readStruct reads alive.
+var sink struct {
+	s string
+	i int64
+	f float64
+	t bool
+}
+
+// readStruct reads a dictionary as a struct decoder would: a typed read
+// per key, no map.
+func readStruct(rd *RawReader) bool {
+	n := rd.Dict()
+	for i := 0; rd.More(i, n); i++ {
+		if _, ok := rd.Key(); !ok {
+			return false
+		}
+		switch rd.Next() {
+		case codec.KindString:
+			sink.s = rd.String()
+		case codec.KindInt:
+			sink.i = rd.Int()
+		case codec.KindFloat:
+			sink.f = rd.Float()
+		case codec.KindBool:
+			sink.t = rd.Bool()
+		case codec.KindList:
+			m := rd.List()
+			for j := 0; rd.More(j, m); j++ {
+				sink.s = rd.String()
+			}
+		default:
+			return false
+		}
+	}
+	return rd.Done()
+}
