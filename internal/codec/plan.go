@@ -31,9 +31,10 @@ type field struct {
 	bits      int          // typ.Bits() of a number
 	named     bool         // typ is not a predeclared type
 
-	dec lazy[decoder]     // decoderFor(typ)
-	enc lazy[encoderFunc] // encoderFor(typ)
-	out lazy[directFunc]  // directFor(typ)
+	dec lazy[decoder]       // decoderFor(typ)
+	enc lazy[encoderFunc]   // encoderFor(typ)
+	out lazy[directFunc]    // directFor(typ)
+	in  lazy[directDecFunc] // directDecFor(typ)
 }
 
 // lazy remembers what build made for a type on first use, so a hot path

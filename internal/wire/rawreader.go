@@ -19,10 +19,15 @@ import (
 var _ codec.Source = (*RawReader)(nil)
 
 // RawReader reads a Raw value (Raw.Reader). The zero value reads nothing
-// and fails. Its strings are copies; the keys Key returns are slices of the
+// and fails. Its strings are slices of one copy of a Raw no larger than
+// sharedStringsMax, else copies; the keys Key returns are slices of the
 // Raw's bytes. It is not safe for concurrent use.
 type RawReader struct {
-	b      []byte
+	b []byte
+	// s is b as one string, made when the first string is read of a Raw
+	// no larger than sharedStringsMax: the strings read are slices of it,
+	// as the fast path's in a message are of the frame's.
+	s      string
 	i      int
 	format serialization
 	failed bool
@@ -157,20 +162,23 @@ func (rd *RawReader) String() string {
 		s  string
 		ok bool
 	)
+	if rd.s == "" && len(rd.b) <= sharedStringsMax {
+		rd.s = string(rd.b)
+	}
 	switch rd.format {
 	case serMsgPack:
-		d := mpDecoder{b: rd.b, i: rd.i}
+		d := mpDecoder{b: rd.b, s: rd.s, i: rd.i}
 		var n int
 		if n, ok = d.strLen(); ok {
 			s, ok = d.str(n)
 		}
 		rd.i = d.i
 	case serJSON:
-		d := jsonDecoder{b: rd.b, i: rd.i}
+		d := jsonDecoder{b: rd.b, s: rd.s, i: rd.i}
 		s, ok = d.str()
 		rd.i = d.i
 	case serCBOR:
-		d := cborDecoder{b: rd.b, i: rd.i}
+		d := cborDecoder{b: rd.b, s: rd.s, i: rd.i}
 		var n uint64
 		if _, n, ok = d.head(); ok {
 			s, ok = d.str(n)
