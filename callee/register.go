@@ -66,7 +66,11 @@ func register(ctx context.Context, c *client.Client, procedure string, opts []Op
 	if err != nil {
 		return nil, &client.OpError{Op: "register", URI: procedure, Err: err}
 	}
-	return c.Register(ctx, procedure, handler, cfg.reg)
+	reg := cfg.reg
+	if len(cfg.intercept) == 0 { // only the typed decoder reads the input
+		reg = payload.TypedInput(reg)
+	}
+	return c.Register(ctx, procedure, handler, reg)
 }
 
 // serve wraps h into the client's raw handler.

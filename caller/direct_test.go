@@ -144,3 +144,60 @@ func describe(p client.Payload) string {
 	}
 	return "map[" + strings.Join(keys, " ") + "]"
 }
+
+// TestDirectDecodeFallsBackAndKeepsValues: a received object the direct
+// decoder declines (keys in another case, an unknown key, a value out of
+// range) is decoded by the map path, with its errors; what a typed handler
+// finds in its Invocation is values, and a result decoded into a
+// client.Payload too.
+func TestDirectDecodeFallsBackAndKeepsValues(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	for _, tr := range wamptest.Transports() {
+		t.Run(tr.Name, func(t *testing.T) {
+			srv, c := r.Connect(t, tr), r.Connect(t, tr)
+			ctx := wamptest.Context(t)
+			raw(t, srv, "test.cased", func(context.Context, *client.Invocation) (client.Payload, error) {
+				return client.Payload{Args: []any{map[string]any{"NAME": "ann", "id": 3, "extra": true}}}, nil
+			}, client.RegisterOptions{})
+			got, err := caller.Call[doc](ctx, c, "test.cased", nil)
+			require.NoError(t, err)
+			assert.Equal(t, doc{ID: 3, Name: "ann"}, got, "a key by another case, an unknown key")
+
+			raw(t, srv, "test.big", func(context.Context, *client.Invocation) (client.Payload, error) {
+				return client.Payload{Args: []any{map[string]any{"id": uint64(1) << 63}}}, nil
+			}, client.RegisterOptions{})
+			_, err = caller.Call[struct {
+				ID int32 `json:"id"`
+			}](ctx, c, "test.big", nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "out of range")
+
+			p, err := caller.Call[client.Payload](ctx, c, "test.cased", nil)
+			require.NoError(t, err)
+			require.Len(t, p.Args, 1)
+			assert.IsType(t, map[string]any{}, p.Args[0], "a client.Payload result holds values")
+
+			inner := make(chan client.Payload, 1)
+			_, err = callee.Register(ctx, srv, "test.peek", func(ctx context.Context, in doc) (doc, error) {
+				inv, _ := client.InvocationFromContext(ctx)
+				inner <- inv.Payload()
+				return in, nil
+			})
+			require.NoError(t, err)
+			got, err = caller.Call[doc](ctx, c, "test.peek", sentDoc)
+			require.NoError(t, err)
+			assert.Equal(t, sentDoc, got)
+			p = <-inner
+			require.Len(t, p.Args, 1)
+			m, ok := p.Args[0].(map[string]any)
+			require.True(t, ok, "the handler's Invocation holds %T", p.Args[0])
+			assert.Equal(t, "ada", m["name"])
+
+			_, err = callee.Register(ctx, srv, "test.strict", func(_ context.Context, in doc) (doc, error) { return in, nil })
+			require.NoError(t, err)
+			_, err = caller.Call[doc](ctx, c, "test.strict", map[string]any{"id": "seven"})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "id", "the map path's error names the field")
+		})
+	}
+}

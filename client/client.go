@@ -31,6 +31,7 @@ func init() {
 		return s.sink()
 	}
 	kithook.AnswerSink = func(i *Invocation) *wire.Sink { return i.s.sink() }
+	kithook.TypedInput = func(o RegisterOptions) RegisterOptions { o.typedInput = true; return o }
 }
 
 // Client is a WAMP client: one session at a time with a router, re-joined

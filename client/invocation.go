@@ -84,7 +84,26 @@ func (i *Invocation) Payload() Payload {
 	if i.shared {
 		return i.ownPayload()
 	}
+	if isRaw(i.args) {
+		return i.valuesPayload()
+	}
 	return i.readPayload()
+}
+
+// valuesPayload is the payload kept undecoded for a typed decoder
+// (wire.Raw), read into values for anyone else, once.
+func (i *Invocation) valuesPayload() Payload {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.own == nil {
+		args, err := wire.Unraw(i.args)
+		if err != nil { // the typed decoder, which reads it first, says so to the caller
+			i.s.log.Warn("wamp invocation arguments do not decode", "procedure", i.proc, "error", err)
+			args = nil
+		}
+		i.own = &Payload{Args: args, Kwargs: i.kwargs}
+	}
+	return *i.own
 }
 
 // readPayload is the payload as it arrived: for a shared invocation, the

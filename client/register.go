@@ -58,7 +58,11 @@ func (r *Registration) Procedure() string { return r.procedure }
 
 // Options returns the REGISTER options as sent: the keys of Extra that a
 // field covers read into the field (see [RegisterOptions]), Extra a copy.
-func (r *Registration) Options() RegisterOptions { return r.options.clone() }
+func (r *Registration) Options() RegisterOptions {
+	o := r.options.clone()
+	o.typedInput = false // how wampkit reads the input, not an option sent
+	return o
+}
 
 // Done is closed when the registration ends for any reason: Unregister, a
 // revocation by the router, or the client closing.

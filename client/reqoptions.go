@@ -59,6 +59,12 @@ type RegisterOptions struct {
 	// invoke, disclose_caller and forward_timeout are read into the fields
 	// above.
 	Extra map[string]any
+
+	// typedInput: the handler reads its input only through a typed
+	// decoder that takes a received object undecoded (wire.Raw; set by
+	// the callee package through kithook.TypedInput for a registration
+	// without interceptors of its own).
+	typedInput bool
 }
 
 // resolved checks o and returns it as the REGISTER will carry it: Extra's

@@ -14,10 +14,16 @@ import (
 func (s *session) dispatch(msg wamp.Message, h handed) bool {
 	switch m := msg.(type) {
 	case *wamp.Result:
+		if isRaw(m.Arguments) && !s.rawResultWanted(m) && !s.unraw(&m.Arguments) {
+			return false
+		}
 		s.onResult(m, h.shared)
 	case *wamp.Error:
 		return s.onError(m)
 	case *wamp.Invocation:
+		if isRaw(m.Arguments) && !s.rawInvocationWanted(m) && !s.unraw(&m.Arguments) {
+			return false
+		}
 		s.onInvocation(m, h)
 	case *wamp.Interrupt:
 		s.onInterrupt(m)
@@ -156,4 +162,69 @@ func (s *session) onRevocation(m *wire.Unregistered) bool {
 		s.cfg.OnRevoke(reg, reason)
 	}
 	return true
+}
+
+// isRaw reports arguments whose one object the wire peer kept undecoded
+// (wire.Raw, see wire.Serializer.KeepRaw), for a typed decoder to read.
+func isRaw(args wamp.List) bool {
+	if len(args) != 1 {
+		return false
+	}
+	_, ok := args[0].(wire.Raw)
+	return ok
+}
+
+// unraw reads arguments kept undecoded into values, for any reader but a
+// typed decoder. Bytes that do not decode end the session as any
+// undecodable message does (false).
+func (s *session) unraw(args *wamp.List) bool {
+	l, err := wire.Unraw(*args)
+	if err != nil {
+		s.abort(string(wamp.ErrProtocolViolation), fmt.Sprintf("undecodable arguments: %v", err))
+		return false
+	}
+	*args = l
+	return true
+}
+
+// plainDetails reports details that ask nothing of the arguments: not a
+// progressive message, not Payload Passthru Mode.
+func plainDetails(details wamp.Dict) bool {
+	if progress, _ := details[wamp.OptProgress].(bool); progress {
+		return false
+	}
+	_, ppt := details[pptScheme]
+	return !ppt
+}
+
+// rawResultWanted: a final RESULT of a call whose result only a typed
+// decoder reads (CallRequest.readOnly).
+func (s *session) rawResultWanted(m *wamp.Result) bool {
+	if !plainDetails(m.Details) {
+		return false
+	}
+	s.mu.Lock()
+	c, ok := s.calls[m.Request]
+	s.mu.Unlock()
+	return ok && c.req.readOnly
+}
+
+// rawInvocationWanted: the first and only INVOCATION of a registration
+// whose handler reads its input through a typed decoder
+// (RegisterOptions.typedInput), in a client without interceptors.
+func (s *session) rawInvocationWanted(m *wamp.Invocation) bool {
+	if s.cfg.Intercepted || !plainDetails(m.Details) {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, chunk := s.invs[m.Request]; chunk {
+		return false
+	}
+	reg, ok := s.regs[m.Registration]
+	if !ok {
+		return false
+	}
+	r, _ := reg.Value.(*Registration)
+	return r != nil && r.options.typedInput
 }

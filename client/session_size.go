@@ -2,6 +2,8 @@ package client
 
 import (
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/wampkit/wampkit/internal/wire"
 )
 
 // eventSize approximates the encoded size of an EVENT (see approxSize).
@@ -31,6 +33,8 @@ func approxSize(v any) int {
 		return len(x) + 2
 	case []byte:
 		return len(x) + 2
+	case wire.Raw:
+		return x.Len()
 	case bool:
 		return 1
 	case wamp.List:

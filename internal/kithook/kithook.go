@@ -66,6 +66,12 @@ var CallSink any
 // answer of an invocation, in its session.
 var AnswerSink any
 
+// TypedInput, a func(client.RegisterOptions) client.RegisterOptions,
+// returns the options marked as those of a registration whose handler
+// reads its input only through a typed decoder that takes a received
+// object undecoded (wire.Raw), as the typed callee's does.
+var TypedInput any
+
 // Connect calls [ConnectLocal]: C is *client.Client and O client.Option.
 func Connect[C, O any](ctx context.Context, attach func(wamp.Peer) error, opts []O) (C, error) {
 	return ConnectLocal.(func(context.Context, func(wamp.Peer) error, ...O) (C, error))(ctx, attach, opts...)

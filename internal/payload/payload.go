@@ -49,6 +49,9 @@ func DecodeArgs(p client.Payload, dst any, opts ...codec.Option) error {
 	if done, err := decodeRaw(p, dst); done {
 		return err
 	}
+	if done, err := decodeDirect(&p, dst, opts); done {
+		return err
+	}
 	return codec.DecodeArgs(p.Args, p.Kwargs, dst, opts...)
 }
 
@@ -58,7 +61,45 @@ func DecodeResult(p client.Payload, dst any, opts ...codec.Option) error {
 	if done, err := decodeRaw(p, dst); done {
 		return err
 	}
+	if done, err := decodeDirect(&p, dst, opts); done {
+		return err
+	}
 	return codec.DecodeResult(p.Args, p.Kwargs, dst, opts...)
+}
+
+// decodeDirect decodes a payload whose one object the wire peer kept
+// undecoded (args=[wire.Raw], see client: valuesFor) straight into dst
+// when the direct decoder takes it (done); else it reads the object into
+// values in p, for the codec's rule, with dst zeroed. Bytes that do not
+// decode are an error matching client.ErrProtocol.
+func decodeDirect(p *client.Payload, dst any, opts []codec.Option) (done bool, err error) {
+	raw, ok := rawArg(p.Args)
+	if !ok {
+		return false, nil
+	}
+	if p.Kwargs == nil && len(opts) == 0 && codec.DirectTarget(dst) {
+		var rd wire.RawReader
+		raw.Reader(&rd)
+		if codec.DecodeDirect(&rd, dst) {
+			return true, nil
+		}
+		reflect.ValueOf(dst).Elem().SetZero()
+	}
+	args, err := wire.Unraw(p.Args)
+	if err != nil {
+		return true, fmt.Errorf("%w: the arguments do not decode: %w", client.ErrProtocol, err)
+	}
+	p.Args = args
+	return false, nil
+}
+
+// rawArg returns the one argument of args when it is a wire.Raw.
+func rawArg(args []any) (wire.Raw, bool) {
+	if len(args) != 1 {
+		return wire.Raw{}, false
+	}
+	raw, ok := args[0].(wire.Raw)
+	return raw, ok
 }
 
 // decodeRaw applies the package rule to client.Payload targets and to a p
@@ -66,6 +107,14 @@ func DecodeResult(p client.Payload, dst any, opts ...codec.Option) error {
 // (Direct codec calls and a copy of p made only for a **client.Payload keep
 // the common path free of allocations.)
 func decodeRaw(p client.Payload, dst any) (done bool, err error) {
+	switch dst.(type) {
+	case *client.Payload, **client.Payload:
+		if _, ok := rawArg(p.Args); ok { // values, for the application
+			if p.Args, err = wire.Unraw(p.Args); err != nil {
+				return true, fmt.Errorf("%w: the arguments do not decode: %w", client.ErrProtocol, err)
+			}
+		}
+	}
 	switch d := dst.(type) {
 	case *client.Payload:
 		if d != nil {
@@ -158,6 +207,12 @@ func CallSink(c *client.Client) *wire.Sink {
 // (kithook.AnswerSink).
 func AnswerSink(inv *client.Invocation) *wire.Sink {
 	return kithook.AnswerSink.(func(*client.Invocation) *wire.Sink)(inv)
+}
+
+// TypedInput returns opts marked for a handler that reads its input only
+// through DecodeArgs (kithook.TypedInput).
+func TypedInput(opts client.RegisterOptions) client.RegisterOptions {
+	return kithook.TypedInput.(func(client.RegisterOptions) client.RegisterOptions)(opts)
 }
 
 // FreezeCall returns req with its payload, which EncodeFresh built fresh
