@@ -43,6 +43,8 @@ func decodeInput(p client.Payload, dst any, cfg *config) error {
 	switch {
 	case errors.As(err, &de):
 		return invalidArgument(de)
+	case errors.Is(err, client.ErrProtocol): // the router's bytes, not the caller's values
+		return &client.Error{URI: uriInvalidArgument, Args: []any{"callee: the arguments as received do not decode: " + err.Error()}}
 	case errors.Is(err, client.ErrPassthru):
 		return &client.Error{URI: uriInvalidArgument, Args: []any{"callee: decode argument: " + err.Error()}}
 	}

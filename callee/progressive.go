@@ -25,7 +25,7 @@ func RegisterProgressive[In, P, Out any](ctx context.Context, c *client.Client, 
 	if h == nil {
 		return nil, invalid("nil handler for %s", procedure)
 	}
-	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
+	return register(ctx, c, procedure, opts, payload.DirectInput[In](), func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
 		in, err := singleInput[In](inv, cfg)
 		if err != nil {
 			return client.Payload{}, err

@@ -35,7 +35,7 @@ func Register[In, Out any](ctx context.Context, c *client.Client, procedure stri
 	if h == nil {
 		return nil, invalid("nil handler for %s", procedure)
 	}
-	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
+	return register(ctx, c, procedure, opts, payload.DirectInput[In](), func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
 		in, err := singleInput[In](inv, cfg)
 		if err != nil {
 			return client.Payload{}, err
@@ -49,8 +49,10 @@ func Register[In, Out any](ctx context.Context, c *client.Client, procedure stri
 type handlerFunc func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error)
 
 // register validates the options and registers h behind the common
-// wrapper (concurrency limit, invocation context, error mapping).
-func register(ctx context.Context, c *client.Client, procedure string, opts []Option, h handlerFunc) (*Registration, error) {
+// wrapper (concurrency limit, invocation context, error mapping). direct:
+// h reads its input through payload.DecodeArgs into a type that takes a
+// received object undecoded (payload.DirectInput).
+func register(ctx context.Context, c *client.Client, procedure string, opts []Option, direct bool, h handlerFunc) (*Registration, error) {
 	if c == nil {
 		return nil, invalid("nil client")
 	}
@@ -67,7 +69,7 @@ func register(ctx context.Context, c *client.Client, procedure string, opts []Op
 		return nil, &client.OpError{Op: "register", URI: procedure, Err: err}
 	}
 	reg := cfg.reg
-	if len(cfg.intercept) == 0 { // only the typed decoder reads the input
+	if direct && len(cfg.intercept) == 0 { // only the typed decoder reads the input
 		reg = payload.TypedInput(reg)
 	}
 	return c.Register(ctx, procedure, handler, reg)

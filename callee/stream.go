@@ -29,7 +29,7 @@ func RegisterStream[In, Out any](ctx context.Context, c *client.Client, procedur
 	if h == nil {
 		return nil, invalid("nil handler for %s", procedure)
 	}
-	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
+	return register(ctx, c, procedure, opts, false, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
 		out, err := h(ctx, inputs[In](ctx, inv, cfg))
 		return answer(inv, cfg, out, err)
 	})
@@ -43,7 +43,7 @@ func RegisterStreamProgressive[In, P, Out any](ctx context.Context, c *client.Cl
 	if h == nil {
 		return nil, invalid("nil handler for %s", procedure)
 	}
-	return register(ctx, c, procedure, opts, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
+	return register(ctx, c, procedure, opts, false, func(ctx context.Context, inv *client.Invocation, cfg *config) (client.Payload, error) {
 		out, err := h(ctx, inputs[In](ctx, inv, cfg), progressFunc[P](ctx, inv))
 		return answer(inv, cfg, out, err)
 	})

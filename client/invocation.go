@@ -97,7 +97,10 @@ func (i *Invocation) valuesPayload() Payload {
 	defer i.mu.Unlock()
 	if i.own == nil {
 		args, err := wire.Unraw(i.args)
-		if err != nil { // the typed decoder, which reads it first, says so to the caller
+		if err != nil {
+			// Only a handler the typed decoder took the Raw for asks
+			// (callee: payload.DirectInput), after it decoded: a Raw the
+			// reader read well and the fast path does not.
 			i.s.log.Warn("wamp invocation arguments do not decode", "procedure", i.proc, "error", err)
 			args = nil
 		}

@@ -14,10 +14,14 @@ import (
 // It declines what it would have to judge: a key that is not a field's
 // exact wire name (case-insensitive matches, unknown keys), a required
 // field, a value that does not convert (out of range, a fraction, a
-// mismatched kind). Types it does not walk itself (time.Time, text and
+// mismatched kind), a repeated key. Types it does not walk itself (time.Time, text and
 // binary types, interfaces, arrays, maps with non-string keys) take the
 // value as the serialization's decoder gives it, through the map path's
 // decoder of their type.
+
+// preallocMax bounds the room made for a list's or a map's elements from
+// the length its head claims (wire's fast path has the same bound).
+const preallocMax = 1024
 
 // DecodeDirect decodes the object src holds into dst, a non-nil pointer to
 // a struct (or to pointers to one) that is decoded from an object, as
@@ -183,7 +187,7 @@ func newDirectDec(t reflect.Type) directDecFunc {
 			n := d.src.List()
 			v.SetZero()
 			if n > 0 {
-				v.Grow(n)
+				v.Grow(min(n, preallocMax)) // a claimed length is grown into, not trusted
 			}
 			i := 0
 			for ; d.src.More(i, n); i++ {
@@ -220,7 +224,7 @@ func newDirectDec(t reflect.Type) directDecFunc {
 			}
 			f := elem.get(t.Elem(), directDecFor)
 			n := d.src.Dict()
-			out := reflect.MakeMapWithSize(t, max(n, 0))
+			out := reflect.MakeMapWithSize(t, min(max(n, 0), preallocMax))
 			kv, ev := reflect.New(kt).Elem(), reflect.New(t.Elem()).Elem()
 			for i := 0; d.src.More(i, n); i++ {
 				k, ok := d.src.Key()
@@ -232,7 +236,9 @@ func newDirectDec(t reflect.Type) directDecFunc {
 				if !d.value(f, ev) {
 					return false
 				}
-				out.SetMapIndex(kv, ev)
+				if out.SetMapIndex(kv, ev); out.Len() == i {
+					return false // a repeated key, which the serializer's decoder leaves to nexus
+				}
 			}
 			v.Set(out)
 			return true
@@ -247,7 +253,7 @@ func newDirectDec(t reflect.Type) directDecFunc {
 			case KindNil:
 				d.src.Nil()
 				v.SetZero()
-				return true
+				return p.err == nil // structDecoder reports a bad plan first
 			case KindDict:
 				return p.err == nil && !p.required && d.object(p, v)
 			}
@@ -288,17 +294,22 @@ func directDecPlain(t reflect.Type) directDecFunc {
 // of plan p (structDecoder's work for an object: v is zeroed first), each
 // key a field's exact wire name.
 func (d *directDecoder) object(p *structPlan, v reflect.Value) bool {
+	if len(p.fields) > maxDirectFields {
+		return false
+	}
 	n := d.src.Dict()
 	v.SetZero()
+	var seen uint64
 	for i := 0; d.src.More(i, n); i++ {
 		k, ok := d.src.Key()
 		if !ok {
 			return false
 		}
 		f := p.byName[string(k)]
-		if f == nil {
-			return false
+		if f == nil || seen&(1<<f.ord) != 0 {
+			return false // not a wire name; a repeated key, which the serializer's decoder leaves to nexus
 		}
+		seen |= 1 << f.ord
 		var fv reflect.Value
 		if f.direct >= 0 {
 			fv = v.Field(f.direct)

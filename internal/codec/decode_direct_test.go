@@ -321,3 +321,49 @@ func mustNot(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestDecodeDirectReviewCases: what a review found the direct decoder got
+// wrong at first: a repeated key (which the serializer's decoder leaves to
+// nexus, merging or refusing) is declined, and a null for a struct whose
+// tags are bad is the map path's error.
+func TestDecodeDirectReviewCases(t *testing.T) {
+	keep, _ := wire.NewSerializer(serialize.MSGPACK)
+	keep.KeepRaw()
+	kept := func(dict []byte) wire.Raw {
+		frame := append([]byte{0x94, 50, 1, 0x80, 0x91}, dict...) // [RESULT, 1, {}, [dict]]
+		msg, _ := keep.Deserialize(frame)
+		res, ok := msg.(*wamp.Result)
+		if !ok {
+			t.Fatalf("decoded %#v", msg)
+		}
+		raw, ok := res.Arguments[0].(wire.Raw)
+		if !ok {
+			t.Fatalf("kept %T", res.Arguments[0])
+		}
+		return raw
+	}
+	type ab struct {
+		A int            `json:"a"`
+		M map[string]int `json:"m"`
+	}
+	for name, dict := range map[string][]byte{
+		"field twice":   {0x82, 0xa1, 'a', 0x01, 0xa1, 'a', 0x02},
+		"map key twice": {0x81, 0xa1, 'm', 0x82, 0xa1, 'x', 0x01, 0xa1, 'x', 0x02},
+	} {
+		var rd wire.RawReader
+		kept(dict).Reader(&rd)
+		var got ab
+		if codec.DecodeDirect(&rd, &got) {
+			t.Errorf("%s: the direct path took it: %+v", name, got)
+		}
+	}
+	type bad struct {
+		X int `wamp:"#x"`
+	}
+	var in struct {
+		In bad `json:"in"`
+	}
+	if codec.DecodeDirect(newValueSource(map[string]any{"in": nil}), &in) {
+		t.Error("a null for a struct with bad tags: the direct path took it")
+	}
+}

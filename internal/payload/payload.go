@@ -209,6 +209,14 @@ func AnswerSink(inv *client.Invocation) *wire.Sink {
 	return kithook.AnswerSink.(func(*client.Invocation) *wire.Sink)(inv)
 }
 
+// DirectInput reports whether a handler that decodes its input into a T
+// (DecodeArgs of Slot.InvocationPayload) may be handed a received object
+// undecoded: T copies what it keeps and the direct decoder takes it.
+func DirectInput[T any]() bool {
+	t := reflect.TypeFor[T]()
+	return codec.Copies(t) && codec.DirectTarget(reflect.New(t).Interface())
+}
+
 // TypedInput returns opts marked for a handler that reads its input only
 // through DecodeArgs (kithook.TypedInput).
 func TypedInput(opts client.RegisterOptions) client.RegisterOptions {
