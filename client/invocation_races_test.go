@@ -22,7 +22,9 @@ func TestStreamChunksRacingTheHandlersReturnAreNotChargedForGood(t *testing.T) {
 	}, nil)
 	out := inbox(f)
 	const n = 3000
+	sent := make(chan struct{})
 	go func() {
+		defer close(sent) // the test ends (and hangs up) only after the last send
 		for i := 1; i <= n; i++ {
 			id := wamp.ID(i)
 			f.send(&wamp.Invocation{Request: id, Registration: 1, Details: wamp.Dict{"progress": true}, Arguments: wamp.List{"first"}})
@@ -35,6 +37,7 @@ func TestStreamChunksRacingTheHandlersReturnAreNotChargedForGood(t *testing.T) {
 	for range n {
 		require.Equal(t, wamp.YIELD, next(t, out).MessageType())
 	}
+	<-sent
 	// The last chunks may still be on their way to the read loop.
 	require.Eventually(t, func() bool {
 		f.sess.mu.Lock()
