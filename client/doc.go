@@ -65,8 +65,14 @@
 // the network, and shares no memory with the sender. (Where no code can
 // tell, the copy is skipped: the typed packages' own encoded arguments and
 // answers, which nothing modifies once sent, are read in place by a typed
-// decoder that copies what it keeps.) Values sent raw may be any Go integer, float, string, slice or map with string keys (named types
-// included); a struct or json.Marshaler travels as encoding/json writes it.
+// decoder that copies what it keeps. Over a wire transport the typed
+// packages go further: their arguments and answers are written straight
+// into the session's serialization, and a typed call's result or a typed
+// handler's input is read straight from the bytes received; interceptors,
+// Invocation.Payload and untyped readers always get the types above.)
+// Values sent raw may be any Go integer, float, string, slice or map with
+// string keys (named types included); a struct or json.Marshaler travels
+// as encoding/json writes it.
 // A value no serializer can carry (a channel, a function, a complex number,
 // a map with other keys) fails the call before anything is sent, on every
 // transport, with [ErrInvalidPayload] naming the value. Over the in-process
