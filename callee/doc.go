@@ -27,10 +27,10 @@
 // Done and Err to learn that the router revoked it ([ErrRevoked]) or the
 // client closed. Registrations of the same URI by different clients share
 // it under an invocation policy (RegisterOptions.Invoke); the same client
-// registering a URI it holds is refused by routers that keep one callee
-// per session and procedure, the reference router among them
-// (wamp.error.procedure_already_exists: nexus would accept it and keep a
-// dead callee once the session leaves).
+// registering a URI (with the match policy) it holds is refused by routers
+// that keep one callee per session and procedure, the reference router
+// among them (wamp.error.procedure_already_exists: nexus would accept it
+// and keep a dead callee once the session leaves).
 //
 // # Payload convention
 //

@@ -44,7 +44,7 @@ func decodeInput(p client.Payload, dst any, cfg *config) error {
 	case errors.As(err, &de):
 		return invalidArgument(de)
 	case errors.Is(err, client.ErrProtocol): // the router's bytes, not the caller's values
-		return &client.Error{URI: uriInvalidArgument, Args: []any{"callee: the arguments as received do not decode: " + err.Error()}}
+		return &client.Error{URI: uriInvalidArgument, Args: []any{"callee: the arguments as received do not decode"}}
 	case errors.Is(err, client.ErrPassthru):
 		return &client.Error{URI: uriInvalidArgument, Args: []any{"callee: decode argument: " + err.Error()}}
 	}

@@ -61,10 +61,12 @@ func TestMalformedKeptObjectFailsTheCallNotTheSession(t *testing.T) {
 // handler.
 func TestMalformedKeptObjectIsAnsweredInvalidArgument(t *testing.T) {
 	answered := make(chan wamp.Message, 1)
+	registered := make(chan struct{})
 	r := hostile.New(t, func(c *hostile.Conn) {
 		c.Welcome(nil)
 		reg := c.Expect(wamp.REGISTER).(*wamp.Register)
 		c.Send(&wamp.Registered{Request: reg.Request, Registration: 7})
+		<-registered // the client decides what to keep as it decodes: it must know the registration
 		frame := msgpackID([]byte{0x95, byte(wamp.INVOCATION)}, 99)
 		frame = append(append(append(frame, 7, 0x80), 0x91), truncatedObject...)
 		c.WriteRaw(hostile.RawFrame(0, frame))
@@ -85,6 +87,7 @@ func TestMalformedKeptObjectIsAnsweredInvalidArgument(t *testing.T) {
 		return in, nil
 	})
 	require.NoError(t, err)
+	close(registered)
 	select {
 	case m := <-answered:
 		e, ok := m.(*wamp.Error)

@@ -201,3 +201,13 @@ func TestDirectDecodeFallsBackAndKeepsValues(t *testing.T) {
 		})
 	}
 }
+
+// TestNilClientIsAnError: a typed call on a nil client, whatever its
+// arguments, is an error matching ErrInvalidOption, not a panic.
+func TestNilClientIsAnError(t *testing.T) {
+	ctx := wamptest.Context(t)
+	for _, in := range []any{sentDoc, &sentDoc, map[string]any{"a": 1}, nil} {
+		_, err := caller.Call[doc](ctx, nil, "test.nil", in)
+		assert.ErrorIs(t, err, client.ErrInvalidOption, "%T", in)
+	}
+}

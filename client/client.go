@@ -25,6 +25,9 @@ func init() {
 	kithook.ReadOnlyResult = func(req CallRequest) CallRequest { req.readOnly = true; return req }
 	kithook.ReadPayload = (*Invocation).readPayload
 	kithook.CallSink = func(c *Client) *wire.Sink {
+		if c == nil { // the call reports it
+			return nil
+		}
 		c.mu.Lock()
 		s := c.sess
 		c.mu.Unlock()

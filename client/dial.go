@@ -73,7 +73,6 @@ func dialWebsocket(ctx context.Context, raw string, secure bool, cfg *config) (w
 	if err != nil {
 		return nil, err
 	}
-	ser.KeepRaw() // a typed call's result, a typed handler's input: see session.unraw
 	protocol, binary := "wamp.2.json", false
 	switch cfg.serialization {
 	case MsgPack:
@@ -107,7 +106,6 @@ func dialRawSocket(ctx context.Context, network, addr string, secure bool, cfg *
 	if err != nil {
 		return nil, err
 	}
-	ser.KeepRaw() // a typed call's result, a typed handler's input: see session.unraw
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil {

@@ -226,6 +226,7 @@ func joinSession(ctx context.Context, peer wamp.Peer, cfg sessionConfig) (*sessi
 	}
 	if w, ok := peer.(interface{ Serializer() *wire.Serializer }); ok && !s.local {
 		s.ser = w.Serializer()
+		s.ser.KeepRawIf(s.keepsRaw) // a typed call's result, a typed handler's input
 	}
 	if reports {
 		u.OnUnsent(s.onUnsent)

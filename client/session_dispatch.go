@@ -14,14 +14,14 @@ import (
 func (s *session) dispatch(msg wamp.Message, h handed) bool {
 	switch m := msg.(type) {
 	case *wamp.Result:
-		if isRaw(m.Arguments) && !s.rawResultWanted(m) && !s.unraw(&m.Arguments) {
+		if isRaw(m.Arguments) && !s.keepsRaw(wamp.RESULT, m.Request, 0, m.Details) && !s.unraw(&m.Arguments) {
 			return false
 		}
 		s.onResult(m, h.shared)
 	case *wamp.Error:
 		return s.onError(m)
 	case *wamp.Invocation:
-		if isRaw(m.Arguments) && !s.rawInvocationWanted(m) && !s.unraw(&m.Arguments) {
+		if isRaw(m.Arguments) && !s.keepsRaw(wamp.INVOCATION, m.Request, m.Registration, m.Details) && !s.unraw(&m.Arguments) {
 			return false
 		}
 		s.onInvocation(m, h)
@@ -197,34 +197,37 @@ func plainDetails(details wamp.Dict) bool {
 	return !ppt
 }
 
-// rawResultWanted: a final RESULT of a call whose result only a typed
-// decoder reads (CallRequest.readOnly).
-func (s *session) rawResultWanted(m *wamp.Result) bool {
-	if !plainDetails(m.Details) {
-		return false
-	}
-	s.mu.Lock()
-	c, ok := s.calls[m.Request]
-	s.mu.Unlock()
-	return ok && c.req.readOnly
-}
-
-// rawInvocationWanted: the first and only INVOCATION of a registration
-// whose handler reads its input through a typed decoder
-// (RegisterOptions.typedInput), in a client without interceptors.
-func (s *session) rawInvocationWanted(m *wamp.Invocation) bool {
-	if s.cfg.Intercepted || !plainDetails(m.Details) {
+// keepsRaw says whether a RESULT's or an INVOCATION's one object may stay
+// undecoded (wire.Serializer.KeepRawIf, asked on the peer's decoding
+// goroutine; dispatch asks again, as what it said may have changed on the
+// way): its one reader is a typed decoder. That is a final RESULT of a
+// call whose result only a typed decoder reads (CallRequest.readOnly), or
+// the first and only INVOCATION of a registration whose handler reads its
+// input through one (RegisterOptions.typedInput), in a client without
+// interceptors.
+func (s *session) keepsRaw(t wamp.MessageType, request, registration wamp.ID, details wamp.Dict) bool {
+	if !plainDetails(details) {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, chunk := s.invs[m.Request]; chunk {
-		return false
+	switch t {
+	case wamp.RESULT:
+		c, ok := s.calls[request]
+		return ok && c.req.readOnly
+	case wamp.INVOCATION:
+		if s.cfg.Intercepted {
+			return false
+		}
+		if _, chunk := s.invs[request]; chunk {
+			return false
+		}
+		reg, ok := s.regs[registration]
+		if !ok {
+			return false
+		}
+		r, _ := reg.Value.(*Registration)
+		return r != nil && r.options.typedInput
 	}
-	reg, ok := s.regs[m.Registration]
-	if !ok {
-		return false
-	}
-	r, _ := reg.Value.(*Registration)
-	return r != nil && r.options.typedInput
+	return false
 }

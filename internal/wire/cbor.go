@@ -208,7 +208,7 @@ func decodeCBORFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	}
 	var es [maxElements]element
 	for i := range n {
-		if i == n-1 && keptArgs(keep, es[0], int(i)) {
+		if i == n-1 && keptArgs(keep, es[:i], int(i)) {
 			if dict, ok := d.oneDict(); ok {
 				es[i], d.i = rawArgs(keep, dict), len(d.b)
 				break

@@ -28,22 +28,19 @@ type Raw struct {
 func (r Raw) Len() int { return len(r.data) }
 
 // errRaw is what Raw.Value reports for bytes its serializer does not read
-// back, which its Sink never writes.
-var errRaw = errors.New("wire: a pre-encoded value does not decode")
+// back: a value kept raw on decoding (Serializer.KeepRaw) is checked only
+// then; a Sink never writes such bytes.
+var errRaw = errors.New("wire: the value's bytes do not decode")
 
-// Value reads r back into the values its serializer decodes it to: the
-// fast path's value decoder's, or for what it declines (forms the fallback
-// reads its own way) the fallback's, as for a message. Bytes after the
-// value are an error (a value kept raw on decoding, Serializer.KeepRaw, is
-// checked only here).
+// Value reads r back into the values its serializer decodes it to, as for
+// a message: the fast path's value decoder's, or for what it declines the
+// fallback's (forms the fallback reads its own way, and bytes after the
+// value, which it ignores as it always did in a message).
 func (r Raw) Value() (any, error) {
 	if r.ser == nil {
 		return nil, errRaw
 	}
-	if v, end, ok := r.fastValue(); ok {
-		if end != len(r.data) {
-			return nil, errRaw
-		}
+	if v, end, ok := r.fastValue(); ok && end == len(r.data) {
 		return v, nil
 	}
 	frame, ok := r.ser.fastAppend(nil, &wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{r}})

@@ -232,14 +232,29 @@ func incoming(es []element) (wamp.Message, bool) {
 	return msg, ok
 }
 
-// keptArgs reports whether element i of a message whose type element is t
-// holds the arguments a Serializer keeps raw (KeepRaw): a RESULT's or an
-// INVOCATION's. The caller checks that it is the last element.
-func keptArgs(keep *Serializer, t element, i int) bool {
-	if keep == nil || !t.isInt {
+// keptArgs reports whether element i of a message, whose elements before
+// it are es, holds the arguments a Serializer keeps raw (KeepRawIf): a
+// RESULT's or an INVOCATION's that its KeepFunc wants. The caller checks
+// that it is the last element.
+func keptArgs(keep *Serializer, es []element, i int) bool {
+	if keep == nil || i < 3 || len(es) < i || !es[0].isInt {
 		return false
 	}
-	return i == 3 && t.u == uint64(wamp.RESULT) || i == 4 && t.u == uint64(wamp.INVOCATION)
+	var (
+		t            = wamp.MessageType(es[0].u)
+		details      = 2
+		registration wamp.ID
+	)
+	switch {
+	case i == 3 && t == wamp.RESULT:
+	case i == 4 && t == wamp.INVOCATION && es[2].isInt:
+		details, registration = 3, wamp.ID(es[2].u)
+	default:
+		return false
+	}
+	f := keep.keep.Load()
+	d, _ := es[details].v.(map[string]any)
+	return f != nil && es[1].isInt && (*f)(t, wamp.ID(es[1].u), registration, d)
 }
 
 // rawArgs is the arguments element of a list of one dictionary, kept

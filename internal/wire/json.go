@@ -258,7 +258,7 @@ func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 		if n == maxElements {
 			return nil, false
 		}
-		if keptArgs(keep, es[0], n) {
+		if keptArgs(keep, es[:n], n) {
 			if dict, ok := d.oneDict(); ok {
 				es[n], d.i = rawArgs(keep, dict), len(d.b)
 				n++

@@ -237,7 +237,7 @@ func decodeMsgPackFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	}
 	var es [maxElements]element
 	for i := range n {
-		if i == n-1 && keptArgs(keep, es[0], i) {
+		if i == n-1 && keptArgs(keep, es[:i], i) {
 			if dict, ok := d.oneDict(); ok {
 				es[i], d.i = rawArgs(keep, dict), len(d.b)
 				break

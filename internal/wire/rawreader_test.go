@@ -359,11 +359,19 @@ func encodeValue(t testing.TB, f format, v any) Raw {
 // checkBroken requires r to fail both ways.
 func checkBroken(t *testing.T, r Raw) {
 	t.Helper()
-	if v, ok := walkRaw(r); ok {
-		t.Fatalf("%q: the reader read %#v", r.data, v)
-	}
+	checkReaderRefuses(t, r)
 	if v, err := r.Value(); err == nil {
 		t.Fatalf("%q: Value read %#v", r.data, v)
+	}
+}
+
+// checkReaderRefuses is checkBroken for a value with bytes after it: the
+// reader refuses it, and Value reads it as the fallback always read such a
+// message, ignoring them (TestKeptObjectWithBytesAfterItReadsAsBefore).
+func checkReaderRefuses(t *testing.T, r Raw) {
+	t.Helper()
+	if v, ok := walkRaw(r); ok {
+		t.Fatalf("%q: the reader read %#v", r.data, v)
 	}
 }
 
@@ -376,7 +384,7 @@ func TestRawReaderMalformed(t *testing.T) {
 					checkBroken(t, Raw{ser: r.ser, data: r.data[:n]}) // truncated
 				}
 				for _, garbage := range []string{"x", "\x00", "\xc1", " 1", "}", "]", "{}"} {
-					checkBroken(t, Raw{ser: r.ser, data: append(bytes.Clone(r.data), garbage...)})
+					checkReaderRefuses(t, Raw{ser: r.ser, data: append(bytes.Clone(r.data), garbage...)})
 				}
 			}
 		})
@@ -387,7 +395,6 @@ func TestRawReaderMalformed(t *testing.T) {
 	}
 	for _, c := range []struct{ format, data string }{
 		{"msgpack", "\x82\xa1a\x01"},          // a count too high
-		{"msgpack", "\x81\xa1a\x01\xa1b\x02"}, // a count too low
 		{"msgpack", "\x81\x01\x01"},           // a key not a string
 		{"msgpack", "\x81\xa1a\x92\x01"},      // a list cut short
 		{"msgpack", "\xdf\xff\xff\xff\xff"},   // a huge count
@@ -396,7 +403,6 @@ func TestRawReaderMalformed(t *testing.T) {
 		{"msgpack", "\x81\xa5a\x01"},          // a key cut short
 		{"msgpack", "\x81\xa1a\xc1"},          // reserved
 		{"cbor", "\xa2\x61a\x01"},
-		{"cbor", "\xa1\x61a\x01\x61b\x02"},
 		{"cbor", "\xa1\x01\x01"},
 		{"cbor", "\xa1\x61a\x82\x01"},
 		{"cbor", "\xbb\xff\xff\xff\xff\xff\xff\xff\xff"},
@@ -411,7 +417,6 @@ func TestRawReaderMalformed(t *testing.T) {
 		{"json", `{,}`},
 		{"json", `{"a" 1}`},
 		{"json", `{"a":1 "b":2}`},
-		{"json", `{"a":1}}`},
 		{"json", `{"a":tru}`},
 		{"json", `{"a":nul}`},
 		{"json", `{"a":01}`},
@@ -420,11 +425,18 @@ func TestRawReaderMalformed(t *testing.T) {
 		{"json", `{"a":[[[}`},
 		{"json", `{"a":1e400}`},
 		{"json", `{"a":-9223372036854775809}`},
-		{"json", `{"a":1}{"b":2}`},
 		{"json", ``},
 		{"json", `   `},
 	} {
 		checkBroken(t, Raw{ser: ser[c.format], data: []byte(c.data)})
+	}
+	for _, c := range []struct{ format, data string }{
+		{"msgpack", "\x81\xa1a\x01\xa1b\x02"}, // a count too low: bytes after it
+		{"cbor", "\xa1\x61a\x01\x61b\x02"},
+		{"json", `{"a":1}}`},
+		{"json", `{"a":1}{"b":2}`},
+	} {
+		checkReaderRefuses(t, Raw{ser: ser[c.format], data: []byte(c.data)})
 	}
 	checkBroken(t, Raw{}) // no serializer
 }
@@ -572,7 +584,12 @@ func FuzzRawReader(f *testing.F) {
 		if args := arguments(m); len(args) == 1 {
 			if kept, isRaw := args[0].(Raw); isRaw {
 				walkRaw(kept)
-				kept.Value()
+				// A kept object reads as the frame decoded without KeepRaw.
+				got, err := kept.Value()
+				plain := arguments(sers[i].DeserializeBorrowed(data))
+				if err == nil && (len(plain) != 1 || !sameValue(got, plain[0])) {
+					t.Fatalf("%s %q: kept %#v, without KeepRaw %#v", ft.name, data, got, plain)
+				}
 			}
 		}
 	})
@@ -640,4 +657,81 @@ func readStruct(rd *RawReader) bool {
 		}
 	}
 	return rd.Done()
+}
+
+// TestKeepRawIfAsksPerMessage: only the messages the KeepFunc wants keep
+// their object raw, and it is told what the message holds before it.
+func TestKeepRawIfAsksPerMessage(t *testing.T) {
+	for _, s := range []serialize.Serialization{serialize.JSON, serialize.MSGPACK, serialize.CBOR} {
+		plain, _ := NewSerializer(s)
+		keep, _ := NewSerializer(s)
+		type asked struct {
+			t            wamp.MessageType
+			request, reg wamp.ID
+			progress     bool
+		}
+		var got []asked
+		keep.KeepRawIf(func(t wamp.MessageType, request, reg wamp.ID, details wamp.Dict) bool {
+			p, _ := details["progress"].(bool)
+			got = append(got, asked{t, request, reg, p})
+			return request == 2
+		})
+		obj := wamp.List{map[string]any{"a": int64(1)}}
+		for _, m := range []wamp.Message{
+			&wamp.Result{Request: 1, Details: wamp.Dict{"progress": true}, Arguments: obj},
+			&wamp.Result{Request: 2, Details: wamp.Dict{}, Arguments: obj},
+			&wamp.Invocation{Request: 3, Registration: 9, Details: wamp.Dict{}, Arguments: obj},
+		} {
+			frame, err := plain.Serialize(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, _ := keep.Deserialize(frame)
+			var args wamp.List
+			var req wamp.ID
+			switch x := msg.(type) {
+			case *wamp.Result:
+				args, req = x.Arguments, x.Request
+			case *wamp.Invocation:
+				args, req = x.Arguments, x.Request
+			}
+			_, kept := args[0].(Raw)
+			if kept != (req == 2) {
+				t.Errorf("serialization %d, request %d: kept %v", s, req, kept)
+			}
+		}
+		want := []asked{{wamp.RESULT, 1, 0, true}, {wamp.RESULT, 2, 0, false}, {wamp.INVOCATION, 3, 9, false}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("serialization %d: asked %+v, want %+v", s, got, want)
+		}
+	}
+}
+
+// TestKeptObjectWithBytesAfterItReadsAsBefore: a frame with bytes after
+// the message, which the fallback decodes ignoring them, reads the same
+// with its object kept raw.
+func TestKeptObjectWithBytesAfterItReadsAsBefore(t *testing.T) {
+	for _, s := range []serialize.Serialization{serialize.MSGPACK, serialize.CBOR} {
+		plain, _ := NewSerializer(s)
+		keep, _ := NewSerializer(s)
+		keep.KeepRaw()
+		frame, err := plain.Serialize(&wamp.Result{Request: 5, Details: wamp.Dict{}, Arguments: wamp.List{map[string]any{"a": "b"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		frame = append(frame, 0x00)
+		want, _ := plain.Deserialize(frame)
+		got, _ := keep.Deserialize(frame)
+		r, ok := got.(*wamp.Result)
+		if !ok {
+			t.Fatalf("serialization %d: kept frame decoded to %#v", s, got)
+		}
+		args, err := Unraw(r.Arguments)
+		if err != nil {
+			t.Fatalf("serialization %d: %v", s, err)
+		}
+		if w, ok := want.(*wamp.Result); !ok || !reflect.DeepEqual(wamp.List(args), w.Arguments) {
+			t.Errorf("serialization %d: kept %#v, without KeepRaw %#v", s, args, want)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
@@ -34,22 +35,40 @@ type Serializer struct {
 	fastAppend func([]byte, wamp.Message) ([]byte, bool)
 	fastDecode func([]byte, *Serializer) (wamp.Message, bool)
 	fastSize   func(wamp.Message) (int, bool)
-	// keepRaw is set by KeepRaw.
-	keepRaw bool
+	// keep is set by KeepRaw and KeepRawIf: which messages' arguments
+	// stay raw.
+	keep atomic.Pointer[KeepFunc]
 }
+
+// KeepFunc says whether a RESULT (registration 0) or an INVOCATION keeps
+// its one dictionary raw, from what the message holds before it. It runs
+// on the goroutine that decodes, for every such message.
+type KeepFunc func(t wamp.MessageType, request, registration wamp.ID, details wamp.Dict) bool
 
 // KeepRaw makes the fast path leave the arguments of a RESULT or an
 // INVOCATION encoded when they are a list of exactly one dictionary and the
 // message's last element: Arguments is then a list of one Raw holding a copy
 // of the dictionary's bytes, which a typed decoder reads directly
 // (Raw.Reader) or Raw.Value reads into values. The dictionary's contents are
-// not checked on decoding: a malformed one fails when it is read. It is
-// called once, before s is used.
-func (s *Serializer) KeepRaw() { s.keepRaw = true }
+// not checked on decoding: a malformed one fails when it is read.
+func (s *Serializer) KeepRaw() {
+	s.KeepRawIf(func(wamp.MessageType, wamp.ID, wamp.ID, wamp.Dict) bool { return true })
+}
+
+// KeepRawIf is KeepRaw for the messages keep says yes to (nil: none), so
+// that a reader that wants values does not pay for the copy. It may be
+// called while s decodes.
+func (s *Serializer) KeepRawIf(keep KeepFunc) {
+	if keep == nil {
+		s.keep.Store(nil)
+		return
+	}
+	s.keep.Store(&keep)
+}
 
 // keeper is what fastDecode is given: s when it keeps arguments raw.
 func (s *Serializer) keeper() *Serializer {
-	if s.keepRaw {
+	if s.keep.Load() != nil {
 		return s
 	}
 	return nil
