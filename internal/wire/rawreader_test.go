@@ -394,14 +394,14 @@ func TestRawReaderMalformed(t *testing.T) {
 		ser[f.name] = serializerOf(f)
 	}
 	for _, c := range []struct{ format, data string }{
-		{"msgpack", "\x82\xa1a\x01"},          // a count too high
-		{"msgpack", "\x81\x01\x01"},           // a key not a string
-		{"msgpack", "\x81\xa1a\x92\x01"},      // a list cut short
-		{"msgpack", "\xdf\xff\xff\xff\xff"},   // a huge count
-		{"msgpack", "\x81\xa1a\xcf\x01"},      // a uint64 cut short
-		{"msgpack", "\x81\xa1a\xcb\x01\x02"},  // a float cut short
-		{"msgpack", "\x81\xa5a\x01"},          // a key cut short
-		{"msgpack", "\x81\xa1a\xc1"},          // reserved
+		{"msgpack", "\x82\xa1a\x01"},         // a count too high
+		{"msgpack", "\x81\x01\x01"},          // a key not a string
+		{"msgpack", "\x81\xa1a\x92\x01"},     // a list cut short
+		{"msgpack", "\xdf\xff\xff\xff\xff"},  // a huge count
+		{"msgpack", "\x81\xa1a\xcf\x01"},     // a uint64 cut short
+		{"msgpack", "\x81\xa1a\xcb\x01\x02"}, // a float cut short
+		{"msgpack", "\x81\xa5a\x01"},         // a key cut short
+		{"msgpack", "\x81\xa1a\xc1"},         // reserved
 		{"cbor", "\xa2\x61a\x01"},
 		{"cbor", "\xa1\x01\x01"},
 		{"cbor", "\xa1\x61a\x82\x01"},
