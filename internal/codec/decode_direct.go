@@ -158,9 +158,7 @@ func newDirectDec(t reflect.Type) directDecFunc {
 	case reflect.Pointer:
 		var elem lazy[directDecFunc]
 		return func(d *directDecoder, v reflect.Value) bool {
-			if d.src.Next() == KindNil {
-				d.src.Nil()
-				v.SetZero()
+			if null, _ := d.nullOr(KindOther, v); null {
 				return true
 			}
 			if v.IsNil() {
@@ -174,14 +172,8 @@ func newDirectDec(t reflect.Type) directDecFunc {
 		}
 		var elem lazy[directDecFunc]
 		return func(d *directDecoder, v reflect.Value) bool {
-			switch d.src.Next() {
-			case KindNil:
-				d.src.Nil()
-				v.SetZero()
-				return true
-			case KindList:
-			default:
-				return false
+			if null, ok := d.nullOr(KindList, v); null || !ok {
+				return ok
 			}
 			f := elem.get(t.Elem(), directDecFor)
 			n := d.src.List()
@@ -213,14 +205,8 @@ func newDirectDec(t reflect.Type) directDecFunc {
 		}
 		var elem lazy[directDecFunc]
 		return func(d *directDecoder, v reflect.Value) bool {
-			switch d.src.Next() {
-			case KindNil:
-				d.src.Nil()
-				v.SetZero()
-				return true
-			case KindDict:
-			default:
-				return false
+			if null, ok := d.nullOr(KindDict, v); null || !ok {
+				return ok
 			}
 			f := elem.get(t.Elem(), directDecFor)
 			n := d.src.Dict()
@@ -249,18 +235,30 @@ func newDirectDec(t reflect.Type) directDecFunc {
 			return directDecPlain(t) // a list, or an object: the map path tells
 		}
 		return func(d *directDecoder, v reflect.Value) bool {
-			switch d.src.Next() {
-			case KindNil:
-				d.src.Nil()
-				v.SetZero()
-				return p.err == nil // structDecoder reports a bad plan first
-			case KindDict:
-				return p.err == nil && !p.required && d.object(p, v)
+			if p.err != nil || p.required { // structDecoder reports a bad plan first
+				return false
 			}
-			return false
+			if null, ok := d.nullOr(KindDict, v); null || !ok {
+				return ok
+			}
+			return d.object(p, v)
 		}
 	}
 	return directDecPlain(t)
+}
+
+// nullOr reads a null into v (its zero value: null is true), or reports
+// whether the next value is of kind k (ok).
+func (d *directDecoder) nullOr(k Kind, v reflect.Value) (null, ok bool) {
+	switch d.src.Next() {
+	case KindNil:
+		d.src.Nil()
+		v.SetZero()
+		return true, true
+	case k:
+		return false, true
+	}
+	return false, false
 }
 
 // number reads a number, or a null as zero, as asNumber sees what the
