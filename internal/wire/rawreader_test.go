@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"testing/quick"
 
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
@@ -108,56 +107,6 @@ func keepRawSerializer(f format) *Serializer {
 	return s
 }
 
-// checkKept encodes msg (a RESULT or INVOCATION with one dictionary as
-// arguments) with f's fast path, decodes it with and without KeepRaw and
-// compares.
-func checkKept(t *testing.T, f format, msg wamp.Message) {
-	t.Helper()
-	frame, ok := f.append(nil, msg)
-	if !ok {
-		t.Fatalf("fast path declined %#v", msg)
-	}
-	keep := keepRawSerializer(f)
-	plain := serializerOf(f)
-	want, _ := plain.Deserialize(frame)
-	_, fast := f.decode(frame)
-	got := keep.DeserializeBorrowed(bytes.Clone(frame))
-	args := arguments(got)
-	if len(args) != 1 {
-		t.Fatalf("%s: kept arguments %#v", f.dump(frame), args)
-	}
-	raw, ok := args[0].(Raw)
-	if !ok {
-		t.Fatalf("%s: arguments not kept raw: %#v", f.dump(frame), args)
-	}
-	wantArgs := arguments(want)
-	if len(wantArgs) != 1 {
-		t.Fatalf("%s: decoded as %#v", f.dump(frame), want)
-	}
-	// The rest of the message is as without KeepRaw.
-	setArguments(got, wantArgs)
-	if !same(got, want) {
-		t.Fatalf("%s: kept %#v, want %#v", f.dump(frame), got, want)
-	}
-	v, err := raw.Value()
-	if err != nil || !sameValue(v, wantArgs[0]) {
-		t.Fatalf("%s: Raw.Value %#v (%v), want %#v", f.dump(frame), v, err, wantArgs[0])
-	}
-	w, ok := walkRaw(raw)
-	switch {
-	case f.name == "json" && jsonEscapedKey(arguments(msg)[0]):
-		if ok {
-			t.Fatalf("%s: the reader took a key with an escape", f.dump(frame))
-		}
-	case !fast:
-		if ok {
-			t.Fatalf("%s: the reader read what the fast path declines: %#v", f.dump(frame), w)
-		}
-	case !ok || !sameValue(w, wantArgs[0]):
-		t.Fatalf("%s: reader %#v (%v), want %#v", f.dump(frame), w, ok, wantArgs[0])
-	}
-}
-
 func arguments(m wamp.Message) wamp.List {
 	switch x := m.(type) {
 	case *wamp.Result:
@@ -204,33 +153,6 @@ var edgeDicts = []map[string]any{
 	{"nilmap": map[string]any(nil), "nillist": []any(nil)},
 }
 
-func TestKeepRawEdgeCases(t *testing.T) {
-	for _, f := range formats {
-		t.Run(f.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(1, 1))
-			for _, d := range edgeDicts {
-				checkKept(t, f, kept(r, d))
-			}
-		})
-	}
-}
-
-func TestKeepRawGenerated(t *testing.T) {
-	for _, f := range formats {
-		t.Run(f.name, func(t *testing.T) {
-			for seed := range uint64(2000) {
-				r := rand.New(rand.NewPCG(seed, 9))
-				g := gen{r: r, wellFormed: seed%2 == 0}
-				d := g.dict(1)
-				if d == nil {
-					d = map[string]any{}
-				}
-				checkKept(t, f, kept(r, d))
-			}
-		})
-	}
-}
-
 // wide is a struct-like payload for testing/quick.
 type wide struct {
 	I   int64
@@ -260,80 +182,6 @@ func (w wide) dict() map[string]any {
 	}
 	return map[string]any{"i": w.I, "u": w.U, "f": w.F, "f32": w.F32, "s": w.S, "b": w.B, "t": w.T,
 		"l": l, "m": m, "n": n, "nil": nil, "neg": -w.I - 1, "big": w.U | 1<<63}
-}
-
-func TestKeepRawQuick(t *testing.T) {
-	for _, f := range formats {
-		t.Run(f.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(2, 2))
-			check := func(w wide) bool {
-				checkKept(t, f, kept(r, w.dict()))
-				return !t.Failed()
-			}
-			if err := quick.Check(check, &quick.Config{MaxCount: 500}); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-}
-
-// What is not one dictionary ending the frame decodes as without KeepRaw.
-func TestKeepRawOnlyTheShape(t *testing.T) {
-	d := map[string]any{"a": 1}
-	for _, f := range formats {
-		keep := keepRawSerializer(f)
-		for _, msg := range []wamp.Message{
-			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{d}, ArgumentsKw: wamp.Dict{"k": 1}},
-			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{d, d}},
-			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{[]any{1}}},
-			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{"x"}},
-			&wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{}, ArgumentsKw: wamp.Dict{"k": d}},
-			&wamp.Invocation{Request: 1, Registration: 2, Details: wamp.Dict{}, Arguments: wamp.List{d}, ArgumentsKw: wamp.Dict{"k": 1}},
-			&wamp.Event{Subscription: 1, Publication: 2, Details: wamp.Dict{}, Arguments: wamp.List{d}},
-			&wamp.Yield{Request: 1, Options: wamp.Dict{}, Arguments: wamp.List{d}},
-			&wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "p", Arguments: wamp.List{d}},
-			&wamp.Error{Type: wamp.CALL, Request: 1, Details: wamp.Dict{}, Error: "e", Arguments: wamp.List{d}},
-		} {
-			frame, ok := f.append(nil, msg)
-			if !ok {
-				t.Fatal("declined")
-			}
-			got, _ := keep.Deserialize(frame)
-			want, _ := f.decode(frame)
-			if !same(got, want) {
-				t.Fatalf("%s %s: %#v, want %#v", f.name, f.dump(frame), got, want)
-			}
-		}
-		// Without KeepRaw nothing is kept.
-		frame, _ := f.append(nil, &wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{d}})
-		m, _ := serializerOf(f).Deserialize(frame)
-		if _, isRaw := m.(*wamp.Result).Arguments[0].(Raw); isRaw {
-			t.Fatalf("%s: kept raw without KeepRaw", f.name)
-		}
-	}
-}
-
-// JSON as other encoders space it.
-func TestKeepRawJSONSpacing(t *testing.T) {
-	keep := keepRawSerializer(jsonFmt)
-	for _, frame := range []string{
-		"[50,1,{},[{\"a\":1}]]",
-		" [ 50 , 1 , { } , [ { \"a\" : [ 1 , {\"b\":null} ] } ] ] \n",
-		"[68,1,2,{},[\t{ } ]]",
-	} {
-		m, _ := keep.Deserialize([]byte(frame))
-		args := arguments(m)
-		raw, ok := args[0].(Raw)
-		if len(args) != 1 || !ok {
-			t.Fatalf("%q: %#v", frame, m)
-		}
-		want, _ := decodeJSONMessage([]byte(frame))
-		w, ok := walkRaw(raw)
-		v, err := raw.Value()
-		if !ok || err != nil || !sameValue(w, arguments(want)[0]) || !sameValue(v, w) {
-			t.Fatalf("%q: reader %#v %v, Value %#v %v, want %#v", frame, w, ok, v, err, arguments(want)[0])
-		}
-	}
 }
 
 // encodeValue writes v as f's fast path writes it inside a message.
@@ -552,76 +400,6 @@ func decodeAny(f format, r Raw) (any, bool) {
 	return v, ok && end == len(r.data)
 }
 
-// FuzzRawReader: on any input the reader fails or reads what the fast
-// path reads, and it never panics; nor does decoding a frame with KeepRaw.
-func FuzzRawReader(f *testing.F) {
-	for i, ft := range formats {
-		for _, d := range edgeDicts {
-			f.Add(byte(i), encodeValue(f, ft, d).data)
-		}
-		frame, _ := ft.append(nil, &wamp.Result{Request: 1, Details: wamp.Dict{}, Arguments: wamp.List{edgeDicts[2]}})
-		f.Add(byte(i), frame)
-	}
-	sers, keeps := make([]*Serializer, len(formats)), make([]*Serializer, len(formats))
-	for i, ft := range formats {
-		sers[i], keeps[i] = serializerOf(ft), keepRawSerializer(ft)
-	}
-	f.Fuzz(func(t *testing.T, which byte, data []byte) {
-		i := int(which) % len(formats)
-		ft := formats[i]
-		r := Raw{ser: sers[i], data: data}
-		walked, ok := walkRaw(r)
-		fast, fastOK := decodeAny(ft, r)
-		switch {
-		case ok && fastOK && !sameValue(walked, fast):
-			t.Fatalf("%s %q: reader %#v, fast path %#v", ft.name, data, walked, fast)
-		case fastOK && !ok && (ft.name != "json" || bytes.IndexByte(data, '\\') < 0):
-			t.Fatalf("%s %q: the reader failed on %#v", ft.name, data, fast)
-		case ok && !fastOK && ft.name == "json" && bytes.IndexByte(data, '"') < 0:
-			t.Fatalf("%s %q: the reader read %#v, which the fast path declines", ft.name, data, walked)
-		}
-		m := keeps[i].DeserializeBorrowed(data)
-		if args := arguments(m); len(args) == 1 {
-			if kept, isRaw := args[0].(Raw); isRaw {
-				walkRaw(kept)
-				// A kept object reads as the frame decoded without KeepRaw.
-				got, err := kept.Value()
-				plain := arguments(sers[i].DeserializeBorrowed(data))
-				if err == nil && (len(plain) != 1 || !sameValue(got, plain[0])) {
-					t.Fatalf("%s %q: kept %#v, without KeepRaw %#v", ft.name, data, got, plain)
-				}
-			}
-		}
-	})
-}
-
-// BenchmarkRawReader walks a struct-like dictionary of 10 keys as a typed
-// decoder would (strings are the only allocations), beside Raw.Value.
-func BenchmarkRawReader(b *testing.B) {
-	d := edgeDicts[2]
-	for _, f := range formats {
-		r := encodeValue(b, f, d)
-		b.Run(f.name+"/reader", func(b *testing.B) {
-			b.ReportAllocs()
-			var rd RawReader
-			for b.Loop() {
-				r.Reader(&rd)
-				if !readStruct(&rd) {
-					b.Fatal("failed")
-				}
-			}
-		})
-		b.Run(f.name+"/value", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := r.Value(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
 // sink keeps what readStruct reads alive.
 var sink struct {
 	s string
@@ -657,81 +435,4 @@ func readStruct(rd *RawReader) bool {
 		}
 	}
 	return rd.Done()
-}
-
-// TestKeepRawIfAsksPerMessage: only the messages the KeepFunc wants keep
-// their object raw, and it is told what the message holds before it.
-func TestKeepRawIfAsksPerMessage(t *testing.T) {
-	for _, s := range []serialize.Serialization{serialize.JSON, serialize.MSGPACK, serialize.CBOR} {
-		plain, _ := NewSerializer(s)
-		keep, _ := NewSerializer(s)
-		type asked struct {
-			t            wamp.MessageType
-			request, reg wamp.ID
-			progress     bool
-		}
-		var got []asked
-		keep.KeepRawIf(func(t wamp.MessageType, request, reg wamp.ID, details wamp.Dict) bool {
-			p, _ := details["progress"].(bool)
-			got = append(got, asked{t, request, reg, p})
-			return request == 2
-		})
-		obj := wamp.List{map[string]any{"a": int64(1)}}
-		for _, m := range []wamp.Message{
-			&wamp.Result{Request: 1, Details: wamp.Dict{"progress": true}, Arguments: obj},
-			&wamp.Result{Request: 2, Details: wamp.Dict{}, Arguments: obj},
-			&wamp.Invocation{Request: 3, Registration: 9, Details: wamp.Dict{}, Arguments: obj},
-		} {
-			frame, err := plain.Serialize(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			msg, _ := keep.Deserialize(frame)
-			var args wamp.List
-			var req wamp.ID
-			switch x := msg.(type) {
-			case *wamp.Result:
-				args, req = x.Arguments, x.Request
-			case *wamp.Invocation:
-				args, req = x.Arguments, x.Request
-			}
-			_, kept := args[0].(Raw)
-			if kept != (req == 2) {
-				t.Errorf("serialization %d, request %d: kept %v", s, req, kept)
-			}
-		}
-		want := []asked{{wamp.RESULT, 1, 0, true}, {wamp.RESULT, 2, 0, false}, {wamp.INVOCATION, 3, 9, false}}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("serialization %d: asked %+v, want %+v", s, got, want)
-		}
-	}
-}
-
-// TestKeptObjectWithBytesAfterItReadsAsBefore: a frame with bytes after
-// the message, which the fallback decodes ignoring them, reads the same
-// with its object kept raw.
-func TestKeptObjectWithBytesAfterItReadsAsBefore(t *testing.T) {
-	for _, s := range []serialize.Serialization{serialize.MSGPACK, serialize.CBOR} {
-		plain, _ := NewSerializer(s)
-		keep, _ := NewSerializer(s)
-		keep.KeepRaw()
-		frame, err := plain.Serialize(&wamp.Result{Request: 5, Details: wamp.Dict{}, Arguments: wamp.List{map[string]any{"a": "b"}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		frame = append(frame, 0x00)
-		want, _ := plain.Deserialize(frame)
-		got, _ := keep.Deserialize(frame)
-		r, ok := got.(*wamp.Result)
-		if !ok {
-			t.Fatalf("serialization %d: kept frame decoded to %#v", s, got)
-		}
-		args, err := Unraw(r.Arguments)
-		if err != nil {
-			t.Fatalf("serialization %d: %v", s, err)
-		}
-		if w, ok := want.(*wamp.Result); !ok || !reflect.DeepEqual(wamp.List(args), w.Arguments) {
-			t.Errorf("serialization %d: kept %#v, without KeepRaw %#v", s, args, want)
-		}
-	}
 }
