@@ -23,9 +23,8 @@ import (
 //     path decoded them.
 type Serializer struct {
 	Inner serialize.Serializer
-	// json says the Inner serializer is JSON: binaries need converting.
-	json bool
-	// format is the serialization, which a Raw value is checked against.
+	// format is the serialization: JSON's binaries need converting, and a
+	// Raw value is checked against it.
 	format serialization
 	// fastAppend and fastDecode are the fast path of the serialization.
 	// fastSize counts what fastAppend would write, without writing it; nil
@@ -78,7 +77,7 @@ func (s *Serializer) keeper() *Serializer {
 func NewSerializer(s serialize.Serialization) (*Serializer, error) {
 	switch s {
 	case serialize.JSON:
-		return &Serializer{Inner: &serialize.JSONSerializer{}, json: true, format: serJSON, fastAppend: appendJSONMessage, fastDecode: decodeJSONFrame}, nil
+		return &Serializer{Inner: &serialize.JSONSerializer{}, format: serJSON, fastAppend: appendJSONMessage, fastDecode: decodeJSONFrame}, nil
 	case serialize.MSGPACK:
 		return &Serializer{Inner: &serialize.MessagePackSerializer{}, format: serMsgPack, fastAppend: appendMsgPackMessage, fastDecode: decodeMsgPackFrame,
 			fastSize: msgPackSize}, nil
@@ -116,7 +115,7 @@ func (s *Serializer) serialize(msg wamp.Message) (b []byte, err error) {
 			err = fmt.Errorf("wire: serialize %v: %v", msg.MessageType(), r)
 		}
 	}()
-	return s.Inner.Serialize(specShaped(msg, s.json))
+	return s.Inner.Serialize(specShaped(msg, s.format == serJSON))
 }
 
 // Deserialize implements serialize.Serializer. It never returns an error:
@@ -156,7 +155,7 @@ func (s *Serializer) deserialize(data []byte) (msg wamp.Message, err error) {
 	if u, ok := m.(*wamp.Unregistered); ok {
 		m = s.unregistered(u, data)
 	}
-	if s.json {
+	if s.format == serJSON {
 		decodeJSONBinaries(m)
 	}
 	canonicalize(m)
@@ -175,7 +174,7 @@ func (s *Serializer) unregistered(u *wamp.Unregistered, data []byte) wamp.Messag
 	if !ok {
 		return &Malformed{Err: fmt.Errorf("wire: UNREGISTERED details is %T, not a dictionary", raw[2]), Size: len(data)}
 	}
-	if s.json {
+	if s.format == serJSON {
 		binariesFromJSON(map[string]any(details), 0)
 	}
 	return &Unregistered{Request: u.Request, Details: details}
