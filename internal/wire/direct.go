@@ -63,24 +63,36 @@ func (r Raw) fastValue() (v any, end int, ok bool) {
 	if len(r.data) <= sharedStringsMax {
 		s = string(r.data) // one copy for every string
 	}
-	switch r.ser.format {
+	v, end, ok = valueAt(r.ser.format, r.data, s, 0, 1)
+	if ok && r.ser.format == serJSON {
+		d := jsonDecoder{b: r.data, i: end}
+		d.space()
+		end = d.i
+	}
+	return v, end, ok
+}
+
+// valueAt reads the value at b[i:] with the fast value decoder of format f,
+// as one at depth in a message (s, when set, is b as a string, which the
+// strings read are slices of), and returns where it ends.
+func valueAt(f serialization, b []byte, s string, i, depth int) (v any, end int, ok bool) {
+	switch f {
 	case serMsgPack:
-		d := mpDecoder{b: r.data, s: s}
-		v, ok = d.value(1)
+		d := mpDecoder{b: b, s: s, i: i}
+		v, ok = d.value(depth)
 		return v, d.i, ok
 	case serCBOR:
-		d := cborDecoder{b: r.data, s: s}
-		v, ok = d.value(1)
+		d := cborDecoder{b: b, s: s, i: i}
+		v, ok = d.value(depth)
 		return v, d.i, ok
 	case serJSON:
 		sc := jsonScratches.Get().(*jsonScratch)
-		d := jsonDecoder{b: r.data, s: s, scratch: sc.vals[:0], keys: sc.keys[:0]}
-		defer sc.put(&d)
-		v, ok = d.value(1)
-		d.space()
+		d := jsonDecoder{b: b, s: s, i: i, scratch: sc.vals[:0], keys: sc.keys[:0]}
+		v, ok = d.value(depth)
+		sc.put(&d)
 		return v, d.i, ok
 	}
-	return nil, 0, false
+	return nil, i, false
 }
 
 // of reports whether r was written by a serializer of s's format.

@@ -338,26 +338,8 @@ func (rd *RawReader) Value() (any, bool) {
 		return nil, false
 	}
 	rd.peeked = false
-	var (
-		v  any
-		ok bool
-	)
-	switch rd.format {
-	case serMsgPack:
-		d := mpDecoder{b: rd.b, i: rd.i}
-		v, ok = d.value(1 + rd.depth)
-		rd.i = d.i
-	case serJSON:
-		sc := jsonScratches.Get().(*jsonScratch)
-		d := jsonDecoder{b: rd.b, i: rd.i, scratch: sc.vals[:0], keys: sc.keys[:0]}
-		v, ok = d.value(1 + rd.depth)
-		rd.i = d.i
-		sc.put(&d)
-	case serCBOR:
-		d := cborDecoder{b: rd.b, i: rd.i}
-		v, ok = d.value(1 + rd.depth)
-		rd.i = d.i
-	}
+	v, end, ok := valueAt(rd.format, rd.b, rd.s, rd.i, 1+rd.depth)
+	rd.i = end
 	if !ok {
 		rd.fail()
 		return nil, false
