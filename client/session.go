@@ -365,7 +365,7 @@ func (s *session) ownRaw(msg wamp.Message, typed outgoing.Built) (wamp.Message, 
 	default:
 		return msg, typed, nil
 	}
-	if len(*args) == 1 && isRawFor(s.ser, (*args)[0]) {
+	if raw, ok := wire.RawArg(*args); ok && raw.For(s.ser) {
 		return msg, typed, nil
 	}
 	l, err := wire.Unraw(*args)
@@ -374,11 +374,6 @@ func (s *session) ownRaw(msg wamp.Message, typed outgoing.Built) (wamp.Message, 
 	}
 	*args = l // the message is the session's own (callState.msg, answerOf)
 	return msg, outgoing.Built{}, nil
-}
-
-func isRawFor(ser *wire.Serializer, x any) bool {
-	raw, ok := x.(wire.Raw)
-	return ok && raw.For(ser)
 }
 
 // ID is the session ID the router assigned.

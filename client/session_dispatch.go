@@ -167,10 +167,7 @@ func (s *session) onRevocation(m *wire.Unregistered) bool {
 // isRaw reports arguments whose one object the wire peer kept undecoded
 // (wire.Raw, see wire.Serializer.KeepRaw), for a typed decoder to read.
 func isRaw(args wamp.List) bool {
-	if len(args) != 1 {
-		return false
-	}
-	_, ok := args[0].(wire.Raw)
+	_, ok := wire.RawArg(args)
 	return ok
 }
 

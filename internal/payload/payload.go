@@ -68,12 +68,12 @@ func DecodeResult(p client.Payload, dst any, opts ...codec.Option) error {
 }
 
 // decodeDirect decodes a payload whose one object the wire peer kept
-// undecoded (args=[wire.Raw], see client: valuesFor) straight into dst
+// undecoded (args=[wire.Raw], see client: session.keepsRaw) straight into dst
 // when the direct decoder takes it (done); else it reads the object into
 // values in p, for the codec's rule, with dst zeroed. Bytes that do not
 // decode are an error matching client.ErrProtocol.
 func decodeDirect(p *client.Payload, dst any, opts []codec.Option) (done bool, err error) {
-	raw, ok := rawArg(p.Args)
+	raw, ok := wire.RawArg(p.Args)
 	if !ok {
 		return false, nil
 	}
@@ -85,21 +85,21 @@ func decodeDirect(p *client.Payload, dst any, opts []codec.Option) (done bool, e
 		}
 		reflect.ValueOf(dst).Elem().SetZero()
 	}
-	args, err := wire.Unraw(p.Args)
-	if err != nil {
-		return true, fmt.Errorf("%w: the arguments do not decode: %w", client.ErrProtocol, err)
+	if err := readBack(p); err != nil {
+		return true, err
 	}
-	p.Args = args
 	return false, nil
 }
 
-// rawArg returns the one argument of args when it is a wire.Raw.
-func rawArg(args []any) (wire.Raw, bool) {
-	if len(args) != 1 {
-		return wire.Raw{}, false
+// readBack reads p's kept object into values. Bytes that do not decode
+// are an error matching client.ErrProtocol.
+func readBack(p *client.Payload) error {
+	args, err := wire.Unraw(p.Args)
+	if err != nil {
+		return fmt.Errorf("%w: the arguments do not decode: %w", client.ErrProtocol, err)
 	}
-	raw, ok := args[0].(wire.Raw)
-	return raw, ok
+	p.Args = args
+	return nil
 }
 
 // decodeRaw applies the package rule to client.Payload targets and to a p
@@ -109,9 +109,9 @@ func rawArg(args []any) (wire.Raw, bool) {
 func decodeRaw(p client.Payload, dst any) (done bool, err error) {
 	switch dst.(type) {
 	case *client.Payload, **client.Payload:
-		if _, ok := rawArg(p.Args); ok { // values, for the application
-			if p.Args, err = wire.Unraw(p.Args); err != nil {
-				return true, fmt.Errorf("%w: the arguments do not decode: %w", client.ErrProtocol, err)
+		if _, ok := wire.RawArg(p.Args); ok { // values, for the application
+			if err := readBack(&p); err != nil {
+				return true, err
 			}
 		}
 	}

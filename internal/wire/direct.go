@@ -107,6 +107,16 @@ const (
 	serCBOR
 )
 
+// RawArg returns the one argument of args when args is a list of one Raw
+// (a payload written or kept in a serialization, args=[raw]).
+func RawArg(args []any) (Raw, bool) {
+	if len(args) != 1 {
+		return Raw{}, false
+	}
+	r, ok := args[0].(Raw)
+	return r, ok
+}
+
 // Unraw returns l with every Raw element read back into its values (a new
 // list when there is one, else l).
 func Unraw(l []any) ([]any, error) {
