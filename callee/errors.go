@@ -85,7 +85,7 @@ func isScalar(v any) bool {
 // nil gives no arguments, a client.Payload goes as is, anything else as
 // args=[v]. b is what the codec knows of it (see payload.EncodeFresh).
 func encodeOutput(inv *client.Invocation, direct bool, v any) (p client.Payload, b outgoing.Built, err error) {
-	if direct && payload.Direct(v) {
+	if direct {
 		// Written straight into the session's serialization: no values
 		// in between (interceptors would read them).
 		if p, b, ok := payload.EncodeDirect(payload.AnswerSink(inv), v); ok {

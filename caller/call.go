@@ -58,7 +58,7 @@ func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (cli
 		b      outgoing.Built
 		direct bool
 	)
-	if len(cfg.intercept) == 0 && payload.Direct(in) {
+	if len(cfg.intercept) == 0 {
 		// Written straight into the session's serialization: no values
 		// in between (interceptors would read them).
 		p, b, direct = payload.EncodeDirect(payload.CallSink(c), in)

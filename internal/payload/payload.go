@@ -169,14 +169,19 @@ func EncodeFresh(v any) (p client.Payload, b outgoing.Built, err error) {
 }
 
 // EncodeDirect is EncodeFresh written straight into the serialization of
-// sink (see codec.EncodeDirect): args=[raw], one wire.Raw value. ok is
-// false where that path does not take v (nil sink, a v it declines): then
-// EncodeFresh is the way.
-func EncodeDirect(sink *wire.Sink, v any) (p client.Payload, b outgoing.Built, ok bool) {
-	if sink == nil || !Direct(v) || !codec.EncodeDirect(sink, v) {
+// the sink that sink gives (see codec.EncodeDirect): args=[raw], one
+// wire.Raw value. sink is asked only for a v of a type the path takes
+// (Direct). ok is false where that path does not take v (a type it does
+// not take, a nil sink, a value it declines): then EncodeFresh is the way.
+func EncodeDirect(sink func() *wire.Sink, v any) (p client.Payload, b outgoing.Built, ok bool) {
+	if !Direct(v) {
 		return client.Payload{}, outgoing.Built{}, false
 	}
-	raw, ok := sink.Raw()
+	s := sink()
+	if s == nil || !codec.EncodeDirect(s, v) {
+		return client.Payload{}, outgoing.Built{}, false
+	}
+	raw, ok := s.Raw()
 	if !ok {
 		return client.Payload{}, outgoing.Built{}, false
 	}
@@ -197,16 +202,16 @@ func Direct(v any) bool {
 	return codec.DirectCandidate(v)
 }
 
-// CallSink returns a Sink for the arguments of a call through c, or nil
-// (kithook.CallSink).
-func CallSink(c *client.Client) *wire.Sink {
-	return kithook.CallSink.(func(*client.Client) *wire.Sink)(c)
+// CallSink returns what gives a Sink for the arguments of a call through
+// c, or nil (kithook.CallSink).
+func CallSink(c *client.Client) func() *wire.Sink {
+	return func() *wire.Sink { return kithook.CallSink.(func(*client.Client) *wire.Sink)(c) }
 }
 
-// AnswerSink returns a Sink for the answer to inv, or nil
+// AnswerSink returns what gives a Sink for the answer to inv, or nil
 // (kithook.AnswerSink).
-func AnswerSink(inv *client.Invocation) *wire.Sink {
-	return kithook.AnswerSink.(func(*client.Invocation) *wire.Sink)(inv)
+func AnswerSink(inv *client.Invocation) func() *wire.Sink {
+	return func() *wire.Sink { return kithook.AnswerSink.(func(*client.Invocation) *wire.Sink)(inv) }
 }
 
 // DirectInput reports whether a handler that decodes its input into a T
