@@ -2,7 +2,6 @@ package codec
 
 import (
 	"reflect"
-	"sync"
 )
 
 // The direct decoder reads a received payload straight from its
@@ -69,15 +68,9 @@ type directDecoder struct {
 // it was made for; false declines.
 type directDecFunc func(d *directDecoder, v reflect.Value) bool
 
-var directDecCache sync.Map // reflect.Type -> directDecFunc
+var directDecCache typeCache[directDecFunc]
 
-func directDecFor(t reflect.Type) directDecFunc {
-	if f, ok := directDecCache.Load(t); ok {
-		return f.(directDecFunc)
-	}
-	f, _ := directDecCache.LoadOrStore(t, newDirectDec(t))
-	return f.(directDecFunc)
-}
+func directDecFor(t reflect.Type) directDecFunc { return directDecCache.get(t, newDirectDec) }
 
 // value decodes into v one level deeper.
 func (d *directDecoder) value(f directDecFunc, v reflect.Value) bool {

@@ -3,7 +3,6 @@ package codec
 import (
 	"math"
 	"reflect"
-	"sync"
 )
 
 // The direct path writes a typed payload straight into a serialization
@@ -92,17 +91,11 @@ type directState struct {
 // directFunc writes v, of the type it was made for; false declines it.
 type directFunc func(d *directState, v reflect.Value) bool
 
-var directCache sync.Map // reflect.Type -> directFunc
+var directCache typeCache[directFunc]
 
 // directFor returns t's directFunc. (The funcs look up the funcs of the
 // types they hold on first use, so that a recursive type is made once.)
-func directFor(t reflect.Type) directFunc {
-	if f, ok := directCache.Load(t); ok {
-		return f.(directFunc)
-	}
-	f, _ := directCache.LoadOrStore(t, newDirect(t))
-	return f.(directFunc)
-}
+func directFor(t reflect.Type) directFunc { return directCache.get(t, newDirect) }
 
 // value writes v one level deeper.
 func (d *directState) value(f directFunc, v reflect.Value) bool {

@@ -197,7 +197,7 @@ func (e *encodeErr) finishAt(root string) error {
 
 type encoderFunc func(e *encodeState, v reflect.Value) (any, *encodeErr)
 
-var encCache sync.Map // reflect.Type -> encoderFunc
+var encCache typeCache[encoderFunc]
 
 func (e *encodeState) encode(v reflect.Value) (any, *encodeErr) {
 	if !v.IsValid() {
@@ -216,13 +216,7 @@ func (e *encodeState) encodeWith(enc encoderFunc, v reflect.Value) (any, *encode
 	return x, err
 }
 
-func encoderFor(t reflect.Type) encoderFunc {
-	if f, ok := encCache.Load(t); ok {
-		return f.(encoderFunc)
-	}
-	f, _ := encCache.LoadOrStore(t, newEncoder(t))
-	return f.(encoderFunc)
-}
+func encoderFor(t reflect.Type) encoderFunc { return encCache.get(t, newEncoder) }
 
 func newEncoder(t reflect.Type) encoderFunc {
 	switch {

@@ -37,6 +37,18 @@ type field struct {
 	in  lazy[directDecFunc] // directDecFor(typ)
 }
 
+// typeCache holds what build made for each type, made on first use (a
+// build that loses a race to store is dropped).
+type typeCache[F any] struct{ m sync.Map }
+
+func (c *typeCache[F]) get(t reflect.Type, build func(reflect.Type) F) F {
+	if f, ok := c.m.Load(t); ok {
+		return f.(F)
+	}
+	f, _ := c.m.LoadOrStore(t, build(t))
+	return f.(F)
+}
+
 // lazy remembers what build made for a type on first use, so a hot path
 // reads it without a cache lookup (and a recursive type can be planned
 // before its parts are).
