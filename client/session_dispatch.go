@@ -14,9 +14,9 @@ import (
 func (s *session) dispatch(msg wamp.Message, h handed) bool {
 	switch m := msg.(type) {
 	case *wamp.Result:
-		if isRaw(m.Arguments) && !s.keepsRaw(wamp.RESULT, m.Request, 0, m.Details) && !s.unraw(&m.Arguments) {
-			return false
-		}
+		// A RESULT kept raw stays so: what keepsRaw read of it on decoding
+		// (its details, its call's readOnly) cannot change on the way, and
+		// a call that ended meanwhile drops it unread.
 		s.onResult(m, h.shared)
 	case *wamp.Error:
 		return s.onError(m)
@@ -196,8 +196,9 @@ func plainDetails(details wamp.Dict) bool {
 
 // keepsRaw says whether a RESULT's or an INVOCATION's one object may stay
 // undecoded (wire.Serializer.KeepRawIf, asked on the peer's decoding
-// goroutine; dispatch asks again, as what it said may have changed on the
-// way): its one reader is a typed decoder. That is a final RESULT of a
+// goroutine; dispatch asks again for an INVOCATION, which may have become
+// a chunk of a stream whose first message was still on its way): its one
+// reader is a typed decoder. That is a final RESULT of a
 // call whose result only a typed decoder reads (CallRequest.readOnly), or
 // the first and only INVOCATION of a registration whose handler reads its
 // input through one (RegisterOptions.typedInput), in a client without
