@@ -192,21 +192,6 @@ func TestDecodeDirectMatchesTheMapPath(t *testing.T) {
 }
 
 func TestDecodeDirectMatchesOnRandomValues(t *testing.T) {
-	type generated struct {
-		A int8
-		B uint32
-		C float64
-		D float32
-		E string
-		F []int16
-		G map[string]uint16
-		H *string
-		I [3]bool
-		J []map[string]float64
-		K directInner
-		L []byte
-		M *directInner
-	}
 	rnd := rand.New(rand.NewSource(2))
 	for _, s := range directSerializers {
 		for range 300 {
@@ -271,28 +256,20 @@ func TestDecodeDirectThroughTheWireReader(t *testing.T) {
 	rnd := rand.New(rand.NewSource(3))
 	for _, s := range directSerializers {
 		for i := range 200 {
+			type sample struct {
+				ID     int64
+				Name   string
+				Score  float64
+				Ratio  float32
+				U      uint64
+				Counts map[string]int
+				List   []directInner
+				Ptr    *directInner
+			}
 			var v directWide
 			if i > 0 {
-				rv, _ := quick.Value(reflect.TypeFor[struct {
-					ID     int64
-					Name   string
-					Score  float64
-					Ratio  float32
-					U      uint64
-					Counts map[string]int
-					List   []directInner
-					Ptr    *directInner
-				}](), rnd)
-				g := rv.Interface().(struct {
-					ID     int64
-					Name   string
-					Score  float64
-					Ratio  float32
-					U      uint64
-					Counts map[string]int
-					List   []directInner
-					Ptr    *directInner
-				})
+				rv, _ := quick.Value(reflect.TypeFor[sample](), rnd)
+				g := rv.Interface().(sample)
 				v = directWide{ID: g.ID, Name: g.Name, Score: g.Score, Ratio: g.Ratio, U: g.U, Counts: g.Counts, List: g.List, Ptr: g.Ptr,
 					Blob: []byte(g.Name), When: time.Unix(g.ID%1e9, 0).UTC(), Any: g.Counts}
 			}

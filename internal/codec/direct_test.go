@@ -141,23 +141,27 @@ func TestEncodeDirectMatchesTheMapPath(t *testing.T) {
 	}
 }
 
+// generated is a wide struct testing/quick fills, for comparing the
+// direct paths with the map path on random values.
+type generated struct {
+	A int8
+	B uint32
+	C float64
+	D float32
+	E string
+	F []int16
+	G map[string]uint16
+	H *string
+	I [3]bool
+	J []map[string]float64
+	K directInner
+	L []byte
+	M *directInner
+}
+
 // TestEncodeDirectMatchesOnRandomValues compares the paths on generated
 // values of a wide struct.
 func TestEncodeDirectMatchesOnRandomValues(t *testing.T) {
-	type generated struct {
-		A int8
-		B uint32
-		C float64
-		D float32
-		E string
-		F []int16
-		G map[string]uint16
-		H *string
-		I [3]bool
-		J []map[string]float64
-		K directInner
-		L []byte
-	}
 	rnd := rand.New(rand.NewSource(1))
 	for _, s := range directSerializers {
 		ser, _ := wire.NewSerializer(s)
