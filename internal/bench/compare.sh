@@ -120,8 +120,10 @@ function pr(a, b, k,   x, y, n, m, i, l, lo, hi, t, up) {
   return sprintf("%.2f [%.2f-%.2f] %d/%d", median(l), lo, hi, up, n)
 }
 # cap(k): the time per call of nexus over that of the routed floor: the
-# highest ratio over nexus a client with no WAMP work of its own could reach
-function cap(k,   a, f) { a = r("nexus", k); f = r("routed", k); return (a > 0 && f > 0) ? sprintf("%.2f", f / a) : "-" }
+# highest ratio over nexus a client with no WAMP work of its own could
+# reach; capof(w, k) the same over client w
+function cap(k) { return capof("nexus", k) }
+function capof(w, k,   a, f) { a = r(w, k); f = r("routed", k); return (a > 0 && f > 0) ? sprintf("%.2f", f / a) : "-" }
 function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "-" }
 function num(a) { return a > 0 ? sprintf("%.0f", a) : "-" }
 # above(w, k): µs per call above the floor; times(w, k): time per call as a multiple of the floor
@@ -155,12 +157,15 @@ END {
     printf "\n%-34s %9s %9s %6s %7s %7s %7s %7s %7s %7s %7s %7s\n", "wampkit, here over " base, "here/s", "base/s", "ratio", "allocs", "alloc b", "writes", "write b", "cpu µs", "cpu b", "switch", "swtch b"
     for (i = 1; i <= nk; i++) { k = sorted[i]
       printf "%-34s %9s %9s %6s %7s %7s %7s %7s %7s %7s %7s %7s\n", k, num(r("head", k)), num(r("base", k)), ratio(r("head", k), r("base", k)), al("head", k), al("base", k), wr("head", k), wr("base", k), cpu("head", k), cpu("base", k), sw("head", k), sw("base", k) }
-    printf "\n%-35s %7s %7s %7s %7s %9s %7s %7s %9s\n", "above the floor (µs/call)", "floor", "router", "+here", "+base", "base/here", "own", "own b", "base/here"
+    # owncpu: the CPU a call above that of the routed floor (run in the
+    # rounds of this tree): what the WAMP work of each build costs where
+    # the process is CPU-bound
+    printf "\n%-35s %7s %7s %7s %7s %9s %7s %7s %9s %7s %7s %9s\n", "above the floor (µs/call)", "floor", "router", "+here", "+base", "base/here", "own", "own b", "base/here", "owncpu", "ocpu b", "base/here"
     for (i = 1; i <= nk; i++) { k = sorted[i]
       if (r("floor", k) == 0) continue
-      a = above("head", k); b = above("base", k); c = own("head", k); d = own("base", k)
-      printf "%-34s %7.1f %7s %7s %7s %9s %7s %7s %9s\n", k, 1e6 / r("floor", k), router(k), a, b, (a + 0 > 0 && b + 0 > 0) ? sprintf("%.2f", b / a) : "-",
-        c, d, (c + 0 > 0 && d + 0 > 0) ? sprintf("%.2f", d / c) : "-" }
+      a = above("head", k); b = above("base", k); c = own("head", k); d = own("base", k); e = owncpu("head", k); f = owncpu("base", k)
+      printf "%-34s %7.1f %7s %7s %7s %9s %7s %7s %9s %7s %7s %9s\n", k, 1e6 / r("floor", k), router(k), a, b, (a + 0 > 0 && b + 0 > 0) ? sprintf("%.2f", b / a) : "-",
+        c, d, (c + 0 > 0 && d + 0 > 0) ? sprintf("%.2f", d / c) : "-", e, f, (e + 0 > 0 && f + 0 > 0) ? sprintf("%.2f", f / e) : "-" }
     exit
   }
   printf "\n%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s %9s %7s %6s\n", "rates (calls/s, items/s)", "wampkit", "nexus", "xconn", "wk/nx", "wk/xc", "al wk", "al nx", "al xc", "nexusconv", "wk/nxc", "wk untyp", "un/nx", "al un"
@@ -168,9 +173,9 @@ END {
     printf "%-34s %9s %9s %9s %7s %7s %6s %6s %6s %10s %7s %9s %7s %6s\n", k, num(r("wampkit", k)), num(r("nexus", k)), num(r("xconn", k)),
       ratio(r("wampkit", k), r("nexus", k)), ratio(r("wampkit", k), r("xconn", k)), al("wampkit", k), al("nexus", k), al("xconn", k),
       num(r("nexusconv", k)), ratio(r("wampkit", k), r("nexusconv", k)), num(r("wkany", k)), ratio(r("wkany", k), r("nexus", k)), al("wkany", k) }
-  printf "\n%-34s %-24s %-24s %-24s %-24s %6s\n", "ratios round by round", "wk/nx", "wk/xc", "wk/nxc", "untyped/nx", "cap nx"
+  printf "\n%-34s %-24s %-24s %-24s %-24s %6s %6s\n", "ratios round by round", "wk/nx", "wk/xc", "wk/nxc", "untyped/nx", "cap nx", "cap xc"
   for (i = 1; i <= nk; i++) { k = sorted[i]
-    printf "%-34s %-24s %-24s %-24s %-24s %6s\n", k, pr("wampkit", "nexus", k), pr("wampkit", "xconn", k), pr("wampkit", "nexusconv", k), pr("wkany", "nexus", k), cap(k) }
+    printf "%-34s %-24s %-24s %-24s %-24s %6s %6s\n", k, pr("wampkit", "nexus", k), pr("wampkit", "xconn", k), pr("wampkit", "nexusconv", k), pr("wkany", "nexus", k), cap(k), capof("xconn", k) }
   # At 32 concurrent the process is CPU-bound: the CPU a call (router and
   # both clients) says what each client costs; "own" is the CPU of a client
   # above that of the routed floor.
