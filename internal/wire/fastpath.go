@@ -235,26 +235,33 @@ func incoming(es []element) (wamp.Message, bool) {
 // keptArgs reports whether element i of a message, whose elements before
 // it are es, holds the arguments a Serializer keeps raw (KeepRawIf): a
 // RESULT's or an INVOCATION's that its KeepFunc wants. The caller checks
-// that it is the last element.
+// that it is the last element, and first that it is a list of one
+// dictionary (oneDict): the KeepFunc may take a lock, and most messages
+// (every positional payload) are settled without it.
 func keptArgs(keep *Serializer, es []element, i int) bool {
-	if keep == nil || i < 3 || len(es) < i || !es[0].isInt {
-		return false
-	}
-	var (
-		t            = wamp.MessageType(es[0].u)
-		details      = 2
-		registration wamp.ID
-	)
-	switch {
-	case i == 3 && t == wamp.RESULT:
-	case i == 4 && t == wamp.INVOCATION && es[2].isInt:
-		details, registration = 3, wamp.ID(es[2].u)
-	default:
+	t, registration, details, ok := keepable(keep, es, i)
+	if !ok {
 		return false
 	}
 	f := keep.keep.Load()
 	d, _ := es[details].v.(map[string]any)
-	return f != nil && es[1].isInt && (*f)(t, wamp.ID(es[1].u), registration, d)
+	return f != nil && (*f)(t, wamp.ID(es[1].u), registration, d)
+}
+
+// keepable is keptArgs without asking the KeepFunc: whether element i can
+// hold the arguments of a RESULT or an INVOCATION, with the message type,
+// the registration (0 for a RESULT) and where its Details are.
+func keepable(keep *Serializer, es []element, i int) (t wamp.MessageType, registration wamp.ID, details int, ok bool) {
+	if keep == nil || i < 3 || len(es) < i || !es[0].isInt || !es[1].isInt {
+		return 0, 0, 0, false
+	}
+	switch t = wamp.MessageType(es[0].u); {
+	case i == 3 && t == wamp.RESULT:
+		return t, 0, 2, true
+	case i == 4 && t == wamp.INVOCATION && es[2].isInt:
+		return t, wamp.ID(es[2].u), 3, true
+	}
+	return 0, 0, 0, false
 }
 
 // rawArgs is the arguments element of a list of one dictionary, kept

@@ -258,8 +258,8 @@ func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 		if n == maxElements {
 			return nil, false
 		}
-		if keptArgs(keep, es[:n], n) {
-			if dict, ok := d.oneDict(); ok {
+		if _, _, _, can := keepable(keep, es[:n], n); can {
+			if dict, ok := d.oneDict(); ok && keptArgs(keep, es[:n], n) {
 				es[n], d.i = rawArgs(keep, dict), len(d.b)
 				n++
 				break

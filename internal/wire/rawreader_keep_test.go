@@ -236,7 +236,10 @@ func BenchmarkRawReader(b *testing.B) {
 }
 
 // TestKeepRawIfAsksPerMessage: only the messages the KeepFunc wants keep
-// their object raw, and it is told what the message holds before it.
+// their object raw, and it is told what the message holds before it. It is
+// asked only about arguments that are one object and end the message (it
+// may take a lock on the read loop): never about positional arguments, nor
+// about an object followed by keyword arguments.
 func TestKeepRawIfAsksPerMessage(t *testing.T) {
 	for _, s := range []serialize.Serialization{serialize.JSON, serialize.MSGPACK, serialize.CBOR} {
 		plain, _ := NewSerializer(s)
@@ -257,6 +260,10 @@ func TestKeepRawIfAsksPerMessage(t *testing.T) {
 			&wamp.Result{Request: 1, Details: wamp.Dict{"progress": true}, Arguments: obj},
 			&wamp.Result{Request: 2, Details: wamp.Dict{}, Arguments: obj},
 			&wamp.Invocation{Request: 3, Registration: 9, Details: wamp.Dict{}, Arguments: obj},
+			&wamp.Result{Request: 4, Details: wamp.Dict{}, Arguments: wamp.List{"hello", int64(42)}},
+			&wamp.Result{Request: 5, Details: wamp.Dict{}, Arguments: obj, ArgumentsKw: wamp.Dict{"k": "v"}},
+			&wamp.Invocation{Request: 6, Registration: 9, Details: wamp.Dict{}, Arguments: wamp.List{map[string]any{}, int64(1)}},
+			&wamp.Result{Request: 7, Details: wamp.Dict{}, Arguments: wamp.List{wamp.List{}}},
 		} {
 			frame, err := plain.Serialize(m)
 			if err != nil {
