@@ -257,6 +257,17 @@ func (d *directState) fields(p *structPlan, v reflect.Value) bool {
 	if len(p.fields) > maxDirectFields {
 		return false
 	}
+	if p.always {
+		d.sink.Dict(len(p.fields))
+		for i, f := range p.fields {
+			d.sink.Key(i, f.name)
+			if !d.value(f.out.get(f.typ, directFor), v.Field(f.direct)) {
+				return false
+			}
+		}
+		d.sink.End(true)
+		return true
+	}
 	var there uint64
 	n := 0
 	for i, f := range p.fields {

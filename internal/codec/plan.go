@@ -184,6 +184,7 @@ type structPlan struct {
 	err        error             // invalid tags, reported on use
 	leaf       bool              // isLeafStruct(typ): a value on the wire, not an object
 	required   bool              // some field is required
+	always     bool              // every field is written: none is omitted if empty or zero, none is behind an embedded pointer
 	// self holds decoderFor(typ) and encoderFor(typ), so that an entry
 	// point that looked up the plan needs no second lookup.
 	self struct {
@@ -312,6 +313,10 @@ func buildPlan(t reflect.Type) *structPlan {
 			p.named = append(p.named, f)
 		}
 		p.required = p.required || f.required
+	}
+	p.always = true
+	for _, f := range p.fields {
+		p.always = p.always && f.direct >= 0 && !f.omitEmpty && !f.omitZero
 	}
 	p.allHybrid = len(p.positional) > 0
 	for _, f := range p.positional {
