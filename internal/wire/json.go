@@ -259,7 +259,7 @@ func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 			return nil, false
 		}
 		if _, _, _, can := keepable(keep, es[:n], n); can {
-			if dict, ok := d.oneDict(); ok && keptArgs(keep, es[:n], n) {
+			if dict, ok := d.oneDict(func() bool { return keptArgs(keep, es[:n], n) }); ok {
 				es[n], d.i = rawArgs(keep, dict), len(d.b)
 				n++
 				break
@@ -281,8 +281,10 @@ func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 // one (which KeepRaw keeps raw), ending the message: "[", "{", then up to
 // the last "}" before the two closing brackets at the frame's end, spaces
 // allowed, where the brackets opened at "{" close (so that [{},{}] is two
-// dictionaries, decoded as without KeepRaw). It does not move.
-func (d *jsonDecoder) oneDict() ([]byte, bool) {
+// dictionaries, decoded as without KeepRaw). It does not move. check is
+// asked between the shape's ends, which cost a few bytes' look, and the
+// scan for where "{" closes, which reads the whole dictionary.
+func (d *jsonDecoder) oneDict(check func() bool) ([]byte, bool) {
 	l := *d
 	l.space()
 	if !l.consume('[') {
@@ -302,7 +304,7 @@ func (d *jsonDecoder) oneDict() ([]byte, bool) {
 		end--
 	}
 	end = trimJSONSpace(l.b, end)
-	if end <= start+1 || l.b[end-1] != '}' || jsonCloses(l.b[start:end]) != end-start {
+	if end <= start+1 || l.b[end-1] != '}' || !check() || jsonCloses(l.b[start:end]) != end-start {
 		return nil, false
 	}
 	return l.b[start:end], true

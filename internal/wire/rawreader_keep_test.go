@@ -270,6 +270,7 @@ func TestKeepRawIfAsksPerMessage(t *testing.T) {
 				t.Fatal(err)
 			}
 			msg, _ := keep.Deserialize(frame)
+			want, _ := plain.Deserialize(frame)
 			var args wamp.List
 			var req wamp.ID
 			switch x := msg.(type) {
@@ -281,6 +282,9 @@ func TestKeepRawIfAsksPerMessage(t *testing.T) {
 			_, kept := args[0].(Raw)
 			if kept != (req == 2) {
 				t.Errorf("serialization %d, request %d: kept %v", s, req, kept)
+			}
+			if !kept && !same(msg, want) {
+				t.Errorf("serialization %d, request %d: decoded %#v, want %#v", s, req, msg, want)
 			}
 		}
 		want := []asked{{wamp.RESULT, 1, 0, true}, {wamp.RESULT, 2, 0, false}, {wamp.INVOCATION, 3, 9, false}}

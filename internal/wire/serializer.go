@@ -41,7 +41,9 @@ type Serializer struct {
 
 // KeepFunc says whether a RESULT (registration 0) or an INVOCATION keeps
 // its one dictionary raw, from what the message holds before it. It runs
-// on the goroutine that decodes, for every such message.
+// on the goroutine that decodes, for each such message whose arguments are
+// a list of one dictionary ending the message (the only ones it can keep),
+// and for no other.
 type KeepFunc func(t wamp.MessageType, request, registration wamp.ID, details wamp.Dict) bool
 
 // KeepRaw makes the fast path leave the arguments of a RESULT or an
