@@ -122,6 +122,12 @@ func TestEncodeDirectMatchesTheMapPath(t *testing.T) {
 			B int
 		}{"x", 1},
 		"empty": struct{}{},
+		// a promoted field of a struct embedded by value: the two-pass path
+		"embedded": struct {
+			directEmbedded
+			X int `json:"x,omitempty"`
+			Y int `json:"y"`
+		}{directEmbedded{Deep: "by value"}, 0, 2},
 	}
 	for _, s := range directSerializers {
 		ser, err := wire.NewSerializer(s)

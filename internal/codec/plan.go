@@ -184,7 +184,7 @@ type structPlan struct {
 	err        error             // invalid tags, reported on use
 	leaf       bool              // isLeafStruct(typ): a value on the wire, not an object
 	required   bool              // some field is required
-	always     bool              // every field is written: none is omitted if empty or zero, none is behind an embedded pointer
+	always     bool              // every field is written: none is omitted if empty or zero, none is promoted from an embedded struct
 	// self holds decoderFor(typ) and encoderFor(typ), so that an entry
 	// point that looked up the plan needs no second lookup.
 	self struct {
