@@ -15,17 +15,20 @@
 #   MODES=seq WHO='wampkit|nexus|routed' COUNT=20 internal/bench/compare.sh   # some rows and clients, more rounds
 #
 # BASE builds the revision's benchmarks in a temporary git worktree and
-# interleaves its rounds with this tree's (order alternating each round);
-# only wampkit's own benchmarks run, and the table shows this tree over the
-# base, then both above the floor (the floor runs with this tree's
-# rounds): base/here is how many times wampkit's cost above the floor
-# shrank. Without BASE it prints four tables: rates and allocations with
-# wampkit's ratios over each peer (and of wampkit's untyped API, "wkany",
-# over nexus: the same work as nexus's benchmark, no typed conversion); the
-# same ratios taken round by round (median, range, and the rounds in which
-# wampkit was the faster), with the cap over nexus (nexus's time over the
-# routed floor's: the best ratio a client with no WAMP work of its own could
-# reach); the CPU a call of the whole process, and of each client above the
+# interleaves its rounds with this tree's (each build in a process of its
+# own, which goes first alternating each round; the floors follow in a
+# third); only wampkit's own benchmarks run, and the table shows this tree
+# over the base, then both above the floor, and the CPU a call of each
+# above the routed floor's: base/here is how many times wampkit's cost
+# above the floor shrank. Without BASE it prints four tables: rates and
+# allocations with wampkit's ratios over each peer (and of wampkit's
+# untyped API, "wkany", over nexus: the same work as nexus's benchmark, no
+# typed conversion); the same ratios taken round by round (median, range,
+# and the rounds in which wampkit was the faster), with the caps over nexus
+# and over xconn-go (the peer's time over the routed floor's, from the
+# medians: about the best ratio over that peer a client with no WAMP work of
+# its own would reach; an estimate, which a ratio can exceed in a noisy
+# run); the CPU a call of the whole process, and of each client above the
 # routed floor's (at 32 concurrent the process is CPU-bound, so this is
 # what each client costs); then each client's cost above the floor
 # per call (µs, from the median rates), split into the router's share (the
@@ -66,13 +69,14 @@ if [ -n "${BASE:-}" ]; then
   (cd "$base_tree" && go test -c -o "$out/base.test" ./internal/bench/)
 fi
 
-# bench BIN DIR LABEL [WHO]: one round of every benchmark of WHO (default
-# $who); LABEL renames wampkit.
+# bench BIN DIR LABEL [WHO [STREAMS]]: one round of every benchmark of WHO
+# (default $who); LABEL renames wampkit; STREAMS (default $progressive)
+# empty leaves the progressive streams out.
 bench() {
-  local bin=$1 dir=$2 label=$3 w=${4:-$who}
+  local bin=$1 dir=$2 label=$3 w=${4:-$who} streams=${5-$progressive}
   (cd "$dir" &&
     "$bin" -test.run '^$' -test.bench "^BenchmarkCall\$/^($w)\$/^($TRANSPORTS)\$/^($MODES)\$" -test.benchtime "$BENCHTIME" &&
-    if [ -n "$progressive" ]; then
+    if [ -n "$streams" ]; then
       "$bin" -test.run '^$' -test.bench "^BenchmarkProgressive\$/^($w)\$/^($TRANSPORTS)\$" -test.benchtime 2x
     fi) |
     sed "s|^\(Benchmark[A-Za-z]*\)/wampkit/|\1/$label/|" >> "$out/results.txt"
@@ -82,15 +86,15 @@ for i in $(seq "$COUNT"); do
   if [ -z "${BASE:-}" ]; then
     bench "$out/head.test" internal/bench wampkit
   elif [ $((i % 2)) -eq 1 ]; then
-    # The floors run in a process of their own, so that the two builds of
-    # wampkit each run in a fresh process, after the same benchmarks.
+    # Each build of wampkit runs in a process of its own, the two taking
+    # turns to go first; the floors (no streams) run last, in another.
     bench "$out/head.test" internal/bench head
     bench "$out/base.test" "$base_tree/internal/bench" base
-    bench "$out/head.test" internal/bench head 'floor|routed'
+    bench "$out/head.test" internal/bench head 'floor|routed' ''
   else
-    bench "$out/head.test" internal/bench head 'floor|routed'
     bench "$out/base.test" "$base_tree/internal/bench" base
     bench "$out/head.test" internal/bench head
+    bench "$out/head.test" internal/bench head 'floor|routed' ''
   fi
 done
 if [ -z "${BASE:-}" ]; then
