@@ -208,8 +208,8 @@ func decodeCBORFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	}
 	var es [maxElements]element
 	for i := range n {
-		if _, _, _, can := keepable(keep, es[:i], int(i)); can && i == n-1 {
-			if dict, ok := d.oneDict(); ok && keptArgs(keep, es[:i], int(i)) {
+		if q, can := keepable(keep, es[:i], int(i)); can && i == n-1 {
+			if dict, ok := d.oneDict(); ok && q.wanted() {
 				es[i], d.i = rawArgs(keep, dict), len(d.b)
 				break
 			}

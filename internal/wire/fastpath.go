@@ -232,36 +232,42 @@ func incoming(es []element) (wamp.Message, bool) {
 	return msg, ok
 }
 
-// keptArgs reports whether element i of a message, whose elements before
-// it are es, holds the arguments a Serializer keeps raw (KeepRawIf): a
-// RESULT's or an INVOCATION's that its KeepFunc wants. The caller checks
-// that it is the last element, and first that it is a list of one
-// dictionary (oneDict): the KeepFunc may take a lock, and most messages
-// (every positional payload) are settled without it.
-func keptArgs(keep *Serializer, es []element, i int) bool {
-	t, registration, details, ok := keepable(keep, es, i)
-	if !ok {
-		return false
+// keepable reports whether element i of a message, whose elements before
+// it are es, can hold the arguments a Serializer keeps raw (KeepRawIf): a
+// RESULT's or an INVOCATION's. The question it returns asks the KeepFunc
+// whether to keep them; the caller asks it last, once the element is
+// known to be the message's last and a list of one dictionary (oneDict):
+// the KeepFunc may take a lock, and most messages (every positional
+// payload) are settled without it.
+func keepable(keep *Serializer, es []element, i int) (keepQuestion, bool) {
+	if keep == nil || i < 3 || len(es) < i || !es[0].isInt || !es[1].isInt {
+		return keepQuestion{}, false
 	}
-	f := keep.keep.Load()
-	d, _ := es[details].v.(map[string]any)
-	return f != nil && (*f)(t, wamp.ID(es[1].u), registration, d)
+	q := keepQuestion{keep: keep, t: wamp.MessageType(es[0].u), request: wamp.ID(es[1].u)}
+	switch {
+	case i == 3 && q.t == wamp.RESULT:
+		q.details, _ = es[2].v.(map[string]any)
+	case i == 4 && q.t == wamp.INVOCATION && es[2].isInt:
+		q.registration = wamp.ID(es[2].u)
+		q.details, _ = es[3].v.(map[string]any)
+	default:
+		return keepQuestion{}, false
+	}
+	return q, true
 }
 
-// keepable is keptArgs without asking the KeepFunc: whether element i can
-// hold the arguments of a RESULT or an INVOCATION, with the message type,
-// the registration (0 for a RESULT) and where its Details are.
-func keepable(keep *Serializer, es []element, i int) (t wamp.MessageType, registration wamp.ID, details int, ok bool) {
-	if keep == nil || i < 3 || len(es) < i || !es[0].isInt || !es[1].isInt {
-		return 0, 0, 0, false
-	}
-	switch t = wamp.MessageType(es[0].u); {
-	case i == 3 && t == wamp.RESULT:
-		return t, 0, 2, true
-	case i == 4 && t == wamp.INVOCATION && es[2].isInt:
-		return t, wamp.ID(es[2].u), 3, true
-	}
-	return 0, 0, 0, false
+// keepQuestion is what a KeepFunc is asked about a message (keepable).
+type keepQuestion struct {
+	keep                  *Serializer
+	t                     wamp.MessageType
+	request, registration wamp.ID
+	details               map[string]any
+}
+
+// wanted asks the KeepFunc.
+func (q keepQuestion) wanted() bool {
+	f := q.keep.keep.Load()
+	return f != nil && (*f)(q.t, q.request, q.registration, q.details)
 }
 
 // rawArgs is the arguments element of a list of one dictionary, kept

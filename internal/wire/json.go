@@ -258,8 +258,8 @@ func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 		if n == maxElements {
 			return nil, false
 		}
-		if _, _, _, can := keepable(keep, es[:n], n); can {
-			if dict, ok := d.oneDict(func() bool { return keptArgs(keep, es[:n], n) }); ok {
+		if q, can := keepable(keep, es[:n], n); can {
+			if dict, ok := d.oneDict(q.wanted); ok {
 				es[n], d.i = rawArgs(keep, dict), len(d.b)
 				n++
 				break

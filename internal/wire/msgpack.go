@@ -237,8 +237,8 @@ func decodeMsgPackFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	}
 	var es [maxElements]element
 	for i := range n {
-		if _, _, _, can := keepable(keep, es[:i], i); can && i == n-1 {
-			if dict, ok := d.oneDict(); ok && keptArgs(keep, es[:i], i) {
+		if q, can := keepable(keep, es[:i], i); can && i == n-1 {
+			if dict, ok := d.oneDict(); ok && q.wanted() {
 				es[i], d.i = rawArgs(keep, dict), len(d.b)
 				break
 			}
