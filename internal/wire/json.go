@@ -385,15 +385,19 @@ type jsonDecoder struct {
 	keys    []string // keys of the objects being read, innermost last
 }
 
-func (d *jsonDecoder) space() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
+func (d *jsonDecoder) space() { d.i = skipJSONSpace(d.b, d.i) }
+
+// skipJSONSpace returns where the whitespace at b[i:] ends.
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
 		case ' ', '\t', '\n', '\r':
-			d.i++
+			i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
 func (d *jsonDecoder) consume(c byte) bool {

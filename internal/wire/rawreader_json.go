@@ -102,13 +102,4 @@ func (rd *RawReader) jsonKey() ([]byte, bool) {
 	return k, true
 }
 
-func (rd *RawReader) space() {
-	for rd.i < len(rd.b) {
-		switch rd.b[rd.i] {
-		case ' ', '\t', '\n', '\r':
-			rd.i++
-		default:
-			return
-		}
-	}
-}
+func (rd *RawReader) space() { rd.i = skipJSONSpace(rd.b, rd.i) }
