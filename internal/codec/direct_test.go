@@ -1,6 +1,7 @@
 package codec_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"net/netip"
@@ -106,6 +107,20 @@ func viaDirect(t *testing.T, ser *wire.Serializer, v any) (wamp.List, bool) {
 	return roundTrip(t, ser, wamp.List{raw}), true
 }
 
+// checkDirectEncode sends v both ways with ser: the direct path must take
+// it and put on the wire what the map path puts there.
+func checkDirectEncode(t *testing.T, ser *wire.Serializer, v any, what string) {
+	t.Helper()
+	want := viaMaps(t, ser, v)
+	got, ok := viaDirect(t, ser, v)
+	if !ok {
+		t.Fatalf("%s: the direct path declined it", what)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\ndirect %#v\nmaps   %#v", what, got, want)
+	}
+}
+
 func TestEncodeDirectMatchesTheMapPath(t *testing.T) {
 	emb := &directEmbedded{Deep: "down"}
 	values := map[string]any{
@@ -135,14 +150,7 @@ func TestEncodeDirectMatchesTheMapPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		for name, v := range values {
-			want := viaMaps(t, ser, v)
-			got, ok := viaDirect(t, ser, v)
-			if !ok {
-				t.Fatalf("serialization %d, %s: the direct path declined it", s, name)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("serialization %d, %s:\ndirect %#v\nmaps   %#v", s, name, got, want)
-			}
+			checkDirectEncode(t, ser, v, fmt.Sprintf("serialization %d, %s", s, name))
 		}
 	}
 }
@@ -177,14 +185,7 @@ func TestEncodeDirectMatchesOnRandomValues(t *testing.T) {
 				t.Fatal("quick.Value")
 			}
 			v := rv.Interface()
-			want := viaMaps(t, ser, v)
-			got, ok := viaDirect(t, ser, v)
-			if !ok {
-				t.Fatalf("serialization %d: declined %#v", s, v)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("serialization %d, %#v:\ndirect %#v\nmaps   %#v", s, v, got, want)
-			}
+			checkDirectEncode(t, ser, v, fmt.Sprintf("serialization %d, %#v", s, v))
 		}
 	}
 }
