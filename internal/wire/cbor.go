@@ -208,10 +208,12 @@ func decodeCBORFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	}
 	var es [maxElements]element
 	for i := range n {
-		if q, can := keepable(keep, es[:i], int(i)); can && i == n-1 {
-			if dict, ok := d.oneDict(); ok && q.wanted() {
-				es[i], d.i = rawArgs(keep, dict), len(d.b)
-				break
+		if i == n-1 {
+			if q, can := keepable(keep, es[:i], int(i)); can {
+				if dict, ok := d.oneDict(); ok && q.wanted() {
+					es[i], d.i = rawArgs(keep, dict), len(d.b)
+					break
+				}
 			}
 		}
 		if es[i], ok = d.element(); !ok {

@@ -237,10 +237,12 @@ func decodeMsgPackFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	}
 	var es [maxElements]element
 	for i := range n {
-		if q, can := keepable(keep, es[:i], i); can && i == n-1 {
-			if dict, ok := d.oneDict(); ok && q.wanted() {
-				es[i], d.i = rawArgs(keep, dict), len(d.b)
-				break
+		if i == n-1 {
+			if q, can := keepable(keep, es[:i], i); can {
+				if dict, ok := d.oneDict(); ok && q.wanted() {
+					es[i], d.i = rawArgs(keep, dict), len(d.b)
+					break
+				}
 			}
 		}
 		if es[i], ok = d.element(); !ok {
