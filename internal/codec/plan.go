@@ -291,7 +291,7 @@ func parsePosition(s string) (int, error) {
 
 // buildPlan analyses t (a struct type).
 func buildPlan(t reflect.Type) *structPlan {
-	p := &structPlan{typ: t, byName: map[string]*field{}, byFold: map[string]*field{}, leaf: isLeafStruct(t)}
+	p := &structPlan{typ: t, byName: map[string]*field{}, byFold: map[string]*field{}, leaf: isLeafStruct(t), always: true}
 	all, err := collectFields(t)
 	p.err = err
 	p.fields = dominantFields(all)
@@ -313,9 +313,6 @@ func buildPlan(t reflect.Type) *structPlan {
 			p.named = append(p.named, f)
 		}
 		p.required = p.required || f.required
-	}
-	p.always = true
-	for _, f := range p.fields {
 		p.always = p.always && f.direct >= 0 && !f.omitEmpty && !f.omitZero
 	}
 	p.allHybrid = len(p.positional) > 0
