@@ -257,23 +257,14 @@ func (d *directState) fields(p *structPlan, v reflect.Value) bool {
 	if len(p.fields) > maxDirectFields {
 		return false
 	}
-	if p.always {
-		d.sink.Dict(len(p.fields))
+	there, n := ^uint64(0), len(p.fields) // all of them, when none can be left out
+	if !p.always {
+		there, n = 0, 0
 		for i, f := range p.fields {
-			d.sink.Key(i, f.name)
-			if !d.value(f.out.get(f.typ, directFor), v.Field(f.direct)) {
-				return false
+			if _, ok := present(f, v); ok {
+				there |= 1 << i
+				n++
 			}
-		}
-		d.sink.End(true)
-		return true
-	}
-	var there uint64
-	n := 0
-	for i, f := range p.fields {
-		if _, ok := present(f, v); ok {
-			there |= 1 << i
-			n++
 		}
 	}
 	d.sink.Dict(n)
