@@ -210,8 +210,8 @@ func decodeCBORFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	for i := range n {
 		if i == n-1 {
 			if q, can := keepable(keep, es[:i], int(i)); can {
-				if dict, ok := d.oneDict(); ok && q.wanted() {
-					es[i], d.i = rawArgs(keep, dict), len(d.b)
+				if start, ok := d.oneDict(); ok && q.wanted() {
+					es[i], d.i = rawArgs(keep, d.b, d.s, start, len(d.b)), len(d.b)
 					break
 				}
 			}
@@ -226,18 +226,18 @@ func decodeCBORFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	return incoming(es[:n])
 }
 
-// oneDict returns the rest of the frame when it is a list of one element
-// starting with the head of a map of definite length (which KeepRaw keeps
-// raw), without moving.
-func (d *cborDecoder) oneDict() ([]byte, bool) {
+// oneDict returns where the rest of the frame starts its one element when
+// it is a list of one element starting with the head of a map of definite
+// length (which KeepRaw keeps raw), without moving.
+func (d *cborDecoder) oneDict() (start int, ok bool) {
 	l := *d
 	if major, n, ok := l.head(); !ok || major != cborArray || n != 1 || l.i >= len(l.b) {
-		return nil, false
+		return 0, false
 	}
 	if c := l.b[l.i]; c&0xe0 != cborMap || c&0x1f > 27 {
-		return nil, false
+		return 0, false
 	}
-	return l.b[l.i:], true
+	return l.i, true
 }
 
 // cborDecoder reads CBOR from b; s, when set, is b as a string, and strings

@@ -18,10 +18,14 @@ import (
 // a size count) reads it back into values first (Raw.Value).
 
 // Raw is a value already encoded by a Serializer (see Sink). It is
-// immutable.
+// immutable: nothing writes to data, which may be the bytes of s.
 type Raw struct {
 	ser  *Serializer
 	data []byte
+	// s, when set, is data as a string: the value was kept from a frame
+	// whose strings are slices of one string (rawArgs), and so are the
+	// strings read from it.
+	s string
 }
 
 // Len is the size of the encoded value, in bytes.
@@ -59,8 +63,8 @@ func (r Raw) Value() (any, error) {
 // element of a message's list, and returns where the value ends (JSON:
 // after the whitespace that follows it); false when the decoder declines.
 func (r Raw) fastValue() (v any, end int, ok bool) {
-	var s string
-	if len(r.data) <= sharedStringsMax {
+	s := r.s
+	if s == "" && len(r.data) <= sharedStringsMax {
 		s = string(r.data) // one copy for every string
 	}
 	v, end, ok = valueAt(r.ser.format, r.data, s, 0, 1)

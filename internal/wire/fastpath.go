@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"unsafe"
 
 	"github.com/gammazero/nexus/v3/wamp"
 )
@@ -271,7 +272,17 @@ func (q keepQuestion) wanted() bool {
 }
 
 // rawArgs is the arguments element of a list of one dictionary, kept
-// encoded: a copy of dict, whose frame is borrowed.
-func rawArgs(keep *Serializer, dict []byte) element {
-	return element{v: []any{Raw{ser: keep, data: bytes.Clone(dict)}}}
+// encoded: the dictionary is frame[start:end], and the frame is borrowed.
+// When the frame has a shared string (shared, as the strings decoded from
+// it are slices of), the Raw is a slice of that string too, as its
+// strings will be; else a copy.
+func rawArgs(keep *Serializer, frame []byte, shared string, start, end int) element {
+	r := Raw{ser: keep}
+	if shared != "" {
+		r.s = shared[start:end]
+		r.data = unsafe.Slice(unsafe.StringData(r.s), len(r.s)) // only ever read
+	} else {
+		r.data = bytes.Clone(frame[start:end])
+	}
+	return element{v: []any{r}}
 }

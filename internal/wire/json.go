@@ -259,8 +259,8 @@ func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 			return nil, false
 		}
 		if q, can := keepable(keep, es[:n], n); can {
-			if dict, ok := d.oneDict(q.wanted); ok {
-				es[n], d.i = rawArgs(keep, dict), len(d.b)
+			if start, end, ok := d.oneDict(q.wanted); ok {
+				es[n], d.i = rawArgs(keep, d.b, d.s, start, end), len(d.b)
 				n++
 				break
 			}
@@ -277,37 +277,37 @@ func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	return incoming(es[:n])
 }
 
-// oneDict returns the dictionary when the rest of the frame is a list of
+// oneDict returns where the dictionary starts and ends when the rest of the frame is a list of
 // one (which KeepRaw keeps raw), ending the message: "[", "{", then up to
 // the last "}" before the two closing brackets at the frame's end, spaces
 // allowed, where the brackets opened at "{" close (so that [{},{}] is two
 // dictionaries, decoded as without KeepRaw). It does not move. check is
 // asked between the shape's ends, which cost a few bytes' look, and the
 // scan for where "{" closes, which reads the whole dictionary.
-func (d *jsonDecoder) oneDict(check func() bool) ([]byte, bool) {
+func (d *jsonDecoder) oneDict(check func() bool) (start, end int, ok bool) {
 	l := *d
 	l.space()
 	if !l.consume('[') {
-		return nil, false
+		return 0, 0, false
 	}
 	l.space()
-	start := l.i
+	start = l.i
 	if start >= len(l.b) || l.b[start] != '{' {
-		return nil, false
+		return 0, 0, false
 	}
-	end := len(l.b)
+	end = len(l.b)
 	for _, c := range [2]byte{']', ']'} {
 		end = trimJSONSpace(l.b, end)
 		if end <= start || l.b[end-1] != c {
-			return nil, false
+			return 0, 0, false
 		}
 		end--
 	}
 	end = trimJSONSpace(l.b, end)
 	if end <= start+1 || l.b[end-1] != '}' || !check() || jsonCloses(l.b[start:end]) != end-start {
-		return nil, false
+		return 0, 0, false
 	}
-	return l.b[start:end], true
+	return start, end, true
 }
 
 // jsonCloses returns where the bracket that b starts with is closed (just

@@ -239,8 +239,8 @@ func decodeMsgPackFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	for i := range n {
 		if i == n-1 {
 			if q, can := keepable(keep, es[:i], i); can {
-				if dict, ok := d.oneDict(); ok && q.wanted() {
-					es[i], d.i = rawArgs(keep, dict), len(d.b)
+				if start, ok := d.oneDict(); ok && q.wanted() {
+					es[i], d.i = rawArgs(keep, d.b, d.s, start, len(d.b)), len(d.b)
 					break
 				}
 			}
@@ -255,17 +255,18 @@ func decodeMsgPackFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	return incoming(es[:n])
 }
 
-// oneDict returns the rest of the frame when it is a list of one element
-// starting with a map's head (which KeepRaw keeps raw), without moving.
-func (d *mpDecoder) oneDict() ([]byte, bool) {
+// oneDict returns where the rest of the frame starts its one element when
+// it is a list of one element starting with a map's head (which KeepRaw
+// keeps raw), without moving.
+func (d *mpDecoder) oneDict() (start int, ok bool) {
 	l := *d
 	if n, ok := l.arrayLen(); !ok || n != 1 || l.i >= len(l.b) {
-		return nil, false
+		return 0, false
 	}
 	if c := l.b[l.i]; c&0xf0 != 0x80 && c != 0xde && c != 0xdf {
-		return nil, false
+		return 0, false
 	}
-	return l.b[l.i:], true
+	return l.i, true
 }
 
 // element reads one element of a message's list; a non-negative integer is

@@ -46,7 +46,7 @@ type RawReader struct {
 // Reader makes rd read r from its start (rd is the caller's, so that
 // reading allocates nothing of its own).
 func (r Raw) Reader(rd *RawReader) {
-	*rd = RawReader{b: r.data, failed: r.ser == nil}
+	*rd = RawReader{b: r.data, s: r.s, failed: r.ser == nil}
 	if r.ser != nil {
 		rd.format = r.ser.format
 	}

@@ -322,3 +322,52 @@ func TestKeptObjectWithBytesAfterItReadsAsBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestKeptObjectIsItsFramesStrings checks that an object kept raw from a
+// borrowed frame owns its bytes (the frame's buffer is the reader's to
+// reuse) and that, as the strings decoded from a frame are slices of one
+// copy of it, reading the object's strings copies nothing more: before, a
+// kept object was a copy of its bytes, and a RawReader made one more copy
+// of them as a string for the first string it read.
+func TestKeptObjectIsItsFramesStrings(t *testing.T) {
+	obj := map[string]any{"name": "Ada Lovelace", "email": "ada@example.com", "tags": []any{"math", "engines"}}
+	for _, f := range formats {
+		frame, ok := f.append(nil, &wamp.Result{Request: 9, Details: wamp.Dict{}, Arguments: wamp.List{obj}})
+		if !ok {
+			t.Fatalf("%s: fast path declined the RESULT", f.name)
+		}
+		keep := keepRawSerializer(f)
+		buf := bytes.Clone(frame)
+		args := arguments(keep.DeserializeBorrowed(buf))
+		raw, ok := args[0].(Raw)
+		if len(args) != 1 || !ok {
+			t.Fatalf("%s: arguments %#v, want one Raw", f.name, args)
+		}
+		for i := range buf {
+			buf[i] = 0xff // the reader's next frame
+		}
+		if v, err := raw.Value(); err != nil || !sameValue(v, obj) {
+			t.Fatalf("%s: after the frame's buffer was reused the kept object reads %#v (%v)", f.name, v, err)
+		}
+		var rd RawReader
+		allocs := testing.AllocsPerRun(100, func() {
+			raw.Reader(&rd)
+			for i, n := 0, rd.Dict(); rd.More(i, n); i++ {
+				k, ok := rd.Key()
+				if !ok {
+					t.Fatalf("%s: key %d unread", f.name, i)
+				}
+				if string(k) != "tags" {
+					_ = rd.String()
+					continue
+				}
+				for j, m := 0, rd.List(); rd.More(j, m); j++ {
+					_ = rd.String()
+				}
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: reading the kept object's strings made %v allocations, want none", f.name, allocs)
+		}
+	}
+}
