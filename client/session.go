@@ -347,7 +347,7 @@ func (s *session) sink() *wire.Sink {
 	if s == nil || s.ser == nil || s.cfg.Intercepted {
 		return nil
 	}
-	return s.ser.Sink(make([]byte, 0, 256))
+	return s.ser.NewSink()
 }
 
 // ownRaw returns msg, whose payload is args=[raw] (typed.Direct), as this
