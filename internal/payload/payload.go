@@ -17,6 +17,7 @@ package payload
 import (
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
@@ -78,9 +79,12 @@ func decodeDirect(p *client.Payload, dst any, opts []codec.Option) (done bool, e
 		return false, nil
 	}
 	if p.Kwargs == nil && len(opts) == 0 && codec.DirectTarget(dst) {
-		var rd wire.RawReader
-		raw.Reader(&rd)
-		if codec.DecodeDirect(&rd, dst) {
+		rd := readers.Get().(*wire.RawReader)
+		raw.Reader(rd)
+		ok := codec.DecodeDirect(rd, dst)
+		*rd = wire.RawReader{} // holds nothing of the payload while pooled
+		readers.Put(rd)
+		if ok {
 			return true, nil
 		}
 		reflect.ValueOf(dst).Elem().SetZero()
@@ -90,6 +94,10 @@ func decodeDirect(p *client.Payload, dst any, opts []codec.Option) (done bool, e
 	}
 	return false, nil
 }
+
+// readers keeps RawReaders between decodes: one given to the codec as a
+// Source escapes, and would be an allocation every decode.
+var readers = sync.Pool{New: func() any { return new(wire.RawReader) }}
 
 // readBack reads p's kept object into values. Bytes that do not decode
 // are an error matching client.ErrProtocol.
