@@ -12,7 +12,9 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
+	"github.com/wampkit/wampkit/internal/payload"
 	"github.com/wampkit/wampkit/internal/wire"
 )
 
@@ -309,7 +311,7 @@ func BenchmarkTypedWire(b *testing.B) {
 	// callee.Register): the struct written into a Sink, spliced into the
 	// frame.
 	sinkEncode := func(buf []byte) []byte {
-		sink := ser.Sink(make([]byte, 0, 256))
+		sink := ser.NewSink() // as the session makes it
 		if !codec.EncodeDirect(sink, struct10) {
 			b.Fatal("the direct path declined struct10")
 		}
@@ -326,20 +328,18 @@ func BenchmarkTypedWire(b *testing.B) {
 	}
 	keep.KeepRaw()
 	// The typed path wampkit takes from a wire peer: the object kept
-	// undecoded, read straight into the struct.
+	// undecoded, read straight into the struct (payload.DecodeResult, as
+	// caller.Call and callee.Register decode).
 	rawDecode := func(out *Struct10) {
 		r, ok := keep.DeserializeBorrowed(frame).(*wamp.Result)
 		if !ok || len(r.Arguments) != 1 {
 			b.Fatal("not a RESULT of one argument")
 		}
-		raw, ok := r.Arguments[0].(wire.Raw)
-		if !ok {
+		if _, ok := r.Arguments[0].(wire.Raw); !ok {
 			b.Fatalf("kept %T", r.Arguments[0])
 		}
-		var rd wire.RawReader
-		raw.Reader(&rd)
-		if !codec.DecodeDirect(&rd, out) {
-			b.Fatal("the direct decoder declined struct10")
+		if err := payload.DecodeResult(client.Payload{Args: r.Arguments}, out); err != nil {
+			b.Fatal(err)
 		}
 	}
 	directEncode := func(buf []byte) []byte { return appendDirectYield(buf, 4242, &struct10) }
