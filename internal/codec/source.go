@@ -40,8 +40,9 @@ type Source interface {
 	// the one before; false ends it (reading the closing bracket, JSON).
 	More(i, n int) bool
 	// Key reads the key of a dictionary entry, a string, as bytes valid
-	// until the next call; false when the key is not a plain string (the
-	// caller then gives up).
+	// until the next call, which must not be written (they may be a
+	// string's); false when the key is not a plain string (the caller then
+	// gives up).
 	Key() ([]byte, bool)
 	// Value reads the next value as the serialization's decoder gives it
 	// in a message (the canonical types); false when it does not.

@@ -226,8 +226,8 @@ func decodeCBORFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	return incoming(es[:n])
 }
 
-// oneDict returns where the rest of the frame starts its one element when
-// it is a list of one element starting with the head of a map of definite
+// oneDict returns the offset of the map's head when the rest of the frame
+// is a list of one element that starts with the head of a map of definite
 // length (which KeepRaw keeps raw), without moving.
 func (d *cborDecoder) oneDict() (start int, ok bool) {
 	l := *d

@@ -273,9 +273,9 @@ func (q keepQuestion) wanted() bool {
 
 // rawArgs is the arguments element of a list of one dictionary, kept
 // encoded: the dictionary is frame[start:end], and the frame is borrowed.
-// When the frame has a shared string (shared, as the strings decoded from
-// it are slices of), the Raw is a slice of that string too, as its
-// strings will be; else a copy.
+// When the frame is no larger than sharedStringsMax, shared is the frame
+// as one string, of which every string decoded from it is a slice; the Raw
+// is then a slice of it too. Else the Raw is a copy.
 func rawArgs(keep *Serializer, frame []byte, shared string, start, end int) element {
 	r := Raw{ser: keep}
 	if shared != "" {

@@ -277,13 +277,14 @@ func decodeJSONFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	return incoming(es[:n])
 }
 
-// oneDict returns where the dictionary starts and ends when the rest of the frame is a list of
-// one (which KeepRaw keeps raw), ending the message: "[", "{", then up to
-// the last "}" before the two closing brackets at the frame's end, spaces
-// allowed, where the brackets opened at "{" close (so that [{},{}] is two
-// dictionaries, decoded as without KeepRaw). It does not move. check is
-// asked between the shape's ends, which cost a few bytes' look, and the
-// scan for where "{" closes, which reads the whole dictionary.
+// oneDict returns where the dictionary starts and ends when the rest of
+// the frame is a list of one (which KeepRaw keeps raw), ending the
+// message: "[", "{", then up to the last "}" before the two closing
+// brackets at the frame's end, spaces allowed, where the brackets opened
+// at "{" close (so that [{},{}] is two dictionaries, decoded as without
+// KeepRaw). It does not move. check is asked between the shape's ends,
+// which cost a few bytes' look, and the scan for where "{" closes, which
+// reads the whole dictionary.
 func (d *jsonDecoder) oneDict(check func() bool) (start, end int, ok bool) {
 	l := *d
 	l.space()

@@ -255,9 +255,9 @@ func decodeMsgPackFrame(data []byte, keep *Serializer) (wamp.Message, bool) {
 	return incoming(es[:n])
 }
 
-// oneDict returns where the rest of the frame starts its one element when
-// it is a list of one element starting with a map's head (which KeepRaw
-// keeps raw), without moving.
+// oneDict returns the offset of the map's head when the rest of the frame
+// is a list of one element that starts with one (which KeepRaw keeps raw),
+// without moving.
 func (d *mpDecoder) oneDict() (start int, ok bool) {
 	l := *d
 	if n, ok := l.arrayLen(); !ok || n != 1 || l.i >= len(l.b) {

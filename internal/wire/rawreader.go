@@ -15,14 +15,16 @@ import (
 var _ codec.Source = (*RawReader)(nil)
 
 // RawReader reads a Raw value (Raw.Reader). The zero value reads nothing
-// and fails. Its strings are slices of one copy of a Raw no larger than
-// sharedStringsMax, else copies; the keys Key returns are slices of the
-// Raw's bytes. It is not safe for concurrent use.
+// and fails. The strings it reads from a Raw no larger than
+// sharedStringsMax are slices of one string of its bytes (the frame's, for
+// a Raw kept from one), else copies; the keys Key returns are slices of the
+// Raw's bytes, which must not be written. It is not safe for concurrent use.
 type RawReader struct {
 	b []byte
-	// s is b as one string, made when the first string is read of a Raw
-	// no larger than sharedStringsMax: the strings read are slices of it,
-	// as the fast path's in a message are of the frame's.
+	// s is b as one string: the Raw's own (Raw.s), else made when the
+	// first string is read of a Raw no larger than sharedStringsMax. The
+	// strings read are slices of it, as the fast path's in a message are
+	// of the frame's.
 	s      string
 	i      int
 	format serialization

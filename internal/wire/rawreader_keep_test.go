@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"testing/quick"
 
@@ -348,6 +349,24 @@ func TestKeptObjectIsItsFramesStrings(t *testing.T) {
 		}
 		if v, err := raw.Value(); err != nil || !sameValue(v, obj) {
 			t.Fatalf("%s: after the frame's buffer was reused the kept object reads %#v (%v)", f.name, v, err)
+		}
+		// A frame over sharedStringsMax has no shared string: its object
+		// is a copy, which outlives the buffer too.
+		big := map[string]any{"name": strings.Repeat("a", sharedStringsMax)}
+		bigFrame, ok := f.append(nil, &wamp.Result{Request: 9, Details: wamp.Dict{}, Arguments: wamp.List{big}})
+		if !ok {
+			t.Fatalf("%s: fast path declined the large RESULT", f.name)
+		}
+		bigArgs := arguments(keep.DeserializeBorrowed(bigFrame))
+		bigRaw, ok := bigArgs[0].(Raw)
+		if len(bigArgs) != 1 || !ok {
+			t.Fatalf("%s: large arguments %#v, want one Raw", f.name, bigArgs)
+		}
+		for i := range bigFrame {
+			bigFrame[i] = 0xff
+		}
+		if v, err := bigRaw.Value(); err != nil || !sameValue(v, big) {
+			t.Fatalf("%s: after the large frame's buffer was reused the kept object reads %v", f.name, err)
 		}
 		var rd RawReader
 		allocs := testing.AllocsPerRun(100, func() {

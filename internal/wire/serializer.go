@@ -48,8 +48,9 @@ type KeepFunc func(t wamp.MessageType, request, registration wamp.ID, details wa
 
 // KeepRaw makes the fast path leave the arguments of a RESULT or an
 // INVOCATION encoded when they are a list of exactly one dictionary and the
-// message's last element: Arguments is then a list of one Raw holding a copy
-// of the dictionary's bytes, which a typed decoder reads directly
+// message's last element: Arguments is then a list of one Raw holding the
+// dictionary's bytes (a slice of the string the frame's strings are slices
+// of, or for a frame over sharedStringsMax a copy), which a typed decoder reads directly
 // (Raw.Reader) or Raw.Value reads into values. The dictionary's contents are
 // not checked on decoding: a malformed one fails when it is read.
 func (s *Serializer) KeepRaw() {
@@ -57,7 +58,7 @@ func (s *Serializer) KeepRaw() {
 }
 
 // KeepRawIf is KeepRaw for the messages keep says yes to (nil: none), so
-// that a reader that wants values does not pay for the copy. It may be
+// that a reader that wants values does not read the dictionary twice. It may be
 // called while s decodes.
 func (s *Serializer) KeepRawIf(keep KeepFunc) {
 	if keep == nil {
