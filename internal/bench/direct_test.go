@@ -329,7 +329,18 @@ func BenchmarkTypedWire(b *testing.B) {
 	keep.KeepRaw()
 	// The typed path wampkit takes from a wire peer: the object kept
 	// undecoded, read straight into the struct (payload.DecodeResult, as
-	// caller.Call and callee.Register decode).
+	// caller.Call decodes; callee.Register's DecodeArgs takes the same
+	// direct decoder). DecodeResult falls back to the map path when the
+	// direct decoder declines; the frame is checked once to be one it takes.
+	if r, ok := keep.DeserializeBorrowed(frame).(*wamp.Result); ok && len(r.Arguments) == 1 {
+		raw, _ := r.Arguments[0].(wire.Raw)
+		var rd wire.RawReader
+		raw.Reader(&rd)
+		var out Struct10
+		if !codec.DecodeDirect(&rd, &out) {
+			b.Fatal("the direct decoder declined struct10")
+		}
+	}
 	rawDecode := func(out *Struct10) {
 		r, ok := keep.DeserializeBorrowed(frame).(*wamp.Result)
 		if !ok || len(r.Arguments) != 1 {
