@@ -141,6 +141,16 @@ function above(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && 
 function own(w, k,   a, f) { a = r(w, k); f = r("routed", k); return (a > 0 && f > 0) ? sprintf("%.1f", 1e6 / a - 1e6 / f) : "-" }
 # owncpu(w, k): CPU µs a call of w above that of the routed floor
 function owncpu(w, k) { return (ncpu[w, k] && ncpu["routed", k]) ? sprintf("%.1f", median(cpus[w, k]) - median(cpus["routed", k])) : "-" }
+# ownr(w, k): the CPU a call of w above that of the routed floor within each
+# round (the two ran in the same round), as "median [lowest-highest]": the
+# spread says how far the difference of the medians (owncpu) can be trusted
+function ownr(w, k,   x, y, n, m, i, l, lo, hi, t) {
+  n = split(cpus[w, k], x, " "); m = split(cpus["routed", k], y, " ")
+  if (n == 0 || n != m) return "-"
+  l = ""; lo = 1e9; hi = -1e9
+  for (i = 1; i <= n; i++) { t = x[i] - y[i]; l = l " " t; if (t < lo) lo = t; if (t > hi) hi = t }
+  return sprintf("%.1f [%.1f-%.1f]", median(l), lo, hi)
+}
 function router(k,   a, f) { a = r("routed", k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.1f", 1e6 / a - 1e6 / f) : "-" }
 function times(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.2f", f / a) : "-" }
 /^Benchmark(Call|Progressive)\// {
@@ -187,11 +197,11 @@ END {
   # At 32 concurrent the process is CPU-bound: the CPU a call (router and
   # both clients) says what each client costs; "own" is the CPU of a client
   # above that of the routed floor.
-  printf "\n%-35s %8s %8s %8s %8s %8s %8s %8s\n", "CPU a call (µs, whole process)", "routed", "wampkit", "nexus", "xconn", "own wk", "own nx", "own xc"
+  printf "\n%-35s %8s %8s %8s %8s %8s %8s %8s   %-20s %-20s\n", "CPU a call (µs, whole process)", "routed", "wampkit", "nexus", "xconn", "own wk", "own nx", "own xc", "own wk by round", "own nx by round"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (cpu("routed", k) == "-" || cpu("wampkit", k) == "-") continue
-    printf "%-34s %8s %8s %8s %8s %8s %8s %8s\n", k, cpu("routed", k), cpu("wampkit", k), cpu("nexus", k), cpu("xconn", k),
-      owncpu("wampkit", k), owncpu("nexus", k), owncpu("xconn", k) }
+    printf "%-34s %8s %8s %8s %8s %8s %8s %8s   %-20s %-20s\n", k, cpu("routed", k), cpu("wampkit", k), cpu("nexus", k), cpu("xconn", k),
+      owncpu("wampkit", k), owncpu("nexus", k), owncpu("xconn", k), ownr("wampkit", k), ownr("nexus", k) }
   printf "\n%-35s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s   %s\n", "above the floor (µs/call)", "floor", "router", "+wk", "+nx", "+xc", "own wk", "own nx", "own xc", "x wk", "x nx", "x xc", "writes/call wk nx xc floor routed"
   for (i = 1; i <= nk; i++) { k = sorted[i]
     if (r("floor", k) == 0) continue
