@@ -142,14 +142,14 @@ function own(w, k,   a, f) { a = r(w, k); f = r("routed", k); return (a > 0 && f
 # owncpu(w, k): CPU µs a call of w above that of the routed floor
 function owncpu(w, k) { return (ncpu[w, k] && ncpu["routed", k]) ? sprintf("%.1f", median(cpus[w, k]) - median(cpus["routed", k])) : "-" }
 # ownr(w, k): the CPU a call of w above that of the routed floor within each
-# round (the two ran in the same round), as "median [lowest-highest]": the
+# round (the two ran in the same round), as "median [lowest to highest]": the
 # spread says how far the difference of the medians (owncpu) can be trusted
 function ownr(w, k,   x, y, n, m, i, l, lo, hi, t) {
   n = split(cpus[w, k], x, " "); m = split(cpus["routed", k], y, " ")
   if (n == 0 || n != m) return "-"
   l = ""; lo = 1e9; hi = -1e9
   for (i = 1; i <= n; i++) { t = x[i] - y[i]; l = l " " t; if (t < lo) lo = t; if (t > hi) hi = t }
-  return sprintf("%.1f [%.1f-%.1f]", median(l), lo, hi)
+  return sprintf("%.1f [%.1f to %.1f]", median(l), lo, hi)
 }
 function router(k,   a, f) { a = r("routed", k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.1f", 1e6 / a - 1e6 / f) : "-" }
 function times(w, k,   a, f) { a = r(w, k); f = r("floor", k); return (a > 0 && f > 0) ? sprintf("%.2f", f / a) : "-" }
