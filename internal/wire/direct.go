@@ -69,9 +69,7 @@ func (r Raw) fastValue() (v any, end int, ok bool) {
 	}
 	v, end, ok = valueAt(r.ser.format, r.data, s, 0, 1)
 	if ok && r.ser.format == serJSON {
-		d := jsonDecoder{b: r.data, i: end}
-		d.space()
-		end = d.i
+		end = skipJSONSpace(r.data, end)
 	}
 	return v, end, ok
 }
