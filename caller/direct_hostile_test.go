@@ -28,6 +28,17 @@ func msgpackID(b []byte, id wamp.ID) []byte {
 	return b
 }
 
+// connectMsgPack connects a client to r over rawsocket in MessagePack, the
+// serialization the tests' hand-written frames are in, closed at the
+// test's end.
+func connectMsgPack(ctx context.Context, t *testing.T, r *hostile.Router) *client.Client {
+	t.Helper()
+	c, err := client.Connect(ctx, r.RawSocketURL(), client.WithSerialization(client.MsgPack), client.WithoutReconnect())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
 // truncatedObject is a MessagePack map that claims two entries and holds
 // one: a frame that ends inside the object a typed reader is handed.
 var truncatedObject = []byte{0x82, 0xa4, 'n', 'a', 'm', 'e', 0xa1, 'x'}
@@ -46,10 +57,8 @@ func TestMalformedKeptObjectFailsTheCallNotTheSession(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Connect(ctx, r.RawSocketURL(), client.WithSerialization(client.MsgPack), client.WithoutReconnect())
-	require.NoError(t, err)
-	defer c.Close(context.Background())
-	_, err = caller.Call[doc](ctx, c, "test.result", sentDoc)
+	c := connectMsgPack(ctx, t, r)
+	_, err := caller.Call[doc](ctx, c, "test.result", sentDoc)
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, client.ErrProtocol), "got %v", err)
 	assert.Equal(t, client.Connected, c.State(), "the session stays up")
@@ -78,11 +87,9 @@ func TestMalformedKeptObjectIsAnsweredInvalidArgument(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Connect(ctx, r.RawSocketURL(), client.WithSerialization(client.MsgPack), client.WithoutReconnect())
-	require.NoError(t, err)
-	defer c.Close(context.Background())
+	c := connectMsgPack(ctx, t, r)
 	ran := make(chan struct{}, 1)
-	_, err = callee.Register(ctx, c, "test.input", func(_ context.Context, in doc) (doc, error) {
+	_, err := callee.Register(ctx, c, "test.input", func(_ context.Context, in doc) (doc, error) {
 		ran <- struct{}{}
 		return in, nil
 	})
