@@ -497,21 +497,11 @@ func (d *mpDecoder) entries(n, depth int) (any, bool) {
 
 // key reads a map key, which must be a string (not boxed, unlike value's).
 func (d *mpDecoder) key() (string, bool) {
-	if d.i >= len(d.b) {
+	n, ok := d.strLen()
+	if !ok {
 		return "", false
 	}
-	switch c := d.b[d.i]; {
-	case c&0xe0 == 0xa0:
-		d.i++
-		return d.str(int(c & 0x1f))
-	case c >= 0xd9 && c <= 0xdb:
-		n, ok := d.size(1 << (c - 0xd9))
-		if !ok {
-			return "", false
-		}
-		return d.str(n)
-	}
-	return "", false
+	return d.str(n)
 }
 
 func beUint(p []byte) uint64 {
