@@ -14,6 +14,7 @@ import (
 	"github.com/wampkit/wampkit/caller"
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/handover"
+	"github.com/wampkit/wampkit/internal/payload"
 	"github.com/wampkit/wampkit/internal/wamptest"
 )
 
@@ -269,4 +270,79 @@ func TestHandoverHappens(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, sentDoc, got)
 	assert.GreaterOrEqual(t, handover.Taken()-before, uint64(2), "the arguments and the answer crossed without a copy")
+}
+
+// twinDoc is of the plainest kind, whose payload has a twin (internal/payload).
+type twinDoc struct {
+	ID   int      `json:"id"`
+	Name string   `json:"name"`
+	Tags []string `json:"tags"`
+}
+
+type otherDoc twinDoc
+
+// TestHandoverTwin: a typed call in process of the plainest struct takes,
+// on each side, the twin of what the other side encoded instead of decoding
+// it (two a call), with the values a decode gives; a receiver of another
+// type decodes, and so do both sides of a call through a caller's
+// interceptor (which sees the arguments and the result). Under -race, concurrent calls whose callee changes what it got
+// share nothing.
+func TestHandoverTwin(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	srv, cli := r.Local(t), r.Local(t)
+	ctx := wamptest.Context(t)
+	_, err := callee.Register(ctx, srv, "test.twin", func(_ context.Context, in twinDoc) (twinDoc, error) {
+		in.Tags[0] = "callee's" // its own
+		in.Name += "!"
+		return in, nil
+	})
+	require.NoError(t, err)
+	_, err = callee.Register(ctx, srv, "test.other", func(_ context.Context, in otherDoc) (otherDoc, error) {
+		return in, nil
+	})
+	require.NoError(t, err)
+	sent := twinDoc{ID: 1, Name: "ada", Tags: []string{"a", "b"}}
+	want := twinDoc{ID: 1, Name: "ada!", Tags: []string{"callee's", "b"}}
+
+	before := payload.TwinsTaken()
+	for range 5 {
+		out, err := caller.Call[twinDoc](ctx, cli, "test.twin", sent)
+		require.NoError(t, err)
+		assert.Equal(t, want, out)
+		out.Tags[1] = "caller's"
+	}
+	assert.Equal(t, before+10, payload.TwinsTaken(), "a twin each way")
+	assert.Equal(t, twinDoc{ID: 1, Name: "ada", Tags: []string{"a", "b"}}, sent)
+
+	before = payload.TwinsTaken()
+	out, err := caller.Call[twinDoc](ctx, cli, "test.other", sent)
+	require.NoError(t, err)
+	assert.Equal(t, sent, out)
+	assert.Equal(t, before, payload.TwinsTaken(), "other types decode")
+
+	before = payload.TwinsTaken()
+	seen := caller.WithInterceptors(client.InterceptorFuncs{Call: func(next client.CallFunc) client.CallFunc { return next }})
+	out, err = caller.Call[twinDoc](ctx, cli, "test.twin", sent, seen)
+	require.NoError(t, err)
+	assert.Equal(t, want, out)
+	assert.Equal(t, before, payload.TwinsTaken(), "an interceptor sees the arguments and the result: both are copied")
+
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 20 {
+				in := twinDoc{ID: i*100 + j, Name: "ada", Tags: []string{"a", "b"}}
+				out, err := caller.Call[twinDoc](ctx, cli, "test.twin", in)
+				if !assert.NoError(t, err) {
+					return
+				}
+				assert.Equal(t, twinDoc{ID: in.ID, Name: "ada!", Tags: []string{"callee's", "b"}}, out)
+				assert.Equal(t, []string{"a", "b"}, in.Tags)
+				out.Tags[1] = "caller's"
+			}
+		}()
+	}
+	wg.Wait()
 }

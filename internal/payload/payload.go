@@ -50,6 +50,9 @@ func DecodeArgs(p client.Payload, dst any, opts ...codec.Option) error {
 	if done, err := decodeRaw(p, dst); done {
 		return err
 	}
+	if takeTwin(p.Args, p.Kwargs, dst, opts) {
+		return nil
+	}
 	if done, err := decodeDirect(&p, dst, opts); done {
 		return err
 	}
@@ -61,6 +64,9 @@ func DecodeArgs(p client.Payload, dst any, opts ...codec.Option) error {
 func DecodeResult(p client.Payload, dst any, opts ...codec.Option) error {
 	if done, err := decodeRaw(p, dst); done {
 		return err
+	}
+	if takeTwin(p.Args, p.Kwargs, dst, opts) {
+		return nil
 	}
 	if done, err := decodeDirect(&p, dst, opts); done {
 		return err
@@ -162,7 +168,10 @@ func targetType(dst any) string {
 // (FreezeCall, FreezeAnswer), and the in-process link may hand it to its
 // receiver without a copy (internal/handover); what the codec measured of
 // it (b.Measured) is then not walked again before it is sent. The caller
-// must not modify it, nor hand it to code that may.
+// must not modify it, nor hand it to code that may. For the plainest
+// structs it also records the payload's twin (see twin.go), which a typed
+// decoder handed this very payload over the in-process link takes instead
+// of decoding it.
 func EncodeFresh(v any) (p client.Payload, b outgoing.Built, err error) {
 	switch v.(type) {
 	case client.Payload, *client.Payload:
@@ -173,6 +182,7 @@ func EncodeFresh(v any) (p client.Payload, b outgoing.Built, err error) {
 	if err != nil {
 		return client.Payload{}, outgoing.Built{}, err
 	}
+	recordTwin(v, args, kwargs, b)
 	return client.Payload{Args: args, Kwargs: kwargs}, b, nil
 }
 
