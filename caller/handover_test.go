@@ -346,3 +346,32 @@ func TestHandoverTwin(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// answerStream is a call an interceptor answers in its place.
+type answerStream struct{ res client.Result }
+
+func (s answerStream) Next(context.Context) (client.Result, error)   { return s.res, nil }
+func (answerStream) Send(context.Context, client.Payload) error      { return nil }
+func (answerStream) SendFinal(context.Context, client.Payload) error { return nil }
+func (answerStream) Cancel()                                         {}
+
+// TestHandoverTwinNotAfterInterceptor: an interceptor that changes the
+// arguments the typed encoder built, in place, and answers with them in
+// the call's place, gets back what it made: the twin of the arguments as
+// built is never taken, since they never crossed the link.
+func TestHandoverTwinNotAfterInterceptor(t *testing.T) {
+	r := wamptest.NewRouter(t)
+	cli := r.Local(t)
+	ctx := wamptest.Context(t)
+	echo := caller.WithInterceptors(client.InterceptorFuncs{Call: func(client.CallFunc) client.CallFunc {
+		return func(_ context.Context, req *client.CallRequest) (client.CallStream, error) {
+			req.Payload.Args[0].(map[string]any)["name"] = "changed by the interceptor"
+			return answerStream{client.Result{Payload: req.Payload}}, nil
+		}
+	}})
+	before := payload.TwinsTaken()
+	out, err := caller.Call[twinDoc](ctx, cli, "test.nobody", twinDoc{ID: 1, Name: "ada"}, echo)
+	require.NoError(t, err)
+	assert.Equal(t, twinDoc{ID: 1, Name: "changed by the interceptor"}, out)
+	assert.Equal(t, before, payload.TwinsTaken())
+}

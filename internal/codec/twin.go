@@ -18,8 +18,9 @@ import (
 //
 // Twin takes only the plainest structs: every field exported, written on
 // every encode (no omitempty, omitzero, "-" or promoted field, none
-// required) and of a predeclared bool, number or string type, or an
-// unnamed slice of one (not of bytes). For those the map holds each field's value as it
+// required), with no text method, and of a predeclared bool, string or
+// number type other than float32, or an unnamed slice of one (not of
+// bytes). For those the map holds each field's value as it
 // is, and decoding it back gives the same value: a nil slice is null and
 // decodes to nil, an empty one is [] and decodes to an empty slice.
 func Twin(v any) (twin any, ok bool) {
@@ -77,8 +78,6 @@ func ownSlice(f reflect.Value) {
 		clone(p)
 	case *[]uint64:
 		clone(p)
-	case *[]float32:
-		clone(p)
 	default:
 		s := reflect.MakeSlice(f.Type(), f.Len(), f.Len())
 		reflect.Copy(s, f)
@@ -117,7 +116,7 @@ func twinShape(t reflect.Type) ([]int, bool) {
 func judgeTwin(t reflect.Type) ([]int, bool) {
 	p := objectPlan(t)
 	if p == nil || p.err != nil || p.required || !p.always || p.sentPositionally() ||
-		len(p.fields) != t.NumField() || len(p.fields) > maxDirectFields {
+		len(p.fields) != t.NumField() || len(p.fields) > maxDirectFields || textual(t) {
 		return nil, false
 	}
 	var slices []int
@@ -138,14 +137,24 @@ func judgeTwin(t reflect.Type) ([]int, bool) {
 	return slices, true
 }
 
+// textual reports whether t or *t has a text method, which the encoder or
+// the decoder may use in its place.
+func textual(t reflect.Type) bool {
+	pt := reflect.PointerTo(t)
+	return t.Implements(textMarshalerType) || pt.Implements(textMarshalerType) ||
+		t.Implements(textUnmarshalerType) || pt.Implements(textUnmarshalerType)
+}
+
 // predeclared reports whether t is the predeclared bool, string or number
 // type of its kind (not a named type, which may bring its own methods).
+// float32 is left out: the decoder reads it through a float64, which turns
+// a signalling NaN into a quiet one.
 func predeclared(t reflect.Type) bool {
 	switch t.Kind() {
 	case reflect.Bool, reflect.String,
 		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
+		reflect.Float64:
 		return t.PkgPath() == "" && t.Name() == t.Kind().String()
 	}
 	return false

@@ -131,6 +131,7 @@ func Take(args []any, kwargs map[string]any) (size int, ok bool) {
 	}
 	if ok {
 		taken.Add(1)
+		handed(args)
 	}
 	return size, ok
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wampkit/wampkit/client"
 	"github.com/wampkit/wampkit/internal/codec"
+	"github.com/wampkit/wampkit/internal/handover"
 	"github.com/wampkit/wampkit/internal/payload"
 )
 
@@ -24,9 +25,20 @@ type twinOther struct {
 	Tags []string `json:"tags"`
 }
 
-// TestTwinTakenForTheVeryPayload: a decoder handed the very arguments
-// EncodeFresh built takes the twin, once; a copy of them, another type or
-// an option other than Strict decodes the map, to the same value.
+// handOver passes p over the in-process link as the session does: the
+// sender gives the frozen arguments, the receiver takes them.
+func handOver(t testing.TB, p client.Payload) client.Payload {
+	handover.Give(p.Args, p.Kwargs, -1)
+	if _, ok := handover.Take(p.Args, p.Kwargs); !ok {
+		t.Fatal("the payload was not handed over")
+	}
+	return p
+}
+
+// TestTwinTakenForTheVeryPayload: a decoder of the very arguments a
+// receiver took over the link takes the twin EncodeFresh made, once; the
+// same arguments not handed over, a copy of them, another type or a
+// second decode read the map, to the same value.
 func TestTwinTakenForTheVeryPayload(t *testing.T) {
 	in := twinPoint{Name: "ada", X: 7, Tags: []string{"a", "b"}}
 	encode := func() client.Payload {
@@ -41,11 +53,11 @@ func TestTwinTakenForTheVeryPayload(t *testing.T) {
 	}{{"DecodeArgs", payload.DecodeArgs}, {"DecodeResult", payload.DecodeResult}}
 	for _, d := range decodes {
 		t.Run(d.name, func(t *testing.T) {
-			p := encode()
+			p := handOver(t, encode())
 			before := payload.TwinsTaken()
-			var out twinPoint
+			out := twinPoint{Name: "stale", X: -1, Tags: []string{"stale"}}
 			require.NoError(t, d.decode(p, &out, codec.Strict()))
-			assert.Equal(t, in, out)
+			assert.Equal(t, in, out, "the twin replaces the whole target")
 			assert.Equal(t, before+1, payload.TwinsTaken(), "the twin is taken")
 
 			out.Tags[0] = "mine" // the receiver owns what it took
@@ -56,7 +68,14 @@ func TestTwinTakenForTheVeryPayload(t *testing.T) {
 			assert.Equal(t, in, again, "a second decode reads the map")
 			assert.Equal(t, before+1, payload.TwinsTaken(), "a twin is taken once")
 
-			p = encode()
+			p = encode() // not handed over: someone may have changed it since
+			p.Args[0].(map[string]any)["name"] = "changed"
+			var notHanded twinPoint
+			require.NoError(t, d.decode(p, &notHanded))
+			assert.Equal(t, "changed", notHanded.Name)
+			assert.Equal(t, before+1, payload.TwinsTaken(), "no twin for a payload not handed over")
+
+			p = handOver(t, encode())
 			copied := client.Payload{Args: append([]any(nil), p.Args...)}
 			var fromCopy twinPoint
 			require.NoError(t, d.decode(copied, &fromCopy))
@@ -77,6 +96,8 @@ func TestTwinNotForLargePayloads(t *testing.T) {
 	in := twinPoint{Name: strings.Repeat("x", 8<<10)}
 	p, _, err := payload.EncodeFresh(in)
 	require.NoError(t, err)
+	handover.Give(p.Args, p.Kwargs, -1)
+	handover.Take(p.Args, p.Kwargs)
 	before := payload.TwinsTaken()
 	var out twinPoint
 	require.NoError(t, payload.DecodeArgs(p, &out))
@@ -98,10 +119,10 @@ type twinFlat10 struct {
 }
 
 // BenchmarkTwin is one side of a typed call in process with a 10-field
-// struct: encode it as the sender does (EncodeFresh), then decode it as the
-// receiver does, taking the twin ("twin", the arguments handed over as they
-// are) or decoding the map ("decode", a copy of the arguments, as a
-// receiver that was not handed the payload has).
+// struct: encode it as the sender does (EncodeFresh), hand it over as the
+// two sessions do (handover.Give and Take), then decode it as the receiver
+// does, taking the twin ("twin") or decoding the map ("decode": a copy of
+// the arguments, as a receiver that was not handed the payload has).
 func BenchmarkTwin(b *testing.B) {
 	in := twinFlat10{ID: 123456789, Name: "Ada Lovelace", Email: "ada@example.com", Age: 36, Score: 98.5,
 		Active: true, Tags: []string{"math", "engines"}, Country: "UK", Created: "1843-07-10T00:00:00Z", Level: 7}
@@ -119,6 +140,8 @@ func BenchmarkTwin(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				handover.Give(p.Args, p.Kwargs, -1) // the sender's session
+				handover.Take(p.Args, p.Kwargs)     // the receiver's
 				if !twin {
 					p.Args = []any{p.Args[0]}
 				}

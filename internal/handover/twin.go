@@ -1,0 +1,78 @@
+package handover
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// A payload given here is the typed encoder's map of a struct, and the
+// receiver's typed decoder reads it back into a struct: for a small struct
+// about as much work as building the map. For the plainest structs the
+// encoder's side can make the struct's twin, the copy that decoding the
+// payload would give (codec.Twin), and record it with [RecordTwin] beside
+// the arguments slice it belongs to. The twin becomes takeable only when a
+// receiver takes those very arguments with [Take]: only then is the payload
+// known to be frozen, built by the encoder and seen by nobody since, so
+// that decoding it would still give the twin. A payload that an
+// interceptor saw is never given, and its twin never handed.
+//
+// The twins live in a table of [slots] records like the payloads', one
+// record per address (a later twin replaces an earlier one in its slot,
+// which then decodes as without a twin). A record keeps its arguments and
+// its twin alive until it is taken or replaced: at most slots of each,
+// which, for a twin never handed over (a call an interceptor saw, or that
+// went over the network), is until a later twin takes its slot.
+
+type twinRecord struct {
+	mu     sync.Mutex
+	args   []any
+	twin   any
+	handed bool // Take took args: the twin may be taken
+}
+
+var twins [slots]twinRecord
+
+func twinSlot(args []any) *twinRecord {
+	h := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(args)))>>4) * 0x9e3779b97f4a7c15
+	return &twins[h>>(64-slotBits)]
+}
+
+// RecordTwin records twin for args, the arguments the typed encoder just
+// built, replacing whatever record their slot held.
+func RecordTwin(args []any, twin any) {
+	if len(args) == 0 {
+		return
+	}
+	r := twinSlot(args)
+	r.mu.Lock()
+	r.args, r.twin, r.handed = args, twin, false
+	r.mu.Unlock()
+}
+
+// handed marks the twin of args, if one is recorded, as takeable: a
+// receiver took args with Take.
+func handed(args []any) {
+	r := twinSlot(args)
+	r.mu.Lock()
+	if r.args != nil && unsafe.SliceData(r.args) == unsafe.SliceData(args) && len(r.args) == len(args) {
+		r.handed = true
+	}
+	r.mu.Unlock()
+}
+
+// TakeTwin returns the twin recorded for args once a receiver took args
+// with Take, and removes the record; ok is false when there is none.
+func TakeTwin(args []any) (twin any, ok bool) {
+	if len(args) == 0 {
+		return nil, false
+	}
+	r := twinSlot(args)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.handed || unsafe.SliceData(r.args) != unsafe.SliceData(args) || len(r.args) != len(args) {
+		return nil, false
+	}
+	twin = r.twin
+	r.args, r.twin, r.handed = nil, nil, false
+	return twin, true
+}
