@@ -92,7 +92,7 @@ func encodeOutput(inv *client.Invocation, direct bool, v any) (p client.Payload,
 			return p, b, nil
 		}
 	}
-	p, b, err = payload.EncodeFresh(v)
+	p, b, err = payload.EncodeFresh(v, direct && payload.AnswerTwin(inv))
 	if err != nil {
 		return client.Payload{}, outgoing.Built{}, fmt.Errorf("callee: encode result: %w", err)
 	}

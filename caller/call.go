@@ -65,7 +65,8 @@ func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (cli
 	}
 	if !direct {
 		var err error
-		if p, b, err = payload.EncodeFresh(in); err != nil {
+		twin := len(cfg.intercept) == 0 && payload.CallTwin(c)
+		if p, b, err = payload.EncodeFresh(in, twin); err != nil {
 			return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
 		}
 	}

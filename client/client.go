@@ -34,6 +34,16 @@ func init() {
 		return s.sink()
 	}
 	kithook.AnswerSink = func(i *Invocation) *wire.Sink { return i.s.sink() }
+	kithook.CallTwin = func(c *Client) bool {
+		if c == nil {
+			return false
+		}
+		c.mu.Lock()
+		s := c.sess
+		c.mu.Unlock()
+		return s.handsOver()
+	}
+	kithook.AnswerTwin = func(i *Invocation) bool { return i.s.handsOver() }
 	kithook.TypedInput = func(o RegisterOptions) RegisterOptions { o.typedInput = true; return o }
 }
 

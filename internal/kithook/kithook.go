@@ -66,6 +66,16 @@ var CallSink any
 // answer of an invocation, in its session.
 var AnswerSink any
 
+// CallTwin, a func(*client.Client) bool, reports whether a typed call's
+// arguments built now may be handed to their receiver over the in-process
+// link, so that their twin may be taken (internal/payload): the client's
+// session is in process, and no interceptor of the client's sees them.
+var CallTwin any
+
+// AnswerTwin, a func(*client.Invocation) bool, is CallTwin for the answer
+// of an invocation, in its session.
+var AnswerTwin any
+
 // TypedInput, a func(client.RegisterOptions) client.RegisterOptions,
 // returns the options marked as those of a registration whose handler
 // reads its input only through a typed decoder that takes a received

@@ -168,11 +168,12 @@ func targetType(dst any) string {
 // (FreezeCall, FreezeAnswer), and the in-process link may hand it to its
 // receiver without a copy (internal/handover); what the codec measured of
 // it (b.Measured) is then not walked again before it is sent. The caller
-// must not modify it, nor hand it to code that may. For the plainest
+// must not modify it, nor hand it to code that may. With twin (the payload
+// may be handed over in process: CallTwin, AnswerTwin), for the plainest
 // structs it also records the payload's twin (see twin.go), which a typed
 // decoder handed this very payload over the in-process link takes instead
 // of decoding it.
-func EncodeFresh(v any) (p client.Payload, b outgoing.Built, err error) {
+func EncodeFresh(v any, twin bool) (p client.Payload, b outgoing.Built, err error) {
 	switch v.(type) {
 	case client.Payload, *client.Payload:
 		p, err = Encode(v)
@@ -182,7 +183,9 @@ func EncodeFresh(v any) (p client.Payload, b outgoing.Built, err error) {
 	if err != nil {
 		return client.Payload{}, outgoing.Built{}, err
 	}
-	recordTwin(v, args, kwargs, b)
+	if twin {
+		recordTwin(v, args, kwargs, b)
+	}
 	return client.Payload{Args: args, Kwargs: kwargs}, b, nil
 }
 
@@ -224,6 +227,18 @@ func Direct(v any) bool {
 // c, or nil (kithook.CallSink).
 func CallSink(c *client.Client) func() *wire.Sink {
 	return func() *wire.Sink { return kithook.CallSink.(func(*client.Client) *wire.Sink)(c) }
+}
+
+// CallTwin reports whether a typed call's arguments through c may be
+// handed over in process (kithook.CallTwin): then EncodeFresh may make
+// their twin.
+func CallTwin(c *client.Client) bool {
+	return kithook.CallTwin.(func(*client.Client) bool)(c)
+}
+
+// AnswerTwin is CallTwin for the answer to inv (kithook.AnswerTwin).
+func AnswerTwin(inv *client.Invocation) bool {
+	return kithook.AnswerTwin.(func(*client.Invocation) bool)(inv)
 }
 
 // AnswerSink returns what gives a Sink for the answer to inv, or nil

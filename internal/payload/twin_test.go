@@ -42,7 +42,7 @@ func handOver(t testing.TB, p client.Payload) client.Payload {
 func TestTwinTakenForTheVeryPayload(t *testing.T) {
 	in := twinPoint{Name: "ada", X: 7, Tags: []string{"a", "b"}}
 	encode := func() client.Payload {
-		p, b, err := payload.EncodeFresh(in)
+		p, b, err := payload.EncodeFresh(in, true)
 		require.NoError(t, err)
 		require.True(t, b.Fresh)
 		return p
@@ -90,11 +90,25 @@ func TestTwinTakenForTheVeryPayload(t *testing.T) {
 	}
 }
 
+// TestTwinOnlyWhenAsked: EncodeFresh without twin (the session cannot
+// hand the payload over, or an interceptor will see it) makes none.
+func TestTwinOnlyWhenAsked(t *testing.T) {
+	in := twinPoint{Name: "ada"}
+	p, _, err := payload.EncodeFresh(in, false)
+	require.NoError(t, err)
+	p = handOver(t, p)
+	before := payload.TwinsTaken()
+	var out twinPoint
+	require.NoError(t, payload.DecodeArgs(p, &out))
+	assert.Equal(t, in, out)
+	assert.Equal(t, before, payload.TwinsTaken())
+}
+
 // TestTwinNotForLargePayloads: a payload larger than the in-process link
 // hands over without a copy gets no twin, and decodes the same.
 func TestTwinNotForLargePayloads(t *testing.T) {
 	in := twinPoint{Name: strings.Repeat("x", 8<<10)}
-	p, _, err := payload.EncodeFresh(in)
+	p, _, err := payload.EncodeFresh(in, true)
 	require.NoError(t, err)
 	handover.Give(p.Args, p.Kwargs, -1)
 	handover.Take(p.Args, p.Kwargs)
@@ -136,7 +150,7 @@ func BenchmarkTwin(b *testing.B) {
 			taken := payload.TwinsTaken()
 			var out twinFlat10
 			for b.Loop() {
-				p, _, err := payload.EncodeFresh(in)
+				p, _, err := payload.EncodeFresh(in, true)
 				if err != nil {
 					b.Fatal(err)
 				}
