@@ -34,7 +34,7 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 	if err != nil {
 		return zero, err
 	}
-	req, err := encodeRequest(&cfg, c, procedure, in)
+	req, err := encodeRequest(&cfg, c, procedure, in, false)
 	if err != nil {
 		return zero, err
 	}
@@ -52,7 +52,10 @@ func Call[Out any](ctx context.Context, c *client.Client, procedure string, in a
 	return decodeOut(&cfg, procedure, res.Payload, dst)
 }
 
-func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (client.CallRequest, error) {
+// encodeRequest builds the CALL request of procedure with in. stream: the
+// call streams its input (Open), whose first chunk is never handed over in
+// process, so it gets no twin.
+func encodeRequest(cfg *config, c *client.Client, procedure string, in any, stream bool) (client.CallRequest, error) {
 	var (
 		p      client.Payload
 		b      outgoing.Built
@@ -65,7 +68,7 @@ func encodeRequest(cfg *config, c *client.Client, procedure string, in any) (cli
 	}
 	if !direct {
 		var err error
-		twin := len(cfg.intercept) == 0 && payload.CallTwin(c)
+		twin := !stream && len(cfg.intercept) == 0 && payload.CallTwin(c)
 		if p, b, err = payload.EncodeFresh(in, twin); err != nil {
 			return client.CallRequest{}, fmt.Errorf("caller: encode arguments of %s: %w", procedure, err)
 		}

@@ -357,8 +357,9 @@ func (answerStream) Cancel()                                         {}
 
 // TestHandoverTwinNotAfterInterceptor: an interceptor that changes the
 // arguments the typed encoder built, in place, and answers with them in
-// the call's place, gets back what it made: the twin of the arguments as
-// built is never taken, since they never crossed the link.
+// the call's place, gets back what it made, not a twin of the arguments as
+// built (the typed layer makes none for a call an interceptor sees, and
+// handover hands none over for arguments that did not cross the link).
 func TestHandoverTwinNotAfterInterceptor(t *testing.T) {
 	r := wamptest.NewRouter(t)
 	cli := r.Local(t)

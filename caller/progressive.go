@@ -67,7 +67,7 @@ func Progressive[P, Out any](ctx context.Context, c *client.Client, procedure st
 	if err != nil {
 		return failed[P, Out](procedure, err)
 	}
-	req, err := encodeRequest(&cfg, c, procedure, in)
+	req, err := encodeRequest(&cfg, c, procedure, in, false)
 	if err != nil {
 		return failed[P, Out](procedure, err)
 	}

@@ -34,7 +34,7 @@ func Open[In, P, Out any](ctx context.Context, c *client.Client, procedure strin
 	if err != nil {
 		return nil, err
 	}
-	req, err := encodeRequest(&cfg, c, procedure, first)
+	req, err := encodeRequest(&cfg, c, procedure, first, true)
 	if err != nil {
 		return nil, err
 	}

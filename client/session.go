@@ -340,14 +340,14 @@ func sendCtx(ctx context.Context, peer wamp.Peer, msg wamp.Message) error {
 	}
 }
 
-// sink returns a Sink of the session's serializer, for a typed payload
-// written straight into it (outgoing.Built.Direct), or nil where payloads
-// go as values: the in-process link, and a client with interceptors.
 // handsOver reports whether s may hand a frozen payload to its receiver
 // (see sendFrozen): it is an in-process session, and no interceptor of the
 // client's sees what it sends.
 func (s *session) handsOver() bool { return s != nil && s.local && !s.cfg.Intercepted }
 
+// sink returns a Sink of the session's serializer, for a typed payload
+// written straight into it (outgoing.Built.Direct), or nil where payloads
+// go as values: the in-process link, and a client with interceptors.
 func (s *session) sink() *wire.Sink {
 	if s == nil || s.ser == nil || s.cfg.Intercepted {
 		return nil

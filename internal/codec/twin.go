@@ -16,13 +16,15 @@ import (
 // as values: a receiver decoding into the same type may take the twin
 // instead of decoding the map (see internal/payload).
 //
-// Twin takes only the plainest structs: every field exported, written on
-// every encode (no omitempty, omitzero, "-" or promoted field, none
-// required), with no text method, and of a predeclared bool, string or
-// number type other than float32, or an unnamed slice of one (not of
-// bytes). For those the map holds each field's value as it
-// is, and decoding it back gives the same value: a nil slice is null and
-// decodes to nil, an empty one is [] and decodes to an empty slice.
+// Twin takes only the plainest structs: sent as one object (a field with a
+// position must have a name too), at most 64 fields, every field exported
+// and written on every encode (no omitempty, omitzero, "-" or promoted
+// field, none required), with no text method, and of a predeclared bool,
+// string or number type other than float32, or an unnamed slice of one
+// (not of bytes). For those the map holds each field's value as it is, and
+// decoding it back gives the same value (reflect.DeepEqual; a decoded
+// slice may have more capacity): a nil slice is null and decodes to nil,
+// an empty one is [] and decodes to an empty slice.
 func Twin(v any) (twin any, ok bool) {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer {

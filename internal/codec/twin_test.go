@@ -30,6 +30,14 @@ type twinAll struct {
 	US  []uint32  `json:"us"`
 	BS  []bool    `wamp:"bools"`
 	Un  string    // no tag: the Go name
+	I8s []int8    `json:"i8s"`
+	I6s []int16   `json:"i16s"`
+	I3s []int32   `json:"i32s"`
+	Is  []int     `json:"ints"`
+	Uxs []uint    `json:"uints"`
+	U6s []uint16  `json:"u16s"`
+	U4s []uint64  `json:"u64s"`
+	Hy  string    `wamp:"hybrid,#0"` // a position and a name: sent by name
 }
 
 func twinValues() []twinAll {
@@ -38,8 +46,11 @@ func twinValues() []twinAll {
 		{B: true, I: -1, I8: math.MinInt8, I16: math.MaxInt16, I32: math.MinInt32, I64: math.MaxInt64,
 			U: math.MaxUint, U8: math.MaxUint8, U16: 1, U32: math.MaxUint32, U64: math.MaxUint64,
 			F64: -math.MaxFloat64, S: "héllo\x00", SS: []string{"a", "", "c"}, IS: []int64{math.MinInt64, 0},
-			FS: []float64{math.Inf(1), math.SmallestNonzeroFloat64}, US: []uint32{7}, BS: []bool{false, true}, Un: "u"},
-		{SS: []string{}, IS: []int64{}, FS: []float64{}, US: []uint32{}, BS: []bool{}}, // empty, not nil
+			FS: []float64{math.Inf(1), math.SmallestNonzeroFloat64}, US: []uint32{7}, BS: []bool{false, true}, Un: "u",
+			I8s: []int8{-1}, I6s: []int16{2}, I3s: []int32{-3}, Is: []int{4}, Uxs: []uint{5}, U6s: []uint16{6},
+			U4s: []uint64{math.MaxUint64}, Hy: "h"},
+		{SS: []string{}, IS: []int64{}, FS: []float64{}, US: []uint32{}, BS: []bool{}, I8s: []int8{}, I6s: []int16{},
+			I3s: []int32{}, Is: []int{}, Uxs: []uint{}, U6s: []uint16{}, U4s: []uint64{}}, // empty, not nil
 		{F64: math.Copysign(0, -1), FS: []float64{math.Inf(-1)}},
 	}
 }
@@ -74,6 +85,23 @@ func TestTwinIsWhatDecodingGives(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTwinEmptyStruct: a struct with no fields has a twin, an empty one.
+func TestTwinEmptyStruct(t *testing.T) {
+	type empty struct{}
+	twin, ok := codec.Twin(empty{})
+	if !ok {
+		t.Fatal("Twin refused struct{}")
+	}
+	args, kwargs, _, err := codec.EncodeFresh(empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out empty
+	if err := codec.DecodeResult(args, kwargs, &out); err != nil || !reflect.DeepEqual(twin, &out) {
+		t.Fatalf("twin %#v, decoded %#v (%v)", twin, out, err)
 	}
 }
 

@@ -30,7 +30,8 @@
 // a callee over the network, an answer to a canceled call) is held until a
 // later one takes its slot. So the table holds at most slots payloads of
 // at most [MaxBytes] encoded each (1 MiB encoded, a few MiB of heap), for
-// as long as the process gives payloads. Holding them weakly (package
+// as long as the process gives payloads; the twins' table (twin.go) as
+// many again. Holding them weakly (package
 // weak) would hold nothing, and was measured 10-15% slower for an
 // in-process call (a weak handle per payload given and taken).
 package handover
@@ -120,7 +121,8 @@ func (r *record) drop(args []any) {
 
 // Take reports whether args and kwargs are a frozen payload given with
 // Give and not taken yet, and returns the size given with it; the record is
-// removed. It reads neither the arguments nor the map.
+// removed, and a twin recorded for args becomes takeable (see twin.go). It
+// reads neither the arguments nor the map.
 func Take(args []any, kwargs map[string]any) (size int, ok bool) {
 	if len(args) == 0 {
 		return 0, false

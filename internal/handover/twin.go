@@ -11,17 +11,20 @@ import (
 // encoder's side can make the struct's twin, the copy that decoding the
 // payload would give (codec.Twin), and record it with [RecordTwin] beside
 // the arguments slice it belongs to. The twin becomes takeable only when a
-// receiver takes those very arguments with [Take]: only then is the payload
-// known to be frozen, built by the encoder and seen by nobody since, so
-// that decoding it would still give the twin. A payload that an
-// interceptor saw is never given, and its twin never handed.
+// receiver takes those very arguments with [Take], which proves that the
+// sender gave them frozen. The rest of the proof is the callers': a twin
+// is recorded only for arguments no interceptor will see (internal/payload:
+// EncodeFresh with twin), and a receiver handed a frozen payload only
+// reads it, so decoding it still gives the twin.
 //
 // The twins live in a table of [slots] records like the payloads', one
 // record per address (a later twin replaces an earlier one in its slot,
 // which then decodes as without a twin). A record keeps its arguments and
-// its twin alive until it is taken or replaced: at most slots of each,
-// which, for a twin never handed over (a call an interceptor saw, or that
-// went over the network), is until a later twin takes its slot.
+// its twin alive until it is taken or replaced, beside the payload table's
+// records: at most slots more argument slices (each at most MaxBytes
+// encoded) and their twins. A twin not taken (never handed over, or handed
+// to a receiver that does not take it) stays until a later twin takes its
+// slot.
 
 type twinRecord struct {
 	mu     sync.Mutex

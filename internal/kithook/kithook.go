@@ -70,6 +70,7 @@ var AnswerSink any
 // arguments built now may be handed to their receiver over the in-process
 // link, so that their twin may be taken (internal/payload): the client's
 // session is in process, and no interceptor of the client's sees them.
+// The call's own interceptors are the caller's to check.
 var CallTwin any
 
 // AnswerTwin, a func(*client.Invocation) bool, is CallTwin for the answer

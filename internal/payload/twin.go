@@ -27,9 +27,12 @@ func TwinsTaken() uint64 { return twinsTaken.Load() }
 
 // recordTwin records the twin of v for args, the payload EncodeFresh built
 // of it, when the payload may be handed over (fresh, measured small enough,
-// one object) and v is a struct codec.Twin takes. A payload that is not
-// handed over after all (an interceptor saw it, or it goes over the
-// network) leaves its twin unused.
+// one object) and v is a struct codec.Twin takes. Its caller has made sure
+// that no interceptor will see the payload. A payload that is not handed
+// over after all (the session changed before it was sent, the router sent
+// it over the network, the call was refused), or is handed to a receiver
+// that does not take the twin (an untyped or differently typed one, a
+// caller whose result is copied), leaves its twin unused.
 func recordTwin(v any, args []any, kwargs map[string]any, b outgoing.Built) {
 	if !b.Fresh || !b.Measured || b.Hi > handover.MaxBytes || len(args) != 1 || kwargs != nil {
 		return
