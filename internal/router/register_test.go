@@ -60,7 +60,10 @@ func TestDuplicateRegisterRefused(t *testing.T) {
 }
 
 // TestRegisterWhatIsNotHeld registers again what the session does not hold
-// (any more): nexus decides, the router does not refuse.
+// (any more): nexus decides, the router does not refuse. Each case has a
+// URI of its own: a session that left may still hold its registrations for
+// a moment (nexus drops them on its own goroutine), and the next case must
+// not meet them.
 func TestRegisterWhatIsNotHeld(t *testing.T) {
 	r := newRouter(t, router.Config{})
 	admin := join(t, r, asAdmin(r))
@@ -70,40 +73,40 @@ func TestRegisterWhatIsNotHeld(t *testing.T) {
 	tests := []struct {
 		name string
 		// before leaves the session holding nothing for the REGISTER of
-		// proc+suffix with options.
-		before  func(t *testing.T, s *rawSession)
-		suffix  string
+		// uri with options.
+		before  func(t *testing.T, s *rawSession, uri wamp.URI)
+		uri     wamp.URI
 		options wamp.Dict
 	}{
-		{"after UNREGISTER", func(t *testing.T, s *rawSession) {
-			reg := s.register(proc, nil)
+		{"after UNREGISTER", func(t *testing.T, s *rawSession, uri wamp.URI) {
+			reg := s.register(string(uri), nil)
 			s.send(&wamp.Unregister{Request: s.nextID(), Registration: reg})
 			expect[*wamp.Unregistered](s)
-		}, "", nil},
-		{"after remove_callee", func(t *testing.T, s *rawSession) {
-			reg := s.register(proc, nil)
+		}, proc + ".unregistered", nil},
+		{"after remove_callee", func(t *testing.T, s *rawSession, uri wamp.URI) {
+			reg := s.register(string(uri), nil)
 			admin.callOK(router.ProcRemoveCallee, reg, s.id)
 			expectRevocation(t, s, reg, "")
-		}, "", nil},
-		{"same URI, other match", func(t *testing.T, s *rawSession) {
-			s.register(proc, nil)
-		}, "", wamp.Dict{"match": "prefix"}},
-		{"pipelined after a refused REGISTER", func(t *testing.T, s *rawSession) {
+		}, proc + ".removed", nil},
+		{"same URI, other match", func(t *testing.T, s *rawSession, uri wamp.URI) {
+			s.register(string(uri), nil)
+		}, proc + ".matched", wamp.Dict{"match": "prefix"}},
+		{"pipelined after a refused REGISTER", func(t *testing.T, s *rawSession, uri wamp.URI) {
 			// nexus refuses the first (invoke policy conflict); the second,
 			// sent before that answer is read, matches and must pass.
-			s.send(&wamp.Register{Request: s.nextID(), Options: wamp.Dict{"invoke": "random"}, Procedure: proc + ".taken"})
-		}, ".taken", wamp.Dict{"invoke": "roundrobin"}},
+			s.send(&wamp.Register{Request: s.nextID(), Options: wamp.Dict{"invoke": "random"}, Procedure: uri})
+		}, proc + ".taken", wamp.Dict{"invoke": "roundrobin"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := join(t, r, joinOpts{revocation: true})
-			tt.before(t, s)
+			tt.before(t, s, tt.uri)
 			options := tt.options
 			if options == nil {
 				options = wamp.Dict{}
 			}
 			req := s.nextID()
-			s.send(&wamp.Register{Request: req, Options: options, Procedure: proc + wamp.URI(tt.suffix)})
+			s.send(&wamp.Register{Request: req, Options: options, Procedure: tt.uri})
 			for {
 				switch m := expect[wamp.Message](s).(type) {
 				case *wamp.Registered:
