@@ -73,8 +73,20 @@ func Taken() uint64 { return taken.Load() }
 // slots2 are the two table entries an arguments array may use: two
 // fields of one multiplicative hash of its address.
 func slots2(args []any) (*record, *record) {
-	h := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(args)))>>4) * 0x9e3779b97f4a7c15
+	h := addrHash(args)
 	return &table[h>>(64-slotBits)], &table[(h>>(64-2*slotBits))&(slots-1)]
+}
+
+// addrHash is a multiplicative hash of the address of args's array; its
+// top bits pick a slot.
+func addrHash(args []any) uint64 {
+	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(args)))>>4) * 0x9e3779b97f4a7c15
+}
+
+// same reports whether a and b are the same arguments: the same array, of
+// the same length.
+func same(a, b []any) bool {
+	return len(a) == len(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
 }
 
 // Give records args and kwargs, a frozen payload (see the package
@@ -142,8 +154,7 @@ func Take(args []any, kwargs map[string]any) (size int, ok bool) {
 func (r *record) take(args []any, kwargs map[string]any) (size int, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.args) != len(args) || unsafe.SliceData(r.args) != unsafe.SliceData(args) ||
-		mapPointer(r.kwargs) != mapPointer(kwargs) {
+	if !same(r.args, args) || mapPointer(r.kwargs) != mapPointer(kwargs) {
 		return 0, false
 	}
 	r.args, r.kwargs = nil, nil

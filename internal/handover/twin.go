@@ -1,9 +1,6 @@
 package handover
 
-import (
-	"sync"
-	"unsafe"
-)
+import "sync"
 
 // A payload given here is the typed encoder's map of a struct, and the
 // receiver's typed decoder reads it back into a struct: for a small struct
@@ -35,10 +32,7 @@ type twinRecord struct {
 
 var twins [slots]twinRecord
 
-func twinSlot(args []any) *twinRecord {
-	h := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(args)))>>4) * 0x9e3779b97f4a7c15
-	return &twins[h>>(64-slotBits)]
-}
+func twinSlot(args []any) *twinRecord { return &twins[addrHash(args)>>(64-slotBits)] }
 
 // RecordTwin records twin for args, the arguments the typed encoder just
 // built, replacing whatever record their slot held.
@@ -57,7 +51,7 @@ func RecordTwin(args []any, twin any) {
 func handed(args []any) {
 	r := twinSlot(args)
 	r.mu.Lock()
-	if r.args != nil && unsafe.SliceData(r.args) == unsafe.SliceData(args) && len(r.args) == len(args) {
+	if r.args != nil && same(r.args, args) {
 		r.handed = true
 	}
 	r.mu.Unlock()
@@ -72,7 +66,7 @@ func TakeTwin(args []any) (twin any, ok bool) {
 	r := twinSlot(args)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.handed || unsafe.SliceData(r.args) != unsafe.SliceData(args) || len(r.args) != len(args) {
+	if !r.handed || !same(r.args, args) {
 		return nil, false
 	}
 	twin = r.twin
