@@ -47,13 +47,7 @@ func Encode(v any) (client.Payload, error) {
 // DecodeArgs decodes p into dst, a non-nil pointer, by the callee-side
 // rule ([codec.DecodeArgs]).
 func DecodeArgs(p client.Payload, dst any, opts ...codec.Option) error {
-	if done, err := decodeRaw(p, dst); done {
-		return err
-	}
-	if takeTwin(p.Args, p.Kwargs, dst, opts) {
-		return nil
-	}
-	if done, err := decodeDirect(&p, dst, opts); done {
+	if done, err := decodeWithoutRule(&p, dst, opts); done {
 		return err
 	}
 	return codec.DecodeArgs(p.Args, p.Kwargs, dst, opts...)
@@ -62,16 +56,24 @@ func DecodeArgs(p client.Payload, dst any, opts ...codec.Option) error {
 // DecodeResult decodes p into dst, a non-nil pointer, by the caller-side
 // rule ([codec.DecodeResult]).
 func DecodeResult(p client.Payload, dst any, opts ...codec.Option) error {
-	if done, err := decodeRaw(p, dst); done {
-		return err
-	}
-	if takeTwin(p.Args, p.Kwargs, dst, opts) {
-		return nil
-	}
-	if done, err := decodeDirect(&p, dst, opts); done {
+	if done, err := decodeWithoutRule(&p, dst, opts); done {
 		return err
 	}
 	return codec.DecodeResult(p.Args, p.Kwargs, dst, opts...)
+}
+
+// decodeWithoutRule decodes p into dst where neither side's rule is
+// needed (done): a client.Payload target or a payload in Payload
+// Passthru Mode (decodeRaw), a twin (takeTwin), an object kept undecoded
+// (decodeDirect, which otherwise reads it into values in p for the rule).
+func decodeWithoutRule(p *client.Payload, dst any, opts []codec.Option) (done bool, err error) {
+	if done, err := decodeRaw(*p, dst); done {
+		return true, err
+	}
+	if takeTwin(p.Args, p.Kwargs, dst, opts) {
+		return true, nil
+	}
+	return decodeDirect(p, dst, opts)
 }
 
 // decodeDirect decodes a payload whose one object the wire peer kept
