@@ -353,6 +353,36 @@ func BenchmarkTypedWire(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// What generated code would do (generated_test.go): the frame as
+	// sinkEncode and rawDecode handle it, the struct without reflection.
+	generatedEncode := func(buf []byte) []byte {
+		sink := ser.NewSink()
+		writeStruct10(sink, &struct10)
+		raw, ok := sink.Raw()
+		if !ok {
+			b.Fatal("the generated writer failed")
+		}
+		buf, err := ser.Append(buf, &wamp.Yield{Request: 4242, Options: wamp.Dict{}, Arguments: wamp.List{raw}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return buf
+	}
+	generatedDecode := func(out *Struct10) {
+		r, ok := keep.DeserializeBorrowed(frame).(*wamp.Result)
+		if !ok || len(r.Arguments) != 1 {
+			b.Fatal("not a RESULT of one argument")
+		}
+		raw, ok := r.Arguments[0].(wire.Raw)
+		if !ok {
+			b.Fatalf("kept %T", r.Arguments[0])
+		}
+		var rd wire.RawReader
+		raw.Reader(&rd)
+		if !readStruct10(&rd, out) {
+			b.Fatal("the generated reader declined struct10")
+		}
+	}
 	directEncode := func(buf []byte) []byte { return appendDirectYield(buf, 4242, &struct10) }
 	directDecode := func(out *Struct10) {
 		if err := readDirectResult(frame, out); err != nil {
@@ -400,6 +430,14 @@ func BenchmarkTypedWire(b *testing.B) {
 	if msg, err := ser.Deserialize(reflectEncode(nil)); err != nil || msg.(*wamp.Yield).Request != 4242 {
 		b.Fatalf("reflect path wrote %v (%v)", msg, err)
 	}
+	if g, w := generatedEncode(nil), sinkEncode(nil); !bytes.Equal(g, w) {
+		b.Fatalf("the generated writer wrote %x, the codec %x", g, w)
+	}
+	check = Struct10{}
+	generatedDecode(&check)
+	if !reflect.DeepEqual(check, struct10) {
+		b.Fatalf("the generated reader read %+v, want %+v", check, struct10)
+	}
 	for _, c := range []struct {
 		name   string
 		encode func([]byte) []byte
@@ -407,6 +445,7 @@ func BenchmarkTypedWire(b *testing.B) {
 	}{
 		{"maps", wampkitEncode, wampkitDecode},
 		{"wampkit", sinkEncode, rawDecode},
+		{"generated", generatedEncode, generatedDecode},
 		{"reflect", reflectEncode, reflectDecode},
 		{"direct", directEncode, directDecode},
 	} {
