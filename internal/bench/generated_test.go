@@ -61,11 +61,11 @@ var struct10Fields = [...]string{"id", "name", "email", "age", "score", "active"
 // readStruct10 reads the object src holds into s, zeroed first; false
 // declines, and the caller then decodes by the codec's path, which says
 // what is wrong. It declines what the direct decoder declines for these
-// fields (an unknown or repeated key, a value out of a field's range, an
-// integer score a float64 cannot hold exactly), and also forms the direct
-// decoder takes that a generator could add later: null for any field but
-// tags, integers written as floats, integers above math.MaxInt64, and
-// binary strings.
+// fields (an unknown or repeated key, a value out of a field's range), and
+// also forms the direct decoder takes that a generator could add later:
+// null for any field but tags, integers written as floats, integers above
+// math.MaxInt64, binary strings, and an integer score beyond 2^53 either
+// way (the direct decoder declines only those a float64 cannot hold).
 func readStruct10(src codec.Source, s *Struct10) bool {
 	*s = Struct10{}
 	if src.Next() != codec.KindDict {
