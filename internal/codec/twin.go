@@ -1,9 +1,6 @@
 package codec
 
-import (
-	"reflect"
-	"sync"
-)
+import "reflect"
 
 // Twin returns a pointer to a copy of v, a struct or a non-nil pointer to
 // one, that is exactly what DecodeArgs and DecodeResult (without options,
@@ -94,24 +91,21 @@ func clone[E any](p *[]E) {
 	*p = s
 }
 
-// twinShapes caches twinShape: reflect.Type -> twinEntry.
-var twinShapes sync.Map
-
+// twinEntry is what twinShape found for a type.
 type twinEntry struct {
 	slices []int
 	ok     bool
 }
 
+var twinShapes typeCache[twinEntry]
+
 // twinShape reports whether Twin takes struct type t, and which of its
 // fields are slices (to be copied).
 func twinShape(t reflect.Type) ([]int, bool) {
-	if e, ok := twinShapes.Load(t); ok {
-		e := e.(twinEntry)
-		return e.slices, e.ok
-	}
-	e := twinEntry{}
-	e.slices, e.ok = judgeTwin(t)
-	twinShapes.Store(t, e)
+	e := twinShapes.get(t, func(t reflect.Type) twinEntry {
+		slices, ok := judgeTwin(t)
+		return twinEntry{slices, ok}
+	})
 	return e.slices, e.ok
 }
 
