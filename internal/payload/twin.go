@@ -34,10 +34,7 @@ func TwinsTaken() uint64 { return twinsTaken.Load() }
 // that does not take the twin (an untyped or differently typed one, a
 // caller whose result is copied), leaves its twin unused.
 func recordTwin(v any, args []any, kwargs map[string]any, b outgoing.Built) {
-	if !b.Fresh || !b.Measured || b.Hi > handover.MaxBytes || len(args) != 1 || kwargs != nil {
-		return
-	}
-	if _, ok := args[0].(map[string]any); !ok {
+	if !b.Fresh || !b.Measured || b.Hi > handover.MaxBytes || !oneObject(args, kwargs) {
 		return
 	}
 	if twin, ok := codec.Twin(v); ok {
@@ -50,10 +47,7 @@ func recordTwin(v any, args []any, kwargs map[string]any, b outgoing.Built) {
 // decode with opts would give it (see codec.TwinDecodes). A twin found is
 // removed, taken or not.
 func takeTwin(args []any, kwargs map[string]any, dst any, opts []codec.Option) bool {
-	if len(args) != 1 || kwargs != nil || !codec.TwinDecodes(opts) {
-		return false
-	}
-	if _, ok := args[0].(map[string]any); !ok {
+	if !oneObject(args, kwargs) || !codec.TwinDecodes(opts) {
 		return false
 	}
 	twin, ok := handover.TakeTwin(args)
@@ -67,4 +61,14 @@ func takeTwin(args []any, kwargs map[string]any, dst any, opts []codec.Option) b
 	dv.Elem().Set(tv.Elem())
 	twinsTaken.Add(1)
 	return true
+}
+
+// oneObject reports whether args and kwargs are the payload of one object,
+// args=[object], the only shape a twin is made for.
+func oneObject(args []any, kwargs map[string]any) bool {
+	if len(args) != 1 || kwargs != nil {
+		return false
+	}
+	_, ok := args[0].(map[string]any)
+	return ok
 }
